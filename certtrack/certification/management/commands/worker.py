@@ -1,0 +1,59 @@
+import logging
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+from certtrack import clock
+
+log = logging.getLogger("certtrack.worker")
+
+
+def run_pass(flush: bool = False) -> dict[str, int]:
+    """One full pass: every step of CERTTRACK_WORKER_STEPS, each given the same `now`."""
+    now = clock.now()
+    results = {}
+    for path in settings.CERTTRACK_WORKER_STEPS:
+        step = import_string(path)
+        try:
+            results[path.rsplit(".", 1)[-1]] = step(now, flush=flush) if _takes_flush(step) else step(now)
+        except Exception:  # one failing step must not stop the others, nor the loop
+            log.exception("worker step %s failed", path)
+            results[path.rsplit(".", 1)[-1]] = -1
+    return results
+
+
+def _takes_flush(step) -> bool:
+    return "flush" in getattr(step, "__code__", type("", (), {"co_varnames": ()})).co_varnames
+
+
+class Command(BaseCommand):
+    help = "Record time transitions and deliver email; --once for one pass (cron)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Do one full pass and exit 0.")
+        parser.add_argument("--flush", action="store_true", help="Also retry at once the emails waiting out a retry delay.")
+        parser.add_argument("--interval", type=float, default=10.0, help="Seconds between passes (loop mode).")
+
+    def handle(self, *args, once=False, flush=False, interval=10.0, **options):
+        if once:
+            results = run_pass(flush=flush)
+            self.stdout.write("worker pass: " + ", ".join(f"{k}={v}" for k, v in results.items()))
+            return
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        self.stdout.write(f"worker running, a pass every {interval:g}s (Ctrl-C to stop)")
+        first = True
+        try:
+            while not stopping:
+                run_pass(flush=flush and first)
+                first = False
+                for _ in range(int(interval * 10)):
+                    if stopping:
+                        break
+                    time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass
+        self.stdout.write("worker stopped")

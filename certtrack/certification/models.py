@@ -1,0 +1,419 @@
+"""The certification domain's objects — PRODUCT.md §2."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Lower
+from zoneinfo import available_timezones
+
+from .dates import AsOf
+from .statuses import CERTIFIED, OPEN, Status
+
+
+class Contact(models.Model):
+    """A member or candidate. Never deleted while it has records; archived instead."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    organization = models.CharField(max_length=200, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
+        ]
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ComponentKind(models.TextChoices):
+    COURSE = "course", "Course"
+    EXAM = "exam", "Exam"
+    TASK = "task", "Task"
+    EVENT = "event", "Event"
+
+
+class Scoring(models.TextChoices):
+    PASS_FAIL = "pass_fail", "Pass / fail"
+    SCORED = "scored", "Scored"
+
+
+class Component(models.Model):
+    """A unit of required work: a course, exam, task or event."""
+
+    kind = models.CharField(max_length=10, choices=ComponentKind.choices)
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=50, unique=True)
+    description = models.TextField(blank=True, default="")
+    credits_earned = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
+    hours_earned = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
+    requires_approval = models.BooleanField(
+        default=False, help_text="A completion counts only once staff approve it."
+    )
+    opens_on = models.DateField(null=True, blank=True)
+    closes_on = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="required_by"
+    )
+    scoring = models.CharField(max_length=10, choices=Scoring.choices, blank=True, default="")
+    max_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    passing_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credits_earned__gte=0) & Q(hours_earned__gte=0),
+                name="component_earned_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            raise ValidationError({"closes_on": "The closing date is before the opening date."})
+        if self.kind != ComponentKind.EXAM and self.scoring:
+            raise ValidationError({"scoring": "Only exams have a scoring."})
+        if self.scoring == Scoring.SCORED:
+            if self.max_score is None or self.passing_score is None:
+                raise ValidationError({"passing_score": "A scored exam needs a maximum and a passing score."})
+            if self.passing_score > self.max_score:
+                raise ValidationError({"passing_score": "The passing score exceeds the maximum score."})
+
+    def passes(self, score: Decimal | None) -> bool:
+        """Whether an attempt with `score` completes this component."""
+        if self.scoring == Scoring.SCORED:
+            return score is not None and score >= self.passing_score
+        return True
+
+
+class CertificateTemplate(models.TextChoices):
+    CLASSIC = "classic", "Classic"
+    MODERN = "modern", "Modern"
+
+
+class Program(models.Model):
+    """A certification program: components, approval rules and validity."""
+
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=50, unique=True)
+    version = models.CharField(max_length=20, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    category = models.CharField(max_length=100, blank=True, default="")
+    require_approval = models.BooleanField(
+        default=False, help_text="Applications wait in Applied until staff approve them."
+    )
+    completion_requires_approval = models.BooleanField(
+        default=False, help_text="Finished work waits in Admin Review until staff approve it."
+    )
+    validity_months = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: the certification never expires."
+    )
+    credits_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    hours_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    certificate_template = models.CharField(
+        max_length=20, choices=CertificateTemplate.choices, blank=True, default="",
+        help_text="Empty: the General Settings' default.",
+    )
+    components = models.ManyToManyField(Component, through="ProgramComponent", related_name="programs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(validity_months__isnull=True) | Q(validity_months__gte=1),
+                name="program_validity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ProgramComponent(models.Model):
+    """A component's place in a program: required or elective."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="links")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="links")
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "component"], name="program_component_unique")
+        ]
+        ordering = ["-required", "component__name", "id"]
+
+
+class CompletionState(models.TextChoices):
+    PENDING = "pending", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class CompletionSource(models.TextChoices):
+    STAFF = "staff", "Staff"
+    SELF_REPORT = "self_report", "Contact self-report"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+
+
+class CompletionQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(removed_at__isnull=True)
+
+    def counting(self):
+        """Completions that count toward requirements: approved, passed, not removed."""
+        return self.live().filter(state=CompletionState.APPROVED, passed=True)
+
+
+class Completion(models.Model):
+    """A contact completed a component on a date. Belongs to the contact, not an enrollment."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="completions")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="completions")
+    completed_on = models.DateField()
+    score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(default=True)
+    note = models.TextField(blank=True, default="")
+    evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True, default="")
+    evidence_name = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=20, choices=CompletionSource.choices, default=CompletionSource.STAFF)
+    state = models.CharField(max_length=10, choices=CompletionState.choices, default=CompletionState.APPROVED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CompletionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "component"], name="completion_contact_comp_idx"),
+            models.Index(
+                fields=["state"], name="completion_pending_idx", condition=Q(state="pending", removed_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component.code} by {self.contact_id} on {self.completed_on}"
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    """The "true now" reads: every filter and count uses the status that holds today."""
+
+    def in_status(self, statuses, as_of: AsOf):
+        q = Q(pk__in=[])
+        for status in statuses:
+            q |= as_of.status_q(status)
+        return self.filter(q)
+
+    def open(self):
+        return self.filter(status__in=sorted(OPEN))
+
+    def with_current_status(self, as_of: AsOf):
+        """Annotate `current_status`, the status true on `as_of.today`."""
+        return self.annotate(current_status=_current_status_expr(as_of))
+
+    def status_counts(self, as_of: AsOf) -> dict[str, int]:
+        """How many rows are in each of the ten statuses today, in one query."""
+        aggregates = {status.value: Count("pk", filter=as_of.status_q(status)) for status in Status}
+        counts = self.aggregate(**aggregates)
+        return {status.value: counts[status.value] for status in Status}
+
+    def search(self, text: str):
+        """Rows whose contact's name, email or organization contains `text`."""
+        q = Q()
+        for word in text.split():
+            q &= (
+                Q(contact__first_name__icontains=word)
+                | Q(contact__last_name__icontains=word)
+                | Q(contact__email__icontains=word)
+                | Q(contact__organization__icontains=word)
+            )
+        return self.filter(q)
+
+
+def _current_status_expr(as_of: AsOf):
+    whens = [When(as_of.status_q(s), then=Value(s.value)) for s in (Status.EXPIRED, Status.EXPIRING)]
+    whens.append(When(status__in=sorted(CERTIFIED), then=Value(Status.ACTIVE.value)))
+    return Case(*whens, default=F("status"), output_field=models.CharField())
+
+
+# Sort keys the Tracking tab and the API accept, and what each orders by.
+ORDERINGS = {
+    "contact": ["contact__last_name", "contact__first_name", "id"],
+    "program": ["program__name", "id"],
+    "status": ["status", "id"],
+    "expires_on": ["expires_on", "id"],
+    "activated_on": ["activated_on", "id"],
+    "applied_on": ["applied_on", "id"],
+}
+
+
+class Enrollment(models.Model):
+    """One contact in one program: the Tracking tab's row.
+
+    `status` stores the last status recorded in the history. For a certified row
+    (Active, Expiring, Expired) the status true today comes from the dates
+    (`AsOf.status_of`); the worker records those transitions when it runs.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="enrollments")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    applied_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    activated_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    certificate_number = models.CharField(max_length=20, null=True, blank=True, unique=True)
+    # Reminders for the dates of this cycle have been armed; set again when expires_on moves.
+    cycle = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "program"],
+                condition=Q(status__in=sorted(OPEN)),
+                name="one_open_enrollment_per_contact_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="enrollment_status_valid"
+            ),
+        ]
+        indexes = [
+            # Status filters and counts; the worker's due query (certified rows by expiry).
+            models.Index(fields=["status", "expires_on"], name="enrollment_status_expiry_idx"),
+            models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
+            models.Index(fields=["program", "status", "expires_on"], name="enrollment_prog_status_idx"),
+            models.Index(fields=["contact", "program"], name="enrollment_contact_prog_idx"),
+            models.Index(fields=["activated_on", "id"], name="enrollment_activated_idx"),
+            models.Index(fields=["applied_on", "id"], name="enrollment_applied_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} in {self.program.code}"
+
+    def current_status(self, as_of: AsOf) -> Status:
+        return as_of.status_of(self.status, self.expires_on)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+
+class HistoryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("History is append-only.")
+
+    def delete(self):
+        raise TypeError("History is append-only.")
+
+
+class History(models.Model):
+    """One change of status, dates, completion or settings. Append-only."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=200, help_text="Who: staff email, contact, system, API token.")
+    actor_kind = models.CharField(max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="history"
+    )
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=50)
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20, blank=True, default="")
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
+    reason = models.TextField(blank=True, default="")
+
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "history"
+        indexes = [models.Index(fields=["enrollment", "at"], name="history_enrollment_idx")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("History is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("History is append-only.")
+
+
+def _time_zone_choices():
+    return [(tz, tz) for tz in sorted(available_timezones())]
+
+
+class GeneralSettings(models.Model):
+    """Setup > Certification > General Settings (one row)."""
+
+    expiring_notice_days = models.PositiveIntegerField(
+        "Send 'Certification Expiring' Emails n Days Before Expiration",
+        default=30,
+        help_text="0: no Expiring status and no expiring emails.",
+    )
+    time_zone = models.CharField("Organization time zone", max_length=64, default="UTC")
+    application_recipients = models.JSONField(
+        "Send 'New Certification Application' emails to", default=list, blank=True
+    )
+    admin_review_recipients = models.JSONField(
+        "Send 'Admin Review Required' emails to", default=list, blank=True
+    )
+    default_certificate_template = models.CharField(
+        max_length=20, choices=CertificateTemplate.choices, default=CertificateTemplate.CLASSIC
+    )
+    default_program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="Default program for new components",
+    )
+    enroll_attendees_to_all_relevant = models.BooleanField(
+        "Enroll attendees to all relevant certifications", default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "general settings"
+
+    def __str__(self) -> str:
+        return "General Settings"
+
+    @classmethod
+    def get(cls) -> "GeneralSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def as_of(self, moment) -> AsOf:
+        return AsOf.at(moment, self.time_zone, self.expiring_notice_days)
+
+    def today(self, moment) -> date:
+        return self.as_of(moment).today

@@ -1,0 +1,125 @@
+"""Requirements met — PRODUCT.md §3.
+
+An enrollment's requirements are met when every required component of the program
+has an approved completion by the contact, and the approved completions of the
+program's components reach `credits_required` and `hours_required` where set.
+Completions made before the enrollment count. A completion counts only when its
+component's prerequisites were completed on or before its date.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .models import Completion, Program, ProgramComponent
+
+
+@dataclass
+class Progress:
+    required_done: int
+    required_total: int
+    credits_earned: Decimal
+    hours_earned: Decimal
+    met_on: date | None  # the day the last requirement was met, or None
+    done: dict[int, date] = field(default_factory=dict)  # component id -> counting date
+
+    @property
+    def met(self) -> bool:
+        return self.met_on is not None
+
+    def as_dict(self) -> dict:
+        return {
+            "required_done": self.required_done,
+            "required_total": self.required_total,
+            "credits_earned": float(self.credits_earned),
+            "hours_earned": float(self.hours_earned),
+        }
+
+
+def _done_dates(contact_id: int, component_ids: set[int], prerequisites: dict[int, set[int]]) -> dict[int, date]:
+    """For each component the contact completed (counting), the earliest date it counts from."""
+    first: dict[int, date] = {}
+    wanted = set(component_ids)
+    for prereqs in prerequisites.values():
+        wanted |= prereqs
+    rows = (
+        Completion.objects.counting()
+        .filter(contact_id=contact_id, component_id__in=wanted)
+        .values_list("component_id", "completed_on")
+    )
+    dates: dict[int, list[date]] = {}
+    for component_id, completed_on in rows:
+        dates.setdefault(component_id, []).append(completed_on)
+
+    # A completion counts from its date once all prerequisites counted on or before it.
+    def counts_from(component_id: int, seen: frozenset[int]) -> date | None:
+        if component_id in first:
+            return first[component_id]
+        if component_id in seen:
+            return None  # a prerequisite cycle never completes
+        needs = [counts_from(p, seen | {component_id}) for p in prerequisites.get(component_id, ())]
+        if any(n is None for n in needs):
+            return None
+        ready = max(needs, default=date.min)
+        eligible = sorted(d for d in dates.get(component_id, []) if d >= ready)
+        if not eligible:
+            return None
+        first[component_id] = eligible[0]
+        return eligible[0]
+
+    for component_id in component_ids:
+        counts_from(component_id, frozenset())
+    return {c: d for c, d in first.items() if c in component_ids}
+
+
+def evaluate(program: Program, contact_id: int) -> Progress:
+    """The contact's progress in `program`, and the day its requirements were met (if met)."""
+    links = list(ProgramComponent.objects.filter(program=program).select_related("component"))
+    components = {link.component_id: link.component for link in links}
+    required = {link.component_id for link in links if link.required}
+    prerequisites: dict[int, set[int]] = {}
+    through = type(links[0].component).prerequisites.through if links else None
+    if through is not None:
+        frontier = set(components)
+        while frontier:
+            pairs = through.objects.filter(from_component_id__in=frontier).values_list(
+                "from_component_id", "to_component_id"
+            )
+            new: set[int] = set()
+            for source, target in pairs:
+                prerequisites.setdefault(source, set()).add(target)
+                if target not in prerequisites and target not in components:
+                    new.add(target)
+            frontier = new - set(prerequisites)
+    done = _done_dates(contact_id, set(components), prerequisites)
+
+    credits = sum((components[c].credits_earned for c in done), Decimal("0"))
+    hours = sum((components[c].hours_earned for c in done), Decimal("0"))
+    progress = Progress(
+        required_done=len(required & set(done)),
+        required_total=len(required),
+        credits_earned=credits,
+        hours_earned=hours,
+        met_on=None,
+        done=done,
+    )
+    if not links:
+        return progress  # a program without components is never met automatically
+
+    # Walk the counting completions in date order: the first day every rule holds.
+    need_credits = program.credits_required
+    need_hours = program.hours_required
+    got_credits, got_hours, got_required = Decimal("0"), Decimal("0"), set()
+    for component_id, day in sorted(done.items(), key=lambda item: (item[1], item[0])):
+        got_credits += components[component_id].credits_earned
+        got_hours += components[component_id].hours_earned
+        if component_id in required:
+            got_required.add(component_id)
+        if (
+            got_required == required
+            and (need_credits is None or got_credits >= need_credits)
+            and (need_hours is None or got_hours >= need_hours)
+        ):
+            progress.met_on = day
+            break
+    return progress
