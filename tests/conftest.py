@@ -1,7 +1,7 @@
 """Shared fixtures: named users, a clock, and builders that go through the services."""
 
 import os
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 def at(day: date, hour: int = 12) -> datetime:
     """Noon UTC on `day`: a moment for services' `now=`."""
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 @pytest.fixture
@@ -43,16 +43,27 @@ def travel():
 def admin_user(db):
     from certtrack.accounts.models import User
 
-    return User.objects.create_user("owner@example.com", password="correct horse battery", is_staff=True,
-                                    is_superuser=True, first_name="Olive", last_name="Owner")
+    return User.objects.create_user(
+        "owner@example.com",
+        password="correct horse battery",
+        is_staff=True,
+        is_superuser=True,
+        first_name="Olive",
+        last_name="Owner",
+    )
 
 
 @pytest.fixture
 def staff_user(db):
     from certtrack.accounts.models import User
 
-    return User.objects.create_user("member@example.com", password="correct horse battery", is_staff=True,
-                                    first_name="Sam", last_name="Staff")
+    return User.objects.create_user(
+        "member@example.com",
+        password="correct horse battery",
+        is_staff=True,
+        first_name="Sam",
+        last_name="Staff",
+    )
 
 
 @pytest.fixture
@@ -78,7 +89,11 @@ def make_contact(db, admin):
 
     def make(**fields):
         n = next(counter)
-        defaults = {"first_name": f"Casey{n}", "last_name": f"Contact{n}", "email": f"casey{n}@example.org"}
+        defaults = {
+            "first_name": f"Casey{n}",
+            "last_name": f"Contact{n}",
+            "email": f"casey{n}@example.org",
+        }
         return services.create_contact(admin, **(defaults | fields))
 
     return make
@@ -90,8 +105,13 @@ def make_component(db, admin):
 
     def make(kind="course", **fields):
         n = next(counter)
-        defaults = {"kind": kind, "name": f"{kind.title()} {n}", "code": f"{kind.upper()}-{n}",
-                    "credits_earned": Decimal("1"), "hours_earned": Decimal("1")}
+        defaults = {
+            "kind": kind,
+            "name": f"{kind.title()} {n}",
+            "code": f"{kind.upper()}-{n}",
+            "credits_earned": Decimal("1"),
+            "hours_earned": Decimal("1"),
+        }
         return services.create_component(admin, **(defaults | fields))
 
     return make

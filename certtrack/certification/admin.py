@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from .models import Completion, Component, Contact, Enrollment, GeneralSettings, History, Program, ProgramComponent
+from .models import (
+    Completion,
+    Component,
+    Contact,
+    Enrollment,
+    GeneralSettings,
+    History,
+    Program,
+    ProgramComponent,
+)
 
 
 class AdministratorsOnly(admin.ModelAdmin):
@@ -23,21 +32,44 @@ class ProgramComponentInline(admin.TabularInline):
 
 @admin.register(Program)
 class ProgramAdmin(AdministratorsOnly):
-    list_display = ["name", "code", "require_approval", "completion_requires_approval", "validity_months", "is_active"]
+    list_display = [
+        "name",
+        "code",
+        "require_approval",
+        "completion_requires_approval",
+        "validity_months",
+        "is_active",
+    ]
     search_fields = ["name", "code"]
     inlines = [ProgramComponentInline]
 
 
 @admin.register(Component)
 class ComponentAdmin(AdministratorsOnly):
-    list_display = ["name", "code", "kind", "credits_earned", "hours_earned", "requires_approval", "is_active"]
+    list_display = [
+        "name",
+        "code",
+        "kind",
+        "credits_earned",
+        "hours_earned",
+        "requires_approval",
+        "is_active",
+    ]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Completion)
 class CompletionAdmin(AdministratorsOnly):
-    list_display = ["contact", "component", "completed_on", "state", "passed", "source", "removed_at"]
+    list_display = [
+        "contact",
+        "component",
+        "completed_on",
+        "state",
+        "passed",
+        "source",
+        "removed_at",
+    ]
     list_filter = ["state", "source"]
     raw_id_fields = ["contact", "component"]
 
@@ -46,7 +78,14 @@ class CompletionAdmin(AdministratorsOnly):
 class EnrollmentAdmin(AdministratorsOnly):
     """Read-only: status changes go through the services (history, rules, emails)."""
 
-    list_display = ["contact", "program", "status", "activated_on", "expires_on", "certificate_number"]
+    list_display = [
+        "contact",
+        "program",
+        "status",
+        "activated_on",
+        "expires_on",
+        "certificate_number",
+    ]
     list_filter = ["status", "program"]
     raw_id_fields = ["contact", "program"]
 

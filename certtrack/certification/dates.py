@@ -73,8 +73,12 @@ class AsOf:
         if status == Status.EXPIRING:
             if self.notice_days <= 0:
                 return Q(pk__in=[])
-            return certified & Q(**{f"{expires}__gte": self.today, f"{expires}__lte": self.expiring_from})
+            return certified & Q(
+                **{f"{expires}__gte": self.today, f"{expires}__lte": self.expiring_from}
+            )
         if status == Status.ACTIVE:
             horizon = self.expiring_from if self.notice_days > 0 else self.today - timedelta(days=1)
-            return certified & (Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": horizon}))
+            return certified & (
+                Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": horizon})
+            )
         return Q(**{stored: status})

@@ -1,7 +1,7 @@
 """A realistic demo data set, built through the same services users go through."""
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,15 +17,81 @@ DEMO_PASSWORD = "certtrack-demo"
 ADMIN_EMAIL = "admin@example.com"
 STAFF_EMAIL = "staff@example.com"
 
-FIRST = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Tim", "Barbara", "Dennis", "Frances",
-         "Ken", "Radia", "Edsger", "Hedy", "John", "Shafi", "Donald", "Sophie", "Niklaus", "Joan",
-         "Leslie", "Anita", "Brian", "Carol", "Guido", "Lynn", "Yukihiro", "Mary", "Bjarne", "Ruth"]
-LAST = ["Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Berners-Lee", "Liskov",
-        "Ritchie", "Allen", "Thompson", "Perlman", "Dijkstra", "Lamarr", "Backus", "Goldwasser", "Knuth",
-        "Wilson", "Wirth", "Clarke", "Lamport", "Borg", "Kernighan", "Shaw", "van Rossum", "Conway",
-        "Matsumoto", "Keller", "Stroustrup", "Teitelbaum"]
-ORGS = ["Northwind Associates", "Contoso Health", "Fabrikam Builders", "Tailspin Events",
-        "Wide World Importers", "Litware Legal", "Adventure Works", "Proseware Partners", ""]
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Katherine",
+    "Linus",
+    "Margaret",
+    "Tim",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "Ken",
+    "Radia",
+    "Edsger",
+    "Hedy",
+    "John",
+    "Shafi",
+    "Donald",
+    "Sophie",
+    "Niklaus",
+    "Joan",
+    "Leslie",
+    "Anita",
+    "Brian",
+    "Carol",
+    "Guido",
+    "Lynn",
+    "Yukihiro",
+    "Mary",
+    "Bjarne",
+    "Ruth",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Johnson",
+    "Torvalds",
+    "Hamilton",
+    "Berners-Lee",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Thompson",
+    "Perlman",
+    "Dijkstra",
+    "Lamarr",
+    "Backus",
+    "Goldwasser",
+    "Knuth",
+    "Wilson",
+    "Wirth",
+    "Clarke",
+    "Lamport",
+    "Borg",
+    "Kernighan",
+    "Shaw",
+    "van Rossum",
+    "Conway",
+    "Matsumoto",
+    "Keller",
+    "Stroustrup",
+    "Teitelbaum",
+]
+ORGS = [
+    "Northwind Associates",
+    "Contoso Health",
+    "Fabrikam Builders",
+    "Tailspin Events",
+    "Wide World Importers",
+    "Litware Legal",
+    "Adventure Works",
+    "Proseware Partners",
+    "",
+]
 
 COMPONENTS = [
     # kind, code, name, credits, hours, requires_approval, scoring
@@ -52,45 +118,97 @@ COMPONENTS = [
 ]
 
 PROGRAMS = [
-    dict(code="CAE", name="Certified Association Executive", category="Leadership", version="2026",
-         description="The profession's mark of excellence for association leaders.",
-         require_approval=True, completion_requires_approval=True, validity_months=36,
-         credits_required=Decimal("40"),
-         required=["GOV-101", "FIN-201", "LEAD-301", "CAE-EXAM", "PORTFOLIO"], electives=["ETH-110", "MKT-150", "ANNUAL-26"]),
-    dict(code="CEC", name="Continuing Education Certificate", category="Continuing education", version="3",
-         description="Annual continuing-education certificate: 20 hours of learning a year.",
-         require_approval=False, completion_requires_approval=False, validity_months=12,
-         hours_required=Decimal("20"),
-         required=["ETH-110", "CE-ASSESS"], electives=["WEB-ETH", "REGION-SPR", "MKT-150", "RISK-220", "VOLUNTEER"]),
-    dict(code="ESS", name="Event Safety Specialist", category="Events", version="2",
-         description="For event professionals responsible for crowd and venue safety.",
-         require_approval=False, completion_requires_approval=False, validity_months=24,
-         required=["RISK-220", "SAFE-EXAM", "CROWD-WS", "SAFE-PLAN"], electives=[]),
-    dict(code="FELLOW", name="Association Fellow", category="Leadership", version="1",
-         description="A lifetime honour for outstanding service; it does not expire.",
-         require_approval=True, completion_requires_approval=True, validity_months=None,
-         required=["MENTOR", "CASE-STUDY", "LEAD-FORUM"], electives=[]),
+    dict(
+        code="CAE",
+        name="Certified Association Executive",
+        category="Leadership",
+        version="2026",
+        description="The profession's mark of excellence for association leaders.",
+        require_approval=True,
+        completion_requires_approval=True,
+        validity_months=36,
+        credits_required=Decimal("40"),
+        required=["GOV-101", "FIN-201", "LEAD-301", "CAE-EXAM", "PORTFOLIO"],
+        electives=["ETH-110", "MKT-150", "ANNUAL-26"],
+    ),
+    dict(
+        code="CEC",
+        name="Continuing Education Certificate",
+        category="Continuing education",
+        version="3",
+        description="Annual continuing-education certificate: 20 hours of learning a year.",
+        require_approval=False,
+        completion_requires_approval=False,
+        validity_months=12,
+        hours_required=Decimal("20"),
+        required=["ETH-110", "CE-ASSESS"],
+        electives=["WEB-ETH", "REGION-SPR", "MKT-150", "RISK-220", "VOLUNTEER"],
+    ),
+    dict(
+        code="ESS",
+        name="Event Safety Specialist",
+        category="Events",
+        version="2",
+        description="For event professionals responsible for crowd and venue safety.",
+        require_approval=False,
+        completion_requires_approval=False,
+        validity_months=24,
+        required=["RISK-220", "SAFE-EXAM", "CROWD-WS", "SAFE-PLAN"],
+        electives=[],
+    ),
+    dict(
+        code="FELLOW",
+        name="Association Fellow",
+        category="Leadership",
+        version="1",
+        description="A lifetime honour for outstanding service; it does not expire.",
+        require_approval=True,
+        completion_requires_approval=True,
+        validity_months=None,
+        required=["MENTOR", "CASE-STUDY", "LEAD-FORUM"],
+        electives=[],
+    ),
 ]
 
 # How the 200 contacts' enrollments are spread, by the status each should reach.
 PLAN = [
-    ("CEC", "active", 40), ("CEC", "expiring", 14), ("CEC", "expired", 12), ("CEC", "in_progress", 22),
-    ("ESS", "active", 16), ("ESS", "expiring", 5), ("ESS", "in_progress", 10), ("ESS", "not_completed", 6),
-    ("CAE", "applied", 12), ("CAE", "declined", 5), ("CAE", "admin_review", 7), ("CAE", "active", 10),
-    ("CAE", "in_progress", 12), ("CAE", "inactive", 8), ("CAE", "cancelled", 5),
-    ("FELLOW", "applied", 4), ("FELLOW", "active", 4), ("CEC", "inactive", 4), ("CEC", "cancelled", 4),
+    ("CEC", "active", 40),
+    ("CEC", "expiring", 14),
+    ("CEC", "expired", 12),
+    ("CEC", "in_progress", 22),
+    ("ESS", "active", 16),
+    ("ESS", "expiring", 5),
+    ("ESS", "in_progress", 10),
+    ("ESS", "not_completed", 6),
+    ("CAE", "applied", 12),
+    ("CAE", "declined", 5),
+    ("CAE", "admin_review", 7),
+    ("CAE", "active", 10),
+    ("CAE", "in_progress", 12),
+    ("CAE", "inactive", 8),
+    ("CAE", "cancelled", 5),
+    ("FELLOW", "applied", 4),
+    ("FELLOW", "active", 4),
+    ("CEC", "inactive", 4),
+    ("CEC", "cancelled", 4),
 ]
 
 
 def _at(day: date) -> datetime:
-    return datetime.combine(day, time(14, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(14, 0), tzinfo=UTC)
 
 
 def ensure_staff() -> None:
     for email, admin in ((ADMIN_EMAIL, True), (STAFF_EMAIL, False)):
         if not User.objects.filter(email__iexact=email).exists():
-            User.objects.create_user(email, password=DEMO_PASSWORD, is_staff=True, is_superuser=admin,
-                                     first_name="Demo", last_name="Administrator" if admin else "Staff")
+            User.objects.create_user(
+                email,
+                password=DEMO_PASSWORD,
+                is_staff=True,
+                is_superuser=admin,
+                first_name="Demo",
+                last_name="Administrator" if admin else "Staff",
+            )
 
 
 @transaction.atomic
@@ -102,19 +220,35 @@ def load(now: datetime) -> bool:
     rng = random.Random(2026)
     admin = Actor.staff(User.objects.get(email=ADMIN_EMAIL))
     today = now.date()
-    services.update_settings(admin, now=now - timedelta(days=800), expiring_notice_days=30,
-                             application_recipients=["certifications@example.com"],
-                             admin_review_recipients=["certifications@example.com"])
+    services.update_settings(
+        admin,
+        now=now - timedelta(days=800),
+        expiring_notice_days=30,
+        application_recipients=["certifications@example.com"],
+        admin_review_recipients=["certifications@example.com"],
+    )
     comps = {}
     for kind, code, name, credits, hours, approval, scoring in COMPONENTS:
         extra = {}
         if scoring == "scored":
-            extra = {"scoring": "scored", "max_score": Decimal("100"), "passing_score": Decimal("70")}
+            extra = {
+                "scoring": "scored",
+                "max_score": Decimal("100"),
+                "passing_score": Decimal("70"),
+            }
         elif scoring:
             extra = {"scoring": scoring}
         comps[code] = services.create_component(
-            admin, kind=kind, code=code, name=name, credits_earned=Decimal(credits), hours_earned=Decimal(hours),
-            requires_approval=approval, description=f"{name}: part of the demo catalogue.", **extra)
+            admin,
+            kind=kind,
+            code=code,
+            name=name,
+            credits_earned=Decimal(credits),
+            hours_earned=Decimal(hours),
+            requires_approval=approval,
+            description=f"{name}: part of the demo catalogue.",
+            **extra,
+        )
     services.update_component(comps["CAE-EXAM"].pk, admin, prerequisite_ids=[comps["GOV-101"].pk])
     programs = {}
     for spec in PROGRAMS:
@@ -126,9 +260,16 @@ def load(now: datetime) -> bool:
     contacts = []
     for i in range(200):
         first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-        contacts.append(services.create_contact(
-            admin, first_name=first, last_name=last, email=f"{first}.{last}.{i}@example.org".lower().replace(" ", ""),
-            organization=rng.choice(ORGS), phone=f"+1 555 01{i:02d}"))
+        contacts.append(
+            services.create_contact(
+                admin,
+                first_name=first,
+                last_name=last,
+                email=f"{first}.{last}.{i}@example.org".lower().replace(" ", ""),
+                organization=rng.choice(ORGS),
+                phone=f"+1 555 01{i:02d}",
+            )
+        )
 
     slots = [(code, status) for code, status, n in PLAN for _ in range(n)]
     for i, (code, status) in enumerate(slots):
@@ -148,7 +289,9 @@ def _complete(contact, program, comps, admin, start: date, rng, until: date, eve
     for link, day in zip(chosen, days, strict=True):
         component = link.component
         score = Decimal(rng.randint(72, 98)) if component.scoring == "scored" else None
-        completion = services.record_completion(contact.pk, component.pk, day, admin, score=score, now=_at(until))
+        completion = services.record_completion(
+            contact.pk, component.pk, day, admin, score=score, now=_at(until)
+        )
         if completion.state == "pending":
             services.approve_completion(completion.pk, admin, now=_at(until))
 
@@ -164,7 +307,9 @@ def _reach(status, contact, program, comps, admin, today, rng):
         else:
             activated = today - timedelta(days=rng.randint(20, int(months * 30.44) - 60))
         start = activated - timedelta(days=rng.randint(30, 120))
-        enrollment = (services.apply if program.require_approval else services.add)(contact.pk, program.pk, admin, now=_at(start))
+        enrollment = (services.apply if program.require_approval else services.add)(
+            contact.pk, program.pk, admin, now=_at(start)
+        )
         if enrollment.status == "applied":
             enrollment = services.perform(enrollment.pk, "approve", admin, now=_at(start))
         _complete(contact, program, comps, admin, start, rng, activated)
@@ -176,25 +321,57 @@ def _reach(status, contact, program, comps, admin, today, rng):
     if status in ("applied", "declined"):
         enrollment = services.apply(contact.pk, program.pk, Actor.contact(contact), now=_at(start))
         if status == "declined":
-            services.perform(enrollment.pk, "decline", admin, reason="Eligibility not demonstrated.",
-                             now=_at(start + timedelta(days=3)))
+            services.perform(
+                enrollment.pk,
+                "decline",
+                admin,
+                reason="Eligibility not demonstrated.",
+                now=_at(start + timedelta(days=3)),
+            )
         return
-    enrollment = (services.apply if program.require_approval else services.add)(contact.pk, program.pk, admin, now=_at(start))
+    enrollment = (services.apply if program.require_approval else services.add)(
+        contact.pk, program.pk, admin, now=_at(start)
+    )
     if enrollment.status == "applied":
-        enrollment = services.perform(enrollment.pk, "approve", admin, now=_at(start + timedelta(days=2)))
+        enrollment = services.perform(
+            enrollment.pk, "approve", admin, now=_at(start + timedelta(days=2))
+        )
     later = start + timedelta(days=4)
     if status == "admin_review":
-        _complete(contact, program, comps, admin, later, rng, min(today, later + timedelta(days=60)))
+        _complete(
+            contact, program, comps, admin, later, rng, min(today, later + timedelta(days=60))
+        )
         return
     if status in ("in_progress", "inactive", "not_completed", "cancelled"):
-        _complete(contact, program, comps, admin, later, rng, min(today, later + timedelta(days=60)), everything=False)
-        action = {"inactive": "set_inactive", "not_completed": "mark_not_completed", "cancelled": "cancel"}.get(status)
+        _complete(
+            contact,
+            program,
+            comps,
+            admin,
+            later,
+            rng,
+            min(today, later + timedelta(days=60)),
+            everything=False,
+        )
+        action = {
+            "inactive": "set_inactive",
+            "not_completed": "mark_not_completed",
+            "cancelled": "cancel",
+        }.get(status)
         if action:
-            services.perform(enrollment.pk, action, admin, reason="Demo data.", now=_at(min(today, later + timedelta(days=61))))
+            services.perform(
+                enrollment.pk,
+                action,
+                admin,
+                reason="Demo data.",
+                now=_at(min(today, later + timedelta(days=61))),
+            )
 
 
 def summary(now: datetime) -> dict[str, int]:
     as_of = GeneralSettings.get().as_of(now)
     return Enrollment.objects.status_counts(as_of) | {
-        "contacts": Contact.objects.count(), "components": Component.objects.count(),
-        "programs": Program.objects.count()}
+        "contacts": Contact.objects.count(),
+        "components": Component.objects.count(),
+        "programs": Program.objects.count(),
+    }

@@ -2,13 +2,13 @@
 
 from datetime import date
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Lower
-from zoneinfo import available_timezones
 
 from .dates import AsOf
 from .statuses import CERTIFIED, OPEN, Status
@@ -95,9 +95,13 @@ class Component(models.Model):
             raise ValidationError({"scoring": "Only exams have a scoring."})
         if self.scoring == Scoring.SCORED:
             if self.max_score is None or self.passing_score is None:
-                raise ValidationError({"passing_score": "A scored exam needs a maximum and a passing score."})
+                raise ValidationError(
+                    {"passing_score": "A scored exam needs a maximum and a passing score."}
+                )
             if self.passing_score > self.max_score:
-                raise ValidationError({"passing_score": "The passing score exceeds the maximum score."})
+                raise ValidationError(
+                    {"passing_score": "The passing score exceeds the maximum score."}
+                )
 
     def passes(self, score: Decimal | None) -> bool:
         """Whether an attempt with `score` completes this component."""
@@ -132,10 +136,15 @@ class Program(models.Model):
     hours_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     certificate_template = models.CharField(
-        max_length=20, choices=CertificateTemplate.choices, blank=True, default="",
+        max_length=20,
+        choices=CertificateTemplate.choices,
+        blank=True,
+        default="",
         help_text="Empty: the General Settings' default.",
     )
-    components = models.ManyToManyField(Component, through="ProgramComponent", related_name="programs")
+    components = models.ManyToManyField(
+        Component, through="ProgramComponent", related_name="programs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -160,9 +169,15 @@ class ProgramComponent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "component"], name="program_component_unique")
+            models.UniqueConstraint(
+                fields=["program", "component"], name="program_component_unique"
+            )
         ]
         ordering = ["-required", "component__name", "id"]
+
+    def __str__(self) -> str:
+        kind = "required" if self.required else "elective"
+        return f"{self.component_id} in {self.program_id} ({kind})"
 
 
 class CompletionState(models.TextChoices):
@@ -198,8 +213,12 @@ class Completion(models.Model):
     note = models.TextField(blank=True, default="")
     evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True, default="")
     evidence_name = models.CharField(max_length=200, blank=True, default="")
-    source = models.CharField(max_length=20, choices=CompletionSource.choices, default=CompletionSource.STAFF)
-    state = models.CharField(max_length=10, choices=CompletionState.choices, default=CompletionState.APPROVED)
+    source = models.CharField(
+        max_length=20, choices=CompletionSource.choices, default=CompletionSource.STAFF
+    )
+    state = models.CharField(
+        max_length=10, choices=CompletionState.choices, default=CompletionState.APPROVED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -211,7 +230,9 @@ class Completion(models.Model):
         indexes = [
             models.Index(fields=["contact", "component"], name="completion_contact_comp_idx"),
             models.Index(
-                fields=["state"], name="completion_pending_idx", condition=Q(state="pending", removed_at__isnull=True)
+                fields=["state"],
+                name="completion_pending_idx",
+                condition=Q(state="pending", removed_at__isnull=True),
             ),
         ]
 
@@ -255,7 +276,9 @@ class EnrollmentQuerySet(models.QuerySet):
 
 
 def _current_status_expr(as_of: AsOf):
-    whens = [When(as_of.status_q(s), then=Value(s.value)) for s in (Status.EXPIRED, Status.EXPIRING)]
+    whens = [
+        When(as_of.status_q(s), then=Value(s.value)) for s in (Status.EXPIRED, Status.EXPIRING)
+    ]
     whens.append(When(status__in=sorted(CERTIFIED), then=Value(Status.ACTIVE.value)))
     return Case(*whens, default=F("status"), output_field=models.CharField())
 
@@ -310,7 +333,9 @@ class Enrollment(models.Model):
             # Status filters and counts; the worker's due query (certified rows by expiry).
             models.Index(fields=["status", "expires_on"], name="enrollment_status_expiry_idx"),
             models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
-            models.Index(fields=["program", "status", "expires_on"], name="enrollment_prog_status_idx"),
+            models.Index(
+                fields=["program", "status", "expires_on"], name="enrollment_prog_status_idx"
+            ),
             models.Index(fields=["contact", "program"], name="enrollment_contact_prog_idx"),
             models.Index(fields=["activated_on", "id"], name="enrollment_activated_idx"),
             models.Index(fields=["applied_on", "id"], name="enrollment_applied_idx"),
@@ -339,7 +364,9 @@ class History(models.Model):
     """One change of status, dates, completion or settings. Append-only."""
 
     at = models.DateTimeField(db_index=True)
-    actor = models.CharField(max_length=200, help_text="Who: staff email, contact, system, API token.")
+    actor = models.CharField(
+        max_length=200, help_text="Who: staff email, contact, system, API token."
+    )
     actor_kind = models.CharField(max_length=20)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -347,7 +374,9 @@ class History(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="history"
     )
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=50)
     from_status = models.CharField(max_length=20, blank=True, default="")
     to_status = models.CharField(max_length=20, blank=True, default="")
@@ -360,6 +389,9 @@ class History(models.Model):
         ordering = ["at", "id"]
         verbose_name_plural = "history"
         indexes = [models.Index(fields=["enrollment", "at"], name="history_enrollment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -393,7 +425,11 @@ class GeneralSettings(models.Model):
         max_length=20, choices=CertificateTemplate.choices, default=CertificateTemplate.CLASSIC
     )
     default_program = models.ForeignKey(
-        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name="Default program for new components",
     )
     enroll_attendees_to_all_relevant = models.BooleanField(

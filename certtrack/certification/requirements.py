@@ -36,7 +36,9 @@ class Progress:
         }
 
 
-def _done_dates(contact_id: int, component_ids: set[int], prerequisites: dict[int, set[int]]) -> dict[int, date]:
+def _done_dates(
+    contact_id: int, component_ids: set[int], prerequisites: dict[int, set[int]]
+) -> dict[int, date]:
     """For each component the contact completed (counting), the earliest date it counts from."""
     first: dict[int, date] = {}
     wanted = set(component_ids)

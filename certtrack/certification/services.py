@@ -69,7 +69,9 @@ def _log(
         actor_kind=actor.kind,
         user_id=actor.user_id,
         enrollment=enrollment,
-        contact_id=contact_id if contact_id is not None else (enrollment.contact_id if enrollment else None),
+        contact_id=contact_id
+        if contact_id is not None
+        else (enrollment.contact_id if enrollment else None),
         action=action,
         from_status=from_status,
         to_status=to_status,
@@ -82,7 +84,14 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _announce(enrollment: Enrollment, from_status: str, to_status: str, now: datetime, as_of: AsOf, automatic=False):
+def _announce(
+    enrollment: Enrollment,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    as_of: AsOf,
+    automatic=False,
+):
     transition = events.Transition(
         enrollment_id=enrollment.pk,
         contact_id=enrollment.contact_id,
@@ -120,7 +129,9 @@ def new_certificate_number() -> str:
 def _certify_fields(program: Program, activated_on: date, expires_on: date | None = None) -> dict:
     return {
         "activated_on": activated_on,
-        "expires_on": expires_on if expires_on is not None else expiry_for(activated_on, program.validity_months),
+        "expires_on": expires_on
+        if expires_on is not None
+        else expiry_for(activated_on, program.validity_months),
         "certificate_number": new_certificate_number(),
     }
 
@@ -134,7 +145,14 @@ def settle(enrollment: Enrollment, as_of: AsOf, now: datetime, actor: Actor | No
         return
     old = enrollment.status
     if _move(enrollment, [old], truth):
-        _log(actor or Actor.system(), now, "time", enrollment=enrollment, from_status=old, to_status=truth)
+        _log(
+            actor or Actor.system(),
+            now,
+            "time",
+            enrollment=enrollment,
+            from_status=old,
+            to_status=truth,
+        )
         _announce(enrollment, old, truth, now, as_of, automatic=True)
     else:
         enrollment.refresh_from_db()
@@ -159,8 +177,13 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
     if _move(enrollment, [Status.IN_PROGRESS], target, **fields):
         changes = {k: [None, _iso(v) if isinstance(v, date) else v] for k, v in fields.items()}
         _log(
-            actor, now, "requirements_met", enrollment=enrollment,
-            from_status=Status.IN_PROGRESS, to_status=target, changes=changes,
+            actor,
+            now,
+            "requirements_met",
+            enrollment=enrollment,
+            from_status=Status.IN_PROGRESS,
+            to_status=target,
+            changes=changes,
             reason="All requirements met.",
         )
         _announce(enrollment, Status.IN_PROGRESS, target, now, as_of)
@@ -169,7 +192,11 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
 
 def _lock_enrollment(enrollment_id) -> Enrollment:
     try:
-        return Enrollment.objects.select_related("program", "contact").select_for_update().get(pk=int(enrollment_id))
+        return (
+            Enrollment.objects.select_related("program", "contact")
+            .select_for_update()
+            .get(pk=int(enrollment_id))
+        )
     except (Enrollment.DoesNotExist, TypeError, ValueError):
         raise NotFound(f"No enrollment with id {enrollment_id!r}.") from None
 
@@ -182,11 +209,23 @@ def _context(now: datetime | None) -> tuple[datetime, AsOf]:
 # --- enrollments -----------------------------------------------------------------------
 
 
-def _create(contact: Contact, program: Program, status: Status, actor: Actor, now: datetime, as_of: AsOf,
-            action: str, **fields) -> Enrollment:
-    for previous in Enrollment.objects.filter(contact=contact, program=program, status__in=sorted(CERTIFIED)):
+def _create(
+    contact: Contact,
+    program: Program,
+    status: Status,
+    actor: Actor,
+    now: datetime,
+    as_of: AsOf,
+    action: str,
+    **fields,
+) -> Enrollment:
+    for previous in Enrollment.objects.filter(
+        contact=contact, program=program, status__in=sorted(CERTIFIED)
+    ):
         settle(previous, as_of, now)
-    existing = Enrollment.objects.filter(contact=contact, program=program, status__in=sorted(OPEN)).first()
+    existing = Enrollment.objects.filter(
+        contact=contact, program=program, status__in=sorted(OPEN)
+    ).first()
     if existing is not None:
         raise Refused(
             f"{contact.full_name} already has an open enrollment in {program.name} "
@@ -195,9 +234,13 @@ def _create(contact: Contact, program: Program, status: Status, actor: Actor, no
         )
     try:
         with transaction.atomic():
-            enrollment = Enrollment.objects.create(contact=contact, program=program, status=status, **fields)
+            enrollment = Enrollment.objects.create(
+                contact=contact, program=program, status=status, **fields
+            )
     except IntegrityError:
-        raise Refused(f"{contact.full_name} already has an open enrollment in {program.name}.") from None
+        raise Refused(
+            f"{contact.full_name} already has an open enrollment in {program.name}."
+        ) from None
     changes = {k: [None, _iso(v) if isinstance(v, date) else v] for k, v in fields.items()}
     _log(actor, now, action, enrollment=enrollment, to_status=status, changes=changes)
     _announce(enrollment, "", status, now, as_of)
@@ -215,15 +258,26 @@ def _enrollable(contact_id, program_id) -> tuple[Contact, Program]:
 
 
 @transaction.atomic
-def apply(contact_id: int, program_id: int, actor: Actor, now: datetime | None = None) -> Enrollment:
+def apply(
+    contact_id: int, program_id: int, actor: Actor, now: datetime | None = None
+) -> Enrollment:
     """The contact applies: Applied if the program requires approval, else In progress."""
     now, as_of = _context(now)
     contact, program = _enrollable(contact_id, program_id)
     if program.require_approval:
-        return _create(contact, program, Status.APPLIED, actor, now, as_of, "apply", applied_on=as_of.today)
+        return _create(
+            contact, program, Status.APPLIED, actor, now, as_of, "apply", applied_on=as_of.today
+        )
     enrollment = _create(
-        contact, program, Status.IN_PROGRESS, actor, now, as_of, "apply",
-        applied_on=as_of.today, started_on=as_of.today,
+        contact,
+        program,
+        Status.IN_PROGRESS,
+        actor,
+        now,
+        as_of,
+        "apply",
+        applied_on=as_of.today,
+        started_on=as_of.today,
     )
     _evaluate(enrollment, actor, now, as_of)
     return enrollment
@@ -234,7 +288,9 @@ def add(contact_id: int, program_id: int, actor: Actor, now: datetime | None = N
     """Staff add a contact to a program: In progress at once."""
     now, as_of = _context(now)
     contact, program = _enrollable(contact_id, program_id)
-    enrollment = _create(contact, program, Status.IN_PROGRESS, actor, now, as_of, "add", started_on=as_of.today)
+    enrollment = _create(
+        contact, program, Status.IN_PROGRESS, actor, now, as_of, "add", started_on=as_of.today
+    )
     _evaluate(enrollment, actor, now, as_of)
     return enrollment
 
@@ -256,11 +312,21 @@ def record_existing(
     if activated_on > as_of.today:
         raise Invalid("activated_on", f"activated_on {activated_on} is in the future.")
     if expires_on is not None and expires_on < activated_on:
-        raise Invalid("expires_on", f"expires_on {expires_on} is before activated_on {activated_on}.")
+        raise Invalid(
+            "expires_on", f"expires_on {expires_on} is before activated_on {activated_on}."
+        )
     fields = _certify_fields(program, activated_on, expires_on)
     enrollment = _create(
-        contact, program, Status.ACTIVE, actor, now, as_of, "record_existing",
-        completed_on=activated_on, started_on=activated_on, **fields,
+        contact,
+        program,
+        Status.ACTIVE,
+        actor,
+        now,
+        as_of,
+        "record_existing",
+        completed_on=activated_on,
+        started_on=activated_on,
+        **fields,
     )
     # Imported long after the fact: record where the dates put it, without reminders.
     settle(enrollment, as_of, now)
@@ -268,7 +334,9 @@ def record_existing(
 
 
 @transaction.atomic
-def perform(enrollment_id: int, action: str, actor: Actor, reason: str = "", now: datetime | None = None) -> Enrollment:
+def perform(
+    enrollment_id: int, action: str, actor: Actor, reason: str = "", now: datetime | None = None
+) -> Enrollment:
     """A staff action of PRODUCT.md §3's table on one enrollment; anything else is refused."""
     if action not in ACTIONS:
         raise Invalid("action", f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
@@ -291,8 +359,16 @@ def perform(enrollment_id: int, action: str, actor: Actor, reason: str = "", now
         enrollment.refresh_from_db()
         raise Refused(refusal(step, enrollment.status), status=enrollment.status)
     changes = {k: [None, _iso(v) if isinstance(v, date) else v] for k, v in fields.items()}
-    _log(actor, now, action, enrollment=enrollment, from_status=old, to_status=step.target,
-         changes=changes, reason=reason)
+    _log(
+        actor,
+        now,
+        action,
+        enrollment=enrollment,
+        from_status=old,
+        to_status=step.target,
+        changes=changes,
+        reason=reason,
+    )
     _announce(enrollment, old, step.target, now, as_of)
     if step.target in CERTIFIED:
         settle(enrollment, as_of, now)
@@ -318,7 +394,10 @@ def set_expires_on(
             f"this enrollment is {label(enrollment.status)}."
         )
     if enrollment.activated_on and expires_on < enrollment.activated_on:
-        raise Invalid("expires_on", f"expires_on {expires_on} is before activated_on {enrollment.activated_on}.")
+        raise Invalid(
+            "expires_on",
+            f"expires_on {expires_on} is before activated_on {enrollment.activated_on}.",
+        )
     old_date, old_status = enrollment.expires_on, enrollment.status
     if old_date == expires_on:
         raise Refused(f"The expiration date is already {expires_on}.")
@@ -328,14 +407,22 @@ def set_expires_on(
     )
     enrollment.refresh_from_db()
     _log(
-        actor, now, "set_expires_on", enrollment=enrollment,
+        actor,
+        now,
+        "set_expires_on",
+        enrollment=enrollment,
         from_status=old_status if new_status != old_status else "",
         to_status=new_status if new_status != old_status else "",
-        changes={"expires_on": [_iso(old_date), _iso(expires_on)]}, reason=reason.strip(),
+        changes={"expires_on": [_iso(old_date), _iso(expires_on)]},
+        reason=reason.strip(),
     )
     events.expiry_changed.send(
-        sender=Enrollment, enrollment_id=enrollment.pk, old=old_date, new=expires_on,
-        cycle=enrollment.cycle, at=now,
+        sender=Enrollment,
+        enrollment_id=enrollment.pk,
+        old=old_date,
+        new=expires_on,
+        cycle=enrollment.cycle,
+        at=now,
     )
     if new_status != old_status:
         _announce(enrollment, old_status, new_status, now, as_of)
@@ -354,8 +441,15 @@ def _affected(contact_id: int, component_id: int):
     )
 
 
-def _after_completion_change(completion: Completion, action: str, actor: Actor, now: datetime, as_of: AsOf,
-                             changes: dict, reason: str = "") -> None:
+def _after_completion_change(
+    completion: Completion,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    as_of: AsOf,
+    changes: dict,
+    reason: str = "",
+) -> None:
     """Log on each enrollment it concerns, then re-evaluate those In progress."""
     enrollments = list(_affected(completion.contact_id, completion.component_id))
     changes = {"completion_id": completion.pk, "component": completion.component.code, **changes}
@@ -395,18 +489,27 @@ def record_completion(
     evidence=None,
     now: datetime | None = None,
 ) -> Completion:
-    """Record that a contact completed a component (approved, or pending where approval is needed)."""
+    """Record that a contact completed a component (approved, or pending if it needs approval)."""
     now, as_of = _context(now)
     contact = _get(Contact, contact_id, "contact")
     component = _get(Component, component_id, "component")
     if not isinstance(completed_on, date):
         raise Invalid("completed_on", "completed_on must be a date (YYYY-MM-DD).")
     if completed_on > as_of.today:
-        raise Invalid("completed_on", f"completed_on {completed_on} is in the future (today is {as_of.today}).")
+        raise Invalid(
+            "completed_on",
+            f"completed_on {completed_on} is in the future (today is {as_of.today}).",
+        )
     if component.opens_on and completed_on < component.opens_on:
-        raise Invalid("completed_on", f"{component.name} opens on {component.opens_on}; {completed_on} is before.")
+        raise Invalid(
+            "completed_on",
+            f"{component.name} opens on {component.opens_on}; {completed_on} is before.",
+        )
     if component.closes_on and completed_on > component.closes_on:
-        raise Invalid("completed_on", f"{component.name} closed on {component.closes_on}; {completed_on} is after.")
+        raise Invalid(
+            "completed_on",
+            f"{component.name} closed on {component.closes_on}; {completed_on} is after.",
+        )
     if source not in CompletionSource.values:
         raise Invalid("source", f"Unknown source {source!r}.")
     score = _decimal("score", score)
@@ -421,96 +524,178 @@ def record_completion(
     elif component.kind != ComponentKind.EXAM and not passed:
         raise Invalid("passed", "Only an exam attempt can fail.")
     missing = [
-        p.name for p in component.prerequisites.all()
-        if not Completion.objects.live().filter(contact=contact, component=p, passed=True,
-                                                completed_on__lte=completed_on)
-        .exclude(state=CompletionState.REJECTED).exists()
+        p.name
+        for p in component.prerequisites.all()
+        if not Completion.objects.live()
+        .filter(contact=contact, component=p, passed=True, completed_on__lte=completed_on)
+        .exclude(state=CompletionState.REJECTED)
+        .exists()
     ]
     if missing:
-        raise Refused(f"{component.name} requires first: {', '.join(missing)} (not completed by {completed_on}).")
+        raise Refused(
+            f"{component.name} requires first: {', '.join(missing)} "
+            f"(not completed by {completed_on})."
+        )
     needs_approval = component.requires_approval or source == CompletionSource.SELF_REPORT
     state = CompletionState.PENDING if needs_approval and passed else CompletionState.APPROVED
     completion = Completion.objects.create(
-        contact=contact, component=component, completed_on=completed_on, score=score, passed=bool(passed),
-        note=note or "", source=source, state=state,
+        contact=contact,
+        component=component,
+        completed_on=completed_on,
+        score=score,
+        passed=bool(passed),
+        note=note or "",
+        source=source,
+        state=state,
         decided_at=now if state == CompletionState.APPROVED else None,
     )
     if evidence is not None:
         completion.evidence_name = getattr(evidence, "name", "evidence")[:200]
         completion.evidence.save(completion.evidence_name, evidence, save=True)
-    if passed and component.kind == ComponentKind.EVENT and GeneralSettings.get().enroll_attendees_to_all_relevant:
+    if (
+        passed
+        and component.kind == ComponentKind.EVENT
+        and GeneralSettings.get().enroll_attendees_to_all_relevant
+    ):
         _enroll_attendee(contact, component, actor, now, as_of)
     _after_completion_change(
-        completion, "record_completion", actor, now, as_of,
-        {"completed_on": completed_on.isoformat(), "state": state, "passed": bool(passed),
-         "score": str(score) if score is not None else None},
+        completion,
+        "record_completion",
+        actor,
+        now,
+        as_of,
+        {
+            "completed_on": completed_on.isoformat(),
+            "state": state,
+            "passed": bool(passed),
+            "score": str(score) if score is not None else None,
+        },
     )
     events.completion_recorded.send(sender=Completion, completion=completion, at=now)
     return completion
 
 
-def _enroll_attendee(contact: Contact, component: Component, actor: Actor, now: datetime, as_of: AsOf) -> None:
-    """"Enroll attendees to all relevant certifications": every active program with this event."""
-    enrolled = Enrollment.objects.filter(contact=contact, status__in=sorted(OPEN)).values("program_id")
+def _enroll_attendee(
+    contact: Contact, component: Component, actor: Actor, now: datetime, as_of: AsOf
+) -> None:
+    """ "Enroll attendees to all relevant certifications": every active program with this event."""
+    enrolled = Enrollment.objects.filter(contact=contact, status__in=sorted(OPEN)).values(
+        "program_id"
+    )
     programs = Program.objects.filter(
         is_active=True, require_approval=False, links__component=component
     ).exclude(pk__in=enrolled)
     for program in programs:
-        _create(contact, program, Status.IN_PROGRESS, actor, now, as_of, "enroll_attendee",
-                applied_on=as_of.today, started_on=as_of.today)
+        _create(
+            contact,
+            program,
+            Status.IN_PROGRESS,
+            actor,
+            now,
+            as_of,
+            "enroll_attendee",
+            applied_on=as_of.today,
+            started_on=as_of.today,
+        )
 
 
-def _decide(completion_id, sources: set[str], target: str, action: str, actor: Actor, reason: str,
-            now: datetime | None) -> Completion:
+def _decide(
+    completion_id,
+    sources: set[str],
+    target: str,
+    action: str,
+    actor: Actor,
+    reason: str,
+    now: datetime | None,
+) -> Completion:
     now, as_of = _context(now)
     completion = _get(Completion, completion_id, "completion")
     if completion.removed_at is not None:
         raise NotFound(f"No completion with id {completion_id!r} (it was removed).")
-    changed = Completion.objects.filter(pk=completion.pk, state__in=sorted(sources), removed_at__isnull=True).update(
-        state=target, decided_at=now
-    )
+    changed = Completion.objects.filter(
+        pk=completion.pk, state__in=sorted(sources), removed_at__isnull=True
+    ).update(state=target, decided_at=now)
     if not changed:
         completion.refresh_from_db()
-        raise Refused(f"Cannot {action.split('_')[0]} this completion: it is {completion.get_state_display().lower()}.")
+        raise Refused(
+            f"Cannot {action.split('_')[0]} this completion: "
+            f"it is {completion.get_state_display().lower()}."
+        )
     old = completion.state
     completion.refresh_from_db()
-    _after_completion_change(completion, action, actor, now, as_of, {"state": [old, target]}, reason)
+    _after_completion_change(
+        completion, action, actor, now, as_of, {"state": [old, target]}, reason
+    )
     return completion
 
 
 @transaction.atomic
-def approve_completion(completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None) -> Completion:
+def approve_completion(
+    completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> Completion:
     """Staff approve a pending completion; it now counts toward requirements."""
-    return _decide(completion_id, {CompletionState.PENDING}, CompletionState.APPROVED, "approve_completion_record",
-                   actor, reason, now)
+    return _decide(
+        completion_id,
+        {CompletionState.PENDING},
+        CompletionState.APPROVED,
+        "approve_completion_record",
+        actor,
+        reason,
+        now,
+    )
 
 
 @transaction.atomic
-def reject_completion(completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None) -> Completion:
+def reject_completion(
+    completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> Completion:
     """Staff reject a pending completion; it never counts."""
-    return _decide(completion_id, {CompletionState.PENDING}, CompletionState.REJECTED, "reject_completion",
-                   actor, reason, now)
+    return _decide(
+        completion_id,
+        {CompletionState.PENDING},
+        CompletionState.REJECTED,
+        "reject_completion",
+        actor,
+        reason,
+        now,
+    )
 
 
 @transaction.atomic
-def remove_completion(completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None) -> None:
+def remove_completion(
+    completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> None:
     """Remove a completion recorded in error (kept, marked removed; the history says so)."""
     now, as_of = _context(now)
     completion = _get(Completion, completion_id, "completion")
-    if not Completion.objects.filter(pk=completion.pk, removed_at__isnull=True).update(removed_at=now):
+    if not Completion.objects.filter(pk=completion.pk, removed_at__isnull=True).update(
+        removed_at=now
+    ):
         raise NotFound(f"No completion with id {completion_id!r} (it was removed).")
-    _after_completion_change(completion, "remove_completion", actor, now, as_of,
-                             {"completed_on": completion.completed_on.isoformat()}, reason)
+    _after_completion_change(
+        completion,
+        "remove_completion",
+        actor,
+        now,
+        as_of,
+        {"completed_on": completion.completed_on.isoformat()},
+        reason,
+    )
 
 
 @transaction.atomic
 def approve_all_completions(enrollment_id: int, actor: Actor, now: datetime | None = None) -> int:
-    """"Mark All Approved": approve every pending completion of the enrollment's components."""
+    """ "Mark All Approved": approve every pending completion of the enrollment's components."""
     enrollment = _get(Enrollment, enrollment_id, "enrollment")
-    pending = Completion.objects.live().filter(
-        contact_id=enrollment.contact_id, state=CompletionState.PENDING,
-        component__links__program_id=enrollment.program_id,
-    ).values_list("pk", flat=True)
+    pending = (
+        Completion.objects.live()
+        .filter(
+            contact_id=enrollment.contact_id,
+            state=CompletionState.PENDING,
+            component__links__program_id=enrollment.program_id,
+        )
+        .values_list("pk", flat=True)
+    )
     ids = list(pending)
     for pk in ids:
         approve_completion(pk, actor, now=now)
@@ -526,8 +711,11 @@ def _clean(obj, exclude=None) -> None:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         field = "" if field == "__all__" else field
-        raise Invalid(field or "non_field", f"{field + ': ' if field else ''}{' '.join(messages)}",
-                      errors=error.message_dict) from None
+        raise Invalid(
+            field or "non_field",
+            f"{field + ': ' if field else ''}{' '.join(messages)}",
+            errors=error.message_dict,
+        ) from None
 
 
 def _set_fields(obj, fields: dict, allowed: set[str]) -> dict:
@@ -538,8 +726,10 @@ def _set_fields(obj, fields: dict, allowed: set[str]) -> dict:
     for name, value in fields.items():
         old = getattr(obj, name)
         if old != value:
-            changes[name] = [old if isinstance(old, (str, int, bool, type(None))) else str(old),
-                             value if isinstance(value, (str, int, bool, type(None))) else str(value)]
+            changes[name] = [
+                old if isinstance(old, (str, int, bool, type(None))) else str(old),
+                value if isinstance(value, (str, int, bool, type(None))) else str(value),
+            ]
         setattr(obj, name, value)
     return changes
 
@@ -550,11 +740,18 @@ CONTACT_FIELDS = {"first_name", "last_name", "email", "organization", "phone", "
 def _check_contact_unique(contact: Contact) -> None:
     clash = Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).first()
     if clash:
-        raise Refused(f"A contact with email {contact.email} already exists (id {clash.pk}).", contact_id=clash.pk)
+        raise Refused(
+            f"A contact with email {contact.email} already exists (id {clash.pk}).",
+            contact_id=clash.pk,
+        )
     if contact.external_id:
-        clash = Contact.objects.filter(external_id=contact.external_id).exclude(pk=contact.pk).first()
+        clash = (
+            Contact.objects.filter(external_id=contact.external_id).exclude(pk=contact.pk).first()
+        )
         if clash:
-            raise Refused(f"A contact with external id {contact.external_id} already exists (id {clash.pk}).")
+            raise Refused(
+                f"A contact with external id {contact.external_id} already exists (id {clash.pk})."
+            )
 
 
 @transaction.atomic
@@ -592,7 +789,9 @@ def update_contact(contact_id: int, actor: Actor, now: datetime | None = None, *
 
 
 @transaction.atomic
-def archive_contact(contact_id: int, actor: Actor, now: datetime | None = None, archived: bool = True) -> Contact:
+def archive_contact(
+    contact_id: int, actor: Actor, now: datetime | None = None, archived: bool = True
+) -> Contact:
     """Archive (or restore) a contact: contacts with records are never deleted."""
     now = now or clock.now()
     contact = _get(Contact, contact_id, "contact")
@@ -603,8 +802,19 @@ def archive_contact(contact_id: int, actor: Actor, now: datetime | None = None, 
 
 
 COMPONENT_FIELDS = {
-    "kind", "name", "code", "description", "credits_earned", "hours_earned", "requires_approval",
-    "opens_on", "closes_on", "is_active", "scoring", "max_score", "passing_score",
+    "kind",
+    "name",
+    "code",
+    "description",
+    "credits_earned",
+    "hours_earned",
+    "requires_approval",
+    "opens_on",
+    "closes_on",
+    "is_active",
+    "scoring",
+    "max_score",
+    "passing_score",
 }
 
 
@@ -622,7 +832,9 @@ def _set_prerequisites(component: Component, prerequisite_ids) -> None:
     found = list(Component.objects.filter(pk__in=ids))
     if len({c.pk for c in found}) != len(set(ids)):
         missing = sorted(set(ids) - {c.pk for c in found})
-        raise Invalid("prerequisite_ids", f"Unknown component id(s): {', '.join(map(str, missing))}.")
+        raise Invalid(
+            "prerequisite_ids", f"Unknown component id(s): {', '.join(map(str, missing))}."
+        )
     if component.pk in ids:
         raise Invalid("prerequisite_ids", "A component cannot be its own prerequisite.")
     # Refuse a cycle: the new prerequisites must not (transitively) require this component.
@@ -631,15 +843,21 @@ def _set_prerequisites(component: Component, prerequisite_ids) -> None:
         if component.pk in frontier:
             raise Invalid("prerequisite_ids", "These prerequisites would make a cycle.")
         seen |= frontier
-        frontier = set(
-            Component.prerequisites.through.objects.filter(from_component_id__in=frontier)
-            .values_list("to_component_id", flat=True)
-        ) - seen
+        frontier = (
+            set(
+                Component.prerequisites.through.objects.filter(
+                    from_component_id__in=frontier
+                ).values_list("to_component_id", flat=True)
+            )
+            - seen
+        )
     component.prerequisites.set(found)
 
 
 @transaction.atomic
-def create_component(actor: Actor, prerequisite_ids=(), now: datetime | None = None, **fields) -> Component:
+def create_component(
+    actor: Actor, prerequisite_ids=(), now: datetime | None = None, **fields
+) -> Component:
     """Create a component (course, exam, task or event)."""
     component = Component()
     _set_fields(component, fields, COMPONENT_FIELDS)
@@ -652,14 +870,18 @@ def create_component(actor: Actor, prerequisite_ids=(), now: datetime | None = N
     _set_prerequisites(component, prerequisite_ids or [])
     settings = GeneralSettings.get()
     if settings.default_program_id:
-        ProgramComponent.objects.get_or_create(program_id=settings.default_program_id, component=component,
-                                               defaults={"required": False})
+        ProgramComponent.objects.get_or_create(
+            program_id=settings.default_program_id,
+            component=component,
+            defaults={"required": False},
+        )
     return component
 
 
 @transaction.atomic
-def update_component(component_id: int, actor: Actor, prerequisite_ids=None, now: datetime | None = None,
-                     **fields) -> Component:
+def update_component(
+    component_id: int, actor: Actor, prerequisite_ids=None, now: datetime | None = None, **fields
+) -> Component:
     """Change a component's fields (and prerequisites, when given)."""
     component = _get(Component, component_id, "component")
     _set_fields(component, fields, COMPONENT_FIELDS)
@@ -671,9 +893,18 @@ def update_component(component_id: int, actor: Actor, prerequisite_ids=None, now
 
 
 PROGRAM_FIELDS = {
-    "name", "code", "version", "description", "category", "require_approval",
-    "completion_requires_approval", "validity_months", "credits_required", "hours_required",
-    "is_active", "certificate_template",
+    "name",
+    "code",
+    "version",
+    "description",
+    "category",
+    "require_approval",
+    "completion_requires_approval",
+    "validity_months",
+    "credits_required",
+    "hours_required",
+    "is_active",
+    "certificate_template",
 }
 
 
@@ -709,8 +940,9 @@ def create_program(actor: Actor, components=(), now: datetime | None = None, **f
 
 
 @transaction.atomic
-def update_program(program_id: int, actor: Actor, components=None, now: datetime | None = None,
-                   **fields) -> Program:
+def update_program(
+    program_id: int, actor: Actor, components=None, now: datetime | None = None, **fields
+) -> Program:
     """Change a program's fields (and components, when given)."""
     program = _get(Program, program_id, "program")
     _set_fields(program, fields, PROGRAM_FIELDS)
@@ -722,8 +954,13 @@ def update_program(program_id: int, actor: Actor, components=None, now: datetime
 
 
 SETTINGS_FIELDS = {
-    "expiring_notice_days", "time_zone", "application_recipients", "admin_review_recipients",
-    "default_certificate_template", "default_program_id", "enroll_attendees_to_all_relevant",
+    "expiring_notice_days",
+    "time_zone",
+    "application_recipients",
+    "admin_review_recipients",
+    "default_certificate_template",
+    "default_program_id",
+    "enroll_attendees_to_all_relevant",
 }
 
 
@@ -756,14 +993,25 @@ def update_settings(actor: Actor, now: datetime | None = None, **fields) -> Gene
     if "expiring_notice_days" in fields:
         days = fields["expiring_notice_days"]
         if isinstance(days, bool) or not isinstance(days, int) or days < 0 or days > 3650:
-            raise Invalid("expiring_notice_days", "expiring_notice_days must be a whole number from 0 to 3650.")
+            raise Invalid(
+                "expiring_notice_days",
+                "expiring_notice_days must be a whole number from 0 to 3650.",
+            )
     if "time_zone" in fields and fields["time_zone"] not in available_timezones():
-        raise Invalid("time_zone", f"Unknown time zone {fields['time_zone']!r} (use an IANA name such as Europe/Paris).")
+        raise Invalid(
+            "time_zone",
+            f"Unknown time zone {fields['time_zone']!r} (use an IANA name such as Europe/Paris).",
+        )
     for field in ("application_recipients", "admin_review_recipients"):
         if field in fields:
             fields[field] = _email_list(field, fields[field])
-    if "enroll_attendees_to_all_relevant" in fields and not isinstance(fields["enroll_attendees_to_all_relevant"], bool):
-        raise Invalid("enroll_attendees_to_all_relevant", "enroll_attendees_to_all_relevant must be true or false.")
+    if "enroll_attendees_to_all_relevant" in fields and not isinstance(
+        fields["enroll_attendees_to_all_relevant"], bool
+    ):
+        raise Invalid(
+            "enroll_attendees_to_all_relevant",
+            "enroll_attendees_to_all_relevant must be true or false.",
+        )
     if fields.get("default_program_id") is not None:
         _get(Program, fields["default_program_id"], "program")
     changes = _set_fields(settings, fields, SETTINGS_FIELDS)

@@ -73,10 +73,10 @@ ACTIONS: dict[str, Action] = {
         _action("approve", "Approve application", {S.APPLIED}, S.IN_PROGRESS, evaluates=True),
         _action("decline", "Decline application", {S.APPLIED}, S.DECLINED),
         _action("approve_completion", "Approve certification", {S.ADMIN_REVIEW}, S.ACTIVE),
+        _action("return_to_in_progress", "Return for more work", {S.ADMIN_REVIEW}, S.IN_PROGRESS),
         _action(
-            "return_to_in_progress", "Return for more work", {S.ADMIN_REVIEW}, S.IN_PROGRESS
+            "set_inactive", "Set inactive", {S.IN_PROGRESS, S.APPLIED, S.ADMIN_REVIEW}, S.INACTIVE
         ),
-        _action("set_inactive", "Set inactive", {S.IN_PROGRESS, S.APPLIED, S.ADMIN_REVIEW}, S.INACTIVE),
         _action("reactivate", "Reactivate", {S.INACTIVE}, S.IN_PROGRESS, evaluates=True),
         _action(
             "mark_not_completed",

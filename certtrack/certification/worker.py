@@ -46,7 +46,9 @@ def _claim(as_of: AsOf):
     rows = Enrollment.objects.filter(due_q(as_of)).order_by()
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True)
-    return list(rows.values("pk", "status", "expires_on", "contact_id", "program_id", "cycle")[:BATCH])
+    return list(
+        rows.values("pk", "status", "expires_on", "contact_id", "program_id", "cycle")[:BATCH]
+    )
 
 
 def record_time_transitions(now: datetime) -> int:
@@ -82,17 +84,33 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
         for r in group:
             if r["pk"] not in moved:
                 continue
-            history.append(History(
-                at=now, actor=WORKER.label, actor_kind=WORKER.kind, enrollment_id=r["pk"],
-                contact_id=r["contact_id"], action="time", from_status=old, to_status=new,
-            ))
-            transitions.append(events.Transition(
-                enrollment_id=r["pk"], contact_id=r["contact_id"], program_id=r["program_id"],
-                from_status=old, to_status=new, at=now, today=as_of.today,
-                expires_on=r["expires_on"], cycle=r["cycle"], automatic=True,
-            ))
+            history.append(
+                History(
+                    at=now,
+                    actor=WORKER.label,
+                    actor_kind=WORKER.kind,
+                    enrollment_id=r["pk"],
+                    contact_id=r["contact_id"],
+                    action="time",
+                    from_status=old,
+                    to_status=new,
+                )
+            )
+            transitions.append(
+                events.Transition(
+                    enrollment_id=r["pk"],
+                    contact_id=r["contact_id"],
+                    program_id=r["program_id"],
+                    from_status=old,
+                    to_status=new,
+                    at=now,
+                    today=as_of.today,
+                    expires_on=r["expires_on"],
+                    cycle=r["cycle"],
+                    automatic=True,
+                )
+            )
     History.objects.bulk_create(history)
     if transitions:
         events.transitions_recorded.send(sender=Enrollment, transitions=transitions)
     return len(transitions)
-

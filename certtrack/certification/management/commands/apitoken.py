@@ -10,13 +10,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email")
         parser.add_argument("--name", default="", help="A name to recognise the token by.")
-        parser.add_argument("--revoke", metavar="PREFIX", help="Revoke the user's token with this prefix instead.")
+        parser.add_argument(
+            "--revoke", metavar="PREFIX", help="Revoke the user's token with this prefix instead."
+        )
         parser.add_argument("--list", action="store_true", help="List the user's tokens instead.")
 
     def handle(self, *args, email, name, revoke, list, **options):
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
-            raise CommandError(f"No active staff user {email!r} (create one with `certtrack createstaff`).")
+            raise CommandError(
+                f"No active staff user {email!r} (create one with `certtrack createstaff`)."
+            )
         if list:
             for t in user.api_tokens.order_by("created_at"):
                 state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email")
         parser.add_argument("--admin", action="store_true")
-        parser.add_argument("--password-stdin", action="store_true", help="Read the password from stdin.")
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="Read the password from stdin."
+        )
         parser.add_argument("--password", help="Password (prefer --password-stdin).")
 
     def handle(self, *args, email, admin, password_stdin, password, **options):
@@ -28,7 +30,9 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email).first()
         created = user is None
         if created:
-            user = User.objects.create_user(email, password=password, is_staff=True, is_superuser=admin)
+            user = User.objects.create_user(
+                email, password=password, is_staff=True, is_superuser=admin
+            )
         else:
             if admin and not user.is_superuser:
                 user.is_superuser = True

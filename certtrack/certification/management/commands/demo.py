@@ -13,5 +13,7 @@ class Command(BaseCommand):
         self.stdout.write("demo data loaded" if loaded else "demo data already present")
         counts = demo.summary(now)
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
-        self.stdout.write(f"staff sign-in: {demo.ADMIN_EMAIL} / {demo.DEMO_PASSWORD} (administrator), "
-                          f"{demo.STAFF_EMAIL} / {demo.DEMO_PASSWORD} (staff)")
+        self.stdout.write(
+            f"staff sign-in: {demo.ADMIN_EMAIL} / {demo.DEMO_PASSWORD} (administrator), "
+            f"{demo.STAFF_EMAIL} / {demo.DEMO_PASSWORD} (staff)"
+        )

@@ -18,7 +18,9 @@ def run_pass(flush: bool = False) -> dict[str, int]:
     for path in settings.CERTTRACK_WORKER_STEPS:
         step = import_string(path)
         try:
-            results[path.rsplit(".", 1)[-1]] = step(now, flush=flush) if _takes_flush(step) else step(now)
+            results[path.rsplit(".", 1)[-1]] = (
+                step(now, flush=flush) if _takes_flush(step) else step(now)
+            )
         except Exception:  # one failing step must not stop the others, nor the loop
             log.exception("worker step %s failed", path)
             results[path.rsplit(".", 1)[-1]] = -1
@@ -34,8 +36,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Do one full pass and exit 0.")
-        parser.add_argument("--flush", action="store_true", help="Also retry at once the emails waiting out a retry delay.")
-        parser.add_argument("--interval", type=float, default=10.0, help="Seconds between passes (loop mode).")
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="Also retry at once the emails waiting out a retry delay.",
+        )
+        parser.add_argument(
+            "--interval", type=float, default=10.0, help="Seconds between passes (loop mode)."
+        )
 
     def handle(self, *args, once=False, flush=False, interval=10.0, **options):
         if once:
