@@ -5,7 +5,7 @@
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from .badges import MEDIA_TYPE, signed_credential
 from .certificates import issued, issuer_name, verify
@@ -81,8 +81,8 @@ def verification(request: HttpRequest, response: HttpResponse, certificate_numbe
     verdict = hit(request)
     if not verdict.allowed:
         response["Retry-After"] = str(verdict.retry_after)
-        return 429, {"detail": verdict.message}
-    return 200, as_verification(verify(certificate_number))
+        return Status(429, {"detail": verdict.message})
+    return Status(200, as_verification(verify(certificate_number)))
 
 
 def as_verification(certificate) -> dict:

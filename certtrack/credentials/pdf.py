@@ -255,7 +255,7 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
     canvas.setFillColor(white)
     canvas.roundRect(28, 70, band - 56, band - 56 + 24, 8, stroke=0, fill=1)
     size = band - 76
-    canvas.drawImage(_qr_image(certificate.url), 38, 84, size, size)
+    canvas.drawImage(_qr_image(certificate.url), 38, 92, size, size)
     canvas.setFillColor(white)
     canvas.setFont(sans, 7.5)
     canvas.drawCentredString(band / 2, 54, "Scan to verify this certificate")
@@ -267,7 +267,7 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
     canvas.drawString(left, height - 86, "CERTIFICATE")
     canvas.setFillColor(ink)
     canvas.setFont(sans_bold, 30)
-    canvas.drawString(left, height - 122, "Certified professional")
+    canvas.drawString(left, height - 122, "Professional Certification")
     canvas.setFillColor(muted)
     canvas.setFont(sans, 12)
     canvas.drawString(left, height - 170, "Awarded to")
