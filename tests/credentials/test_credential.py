@@ -93,7 +93,9 @@ def test_validity_follows_the_organization_time_zone(certified, api, client, adm
     assert claims["nbf"] == int(datetime(2026, 3, 1, 5, tzinfo=UTC).timestamp())
 
 
-def test_certification_that_never_expires_has_no_exp(admin, make_contact, make_program, api, client, travel):
+def test_certification_that_never_expires_has_no_exp(
+    admin, make_contact, make_program, api, client, travel
+):
     travel(date(2026, 6, 1))
     program = make_program(validity_months=None)
     enrollment = services.record_existing(make_contact().pk, program.pk, date(2026, 5, 1), admin)

@@ -163,7 +163,9 @@ def test_staff_downloads_the_pdf(certified, client, staff_user):
     assert certified.certificate_number in text_of(response.content)
 
 
-def test_staff_download_of_enrollment_never_active_is_409(admin, make_contact, make_program, client, staff_user):
+def test_staff_download_of_enrollment_never_active_is_409(
+    admin, make_contact, make_program, client, staff_user
+):
     enrollment = services.add(make_contact().pk, make_program().pk, admin)
     client.force_login(staff_user)
     response = client.get(f"/staff/enrollments/{enrollment.pk}/certificate.pdf")
