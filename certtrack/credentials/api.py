@@ -3,6 +3,7 @@
 """
 
 from datetime import date
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
@@ -21,7 +22,7 @@ class Error(Schema):
 
 class Verification(Schema):
     valid: bool
-    status: str  # valid | expired | suspended | revoked
+    status: Literal["valid", "expired", "suspended", "revoked"]
     status_label: str
     enrollment_status: str
     certificate_number: str
@@ -35,7 +36,7 @@ class Verification(Schema):
 
 @router.get(
     "/enrollments/{id}/certificate.pdf",
-    response={200: bytes, 401: Error, 404: Error, 409: Error},
+    response={401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
     summary="The PDF certificate of an Active, Expiring or Expired enrollment",
     openapi_extra={
         "responses": {
@@ -55,7 +56,7 @@ def certificate(request: HttpRequest, id: int):
 
 @router.get(
     "/enrollments/{id}/credential",
-    response={200: str, 401: Error, 404: Error, 409: Error},
+    response={401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, declared below
     summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired enrollment",
     openapi_extra={
         "responses": {
