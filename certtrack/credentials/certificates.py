@@ -34,11 +34,17 @@ _OUTCOMES = {
 }
 
 
+def setting(name: str, default):
+    """A credentials setting: Django settings first, else the environment, else `default`."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
 def issuer_name() -> str:
     """The organization named on certificates and credentials (CERTTRACK_ISSUER_NAME)."""
-    return getattr(settings, "CERTTRACK_ISSUER_NAME", None) or os.environ.get(
-        "CERTTRACK_ISSUER_NAME", "certtrack"
-    )
+    return str(setting("CERTTRACK_ISSUER_NAME", "certtrack"))
 
 
 def verification_url(number: str) -> str:

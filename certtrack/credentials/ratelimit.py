@@ -5,13 +5,13 @@ server process (gunicorn workers, several hosts) shares one budget per client.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 
 from certtrack import clock
 
+from .certificates import setting
 from .models import RateCounter
 
 DEFAULT_LIMIT = 30  # requests …
@@ -33,8 +33,8 @@ class Verdict:
 
 def _limits() -> tuple[int, int]:
     return (
-        int(getattr(settings, "CERTTRACK_VERIFY_RATE_LIMIT", DEFAULT_LIMIT)),
-        int(getattr(settings, "CERTTRACK_VERIFY_RATE_WINDOW", DEFAULT_WINDOW)),
+        int(setting("CERTTRACK_VERIFY_RATE_LIMIT", DEFAULT_LIMIT)),
+        int(setting("CERTTRACK_VERIFY_RATE_WINDOW", DEFAULT_WINDOW)),
     )
 
 
