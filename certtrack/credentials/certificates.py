@@ -13,6 +13,7 @@ from datetime import date
 from django.conf import settings
 
 from certtrack import clock
+from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import NotFound, Refused
 from certtrack.certification.models import Enrollment, GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status, label
@@ -118,6 +119,17 @@ class Certificate:
     @property
     def url(self) -> str:
         return verification_url(self.number)
+
+
+def has_certificate(enrollment: Enrollment, as_of: AsOf) -> bool:
+    """Whether the back-office and portal offer the certificate (PDF, credential, link).
+
+    True for an enrollment with a number that is Active, Expiring or Expired on
+    `as_of.today`; the faces ask this rather than compare statuses themselves.
+    """
+    return bool(enrollment.certificate_number) and (
+        as_of.status_of(enrollment.status, enrollment.expires_on) in CERTIFIED
+    )
 
 
 def _certificate(enrollment: Enrollment) -> Certificate:

@@ -42,3 +42,28 @@ def test_issuer_name_defaults_to_certtrack(settings, monkeypatch):
     assert issuer_name() == "certtrack"
     monkeypatch.setenv("CERTTRACK_ISSUER_NAME", "Board of Examiners")
     assert issuer_name() == "Board of Examiners"
+
+
+def test_faces_offer_the_certificate_only_while_certified(certified, admin, travel):
+    from certtrack import clock
+    from certtrack.certification.models import GeneralSettings
+    from certtrack.credentials.certificates import has_certificate
+
+    def offered() -> bool:
+        enrollment = Enrollment.objects.get(pk=certified.pk)
+        return has_certificate(enrollment, GeneralSettings.get().as_of(clock.now()))
+
+    assert offered()
+    travel(date(2028, 3, 2))  # Expired: the certificate still says what it said
+    assert offered()
+    services.perform(certified.pk, "cancel", admin, reason="Revoked")
+    assert not offered()
+
+
+def test_enrollment_in_progress_offers_no_certificate(admin, make_contact, make_program):
+    from certtrack import clock
+    from certtrack.certification.models import GeneralSettings
+    from certtrack.credentials.certificates import has_certificate
+
+    enrollment = services.add(make_contact().pk, make_program().pk, admin)
+    assert not has_certificate(enrollment, GeneralSettings.get().as_of(clock.now()))
