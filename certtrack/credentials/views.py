@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from certtrack.certification.errors import NotFound, Refused
 
@@ -15,7 +15,7 @@ from .pdf import certificate_pdf
 from .ratelimit import hit
 
 
-@require_GET
+@require_safe
 def lookup(request: HttpRequest) -> HttpResponse:
     """The page's "check another number" form: on to that number's page."""
     number = normalize_number(request.GET.get("number", ""))
@@ -24,7 +24,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return redirect("credentials:verify", number=number)
 
 
-@require_GET
+@require_safe
 @never_cache  # the answer is true at this moment only
 def verify_page(request: HttpRequest, number: str) -> HttpResponse:
     verdict = hit(request)
@@ -47,13 +47,13 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "credentials/verify.html", context | {"certificate": certificate})
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=300)
 def jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(keys.jwks(), content_type="application/jwk-set+json")
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=300)
 def issuer(request: HttpRequest) -> JsonResponse:
     return JsonResponse(issuer_profile(), content_type="application/ld+json")
@@ -65,7 +65,7 @@ def _pdf_response(enrollment, number: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def staff_certificate(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     if not (user.is_authenticated and user.is_active and user.is_staff):
