@@ -186,3 +186,10 @@ def test_counts_are_kept_in_the_database(ada_details, tight_limit):
     Client(REMOTE_ADDR="203.0.113.7").get(f"/api/v1/verify/{ada_details.certificate_number}")
     counter = RateCounter.objects.get()
     assert counter.key == "verify:203.0.113.7" and counter.count == 1
+
+
+def test_outcome_uses_the_organization_today(ada_details, client, admin, travel):
+    services.update_settings(admin, time_zone="Pacific/Kiritimati")  # UTC+14
+    travel(datetime.fromisoformat("2028-03-01T12:00:00+00:00"))  # already 2 March there
+    body = check(client, ada_details.certificate_number)[0].json()
+    assert body["status"] == "expired" and body["as_of"] == "2028-03-02"
