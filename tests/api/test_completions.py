@@ -6,9 +6,7 @@ from certtrack.certification.models import Completion, Enrollment, History
 from .conftest import error_detail
 
 
-def test_recording_a_completion_is_approved_and_can_certify(
-    api, admin, make_contact, make_program
-):
+def test_recording_a_completion_is_approved_and_can_certify(api, admin, make_contact, make_program):
     program = make_program()
     contact = make_contact()
     enrollment = services.add(contact.pk, program.pk, admin)
@@ -134,9 +132,7 @@ def test_deciding_an_unknown_completion_is_not_found(api, unchanged):
         error_detail(api.post("/completions/999/reject"), 404)
 
 
-def test_deleting_a_completion_is_recorded_in_the_history(
-    api, admin, make_contact, make_program
-):
+def test_deleting_a_completion_is_recorded_in_the_history(api, admin, make_contact, make_program):
     program = make_program()
     contact = make_contact()
     enrollment = services.add(contact.pk, program.pk, admin)
