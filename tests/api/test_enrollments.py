@@ -228,6 +228,13 @@ def test_ordering_by_contact_and_descending(api, tracking):
     assert names[0] == "Turing"
 
 
+def test_ordering_by_status_uses_the_status_true_today(api, tracking):
+    statuses = [
+        r["status"] for r in api.get("/enrollments", {"ordering": "status"}).json()["results"]
+    ]
+    assert statuses == ["active", "applied", "expired", "expiring", "in_progress"]
+
+
 @pytest.mark.parametrize(
     "params",
     [
