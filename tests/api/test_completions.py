@@ -157,3 +157,9 @@ def test_deleting_an_unknown_or_removed_completion_is_not_found(
     with unchanged():
         error_detail(api.delete(f"/completions/{completion.pk}"), 404)
         error_detail(api.delete("/completions/999"), 404)
+
+
+def test_a_date_given_as_a_number_is_invalid(api, make_contact, make_component, unchanged):
+    body = {"contact_id": make_contact().pk, "component_id": make_component().pk, "completed_on": 0}
+    with unchanged():
+        assert "completed_on" in error_detail(api.post("/completions", body), 422)
