@@ -61,6 +61,9 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the program's courses and tasks: an id from elsewhere is "not a valid choice".
         self.fields["component"].queryset = components
+        self.fields["component"].label_from_instance = lambda c: (
+            f"{c.name} ({c.get_kind_display().lower()})"
+        )
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")

@@ -107,6 +107,11 @@ class Summary:
     def can_report(self) -> bool:
         return self.enrollment.is_open
 
+    @property
+    def working(self) -> bool:
+        """Still working towards the certification: progress is the news (not the certificate)."""
+        return self.enrollment.is_open and not self.has_certificate
+
 
 def summarize(enrollment: Enrollment, as_of: AsOf, steps: bool = False) -> Summary:
     """The contact's view of one enrollment (with each component's state if `steps`)."""

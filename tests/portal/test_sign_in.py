@@ -76,7 +76,7 @@ def test_opening_the_link_asks_for_confirmation_and_does_not_sign_in(pat):
         page = scanner.get(emailed_path())
         assert page.status_code == 200
         assert b'<form method="post">' in page.content
-        assert page["Referrer-Policy"] == "no-referrer"
+        assert page["Referrer-Policy"] == "same-origin"
     assert signed_in_contact_id(scanner) is None
     assert SignInLink.objects.get().used_at is None
 
