@@ -28,7 +28,7 @@ from certtrack.certification.statuses import label
 from certtrack.credentials.pdf import certificate_pdf
 
 from . import signin
-from .forms import ReportForm, SignInForm, evidence_type
+from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
 from .progress import NEXT_STEP, REPORTABLE_KINDS, summarize
 
 
@@ -182,6 +182,15 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/enrollment.html", {"s": summary, "completions": completions})
 
 
+def _oversized(request: HttpRequest) -> bool:
+    """A request body far above the evidence limit (the form's fields add a little)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return request.method == "POST" and length > MAX_EVIDENCE_BYTES + 1024 * 1024
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @contact_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
@@ -193,6 +202,12 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     components = Component.objects.filter(
         links__program=enrollment.program, kind__in=REPORTABLE_KINDS, is_active=True
     ).order_by("name", "id")
+    if _oversized(request):
+        # Refused before Django reads the body: no huge upload lands on our disk.
+        form = ReportForm(components=components)
+        context = {"enrollment": enrollment, "form": form, "has_components": True}
+        context["too_large"] = True
+        return render(request, "portal/report.html", context, status=413)
     form = ReportForm(request.POST or None, request.FILES or None, components=components)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

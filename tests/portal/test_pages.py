@@ -184,6 +184,14 @@ def test_evidence_over_10_mb_is_refused(pat, pat_client, enrollment, course):
     assert not Completion.objects.filter(contact=pat).exists()
 
 
+def test_a_much_larger_upload_is_refused_before_it_is_read(pat, pat_client, enrollment, course):
+    huge = SimpleUploadedFile("huge.pdf", PDF + b"0" * (12 * 1024 * 1024), "application/pdf")
+    response = report(pat_client, enrollment, course, evidence=huge)
+    assert response.status_code == 413
+    assert "larger than 10 MB" in text(response)
+    assert not Completion.objects.filter(contact=pat).exists()
+
+
 def test_a_png_is_stored_with_its_real_extension(pat, pat_client, enrollment, course):
     upload = SimpleUploadedFile("scan.pdf", PNG, "application/pdf")
     report(pat_client, enrollment, course, evidence=upload)
