@@ -13,7 +13,7 @@ from certtrack.certification.models import (
     Enrollment,
     ProgramComponent,
 )
-from certtrack.certification.requirements import Progress, evaluate
+from certtrack.certification.requirements import Progress, progress_of_many
 from certtrack.certification.statuses import MEANING, Status, label
 from certtrack.credentials.certificates import has_certificate, verification_url
 
@@ -113,40 +113,64 @@ class Summary:
         return self.enrollment.is_open and not self.has_certificate
 
 
+def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
+    """The contact's view of each enrollment, in a constant number of queries.
+
+    With `steps`, each component of the program and where the contact stands on it.
+    """
+    enrollments = list(enrollments)
+    if not enrollments:
+        return []
+    progress = progress_of_many((e.program, e.contact_id) for e in enrollments)
+    links_of: dict[int, list[ProgramComponent]] = {}
+    for link in ProgramComponent.objects.filter(
+        program_id__in={e.program_id for e in enrollments}
+    ).select_related("component"):
+        links_of.setdefault(link.program_id, []).append(link)
+    # The latest live completion of each (contact, component): what a step shows.
+    latest: dict[tuple[int, int], Completion] = {}
+    pending: dict[tuple[int, int], bool] = {}
+    for completion in (
+        Completion.objects.live()
+        .filter(
+            contact_id__in={e.contact_id for e in enrollments},
+            component_id__in={link.component_id for ls in links_of.values() for link in ls},
+        )
+        .order_by("completed_on", "id")
+    ):
+        key = (completion.contact_id, completion.component_id)
+        latest[key] = completion
+        pending[key] = pending.get(key, False) or completion.state == CompletionState.PENDING
+    result = []
+    for enrollment in enrollments:
+        links = links_of.get(enrollment.program_id, [])
+        done = progress[(enrollment.program_id, enrollment.contact_id)]
+        keys = [(enrollment.contact_id, link.component_id) for link in links]
+        summary = Summary(
+            enrollment,
+            as_of.status_of(enrollment.status, enrollment.expires_on),
+            done,
+            as_of,
+            sum(1 for key in keys if pending.get(key)),
+        )
+        if steps:
+            summary.steps = [
+                _step(link, done, latest.get((enrollment.contact_id, link.component_id)))
+                for link in links
+            ]
+        result.append(summary)
+    return result
+
+
+def _step(link: ProgramComponent, progress: Progress, latest: Completion | None) -> Step:
+    if link.component_id in progress.done:
+        return Step(link, "done", progress.done[link.component_id])
+    if latest is None:
+        return Step(link, "todo")
+    state = {CompletionState.PENDING: "pending", CompletionState.REJECTED: "rejected"}
+    return Step(link, state.get(latest.state, "todo"), latest.completed_on)
+
+
 def summarize(enrollment: Enrollment, as_of: AsOf, steps: bool = False) -> Summary:
-    """The contact's view of one enrollment (with each component's state if `steps`)."""
-    progress = evaluate(enrollment.program, enrollment.contact_id)
-    links = list(
-        ProgramComponent.objects.filter(program=enrollment.program).select_related("component")
-    )
-    completions = Completion.objects.live().filter(
-        contact_id=enrollment.contact_id, component_id__in=[link.component_id for link in links]
-    )
-    latest: dict[int, Completion] = {}
-    pending = 0
-    for completion in completions.order_by("completed_on", "id"):
-        latest[completion.component_id] = completion
-        if completion.state == CompletionState.PENDING:
-            pending += 1
-    summary = Summary(
-        enrollment,
-        as_of.status_of(enrollment.status, enrollment.expires_on),
-        progress,
-        as_of,
-        pending,
-    )
-    if steps:
-        for link in links:
-            component_id = link.component_id
-            if component_id in progress.done:
-                step = Step(link, "done", progress.done[component_id])
-            elif (completion := latest.get(component_id)) is not None:
-                state = {
-                    CompletionState.PENDING: "pending",
-                    CompletionState.REJECTED: "rejected",
-                }.get(completion.state, "todo")
-                step = Step(link, state, completion.completed_on)
-            else:
-                step = Step(link, "todo")
-            summary.steps.append(step)
-    return summary
+    """The contact's view of one enrollment."""
+    return summaries([enrollment], as_of, steps)[0]

@@ -29,7 +29,7 @@ from certtrack.credentials.pdf import certificate_pdf
 
 from . import signin
 from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
-from .progress import NEXT_STEP, REPORTABLE_KINDS, summarize
+from .progress import NEXT_STEP, REPORTABLE_KINDS, summaries, summarize
 
 
 def _as_of():
@@ -121,8 +121,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     as_of = _as_of()
     enrollments = Enrollment.objects.filter(contact=request.contact).select_related("program")
-    summaries = [summarize(e, as_of) for e in enrollments.order_by("-created_at", "-id")]
-    return render(request, "portal/home.html", {"summaries": summaries, "today": as_of.today})
+    rows = summaries(enrollments.order_by("-created_at", "-id"), as_of)
+    return render(request, "portal/home.html", {"summaries": rows, "today": as_of.today})
 
 
 @require_safe
@@ -267,8 +267,8 @@ def certificates(request: HttpRequest) -> HttpResponse:
     enrollments = Enrollment.objects.filter(
         contact=request.contact, certificate_number__isnull=False
     ).select_related("program")
-    summaries = [summarize(e, as_of) for e in enrollments.order_by("-activated_on", "-id")]
-    held = [s for s in summaries if s.has_certificate]
+    rows = summaries(enrollments.order_by("-activated_on", "-id"), as_of)
+    held = [s for s in rows if s.has_certificate]
     return render(request, "portal/certificates.html", {"summaries": held})
 
 

@@ -269,3 +269,19 @@ def test_a_closed_enrollment_takes_no_reports(pat_client, certified, admin):
     services.perform(certified.pk, "cancel", admin, reason="Revoked")
     response = pat_client.get(f"/portal/enrollments/{certified.pk}/report/", follow=True)
     assert "This enrollment is closed" in text(response)
+
+
+def test_home_costs_the_same_queries_however_many_enrollments(pat, pat_client, make_program):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert pat_client.get("/portal/").status_code == 200
+        return len(captured)
+
+    services.apply(pat.pk, make_program().pk, Actor.contact(pat))
+    one = queries()
+    for _ in range(4):
+        services.apply(pat.pk, make_program(required=2).pk, Actor.contact(pat))
+    assert queries() == one
