@@ -9,6 +9,8 @@ from functools import wraps
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -31,6 +33,8 @@ from . import signin
 from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
 from .progress import NEXT_STEP, REPORTABLE_KINDS, summaries, summarize
 
+NEXT_KEY = "portal_next"  # the portal page to open once the emailed link is used
+
 
 def _as_of():
     return GeneralSettings.get().as_of(clock.now())
@@ -44,7 +48,10 @@ def contact_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         contact = signin.signed_in_contact(request)
         if contact is None:
-            return redirect("portal:sign_in")
+            sign_in_url = reverse("portal:sign_in")
+            if request.path != reverse("portal:home"):
+                sign_in_url += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(sign_in_url)
         request.contact = contact
         return view(request, *args, **kwargs)
 
@@ -63,8 +70,14 @@ def _own_enrollment(request: HttpRequest, pk: int) -> Enrollment:
 @require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
+    wanted = request.GET.get("next", "")
+    if not (wanted.startswith("/portal/") and url_has_allowed_host_and_scheme(wanted, None)):
+        wanted = ""
     if signin.signed_in_contact(request) is not None:
-        return redirect("portal:home")
+        return redirect(wanted or "portal:home")
+    if wanted:
+        # Where an email sent them: kept in this browser's session until the link is used.
+        request.session[NEXT_KEY] = wanted
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -90,7 +103,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             contact = signin.use_link(token)
             signin.sign_in(request, contact)
             messages.success(request, f"Welcome, {contact.first_name}. You are signed in.")
-            return redirect("portal:home")
+            return redirect(request.session.pop(NEXT_KEY, None) or "portal:home")
         signin.check_link(token)
         response = render(request, "portal/confirm.html")
     except signin.LinkProblem as problem:

@@ -9,6 +9,7 @@ from django.test import Client
 
 from certtrack import clock
 from certtrack.certification import services
+from certtrack.certification.actors import Actor
 from certtrack.portal.models import SignInLink
 from certtrack.portal.signin import SESSION_KEY, token_hash
 
@@ -205,3 +206,27 @@ def test_a_contact_session_is_not_a_staff_login(pat):
     browser.post(emailed_path())
     assert "_auth_user_id" not in browser.session
     assert browser.get("/staff/admin/").status_code == 302  # to the staff login
+
+
+def test_after_signing_in_the_contact_lands_on_the_page_they_asked_for(pat, program):
+    enrollment = services.apply(pat.pk, program.pk, Actor.contact(pat))
+    browser = Client()
+    asked = f"/portal/enrollments/{enrollment.pk}/"
+    response = browser.get(asked)
+    assert (
+        response["Location"]
+        == f"/portal/sign-in/?next=%2Fportal%2Fenrollments%2F{enrollment.pk}%2F"
+    )
+    browser.get(response["Location"])
+    ask_for_link(browser, "pat@example.org")
+    assert browser.post(emailed_path())["Location"] == asked
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/portal/", "//evil.example/", "/staff/"]
+)
+def test_the_page_after_sign_in_is_always_in_the_portal(pat, elsewhere):
+    browser = Client()
+    browser.get("/portal/sign-in/", {"next": elsewhere})
+    ask_for_link(browser, "pat@example.org")
+    assert browser.post(emailed_path())["Location"] == "/portal/"
