@@ -47,6 +47,11 @@ class Step:
         return self.link.component
 
     @property
+    def reportable(self) -> bool:
+        """The contact can report this step themselves (not yet done or awaiting approval)."""
+        return self.state in ("todo", "rejected") and self.component.kind in REPORTABLE_KINDS
+
+    @property
     def state_label(self) -> str:
         return {
             "done": "Done",

@@ -221,7 +221,12 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"enrollment": enrollment, "form": form, "has_components": True}
         context["too_large"] = True
         return render(request, "portal/report.html", context, status=413)
-    form = ReportForm(request.POST or None, request.FILES or None, components=components)
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        components=components,
+        initial={"component": request.GET.get("component")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -285,3 +285,11 @@ def test_home_costs_the_same_queries_however_many_enrollments(pat, pat_client, m
     for _ in range(4):
         services.apply(pat.pk, make_program(required=2).pk, Actor.contact(pat))
     assert queries() == one
+
+
+def test_a_course_still_to_do_links_to_its_report_form(pat_client, enrollment, course):
+    page = pat_client.get(f"/portal/enrollments/{enrollment.pk}/").content.decode()
+    link = f"/portal/enrollments/{enrollment.pk}/report/?component={course.pk}"
+    assert link in page
+    form = pat_client.get(link).content.decode()
+    assert f'<option value="{course.pk}" selected>' in form
