@@ -219,6 +219,10 @@ def test_certificate_and_verification_link(page, live_server, mailbox, member):
     link = page.get_by_label("Public verification link")
     assert link.input_value() == f"{live_server.url}/verify/{number}"
     assert_fits_the_screen(page)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Link copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link.input_value()
     shot(page, "certificates")
     with page.expect_download() as download_info:
         page.evaluate(
