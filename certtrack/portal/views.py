@@ -154,6 +154,7 @@ def programs(request: HttpRequest) -> HttpResponse:
                 "program": program,
                 "links": list(program.links.all()),
                 "enrollment": enrollment,
+                "status": status,
                 "status_label": label(status) if status else "",
             }
         )
