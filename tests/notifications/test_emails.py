@@ -153,9 +153,7 @@ def test_an_edited_template_is_what_goes_out(smtp, ana, make_program, admin, wor
     template.text_body = "R&D says hi to {{ contact.last_name }}."
     template.save()
     travel(DAY)
-    enrollment = services.apply(
-        ana.pk, make_program(code="SAFE", require_approval=True).pk, admin
-    )
+    enrollment = services.apply(ana.pk, make_program(code="SAFE", require_approval=True).pk, admin)
     services.perform(enrollment.pk, "approve", admin)
     worker(DAY)
     approved = smtp.inbox.received[-1]
