@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.dispatch import receiver
 
+from certtrack import clock
 from certtrack.certification import events
 from certtrack.certification.models import Enrollment, GeneralSettings, History
 from certtrack.certification.statuses import CERTIFIED, Status
@@ -17,6 +18,9 @@ from .models import Email, EmailStatus, Kind
 
 # PRODUCT.md §4: no "expired" mail for expiries older than this.
 EXPIRED_NEWS_FOR = timedelta(days=30)
+# An event recorded as of a moment longer ago than this is history written after the
+# fact (a back-fill, the demo data): it is not news to anyone, so it sends nothing.
+RECORDED_LATE = timedelta(days=1)
 # Kinds tied to the dates of one cycle: a new expires_on makes them stale.
 DATED_KINDS = (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED)
 
@@ -90,6 +94,8 @@ def _creations(transitions: list[events.Transition]) -> dict[int, list[tuple[str
 @receiver(events.transitions_recorded, dispatch_uid="notifications.transitions")
 def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs) -> None:
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
+    cutoff = clock.now() - RECORDED_LATE
+    transitions = [t for t in transitions if t.at >= cutoff]
     creations = _creations(transitions)
     rows = []
     for t in transitions:
@@ -115,6 +121,8 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
         cycle__lt=cycle,
         status=EmailStatus.QUEUED,
     ).update(status=EmailStatus.CANCELLED, last_error="The expiration date changed.")
+    if at < clock.now() - RECORDED_LATE:
+        return
     as_of = GeneralSettings.get().as_of(at)
     stored = Enrollment.objects.filter(pk=enrollment_id).values_list("status", flat=True).first()
     if stored and as_of.status_of(stored, new) == Status.EXPIRING:

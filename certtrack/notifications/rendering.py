@@ -24,6 +24,28 @@ class TemplateError(ValueError):
         self.field = field
 
 
+# What an editor may write, shown next to the template (context_for fills each one).
+PLACEHOLDERS = (
+    "contact.first_name",
+    "contact.last_name",
+    "contact.full_name",
+    "contact.email",
+    "contact.organization",
+    "program.name",
+    "program.code",
+    "status",
+    "applied_on",
+    "activated_on",
+    "expires_on",
+    "days_left",
+    "certificate_number",
+    "certificate_url",
+    "verification_url",
+    "portal_url",
+    "staff_url",
+)
+
+
 def template_for(kind: str) -> EmailTemplate:
     """The stored template of `kind`, created from the shipped default on first use."""
     template = EmailTemplate.objects.filter(kind=kind).first()
@@ -59,7 +81,9 @@ def render(template: EmailTemplate, context: dict) -> Rendered:
         if template.html_body
         else ""
     )
-    return Rendered(subject, text, html)
+    # Plain str, not SafeString: a page that shows a preview must escape it (the HTML
+    # body belongs in a sandboxed iframe's srcdoc).
+    return Rendered(str.__str__(subject), str.__str__(text), str.__str__(html))
 
 
 def render_email(kind: str, context: dict) -> Rendered:

@@ -74,6 +74,10 @@ def test_staff_edit_a_template_in_the_admin_and_see_its_preview(client, admin_us
     template.refresh_from_db()
     assert template.subject == "Renew {{ program.name }} soon"
     assert "Renew Certified Safety Professional soon" in client.get(url).content.decode()
+    client.post(url, {"subject": "x", "text_body": "<script>alert(1)</script>", "html_body": ""})
+    page = client.get(url).content.decode()
+    assert "<script>alert(1)</script>" not in page  # shown, escaped, never run
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     broken = client.post(url, {"subject": "{% if %}", "text_body": "x", "html_body": ""})
     assert broken.status_code == 200
     assert "Template error" in broken.content.decode()
