@@ -56,14 +56,14 @@ class EmailAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
-        "enrollment_id",
         "contact",
+        "enrollment_id",
         "status",
         "sent_at",
         "attempts",
-        "next_attempt_at",
         "last_error",
     )
+    ordering = ("-created_at", "-id")
     list_filter = ("status", "kind")
     search_fields = ("enrollment__contact__email", "enrollment__contact__last_name", "recipient")
     list_select_related = ("enrollment__contact",)
@@ -82,7 +82,7 @@ class EmailAdmin(admin.ModelAdmin):
 
     @admin.display(description="contact")
     def contact(self, obj: Email) -> str:
-        return str(obj.enrollment.contact)
+        return obj.enrollment.contact.full_name
 
     @admin.action(description="Retry the selected failed or queued emails now")
     def retry_now(self, request, queryset) -> None:
