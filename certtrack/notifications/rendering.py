@@ -54,6 +54,15 @@ def template_for(kind: str) -> EmailTemplate:
     return template
 
 
+def recipients_for(kind: str, enrollment, general) -> list[str]:
+    """Who receives an email of `kind` about `enrollment`, as General Settings say now."""
+    if kind == Kind.NEW_APPLICATION:
+        return list(general.application_recipients or [])
+    if kind == Kind.ADMIN_REVIEW_REQUIRED:
+        return list(general.admin_review_recipients or [])
+    return [enrollment.contact.email]
+
+
 def _compile(source: str, field: str, autoescape: bool):
     # Plain text and subjects must not be HTML-escaped ("O'Brien", "R&D").
     wrapped = source if autoescape else "{% autoescape off %}" + source + "{% endautoescape %}"

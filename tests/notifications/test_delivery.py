@@ -195,3 +195,20 @@ def test_the_worker_queues_a_batch_of_reminders_in_a_few_queries(
     many = cost(30, date(2025, 5, 10), date(2026, 4, 10))
     assert few == many
     assert Email.objects.filter(kind="certification_expiring").count() == 33
+
+
+def test_a_worker_whose_lease_lapsed_leaves_the_email_to_the_worker_that_took_it_over(
+    smtp, applied, monkeypatch
+):
+    first_claim = delivery._claim
+
+    def claim_then_lose_it(now):
+        token, batch = first_claim(now)
+        # meanwhile the lease lapsed and another worker claimed the messages
+        Email.objects.filter(pk__in=[e.pk for e in batch]).update(claim="another worker")
+        return token, batch
+
+    monkeypatch.setattr(delivery, "_claim", claim_then_lose_it)
+    assert deliver_due(at(DAY)) == 0
+    assert smtp.inbox.received == []
+    assert Email.objects.get(enrollment=applied, kind="application_received").status == "queued"
