@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from certtrack.certification import services
 from certtrack.certification.management.commands.worker import run_pass
@@ -62,10 +63,27 @@ class SmtpServer:
         self.port = port
         self.inbox = Inbox()
         self.controller: Controller | None = None
+        self.account: tuple[str, str] | None = None  # (login, password) once AUTH is required
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        auth = {}
+        if self.account:
+            auth = {
+                "auth_required": True,
+                "auth_require_tls": False,  # loopback only: no certificate to set up
+                "authenticator": self._authenticate,
+            }
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
+
+    def require_login(self, login: str, password: str) -> None:
+        self.stop()
+        self.account = (login, password)
+        self.start()
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == self.account, handled=False)
 
     def stop(self) -> None:
         if self.controller is not None:

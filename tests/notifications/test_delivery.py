@@ -212,3 +212,25 @@ def test_a_worker_whose_lease_lapsed_leaves_the_email_to_the_worker_that_took_it
     assert deliver_due(at(DAY)) == 0
     assert smtp.inbox.received == []
     assert Email.objects.get(enrollment=applied, kind="application_received").status == "queued"
+
+
+@pytest.mark.parametrize("password, delivered", [("s@cret", True), ("wrong", False)])
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_an_smtp_url_with_a_login_authenticates_to_the_server(
+    smtp, applied, settings, password, delivered
+):
+    from certtrack.settings import _email
+
+    smtp.require_login("mailer", "s@cret")
+    quoted = password.replace("@", "%40")
+    for name, value in _email(f"smtp://mailer:{quoted}@127.0.0.1:{smtp.port}").items():
+        setattr(settings, name, value)
+    settings.EMAIL_TIMEOUT = 5
+    deliver_due(at(DAY))
+    email = Email.objects.get(enrollment=applied, kind="application_received")
+    if delivered:
+        assert email.status == "sent"
+        assert smtp.inbox.subjects() == ["We received your application: Safety Officer"]
+    else:
+        assert (email.status, smtp.inbox.received) == ("queued", [])
+        assert "SMTPAuthenticationError" in email.last_error
