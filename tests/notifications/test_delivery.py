@@ -16,6 +16,8 @@ from certtrack.notifications.models import Email
 from certtrack.notifications.queries import emails_for, failed_emails
 from tests.conftest import at
 
+from .conftest import self_signed_certificate
+
 DAY = date(2026, 3, 2)
 
 
@@ -234,3 +236,20 @@ def test_an_smtp_url_with_a_login_authenticates_to_the_server(
     else:
         assert (email.status, smtp.inbox.received) == ("queued", [])
         assert "SMTPAuthenticationError" in email.last_error
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_tls_url_upgrades_with_starttls_and_logs_in(
+    smtp, applied, settings, tmp_path, monkeypatch
+):
+    from certtrack.settings import _email
+
+    certfile, keyfile = self_signed_certificate(tmp_path)
+    smtp.account = ("mailer", "s3cret")
+    smtp.require_starttls(certfile, keyfile)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certfile))  # the client trusts our test CA only
+    for name, value in _email(f"smtp+tls://mailer:s3cret@127.0.0.1:{smtp.port}").items():
+        setattr(settings, name, value)
+    assert settings.EMAIL_USE_TLS
+    assert deliver_due(at(DAY)) == 1
+    assert smtp.inbox.subjects() == ["We received your application: Safety Officer"]
