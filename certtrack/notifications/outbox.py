@@ -7,6 +7,7 @@ same email impossible, however many services or workers record the same event.
 
 from datetime import date, datetime, timedelta
 
+from django.db.models import Q
 from django.dispatch import receiver
 
 from certtrack import clock
@@ -77,18 +78,32 @@ def _row(enrollment_id: int, kind: Kind, cycle: int, at: datetime, today: date, 
     )
 
 
-def _creations(transitions: list[events.Transition]) -> dict[int, list[tuple[str, datetime]]]:
-    """How the enrollments concerned were created, when that matters (one query a batch)."""
-    ids = {t.enrollment_id for t in transitions if t.from_status == "" or t.automatic}
-    if not ids:
-        return {}
-    found: dict[int, list[tuple[str, datetime]]] = {}
+def _creations(
+    transitions: list[events.Transition],
+) -> tuple[set[int], set[tuple[int, datetime]]]:
+    """The enrollments a contact applied for, and the (enrollment, moment) of imports.
+
+    One query a batch, and none when no transition could be either.
+    """
+    new = sorted({t.enrollment_id for t in transitions if t.from_status == ""})
+    automatic = [t for t in transitions if t.automatic]
+    if not new and not automatic:
+        return set(), set()
     rows = History.objects.filter(
-        enrollment_id__in=sorted(ids), action__in=["apply", "record_existing"]
+        Q(enrollment_id__in=new, action="apply")
+        | Q(
+            enrollment_id__in=sorted({t.enrollment_id for t in automatic}),
+            action="record_existing",
+            at__in=sorted({t.at for t in automatic}),
+        )
     ).values_list("enrollment_id", "action", "at")
+    applied, imported = set(), set()
     for enrollment_id, action, at in rows:
-        found.setdefault(enrollment_id, []).append((action, at))
-    return found
+        if action == "apply":
+            applied.add(enrollment_id)
+        else:
+            imported.add((enrollment_id, at))
+    return applied, imported
 
 
 @receiver(events.transitions_recorded, dispatch_uid="notifications.transitions")
@@ -96,13 +111,11 @@ def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
     cutoff = clock.now() - RECORDED_LATE
     transitions = [t for t in transitions if t.at >= cutoff]
-    creations = _creations(transitions)
+    applied, imported = _creations(transitions)
     rows = []
     for t in transitions:
-        made = creations.get(t.enrollment_id, [])
-        created_by = next((action for action, _ in made), "")
-        imported = any(action == "record_existing" and at == t.at for action, at in made)
-        for kind in kinds_owed(t, created_by, imported):
+        created_by = "apply" if t.enrollment_id in applied else ""
+        for kind in kinds_owed(t, created_by, (t.enrollment_id, t.at) in imported):
             rows.append(_row(t.enrollment_id, kind, t.cycle, t.at, t.today, t.expires_on))
     if rows:
         Email.objects.bulk_create(rows, ignore_conflicts=True)
