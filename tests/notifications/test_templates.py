@@ -91,9 +91,14 @@ def test_staff_see_the_outbox_in_the_admin_and_retry_failed_emails(
     Email.objects.filter(enrollment=enrollment).update(
         status="failed", attempts=8, last_error="SMTPRecipientsRefused: no such user"
     )
+    other = services.apply(make_contact().pk, make_program().pk, admin)
     client.force_login(admin_user)
     page = client.get("/staff/admin/notifications/email/?status__exact=failed").content.decode()
     assert "SMTPRecipientsRefused: no such user" in page
+    one = client.get(f"/staff/admin/notifications/email/?enrollment__id__exact={enrollment.pk}")
+    assert one.status_code == 200
+    assert enrollment.contact.full_name in one.content.decode()
+    assert other.contact.full_name not in one.content.decode()
     email = Email.objects.get(enrollment=enrollment)
     client.post(
         "/staff/admin/notifications/email/",
