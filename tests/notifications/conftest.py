@@ -79,7 +79,9 @@ class SmtpServer:
             }
         if self.tls:
             auth |= {"tls_context": self.tls, "require_starttls": True}
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **auth)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, ready_timeout=30, **auth
+        )
         self.controller.start()
 
     def require_login(self, login: str, password: str) -> None:
