@@ -7,6 +7,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.template import TemplateSyntaxError, engines
 
+from certtrack import clock
+
 from .defaults import DEFAULTS
 from .models import EmailTemplate, Kind
 
@@ -135,7 +137,7 @@ def context_for(enrollment, today: date, data: dict | None = None) -> dict:
 
 def sample_context(today: date | None = None) -> dict:
     """Made-up facts for previews: every placeholder filled."""
-    today = today or date.today()
+    today = today or clock.now().date()
     contact = SimpleNamespace(
         first_name="Jordan",
         last_name="Rivera",
@@ -171,6 +173,3 @@ def preview(template: EmailTemplate, context: dict | None = None) -> Rendered:
     """Render `template` (saved or not) with sample facts, for the editor's live preview."""
     check(template)
     return render(template, context or sample_context())
-
-
-__all__ = ["Kind", "Rendered", "TemplateError", "render_email", "preview", "context_for"]
