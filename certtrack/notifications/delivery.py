@@ -89,9 +89,10 @@ def deliver_due(now: datetime, flush: bool = False) -> int:
         token, batch = _claim(moment())
         if not batch:
             break
-        sent += _send_batch(token, batch, now, as_of, general, moment)
-        if len(batch) < BATCH:
-            break
+        count, server_down = _send_batch(token, batch, now, as_of, general, moment)
+        sent += count
+        if server_down or len(batch) < BATCH:
+            break  # an unreachable server: the rest waits for the next pass
     if sent:
         log.info("sent %d email(s)", sent)
     return sent
@@ -122,7 +123,8 @@ def _send_batch(
     as_of: AsOf,
     general: GeneralSettings,
     moment: Callable[[], datetime],
-) -> int:
+) -> tuple[int, bool]:
+    """Send one claimed batch; return how many were sent and whether the server was down."""
     templates: dict[str, EmailTemplate] = {}
     connection = get_connection()
     opened = False
@@ -181,7 +183,7 @@ def _send_batch(
         if opened:
             with contextlib.suppress(Exception):  # a dead server on QUIT is not news
                 connection.close()
-    return sent
+    return sent, bool(down)
 
 
 def _message(rendered: Rendered, to: list[str], connection) -> EmailMultiAlternatives:

@@ -253,3 +253,20 @@ def test_smtp_tls_url_upgrades_with_starttls_and_logs_in(
     assert settings.EMAIL_USE_TLS
     assert deliver_due(at(DAY)) == 1
     assert smtp.inbox.subjects() == ["We received your application: Safety Officer"]
+
+
+def test_an_unreachable_server_ends_the_pass_after_one_batch(
+    smtp, make_contact, make_program, admin, travel, monkeypatch
+):
+    monkeypatch.setattr(delivery, "BATCH", 2)
+    travel(DAY)
+    program = make_program()
+    for _ in range(5):
+        services.apply(make_contact().pk, program.pk, admin)
+    smtp.stop()
+    assert deliver_due(at(DAY)) == 0
+    attempts = sorted(Email.objects.values_list("attempts", flat=True))
+    assert attempts == [0, 0, 0, 1, 1]  # one batch tried, the rest left for the next pass
+    smtp.start()
+    assert deliver_due(at(DAY) + timedelta(minutes=1)) == 5
+    assert len(smtp.inbox.received) == 5
