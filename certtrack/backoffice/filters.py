@@ -17,6 +17,7 @@ from certtrack.certification.models import (
     ORDERINGS,
     Completion,
     CompletionState,
+    Contact,
     Enrollment,
     Program,
     ProgramComponent,
@@ -40,6 +41,20 @@ PROGRESS_CHOICES = [
 FILTER_PARAMS = ["q", "status", "program", "category", "expires_within", "progress", "pending"] + [
     f"{name}_{end}" for name, _ in DATE_FIELDS for end in ("from", "to")
 ]
+
+
+def contacts_matching(text: str, queryset=None):
+    """Contacts whose name, email, organization (or exact external id) match every word."""
+    queryset = Contact.objects.all() if queryset is None else queryset
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organization__icontains=word)
+            | Q(external_id__iexact=word)
+        )
+    return queryset
 
 
 def with_progress(queryset):
