@@ -297,3 +297,28 @@ def test_add_records_a_certification_earned_elsewhere(admin_client, make_contact
     assert enrollment.status == Status.ACTIVE
     assert enrollment.activated_on.isoformat() == "2026-01-10"
     assert enrollment.expires_on.isoformat() == "2027-01-10"
+
+
+def test_a_saved_filter_is_deleted_only_by_its_owner(admin_client, admin_user, staff_user):
+    mine = SavedFilter.objects.create(owner=admin_user, name="Mine", query="status=applied")
+    theirs = SavedFilter.objects.create(owner=staff_user, name="Theirs", query="status=active")
+    assert admin_client.post(f"/staff/tracking/filters/{theirs.pk}/delete/").status_code == 404
+    admin_client.post(f"/staff/tracking/filters/{mine.pk}/delete/")
+    assert list(SavedFilter.objects.all()) == [theirs]
+
+
+def test_staff_without_the_administrator_role_work_the_tracking_tab(staff_client, enroll):
+    rows = [enroll("applied"), enroll("applied")]
+    response = staff_client.post(
+        "/staff/tracking/bulk/", {"action": "decline", "ids": [r.pk for r in rows]}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["2 declined."]
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {Status.DECLINED}
+
+
+def test_the_type_ahead_leaves_out_archived_contacts(admin_client, admin, make_contact):
+    archived = make_contact(first_name="Archie")
+    services.archive_contact(archived.pk, admin)
+    response = admin_client.get("/staff/contacts/search/", {"contact_q": "archie"})
+    assert list(response.context["contacts"]) == []
+    assert b"No contact matches" in response.content
