@@ -25,11 +25,12 @@ from certtrack.certification.models import (
 from certtrack.certification.statuses import Status
 
 PAGE_SIZES = (25, 50, 100, 200)
+# Date ranges: parameter prefix (as the API's `expires_from`), model field, label.
 DATE_FIELDS = (
-    ("applied_on", "Applied"),
-    ("started_on", "Started"),
-    ("activated_on", "Activated"),
-    ("expires_on", "Expires"),
+    ("applied", "applied_on", "Applied"),
+    ("started", "started_on", "Started"),
+    ("activated", "activated_on", "Activated"),
+    ("expires", "expires_on", "Expires"),
 )
 PROGRESS_CHOICES = [
     ("", "Any progress"),
@@ -38,9 +39,15 @@ PROGRESS_CHOICES = [
     ("complete", "All required components done"),
 ]
 # Parameters that describe *what* is shown (not how it is sorted or paged).
-FILTER_PARAMS = ["q", "status", "program", "category", "expires_within", "progress", "pending"] + [
-    f"{name}_{end}" for name, _ in DATE_FIELDS for end in ("from", "to")
-]
+FILTER_PARAMS = [
+    "q",
+    "status",
+    "program",
+    "category",
+    "expires_within_days",
+    "progress",
+    "pending",
+] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
 
 
 def contacts_matching(text: str, queryset=None):
@@ -120,12 +127,12 @@ class TrackingFilter(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     category = forms.ChoiceField(label="Category", required=False, choices=())
-    expires_within = forms.IntegerField(
+    expires_within_days = forms.IntegerField(
         label="Expires within (days)", required=False, min_value=0, max_value=3650
     )
     progress = forms.ChoiceField(label="Progress", required=False, choices=PROGRESS_CHOICES)
     pending = forms.BooleanField(label="Has completions awaiting approval", required=False)
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+    ordering = forms.CharField(required=False, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label="Rows per page",
         required=False,
@@ -134,8 +141,14 @@ class TrackingFilter(forms.Form):
         choices=[(n, str(n)) for n in PAGE_SIZES],
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # Also the API's form: `status=expiring,expired` means both, as repeated params do.
+            data = data.copy()
+            for name in ("status", "program"):
+                values = [v.strip() for item in data.getlist(name) for v in item.split(",")]
+                data.setlist(name, [v for v in values if v])
+        super().__init__(data, *args, **kwargs)
         categories = (
             Program.objects.exclude(category="")
             .order_by("category")
@@ -143,7 +156,7 @@ class TrackingFilter(forms.Form):
             .distinct()
         )
         self.fields["category"].choices = [("", "Any category")] + [(c, c) for c in categories]
-        for name, label in DATE_FIELDS:
+        for name, _, label in DATE_FIELDS:
             for end, word in (("from", "from"), ("to", "to")):
                 self.fields[f"{name}_{end}"] = forms.DateField(
                     label=f"{label} {word}",
@@ -151,13 +164,13 @@ class TrackingFilter(forms.Form):
                     widget=forms.DateInput(attrs={"type": "date"}),
                 )
 
-    def clean_sort(self) -> str:
-        sort = self.cleaned_data.get("sort") or ""
-        return sort if sort.lstrip("-") in ORDERINGS else ""
+    def clean_ordering(self) -> str:
+        key = self.cleaned_data.get("ordering") or ""
+        return key if key.lstrip("-") in ORDERINGS else ""
 
     def clean(self):
         data = super().clean()
-        for name, label in DATE_FIELDS:
+        for name, _, label in DATE_FIELDS:
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if start and end and end < start:
                 self.add_error(f"{name}_to", f"{label} to is before {label.lower()} from.")
@@ -176,13 +189,13 @@ class TrackingFilter(forms.Form):
             queryset = queryset.filter(program__in=data["program"])
         if data.get("category"):
             queryset = queryset.filter(program__category=data["category"])
-        for name, _ in DATE_FIELDS:
+        for name, field, _ in DATE_FIELDS:
             if data.get(f"{name}_from"):
-                queryset = queryset.filter(**{f"{name}__gte": data[f"{name}_from"]})
+                queryset = queryset.filter(**{f"{field}__gte": data[f"{name}_from"]})
             if data.get(f"{name}_to"):
-                queryset = queryset.filter(**{f"{name}__lte": data[f"{name}_to"]})
-        if data.get("expires_within") is not None:
-            horizon = as_of.today + timedelta(days=data["expires_within"])
+                queryset = queryset.filter(**{f"{field}__lte": data[f"{name}_to"]})
+        if data.get("expires_within_days") is not None:
+            horizon = as_of.today + timedelta(days=data["expires_within_days"])
             queryset = queryset.filter(expires_on__gte=as_of.today, expires_on__lte=horizon)
         if data.get("pending"):
             queryset = queryset.filter(pending_completions_exist())
@@ -203,15 +216,17 @@ class TrackingFilter(forms.Form):
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
 
-    def ordering(self) -> list[str]:
+    def order_by_fields(self) -> list[str]:
+        """The ORDERINGS fields of the chosen sort key (rows need `with_current_status`)."""
         data = self._valid_part() if self.is_bound else {}
-        sort = data.get("sort") or "contact"
-        keys = ORDERINGS[sort.lstrip("-")]
-        return [f"-{k}" for k in keys] if sort.startswith("-") else list(keys)
+        sort = data.get("ordering") or "contact"
+        # Sort by the status true today, as shown, not the stored one (it lags for certified rows).
+        keys = ["current_status" if k == "status" else k for k in ORDERINGS[sort.lstrip("-")]]
+        return [f"-{k}" for k in keys] if sort.startswith("-") else keys
 
     @property
     def sort_key(self) -> str:
-        return (self._valid_part() if self.is_bound else {}).get("sort") or "contact"
+        return (self._valid_part() if self.is_bound else {}).get("ordering") or "contact"
 
     @property
     def page_size(self) -> int:
@@ -246,13 +261,13 @@ class TrackingFilter(forms.Form):
             add(("program",), "Program: " + ", ".join(p.code for p in data["program"]))
         if data.get("category"):
             add(("category",), f"Category: {data['category']}")
-        if data.get("expires_within") is not None:
-            add(("expires_within",), f"Expires within {data['expires_within']} days")
+        if data.get("expires_within_days") is not None:
+            add(("expires_within_days",), f"Expires within {data['expires_within_days']} days")
         if data.get("progress"):
             add(("progress",), dict(PROGRESS_CHOICES)[data["progress"]])
         if data.get("pending"):
             add(("pending",), "Completions awaiting approval")
-        for name, label in DATE_FIELDS:
+        for name, _, label in DATE_FIELDS:
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if start or end:
                 span = f"{start or '…'} – {end or '…'}"
@@ -263,7 +278,7 @@ class TrackingFilter(forms.Form):
         """These parameters as a query string, with `override` applied (None removes)."""
         params = []
         source = self.data if self.is_bound else {}
-        for key in (*FILTER_PARAMS, "sort", "per_page"):
+        for key in (*FILTER_PARAMS, "ordering", "per_page"):
             values = source.getlist(key) if hasattr(source, "getlist") else []
             if key in override:
                 value = override[key]
@@ -280,5 +295,5 @@ def rows(form: TrackingFilter, as_of: AsOf):
     return (
         queryset.select_related("contact", "program")
         .with_current_status(as_of)
-        .order_by(*form.ordering())
+        .order_by(*form.order_by_fields())
     )

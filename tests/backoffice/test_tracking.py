@@ -93,29 +93,29 @@ def test_filter_by_date_ranges(admin_client, one_of_each):
     activated = one_of_each["expiring"].activated_on
     response = admin_client.get(
         "/staff/tracking/",
-        {"activated_on_from": activated.isoformat(), "activated_on_to": activated.isoformat()},
+        {"activated_from": activated.isoformat(), "activated_to": activated.isoformat()},
     )
     assert shown(response) == {one_of_each["expiring"].pk}
     response = admin_client.get(
-        "/staff/tracking/", {"expires_on_to": (TODAY - timedelta(days=1)).isoformat()}
+        "/staff/tracking/", {"expires_to": (TODAY - timedelta(days=1)).isoformat()}
     )
     assert shown(response) == {one_of_each["expired"].pk}
-    response = admin_client.get("/staff/tracking/", {"applied_on_from": TODAY.isoformat()})
+    response = admin_client.get("/staff/tracking/", {"applied_from": TODAY.isoformat()})
     assert shown(response) == {one_of_each["applied"].pk, one_of_each["declined"].pk}
 
 
 def test_a_reversed_date_range_is_shown_as_an_error_next_to_the_field(admin_client, one_of_each):
     response = admin_client.get(
-        "/staff/tracking/", {"expires_on_from": "2026-07-01", "expires_on_to": "2026-06-01"}
+        "/staff/tracking/", {"expires_from": "2026-07-01", "expires_to": "2026-06-01"}
     )
-    assert "expires_on_to" in response.context["form"].errors
+    assert "expires_to" in response.context["form"].errors
     assert b"Expires to is before expires from." in response.content
 
 
-def test_expires_within_n_days(admin_client, one_of_each):
-    response = admin_client.get("/staff/tracking/", {"expires_within": 30})
+def test_expires_within_days_n_days(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"expires_within_days": 30})
     assert shown(response) == {one_of_each["expiring"].pk}
-    response = admin_client.get("/staff/tracking/", {"expires_within": 400})
+    response = admin_client.get("/staff/tracking/", {"expires_within_days": 400})
     assert shown(response) == {one_of_each["expiring"].pk, one_of_each["active"].pk}
 
 
@@ -149,13 +149,16 @@ def test_sorting_by_a_whitelisted_column_both_ways(admin_client, enroll):
     enroll("in_progress", last_name="Zeta")
     enroll("in_progress", last_name="Alpha")
     names = lambda r: [row.contact.last_name for row in r.context["page"]]  # noqa: E731
-    assert names(admin_client.get("/staff/tracking/", {"sort": "contact"})) == ["Alpha", "Zeta"]
-    assert names(admin_client.get("/staff/tracking/", {"sort": "-contact"})) == ["Zeta", "Alpha"]
+    assert names(admin_client.get("/staff/tracking/", {"ordering": "contact"})) == ["Alpha", "Zeta"]
+    assert names(admin_client.get("/staff/tracking/", {"ordering": "-contact"})) == [
+        "Zeta",
+        "Alpha",
+    ]
 
 
 def test_an_unknown_sort_key_falls_back_to_contact(admin_client, enroll):
     enroll("in_progress")
-    response = admin_client.get("/staff/tracking/", {"sort": "contact__email; DROP"})
+    response = admin_client.get("/staff/tracking/", {"ordering": "contact__email; DROP"})
     assert response.status_code == 200
     assert response.context["form"].sort_key == "contact"
 
@@ -281,7 +284,7 @@ def test_add_refuses_a_second_open_enrollment_and_says_why(admin_client, enroll,
 
 
 def test_sorting_alone_is_not_a_filter(admin_client, one_of_each):
-    response = admin_client.get("/staff/tracking/", {"sort": "-expires_on", "per_page": 100})
+    response = admin_client.get("/staff/tracking/", {"ordering": "-expires_on", "per_page": 100})
     assert response.context["form"].active_criteria() == 0
     assert response.context["quick"]["statuses"][0]["current"] is True
     assert len(shown(response)) == 10
@@ -322,3 +325,24 @@ def test_the_type_ahead_leaves_out_archived_contacts(admin_client, admin, make_c
     response = admin_client.get("/staff/contacts/search/", {"contact_q": "archie"})
     assert list(response.context["contacts"]) == []
     assert b"No contact matches" in response.content
+
+
+def test_sorting_by_status_uses_the_status_true_today(admin_client, enroll):
+    expiring = enroll("expiring")
+    Enrollment.objects.filter(pk=expiring.pk).update(status=Status.ACTIVE)  # worker lagging
+    applied = enroll("applied")
+    response = admin_client.get("/staff/tracking/", {"ordering": "status"})
+    # "applied" < "expiring" alphabetically; the stored "active" would have come first.
+    assert [row.pk for row in response.context["page"]] == [applied.pk, expiring.pk]
+
+
+def test_the_api_style_parameters_work_too(admin_client, one_of_each):
+    response = admin_client.get(
+        "/staff/tracking/", {"status": "expiring,expired", "ordering": "-expires_on"}
+    )
+    assert [row.pk for row in response.context["page"]] == [
+        one_of_each["expiring"].pk,
+        one_of_each["expired"].pk,
+    ]
+    response = admin_client.get("/staff/tracking/", {"expires_within_days": 30})
+    assert shown(response) == {one_of_each["expiring"].pk}

@@ -86,7 +86,7 @@ def _sort_links(form: TrackingFilter) -> dict:
         descending = form.sort_key.startswith("-")
         target = f"-{key}" if current and not descending else key
         links[key] = {
-            "url": "?" + form.query(sort=target, page=None),
+            "url": "?" + form.query(ordering=target),
             "direction": ("descending" if descending else "ascending") if current else "none",
         }
     return links
