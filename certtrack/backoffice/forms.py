@@ -13,6 +13,7 @@ from certtrack.certification.models import (
     Contact,
     GeneralSettings,
     Program,
+    Scoring,
 )
 from certtrack.certification.services import COMPONENT_FIELDS, CONTACT_FIELDS, PROGRAM_FIELDS
 
@@ -111,7 +112,8 @@ class ComponentForm(ModelFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
         self.fields["code"].help_text = "Leave empty to derive one from the name."
-        self.fields["scoring"].help_text = "Exams only."
+        self.fields["scoring"].help_text = "Exams only (an exam without one is pass / fail)."
+        self.fields["scoring"].choices = [("", "None (not an exam)"), *Scoring.choices]
         if self.instance.pk:
             self.fields["prerequisites"].queryset = Component.objects.exclude(pk=self.instance.pk)
             self.initial.setdefault(
