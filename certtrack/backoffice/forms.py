@@ -4,6 +4,7 @@ from collections.abc import Callable
 from zoneinfo import available_timezones
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MinValueValidator
 
 from certtrack.certification.errors import Invalid, NotFound, Refused
@@ -38,6 +39,13 @@ def submit(form: forms.Form, call: Callable):
     except (Refused, NotFound) as error:
         form.add_error(None, error.message)
     return None
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "This email address and password do not match an active staff account.",
+    }
 
 
 class ModelFieldsForm(forms.ModelForm):

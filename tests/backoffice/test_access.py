@@ -34,7 +34,7 @@ def test_staff_sign_in_by_email_and_password(client, staff_user):
 def test_wrong_password_is_refused_with_a_message(client, staff_user):
     response = client.post("/staff/login/", {"username": "member@example.com", "password": "wrong"})
     assert response.status_code == 200
-    assert b"Please enter a correct email address and password" in response.content
+    assert b"do not match an active staff account" in response.content
     assert client.get("/staff/tracking/").status_code == 302
 
 
