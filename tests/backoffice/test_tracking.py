@@ -346,3 +346,7 @@ def test_the_api_style_parameters_work_too(admin_client, one_of_each):
     ]
     response = admin_client.get("/staff/tracking/", {"expires_within_days": 30})
     assert shown(response) == {one_of_each["expiring"].pk}
+
+
+def test_an_unknown_export_format_is_404(admin_client):
+    assert admin_client.get("/staff/tracking/export.pdf").status_code == 404

@@ -1,5 +1,7 @@
 """What every back-office view needs: today, the actor, a safe return address."""
 
+from django.http import HttpRequest
+
 from certtrack import clock
 from certtrack.certification.actors import Actor
 from certtrack.certification.dates import AsOf
@@ -13,12 +15,12 @@ def today_as_of() -> AsOf:
     return GeneralSettings.get().as_of(clock.now())
 
 
-def actor_of(request) -> Actor:
+def actor_of(request: HttpRequest) -> Actor:
     """The signed-in staff user, as History records them."""
     return Actor.staff(request.user)
 
 
-def back_to(request, fallback: str) -> str:
+def back_to(request: HttpRequest, fallback: str) -> str:
     """A same-site `next` target, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     return target if target.startswith("/staff/") else fallback

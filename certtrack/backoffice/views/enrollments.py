@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -53,7 +53,7 @@ def _progress_tracker(enrollment: Enrollment):
 
 
 @staff_required
-def enrollment(request, pk: int):
+def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment.objects.select_related("contact", "program"), pk=pk)
     as_of = today_as_of()
     current = enrollment.current_status(as_of)
@@ -129,7 +129,7 @@ def enrollment(request, pk: int):
 
 @staff_required
 @require_POST
-def perform_action(request, pk: int):
+def perform_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         services.perform(
@@ -145,7 +145,7 @@ def perform_action(request, pk: int):
 
 @staff_required
 @require_POST
-def completion_decide(request, pk: int, decision: str):
+def completion_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     completion = get_object_or_404(Completion, pk=pk)
     call = {
         "approve": services.approve_completion,
@@ -166,7 +166,7 @@ def completion_decide(request, pk: int, decision: str):
 
 @staff_required
 @require_POST
-def approve_all(request, pk: int):
+def approve_all(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = services.approve_all_completions(pk, actor_of(request))
     except DomainError as error:
@@ -178,7 +178,7 @@ def approve_all(request, pk: int):
 
 @staff_required
 @require_GET
-def completion_evidence(request, pk: int):
+def completion_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     completion = get_object_or_404(Completion, pk=pk)
     if not completion.evidence:
         raise Http404

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -47,7 +48,7 @@ def _expiring_by_month(as_of: AsOf) -> list[dict]:
 
 @staff_required
 @require_GET
-def overview(request):
+def overview(request: HttpRequest) -> HttpResponse:
     as_of = today_as_of()
     counts = Enrollment.objects.status_counts(as_of)
     base = Enrollment.objects.select_related("contact", "program")

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +32,7 @@ from .common import actor_of, today_as_of
 
 @staff_required
 @require_GET
-def programs(request):
+def programs(request: HttpRequest) -> HttpResponse:
     items = Program.objects.annotate(
         n_required=Count("links", filter=Q(links__required=True), distinct=True),
         n_elective=Count("links", filter=Q(links__required=False), distinct=True),
@@ -41,7 +42,7 @@ def programs(request):
 
 
 @staff_required
-def program_edit(request, pk: int | None = None):
+def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     program = get_object_or_404(Program, pk=pk) if pk else Program()
     form = ProgramForm(request.POST or None, instance=program)
     if request.method == "POST" and form.is_valid():
@@ -63,7 +64,7 @@ def program_edit(request, pk: int | None = None):
 
 @staff_required
 @require_GET
-def components(request):
+def components(request: HttpRequest) -> HttpResponse:
     items = Component.objects.annotate(n_programs=Count("links", distinct=True)).prefetch_related(
         "prerequisites"
     )
@@ -71,7 +72,7 @@ def components(request):
 
 
 @staff_required
-def component_edit(request, pk: int | None = None):
+def component_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     component = get_object_or_404(Component, pk=pk) if pk else Component()
     form = ComponentForm(request.POST or None, instance=component)
     if request.method == "POST" and form.is_valid():
@@ -98,7 +99,7 @@ def component_edit(request, pk: int | None = None):
 
 @staff_required
 @require_GET
-def contacts(request):
+def contacts(request: HttpRequest) -> HttpResponse:
     text = (request.GET.get("q") or "").strip()
     show = request.GET.get("show", "current")
     items = Contact.objects.annotate(n_enrollments=Count("enrollments")).order_by(
@@ -119,7 +120,7 @@ def contacts(request):
 
 
 @staff_required
-def contact(request, pk: int):
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
     as_of = today_as_of()
     enrollments = (
@@ -141,7 +142,7 @@ def contact(request, pk: int):
 
 
 @staff_required
-def contact_edit(request, pk: int | None = None):
+def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk) if pk else Contact()
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -159,7 +160,7 @@ def contact_edit(request, pk: int | None = None):
 
 @staff_required
 @require_POST
-def contact_archive(request, pk: int):
+def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
     archived = request.POST.get("archived", "1") == "1"
     try:
         saved = services.archive_contact(pk, actor_of(request), archived=archived)
@@ -171,7 +172,7 @@ def contact_archive(request, pk: int):
 
 
 @administrator_required
-def settings_view(request):
+def settings_view(request: HttpRequest) -> HttpResponse:
     current = GeneralSettings.get()
     form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(current))
     if request.method == "POST" and form.is_valid():

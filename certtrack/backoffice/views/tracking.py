@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -94,7 +95,7 @@ def _sort_links(form: TrackingFilter) -> dict:
 
 @staff_required
 @require_GET
-def tracking(request):
+def tracking(request: HttpRequest) -> HttpResponse:
     as_of = today_as_of()
     form = TrackingFilter(request.GET or None)
     if form.is_bound:
@@ -121,7 +122,9 @@ def tracking(request):
 
 @staff_required
 @require_GET
-def export(request, fmt: str):
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Export as .csv or .xlsx.")
     as_of = today_as_of()
     form = TrackingFilter(request.GET or None)
     queryset = rows(form, as_of)
@@ -133,7 +136,7 @@ def export(request, fmt: str):
 
 @staff_required
 @require_POST
-def bulk(request):
+def bulk(request: HttpRequest) -> HttpResponse:
     back = back_to(request, reverse("backoffice:tracking"))
     action = request.POST.get("action", "")
     ids = request.POST.getlist("ids")
@@ -173,7 +176,7 @@ def bulk(request):
 
 @staff_required
 @require_POST
-def save_filter(request):
+def save_filter(request: HttpRequest) -> HttpResponse:
     form = SaveFilterForm(request.POST)
     if form.is_valid():
         SavedFilter.objects.update_or_create(
@@ -189,7 +192,7 @@ def save_filter(request):
 
 @staff_required
 @require_POST
-def delete_filter(request, pk: int):
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
     saved = get_object_or_404(SavedFilter, pk=pk, owner=request.user)
     saved.delete()
     messages.success(request, f"Filter “{saved.name}” deleted.")
@@ -197,7 +200,7 @@ def delete_filter(request, pk: int):
 
 
 @staff_required
-def enrollment_add(request):
+def enrollment_add(request: HttpRequest) -> HttpResponse:
     form = AddEnrollmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data, actor = form.cleaned_data, actor_of(request)
@@ -223,7 +226,7 @@ def enrollment_add(request):
 
 @staff_required
 @require_GET
-def contact_search(request):
+def contact_search(request: HttpRequest) -> HttpResponse:
     """Type-ahead: up to 10 contacts matching the text (htmx fragment)."""
     text = (request.GET.get("contact_q") or "").strip()
     contacts = []
