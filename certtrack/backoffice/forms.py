@@ -291,7 +291,9 @@ class AddEnrollmentForm(forms.Form):
         error_messages={"required": "Choose a contact from the search results."},
     )
     program = forms.ModelChoiceField(
-        label="Certification program", queryset=Program.objects.filter(is_active=True)
+        label="Certification program",
+        queryset=Program.objects.filter(is_active=True),
+        empty_label="Choose a program…",
     )
     activated_on = forms.DateField(
         label="Already certified on",
