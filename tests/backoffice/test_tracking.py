@@ -350,3 +350,15 @@ def test_the_api_style_parameters_work_too(admin_client, one_of_each):
 
 def test_an_unknown_export_format_is_404(admin_client):
     assert admin_client.get("/staff/tracking/export.pdf").status_code == 404
+
+
+def test_without_javascript_submitting_the_search_text_lists_matches(
+    admin_client, make_contact, programs
+):
+    grace = make_contact(first_name="Grace", last_name="Hopper")
+    response = admin_client.post(
+        "/staff/enrollments/add/", {"contact_q": "hopper", "program": programs["open"].pk}
+    )
+    assert list(response.context["contacts"]) == [grace]
+    assert f'name="contact" value="{grace.pk}"'.encode() in response.content
+    assert not Enrollment.objects.exists()

@@ -221,7 +221,21 @@ def enrollment_add(request: HttpRequest) -> HttpResponse:
                 f"{enrollment.contact.full_name} enrolled in {enrollment.program.name}.",
             )
             return redirect("backoffice:enrollment", pk=enrollment.pk)
-    return render(request, "backoffice/enrollment_add.html", {"form": form})
+    # Without JavaScript the type-ahead cannot run: submitting the search text lists matches.
+    text = (request.POST.get("contact_q") or "").strip()
+    contacts = _matching_contacts(text) if text and "contact" in form.errors else []
+    return render(
+        request,
+        "backoffice/enrollment_add.html",
+        {"form": form, "contacts": contacts, "text": text},
+    )
+
+
+def _matching_contacts(text: str) -> list:
+    """Up to 10 current contacts matching `text` (at least two characters)."""
+    if len(text) < 2:
+        return []
+    return list(contacts_matching(text).filter(archived_at__isnull=True)[:10])
 
 
 @staff_required
@@ -229,7 +243,5 @@ def enrollment_add(request: HttpRequest) -> HttpResponse:
 def contact_search(request: HttpRequest) -> HttpResponse:
     """Type-ahead: up to 10 contacts matching the text (htmx fragment)."""
     text = (request.GET.get("contact_q") or "").strip()
-    contacts = []
-    if len(text) >= 2:
-        contacts = list(contacts_matching(text).filter(archived_at__isnull=True)[:10])
+    contacts = _matching_contacts(text)
     return render(request, "backoffice/_contact_options.html", {"contacts": contacts, "text": text})
