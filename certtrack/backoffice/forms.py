@@ -47,6 +47,11 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "This email address and password do not match an active staff account.",
     }
 
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
 
 class ModelFieldsForm(forms.ModelForm):
     """A ModelForm used only for its fields and validation: services save."""

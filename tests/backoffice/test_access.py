@@ -70,3 +70,15 @@ def test_an_administrator_opens_settings(admin_client):
 def test_sign_out_ends_the_session(admin_client):
     admin_client.post("/staff/logout/")
     assert admin_client.get("/staff/tracking/").status_code == 302
+
+
+def test_a_user_who_is_not_staff_is_kept_out(client, db):
+    from certtrack.accounts.models import User
+
+    outsider = User.objects.create_user("outsider@example.com", password="correct horse battery")
+    response = client.post(
+        "/staff/login/", {"username": outsider.email, "password": "correct horse battery"}
+    )
+    assert b"do not match an active staff account" in response.content
+    client.force_login(outsider)
+    assert client.get("/staff/tracking/").status_code == 403
