@@ -253,3 +253,20 @@ def test_evidence_is_downloaded_by_staff_only(
     assert b"Evidence: essay.pdf" in page(admin_client, row).content
     admin_client.logout()
     assert client.get(f"/staff/completions/{completion.pk}/evidence").status_code == 302
+
+
+def test_emails_sent_are_listed_when_the_notifications_app_provides_them(
+    admin_client, enroll, monkeypatch
+):
+    import sys
+    import types
+
+    row = enroll("applied")
+    queries = types.ModuleType("certtrack.notifications.queries")
+    queries.emails_for = lambda enrollment_id: [
+        {"subject": f"Application received #{enrollment_id}", "to": "casey@example.org"}
+    ]
+    monkeypatch.setitem(sys.modules, "certtrack.notifications.queries", queries)
+    response = page(admin_client, row)
+    assert f"Application received #{row.pk}".encode() in response.content
+    assert b"Email tracking is not available" not in response.content
