@@ -1,11 +1,12 @@
 """The Tracking tab's filter: a form (the GET parameters) that turns into a queryset.
 
 Quick Filter and Customize Filter are the same parameters: a quick filter is a link
-that sets `status` or `program`. Every criterion narrows through the domain's
-"true now" reads (`in_status`, `search`), and sorting only by `ORDERINGS` keys.
+that sets `status` or `program`. The form validates and shows errors; the criteria the
+API also has (status, program, q, expires_from/to, expires_within_days, ordering) go
+through the one shared parser, `certification.tracking.tracking_queryset`, so the same
+words mean the same rows in both faces; this tab's extra criteria narrow its result.
 """
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -18,11 +19,11 @@ from certtrack.certification.models import (
     Completion,
     CompletionState,
     Contact,
-    Enrollment,
     Program,
     ProgramComponent,
 )
 from certtrack.certification.statuses import Status
+from certtrack.certification.tracking import DEFAULT_ORDERING, tracking_queryset
 
 PAGE_SIZES = (25, 50, 100, 200)
 # Date ranges: parameter prefix (as the API's `expires_from`), model field, label.
@@ -178,25 +179,35 @@ class TrackingFilter(forms.Form):
 
     # --- turning into a queryset ---------------------------------------------------------
 
-    def filter(self, queryset, as_of: AsOf):
-        """The rows this filter shows (an invalid criterion is ignored, and shown as an error)."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else self._valid_part()
+    def shared_params(self) -> dict[str, str]:
+        """The valid criteria the shared Tracking parser understands, in its (the API's) words."""
+        data = self._valid_part()
+        params = {"ordering": data.get("ordering") or DEFAULT_ORDERING}
         if data.get("q"):
-            queryset = queryset.search(data["q"])
+            params["q"] = data["q"]
         if data.get("status"):
-            queryset = queryset.in_status(data["status"], as_of)
+            params["status"] = ",".join(data["status"])
         if data.get("program"):
-            queryset = queryset.filter(program__in=data["program"])
+            params["program"] = ",".join(str(program.pk) for program in data["program"])
+        for end in ("from", "to"):
+            if data.get(f"expires_{end}"):
+                params[f"expires_{end}"] = data[f"expires_{end}"].isoformat()
+        if data.get("expires_within_days") is not None:
+            params["expires_within_days"] = str(data["expires_within_days"])
+        return params
+
+    def filter(self, queryset, as_of: AsOf):
+        """Narrow `queryset` by this tab's own criteria (those the shared parser does not know)."""
+        data = self._valid_part()
         if data.get("category"):
             queryset = queryset.filter(program__category=data["category"])
         for name, field, _ in DATE_FIELDS:
+            if name == "expires":
+                continue  # the shared parser's expires_from / expires_to
             if data.get(f"{name}_from"):
                 queryset = queryset.filter(**{f"{field}__gte": data[f"{name}_from"]})
             if data.get(f"{name}_to"):
                 queryset = queryset.filter(**{f"{field}__lte": data[f"{name}_to"]})
-        if data.get("expires_within_days") is not None:
-            horizon = as_of.today + timedelta(days=data["expires_within_days"])
-            queryset = queryset.filter(expires_on__gte=as_of.today, expires_on__lte=horizon)
         if data.get("pending"):
             queryset = queryset.filter(pending_completions_exist())
         if data.get("progress"):
@@ -216,17 +227,9 @@ class TrackingFilter(forms.Form):
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
 
-    def order_by_fields(self) -> list[str]:
-        """The ORDERINGS fields of the chosen sort key (rows need `with_current_status`)."""
-        data = self._valid_part() if self.is_bound else {}
-        sort = data.get("ordering") or "contact"
-        # Sort by the status true today, as shown, not the stored one (it lags for certified rows).
-        keys = ["current_status" if k == "status" else k for k in ORDERINGS[sort.lstrip("-")]]
-        return [f"-{k}" for k in keys] if sort.startswith("-") else keys
-
     @property
     def sort_key(self) -> str:
-        return (self._valid_part() if self.is_bound else {}).get("ordering") or "contact"
+        return (self._valid_part() if self.is_bound else {}).get("ordering") or DEFAULT_ORDERING
 
     @property
     def page_size(self) -> int:
@@ -288,12 +291,9 @@ class TrackingFilter(forms.Form):
 
 
 def rows(form: TrackingFilter, as_of: AsOf):
-    """The Tracking rows for `form`, with their status true today and their progress, ordered."""
-    queryset = form.filter(Enrollment.objects.all(), as_of)
+    """The Tracking rows for `form`: the shared parser's rows (status true today, ordered),
+    narrowed by this tab's own criteria, with their progress."""
+    queryset = form.filter(tracking_queryset(form.shared_params(), as_of), as_of)
     if "required_done" not in queryset.query.annotations:
         queryset = with_progress(queryset)
-    return (
-        queryset.select_related("contact", "program")
-        .with_current_status(as_of)
-        .order_by(*form.order_by_fields())
-    )
+    return queryset
