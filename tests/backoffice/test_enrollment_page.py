@@ -270,3 +270,14 @@ def test_emails_sent_are_listed_when_the_notifications_app_provides_them(
     response = page(admin_client, row)
     assert f"Application received #{row.pk}".encode() in response.content
     assert b"Email tracking is not available" not in response.content
+
+
+def test_a_cancelled_certification_offers_no_certificate_only_its_revocation(
+    admin_client, admin, enroll
+):
+    row = enroll("active")
+    services.perform(row.pk, "cancel", admin)
+    response = page(admin_client, row)
+    assert response.context["has_certificate"] is False
+    assert f"/staff/enrollments/{row.pk}/certificate.pdf".encode() not in response.content
+    assert b"is revoked or suspended" in response.content

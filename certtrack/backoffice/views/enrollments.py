@@ -18,6 +18,7 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.requirements import evaluate
 from certtrack.certification.statuses import CERTIFIED, MEANING
+from certtrack.credentials import certificates
 
 from ..access import staff_required
 from ..forms import (
@@ -110,6 +111,10 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": statuses.actions_from(current),
         "final_statuses": statuses.FINAL,
         "can_set_expiry": current in CERTIFIED,
+        "has_certificate": certificates.has_certificate(enrollment, as_of),
+        "verification_url": certificates.verification_url(enrollment.certificate_number)
+        if enrollment.certificate_number
+        else "",
         "expiry_form": expiry_form,
         "completion_form": completion_form,
         "tracker": tracker,
