@@ -22,6 +22,7 @@ from certtrack.certification.models import (
     Program,
     ProgramComponent,
 )
+from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import DEFAULT_ORDERING, tracking_queryset
 
@@ -68,8 +69,8 @@ def contacts_matching(text: str, queryset=None):
 def with_progress(queryset):
     """Annotate `required_done` / `required_total`: required components with a counting completion.
 
-    A display and filter aid for the list (two correlated subqueries, constant per page);
-    the enrollment page shows the domain's full evaluation.
+    Only for the Progress criterion, which must filter in SQL: it counts completions
+    without the prerequisite-order rule; what is shown comes from `with_progress_of`.
     """
     required = ProgramComponent.objects.filter(program_id=OuterRef("program_id"), required=True)
     total = required.order_by().values("program_id").annotate(n=Count("pk")).values("n")
@@ -292,8 +293,14 @@ class TrackingFilter(forms.Form):
 
 def rows(form: TrackingFilter, as_of: AsOf):
     """The Tracking rows for `form`: the shared parser's rows (status true today, ordered),
-    narrowed by this tab's own criteria, with their progress."""
-    queryset = form.filter(tracking_queryset(form.shared_params(), as_of), as_of)
-    if "required_done" not in queryset.query.annotations:
-        queryset = with_progress(queryset)
-    return queryset
+    narrowed by this tab's own criteria."""
+    return form.filter(tracking_queryset(form.shared_params(), as_of), as_of)
+
+
+def with_progress_of(rows) -> list:
+    """`rows` as a list, each with `.progress`: the domain's evaluation, in constant queries."""
+    rows = list(rows)
+    progress = progress_of_many((row.program, row.contact_id) for row in rows)
+    for row in rows:
+        row.progress = progress[(row.program_id, row.contact_id)]
+    return rows

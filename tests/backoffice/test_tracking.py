@@ -133,6 +133,17 @@ def test_has_completions_awaiting_approval(
     assert other.pk not in shown(response)
 
 
+def test_progress_shown_is_the_domain_evaluation(admin_client, admin, make_contact, make_program):
+    program = make_program(required=2)
+    first = program.components.order_by("pk").first()
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    services.record_completion(contact.pk, first.pk, TODAY, admin)
+    shown_row = admin_client.get("/staff/tracking/").context["page"].object_list[0]
+    assert shown_row.pk == row.pk
+    assert (shown_row.progress.required_done, shown_row.progress.required_total) == (1, 2)
+
+
 def test_filter_by_progress(admin_client, admin, make_contact, make_program):
     program = make_program(required=2)
     first, second = program.components.all()
@@ -196,6 +207,8 @@ def test_csv_export_has_exactly_the_filtered_rows(admin_client, one_of_each):
         one_of_each["expired"].pk,
     }
     assert {r["Status"] for r in rows} == {"Expiring", "Expired"}
+    # Recorded as existing certifications: the one required component was never completed.
+    assert {(r["Required components done"], r["Required components"]) for r in rows} == {("0", "1")}
 
 
 def test_csv_export_neutralises_formulas(admin_client, enroll):

@@ -21,7 +21,7 @@ from certtrack.certification.statuses import MEANING, Status
 
 from .. import exports
 from ..access import staff_required
-from ..filters import TrackingFilter, contacts_matching, rows
+from ..filters import TrackingFilter, contacts_matching, rows, with_progress_of
 from ..forms import (
     AddEnrollmentForm,
     SaveFilterForm,
@@ -102,6 +102,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     paginator = Paginator(rows(form, as_of), form.page_size)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = with_progress_of(page.object_list)
     context = {
         "form": form,
         "page": page,
