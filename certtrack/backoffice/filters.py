@@ -1,0 +1,306 @@
+"""The Tracking tab's filter: a form (the GET parameters) that turns into a queryset.
+
+Quick Filter and Customize Filter are the same parameters: a quick filter is a link
+that sets `status` or `program`. The form validates and shows errors; the criteria the
+API also has (status, program, q, expires_from/to, expires_within_days, ordering) go
+through the one shared parser, `certification.tracking.tracking_queryset`, so the same
+words mean the same rows in both faces; this tab's extra criteria narrow its result.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from certtrack.certification.dates import AsOf
+from certtrack.certification.models import (
+    ORDERINGS,
+    Completion,
+    CompletionState,
+    Contact,
+    Program,
+    ProgramComponent,
+)
+from certtrack.certification.requirements import progress_of_many
+from certtrack.certification.statuses import Status
+from certtrack.certification.tracking import DEFAULT_ORDERING, tracking_queryset
+
+PAGE_SIZES = (25, 50, 100, 200)
+# Date ranges: parameter prefix (as the API's `expires_from`), model field, label.
+DATE_FIELDS = (
+    ("applied", "applied_on", "Applied"),
+    ("started", "started_on", "Started"),
+    ("activated", "activated_on", "Activated"),
+    ("expires", "expires_on", "Expires"),
+)
+PROGRESS_CHOICES = [
+    ("", "Any progress"),
+    ("none", "Not started (no required component done)"),
+    ("partial", "Some required components done"),
+    ("complete", "All required components done"),
+]
+# Parameters that describe *what* is shown (not how it is sorted or paged).
+FILTER_PARAMS = [
+    "q",
+    "status",
+    "program",
+    "category",
+    "expires_within_days",
+    "progress",
+    "pending",
+] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
+
+
+def contacts_matching(text: str, queryset=None):
+    """Contacts whose name, email, organization (or exact external id) match every word."""
+    queryset = Contact.objects.all() if queryset is None else queryset
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organization__icontains=word)
+            | Q(external_id__iexact=word)
+        )
+    return queryset
+
+
+def with_progress(queryset):
+    """Annotate `required_done` / `required_total`: required components with a counting completion.
+
+    Only for the Progress criterion, which must filter in SQL: it counts completions
+    without the prerequisite-order rule; what is shown comes from `with_progress_of`.
+    """
+    required = ProgramComponent.objects.filter(program_id=OuterRef("program_id"), required=True)
+    total = required.order_by().values("program_id").annotate(n=Count("pk")).values("n")
+    done = (
+        required.filter(
+            Exists(
+                Completion.objects.counting().filter(
+                    contact_id=OuterRef(OuterRef("contact_id")),
+                    component_id=OuterRef("component_id"),
+                )
+            )
+        )
+        .order_by()
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        required_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+        required_done=Coalesce(Subquery(done, output_field=IntegerField()), 0),
+    )
+
+
+def pending_completions_exist():
+    """Rows whose contact has a completion awaiting approval in one of the program's components."""
+    return Exists(
+        Completion.objects.live().filter(
+            state=CompletionState.PENDING,
+            contact_id=OuterRef("contact_id"),
+            component__links__program_id=OuterRef("program_id"),
+        )
+    )
+
+
+class TrackingFilter(forms.Form):
+    """Customize Filter: every criterion of PRODUCT.md §5, combinable."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Name, email or organization", "type": "search"}
+        ),
+    )
+    status = forms.MultipleChoiceField(
+        label="Statuses",
+        required=False,
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    program = forms.ModelMultipleChoiceField(
+        label="Programs",
+        required=False,
+        queryset=Program.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = forms.ChoiceField(label="Category", required=False, choices=())
+    expires_within_days = forms.IntegerField(
+        label="Expires within (days)", required=False, min_value=0, max_value=3650
+    )
+    progress = forms.ChoiceField(label="Progress", required=False, choices=PROGRESS_CHOICES)
+    pending = forms.BooleanField(label="Has completions awaiting approval", required=False)
+    ordering = forms.CharField(required=False, widget=forms.HiddenInput)
+    per_page = forms.TypedChoiceField(
+        label="Rows per page",
+        required=False,
+        coerce=int,
+        empty_value=50,
+        choices=[(n, str(n)) for n in PAGE_SIZES],
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # Also the API's form: `status=expiring,expired` means both, as repeated params do.
+            data = data.copy()
+            for name in ("status", "program"):
+                values = [v.strip() for item in data.getlist(name) for v in item.split(",")]
+                data.setlist(name, [v for v in values if v])
+        super().__init__(data, *args, **kwargs)
+        categories = (
+            Program.objects.exclude(category="")
+            .order_by("category")
+            .values_list("category", flat=True)
+            .distinct()
+        )
+        self.fields["category"].choices = [("", "Any category")] + [(c, c) for c in categories]
+        for name, _, label in DATE_FIELDS:
+            for end, word in (("from", "from"), ("to", "to")):
+                self.fields[f"{name}_{end}"] = forms.DateField(
+                    label=f"{label} {word}",
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}),
+                )
+
+    def clean_ordering(self) -> str:
+        key = self.cleaned_data.get("ordering") or ""
+        return key if key.lstrip("-") in ORDERINGS else ""
+
+    def clean(self):
+        data = super().clean()
+        for name, _, label in DATE_FIELDS:
+            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+            if start and end and end < start:
+                self.add_error(f"{name}_to", f"{label} to is before {label.lower()} from.")
+        return data
+
+    # --- turning into a queryset ---------------------------------------------------------
+
+    def shared_params(self) -> dict[str, str]:
+        """The valid criteria the shared Tracking parser understands, in its (the API's) words."""
+        data = self._valid_part()
+        params = {"ordering": data.get("ordering") or DEFAULT_ORDERING}
+        if data.get("q"):
+            params["q"] = data["q"]
+        if data.get("status"):
+            params["status"] = ",".join(data["status"])
+        if data.get("program"):
+            params["program"] = ",".join(str(program.pk) for program in data["program"])
+        for end in ("from", "to"):
+            if data.get(f"expires_{end}"):
+                params[f"expires_{end}"] = data[f"expires_{end}"].isoformat()
+        if data.get("expires_within_days") is not None:
+            params["expires_within_days"] = str(data["expires_within_days"])
+        return params
+
+    def filter(self, queryset, as_of: AsOf):
+        """Narrow `queryset` by this tab's own criteria (those the shared parser does not know)."""
+        data = self._valid_part()
+        if data.get("category"):
+            queryset = queryset.filter(program__category=data["category"])
+        for name, field, _ in DATE_FIELDS:
+            if name == "expires":
+                continue  # the shared parser's expires_from / expires_to
+            if data.get(f"{name}_from"):
+                queryset = queryset.filter(**{f"{field}__gte": data[f"{name}_from"]})
+            if data.get(f"{name}_to"):
+                queryset = queryset.filter(**{f"{field}__lte": data[f"{name}_to"]})
+        if data.get("pending"):
+            queryset = queryset.filter(pending_completions_exist())
+        if data.get("progress"):
+            queryset = with_progress(queryset)
+            queryset = queryset.filter(
+                {
+                    "none": Q(required_done=0),
+                    "partial": Q(required_done__gt=0, required_done__lt=F("required_total")),
+                    "complete": Q(required_total__gt=0, required_done__gte=F("required_total")),
+                }[data["progress"]]
+            )
+        return queryset
+
+    def _valid_part(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+
+    @property
+    def sort_key(self) -> str:
+        return (self._valid_part() if self.is_bound else {}).get("ordering") or DEFAULT_ORDERING
+
+    @property
+    def page_size(self) -> int:
+        return (self._valid_part() if self.is_bound else {}).get("per_page") or 50
+
+    def active_criteria(self) -> int:
+        """How many Customize Filter criteria are set and valid (for the panel's badge)."""
+        if not self.is_bound:
+            return 0
+        self.is_valid()
+        return sum(
+            1
+            for name in FILTER_PARAMS
+            if name not in self.errors and any(v.strip() for v in self.data.getlist(name))
+        )
+
+    def chips(self) -> list[dict]:
+        """The active criteria in words, each with the query string that removes it."""
+        if not self.active_criteria():
+            return []
+        data = self.cleaned_data
+        chips = []
+
+        def add(names: tuple[str, ...], text: str) -> None:
+            chips.append({"text": text, "remove": self.query(**dict.fromkeys(names))})
+
+        if data.get("q"):
+            add(("q",), f"Search: {data['q']}")
+        if data.get("status"):
+            add(("status",), "Status: " + ", ".join(Status(s).label for s in data["status"]))
+        if data.get("program"):
+            add(("program",), "Program: " + ", ".join(p.code for p in data["program"]))
+        if data.get("category"):
+            add(("category",), f"Category: {data['category']}")
+        if data.get("expires_within_days") is not None:
+            add(("expires_within_days",), f"Expires within {data['expires_within_days']} days")
+        if data.get("progress"):
+            add(("progress",), dict(PROGRESS_CHOICES)[data["progress"]])
+        if data.get("pending"):
+            add(("pending",), "Completions awaiting approval")
+        for name, _, label in DATE_FIELDS:
+            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+            if start or end:
+                span = f"{start or '…'} – {end or '…'}"
+                add((f"{name}_from", f"{name}_to"), f"{label}: {span}")
+        return chips
+
+    def query(self, **override) -> str:
+        """These parameters as a query string, with `override` applied (None removes)."""
+        params = []
+        source = self.data if self.is_bound else {}
+        for key in (*FILTER_PARAMS, "ordering", "per_page"):
+            values = source.getlist(key) if hasattr(source, "getlist") else []
+            if key in override:
+                value = override[key]
+                values = value if isinstance(value, list) else [value]
+            params += [(key, v) for v in values if v not in ("", None)]
+        return urlencode(params)
+
+
+def rows(form: TrackingFilter, as_of: AsOf):
+    """The Tracking rows for `form`: the shared parser's rows (status true today, ordered),
+    narrowed by this tab's own criteria."""
+    return form.filter(tracking_queryset(form.shared_params(), as_of), as_of)
+
+
+def with_progress_of(rows) -> list:
+    """`rows` as a list, each with `.progress`: the domain's evaluation, in constant queries."""
+    rows = list(rows)
+    progress = progress_of_many((row.program, row.contact_id) for row in rows)
+    for row in rows:
+        row.progress = progress[(row.program_id, row.contact_id)]
+    return rows
