@@ -1,6 +1,5 @@
 """Setup › Email templates: the text of every email, edited with a live preview."""
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,15 +7,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.notifications.defaults import DEFAULTS
 from certtrack.notifications.models import STAFF_KINDS, EmailTemplate, Kind
-from certtrack.notifications.rendering import (
-    PLACEHOLDERS,
-    Rendered,
-    TemplateError,
-    preview,
-    template_for,
-)
+from certtrack.notifications.rendering import PLACEHOLDERS, Rendered, preview, template_for
 
 from ..access import administrator_required
+from ..forms import EMAIL_TEMPLATE_FIELDS as FIELDS
+from ..forms import EmailTemplateForm
 
 # Who receives each kind, and when it is owed (docs/notifications.md).
 AUDIENCE = {
@@ -33,50 +28,11 @@ OWED_WHEN = {
     Kind.CERTIFICATION_EXPIRING: "The notice days before expiry (General Settings).",
     Kind.CERTIFICATION_EXPIRED: "The certification expires.",
 }
-FIELDS = ("subject", "text_body", "html_body")
 
 
 def audience(kind: str) -> str:
     """Who receives an email of `kind`."""
     return AUDIENCE[kind] if kind in STAFF_KINDS else "The contact"
-
-
-class EmailTemplateForm(forms.ModelForm):
-    """Subject and bodies; a template syntax error is an error on its field."""
-
-    class Meta:
-        model = EmailTemplate
-        fields = list(FIELDS)
-        widgets = {
-            "subject": forms.TextInput(attrs={"autocomplete": "off"}),
-            "text_body": forms.Textarea(attrs={"rows": 12, "class": "mono"}),
-            "html_body": forms.Textarea(attrs={"rows": 12, "class": "mono", "spellcheck": "false"}),
-        }
-        help_texts = {
-            "html_body": "Optional. Without it the email is sent as plain text only.",
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.rendered: Rendered | None = None
-        for name in FIELDS:
-            # The error list next to each field is replaced by the live preview (htmx).
-            self.fields[name].widget.attrs["aria-describedby"] = f"{name}-errors"
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # copies the values onto the (unsaved) instance
-        if self.errors:
-            return
-        # Render with the sample facts: a syntax error names its field, and a template
-        # that only fails when rendered (an unknown tag argument, say) is caught here too.
-        try:
-            self.rendered = preview(self.instance)
-        except TemplateError as error:
-            # model.clean() already reported syntax errors; this catches the rest.
-            if not self.has_error(error.field):
-                self.add_error(error.field, str(error))
-        except Exception as error:  # noqa: BLE001 - any failure of an editor's template
-            self.add_error(None, f"The template cannot be rendered: {error}")
 
 
 def _kind_or_404(kind: str) -> str:
