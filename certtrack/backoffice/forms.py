@@ -17,6 +17,8 @@ from certtrack.certification.models import (
     Scoring,
 )
 from certtrack.certification.services import COMPONENT_FIELDS, CONTACT_FIELDS, PROGRAM_FIELDS
+from certtrack.notifications.models import EmailTemplate
+from certtrack.notifications.rendering import Rendered, TemplateError, preview
 
 # Service argument names that a form shows under another field name.
 FIELD_ALIASES = {
@@ -342,3 +344,44 @@ class RecordCompletionForm(forms.Form):
 class SaveFilterForm(forms.Form):
     name = forms.CharField(label="Name this filter", max_length=100)
     query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+EMAIL_TEMPLATE_FIELDS = ("subject", "text_body", "html_body")
+
+
+class EmailTemplateForm(forms.ModelForm):
+    """Subject and bodies; a template syntax error is an error on its field."""
+
+    class Meta:
+        model = EmailTemplate
+        fields = list(EMAIL_TEMPLATE_FIELDS)
+        widgets = {
+            "subject": forms.TextInput(attrs={"autocomplete": "off"}),
+            "text_body": forms.Textarea(attrs={"rows": 12, "class": "mono"}),
+            "html_body": forms.Textarea(attrs={"rows": 12, "class": "mono", "spellcheck": "false"}),
+        }
+        help_texts = {
+            "html_body": "Optional. Without it the email is sent as plain text only.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rendered: Rendered | None = None
+        for name in EMAIL_TEMPLATE_FIELDS:
+            # The error list next to each field is replaced by the live preview (htmx).
+            self.fields[name].widget.attrs["aria-describedby"] = f"{name}-errors"
+
+    def _post_clean(self) -> None:
+        # Copies the values onto the (unsaved) instance; the model's clean() runs
+        # rendering.check(), so a syntax error lands on its field.
+        super()._post_clean()
+        if self.errors:
+            return
+        # Render with the sample facts: what fails only when rendered ({% url %} of a page
+        # that does not exist, say) is refused here rather than at send time.
+        try:
+            self.rendered = preview(self.instance)
+        except TemplateError as error:
+            self.add_error(error.field, str(error))
+        except Exception as error:  # noqa: BLE001 - any failure of an editor's template
+            self.add_error(None, f"The template cannot be rendered: {error}")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import auth, enrollments, overview, setup, tracking
+from .views import auth, emails, enrollments, overview, setup, tracking
 
 app_name = "backoffice"
 
@@ -44,4 +44,11 @@ urlpatterns = [
     path("staff/contacts/<int:pk>/edit/", setup.contact_edit, name="contact_edit"),
     path("staff/contacts/<int:pk>/archive/", setup.contact_archive, name="contact_archive"),
     path("staff/setup/settings/", setup.settings_view, name="settings"),
+    path("staff/setup/emails/", emails.email_templates, name="email_templates"),
+    path("staff/setup/emails/<str:kind>/", emails.email_template, name="email_template"),
+    path(
+        "staff/setup/emails/<str:kind>/preview/",
+        emails.email_template_preview,
+        name="email_template_preview",
+    ),
 ]
