@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails, certificates and QR codes point at where `make run` serves.
+export CERTTRACK_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format serve worker clean bench bench-quick bench-data
 

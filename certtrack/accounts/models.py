@@ -90,7 +90,7 @@ class ApiToken(models.Model):
         """Create a token for `user`; return it and the clear key (never stored)."""
         key = "ct_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name or f"token for {user.email}", prefix=key[:10], key_hash=_hash(key)
+            user=user, name=name or "command line", prefix=key[:10], key_hash=_hash(key)
         )
         return token, key
 

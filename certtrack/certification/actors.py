@@ -15,7 +15,7 @@ class Actor:
 
     @classmethod
     def api(cls, token) -> "Actor":
-        return cls("api", f"API token {token.name} ({token.user.email})", token.user_id)
+        return cls("api", f"API: {token.name} ({token.user.email})", token.user_id)
 
     @classmethod
     def contact(cls, contact) -> "Actor":

@@ -107,6 +107,19 @@ def _announce(
     events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
 
 
+def _plain(value):
+    return _iso(value) if isinstance(value, date) else value
+
+
+def _changes(before: dict, fields: dict) -> dict:
+    """{field: [old, new]} for the fields whose value really changes."""
+    return {
+        name: [_plain(before.get(name)), _plain(value)]
+        for name, value in fields.items()
+        if before.get(name) != value
+    }
+
+
 def _move(enrollment: Enrollment, sources: Iterable[str], target: Status, **fields) -> bool:
     """Conditional update: move the row to `target` only if it is still in `sources`."""
     changed = Enrollment.objects.filter(pk=enrollment.pk, status__in=list(sources)).update(
@@ -174,8 +187,9 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
     else:
         target = Status.ACTIVE
         fields = {"completed_on": met_on, **_certify_fields(program, met_on)}
+    before = {name: getattr(enrollment, name) for name in fields}
     if _move(enrollment, [Status.IN_PROGRESS], target, **fields):
-        changes = {k: [None, _iso(v) if isinstance(v, date) else v] for k, v in fields.items()}
+        changes = _changes(before, fields)
         _log(
             actor,
             now,
@@ -241,7 +255,7 @@ def _create(
         raise Refused(
             f"{contact.full_name} already has an open enrollment in {program.name}."
         ) from None
-    changes = {k: [None, _iso(v) if isinstance(v, date) else v] for k, v in fields.items()}
+    changes = _changes({}, fields)
     _log(actor, now, action, enrollment=enrollment, to_status=status, changes=changes)
     _announce(enrollment, "", status, now, as_of)
     return enrollment
@@ -310,10 +324,11 @@ def record_existing(
     if not isinstance(activated_on, date):
         raise Invalid("activated_on", "activated_on is required for an existing certification.")
     if activated_on > as_of.today:
-        raise Invalid("activated_on", f"activated_on {activated_on} is in the future.")
+        raise Invalid("activated_on", f"The activation date {activated_on} is in the future.")
     if expires_on is not None and expires_on < activated_on:
         raise Invalid(
-            "expires_on", f"expires_on {expires_on} is before activated_on {activated_on}."
+            "expires_on",
+            f"The expiration date {expires_on} is before the activation date {activated_on}.",
         )
     fields = _certify_fields(program, activated_on, expires_on)
     enrollment = _create(
@@ -355,10 +370,11 @@ def perform(
         fields["completed_on"] = enrollment.completed_on or as_of.today
     elif action in {"reactivate", "reopen"} and enrollment.started_on is None:
         fields["started_on"] = as_of.today
+    before = {name: getattr(enrollment, name) for name in fields}
     if not _move(enrollment, step.sources, step.target, **fields):
         enrollment.refresh_from_db()
         raise Refused(refusal(step, enrollment.status), status=enrollment.status)
-    changes = {k: [None, _iso(v) if isinstance(v, date) else v] for k, v in fields.items()}
+    changes = _changes(before, fields)
     _log(
         actor,
         now,
@@ -396,7 +412,8 @@ def set_expires_on(
     if enrollment.activated_on and expires_on < enrollment.activated_on:
         raise Invalid(
             "expires_on",
-            f"expires_on {expires_on} is before activated_on {enrollment.activated_on}.",
+            f"The expiration date {expires_on} is before the activation date "
+            f"{enrollment.activated_on}.",
         )
     old_date, old_status = enrollment.expires_on, enrollment.status
     if old_date == expires_on:
@@ -498,7 +515,7 @@ def record_completion(
     if completed_on > as_of.today:
         raise Invalid(
             "completed_on",
-            f"completed_on {completed_on} is in the future (today is {as_of.today}).",
+            f"The completion date {completed_on} is in the future (today is {as_of.today}).",
         )
     if component.opens_on and completed_on < component.opens_on:
         raise Invalid(
@@ -517,7 +534,7 @@ def record_completion(
         if score is None:
             raise Invalid("score", f"{component.name} is a scored exam: a score is required.")
         if score < 0 or (component.max_score is not None and score > component.max_score):
-            raise Invalid("score", f"score {score} is outside 0–{component.max_score}.")
+            raise Invalid("score", f"The score {score:g} is outside 0–{component.max_score:g}.")
         passed = component.passes(score)
     elif passed is None:
         passed = True
@@ -977,7 +994,7 @@ def _email_list(field: str, value) -> list[str]:
         try:
             validate_email(item)
         except ValidationError:
-            raise Invalid(field, f"{field}: {item!r} is not an email address.") from None
+            raise Invalid(field, f"{item!r} is not an email address.") from None
         emails.append(item)
     return emails
 

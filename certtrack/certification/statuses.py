@@ -24,7 +24,7 @@ class Status(models.TextChoices):
 # The seed's own explanation of each status, shown to staff next to the label.
 MEANING = {
     Status.IN_PROGRESS: "Working towards the certification.",
-    Status.APPLIED: "Applied; the application waits for staff approval.",
+    Status.APPLIED: "The application waits for staff approval.",
     Status.DECLINED: "The application was declined by staff.",
     Status.ACTIVE: "Certified: every requirement is met and the certification is current.",
     Status.INACTIVE: "Set inactive by staff (for example, not working towards completion).",

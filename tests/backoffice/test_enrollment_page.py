@@ -170,7 +170,9 @@ def test_an_expiry_before_activation_is_shown_next_to_the_field(admin_client, en
         f"/staff/enrollments/{row.pk}/",
         {"form": "expiry", "expires_on": "2020-01-01", "reason": "typo"},
     )
-    assert "is before activated_on" in str(response.context["expiry_form"].errors["expires_on"])
+    assert "is before the activation date" in str(
+        response.context["expiry_form"].errors["expires_on"]
+    )
 
 
 def test_only_certified_enrollments_offer_an_expiry_change(admin_client, enroll):

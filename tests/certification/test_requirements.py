@@ -419,7 +419,7 @@ def test_impossible_dates_in_record_existing_are_refused(make_contact, make_prog
     contact, program = make_contact(), make_program()
     with pytest.raises(Invalid, match="in the future"):
         services.record_existing(contact.pk, program.pk, TODAY + timedelta(days=1), admin, now=NOW)
-    with pytest.raises(Invalid, match="before activated_on"):
+    with pytest.raises(Invalid, match="before the activation date"):
         services.record_existing(
             contact.pk, program.pk, TODAY, admin, expires_on=TODAY - timedelta(days=1), now=NOW
         )

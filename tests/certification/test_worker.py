@@ -101,7 +101,7 @@ def test_changing_expiry_needs_a_reason_and_a_certified_enrollment(
     enrollment = certified(make_contact, make_program, admin)
     with pytest.raises(Invalid, match="reason is required"):
         services.set_expires_on(enrollment.pk, date(2027, 1, 1), "  ", admin)
-    with pytest.raises(Invalid, match="before activated_on"):
+    with pytest.raises(Invalid, match="before the activation date"):
         services.set_expires_on(enrollment.pk, date(2024, 1, 1), "typo", admin)
     in_progress = services.add(make_contact().pk, make_program().pk, admin)
     with pytest.raises(Refused, match="In progress"):
