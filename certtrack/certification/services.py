@@ -761,10 +761,11 @@ def create_contact(actor: Actor, now: datetime | None = None, **fields) -> Conta
     _set_fields(contact, fields, CONTACT_FIELDS)
     contact.email = (contact.email or "").strip()
     contact.external_id = contact.external_id or None
+    if contact.email:
+        _check_contact_unique(contact)  # before full_clean, whose constraint check says 422
     _clean(contact, exclude=["email"] if not contact.email else None)
     if not contact.email:
         raise Invalid("email", "email is required.")
-    _check_contact_unique(contact)
     try:
         with transaction.atomic():
             contact.save()
@@ -780,8 +781,8 @@ def update_contact(contact_id: int, actor: Actor, now: datetime | None = None, *
     contact = _get(Contact, contact_id, "contact")
     changes = _set_fields(contact, fields, CONTACT_FIELDS)
     contact.external_id = contact.external_id or None
+    _check_contact_unique(contact)  # before full_clean, whose constraint check says 422
     _clean(contact)
-    _check_contact_unique(contact)
     contact.save()
     if changes:
         _log(actor, now, "update_contact", contact_id=contact.pk, changes=changes)
