@@ -3,8 +3,10 @@
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
 
 from certtrack.certification.errors import Invalid, NotFound, Refused
+from certtrack.certification.tracking import BadFilter
 
 from .auth import TokenAuth
 
@@ -17,23 +19,59 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, message: str, **extra):
-    return api.create_response(request, {"detail": message, **extra}, status=status)
+def _error(request: HttpRequest, code: int, message: str, extra: dict | None = None):
+    """The error body every failure has: `{"detail": message, ...extra}`."""
+    return api.create_response(request, {**(extra or {}), "detail": message}, status=code)
 
 
 @api.exception_handler(NotFound)
 def not_found(request, exc: NotFound):
-    return _error(request, 404, exc.message)
+    return _error(request, 404, exc.message, exc.extra)
 
 
 @api.exception_handler(Refused)
 def refused(request, exc: Refused):
-    return _error(request, 409, exc.message)
+    return _error(request, 409, exc.message, exc.extra)
 
 
 @api.exception_handler(Invalid)
 def invalid(request, exc: Invalid):
-    return _error(request, 422, exc.message, field=exc.field)
+    return _error(request, 422, exc.message, {**exc.extra, "field": exc.field})
+
+
+@api.exception_handler(BadFilter)
+def bad_filter(request, exc: BadFilter):
+    return _error(request, 400, exc.message, {"parameter": exc.parameter})
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc: AuthenticationError):
+    response = _error(
+        request, 401, "Missing or invalid API token: send 'Authorization: Bearer <token>'."
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+# Where a request's bad part is decides the status: a path segment names nothing (404),
+# a query parameter is a bad filter (400), a body field is an invalid value (422).
+_VALIDATION_STATUS = {"path": 404, "query": 400, "body": 422}
+
+
+def _field(loc) -> tuple[str, str]:
+    where, *place = [str(part) for part in loc] or ["body"]
+    if where == "body":
+        place = place[1:]  # drop the operation's payload argument name
+    return where, ".".join(place) or "request body"
+
+
+@api.exception_handler(ValidationError)
+def validation_failed(request, exc: ValidationError):
+    located = [(*_field(error.get("loc", ())), error.get("msg", "invalid")) for error in exc.errors]
+    places = {where for where, _, _ in located}
+    status = next((code for where, code in _VALIDATION_STATUS.items() if where in places), 422)
+    message = "; ".join(f"{field}: {msg}" for _, field, msg in located) or "Invalid request."
+    return _error(request, status, message, {"field": located[0][1] if located else None})
 
 
 # Routers: (prefix, dotted path). A package not yet present is skipped.

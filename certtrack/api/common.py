@@ -1,0 +1,34 @@
+"""What the API's operations share: pagination, path ids, declared error responses."""
+
+from django.db.models import QuerySet
+from ninja import Path
+
+from certtrack.certification.errors import NotFound
+
+from .schemas import Error
+
+MAX_PAGE_SIZE = 500
+
+# A path id: a positive 64-bit integer (anything else names nothing: 404).
+ID = Path(..., ge=1, le=2**62, description="The object's id.")
+
+
+def errors(*statuses: int) -> dict[int, type]:
+    """Response declarations for the error statuses an operation can return (plus 401)."""
+    return {status: Error for status in sorted({401, *statuses})}
+
+
+def paginate(rows: QuerySet, page: int, page_size: int) -> tuple[dict, list]:
+    """The page's envelope (count, page, page_size) and its rows; page_size is capped at 500."""
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    start = (page - 1) * page_size
+    envelope = {"count": rows.count(), "page": page, "page_size": page_size}
+    return envelope, list(rows[start : start + page_size])
+
+
+def get_or_404(rows: QuerySet, pk: int, what: str):
+    """The row of `rows` with id `pk`, or the domain's NotFound (404)."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"No {what} with id {pk}.")
+    return row

@@ -1,0 +1,13 @@
+"""The REST API's operations (API.md): each translates HTTP to one domain call.
+
+Settings, contacts, components and programs live in `setup.py`; enrollments and
+completions here. Both routers are mounted under one `router` (see api.py ROUTERS).
+"""
+
+from ninja import Router
+
+from . import enrollments, setup
+
+router = Router()
+router.add_router("", setup.router)
+router.add_router("", enrollments.router)

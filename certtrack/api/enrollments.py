@@ -1,0 +1,435 @@
+"""Enrollments (the Tracking tab) and completions.
+
+Lists, counts and the export read the status true *now* (`tracking_queryset`), so
+`?status=expiring` is right whether or not the worker has run.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Query, Router
+
+from certtrack import clock
+from certtrack.certification import services
+from certtrack.certification.dates import AsOf
+from certtrack.certification.models import (
+    Completion,
+    CompletionSource,
+    CompletionState,
+    Enrollment,
+    GeneralSettings,
+)
+from certtrack.certification.requirements import evaluate, progress_of_many
+from certtrack.certification.statuses import label
+from certtrack.certification.tracking import tracking_queryset
+
+from .auth import actor
+from .common import ID, errors, get_or_404, paginate
+from .schemas import (
+    NO_NUL,
+    ActionIn,
+    ActionName,
+    ApplyIn,
+    CompletionIn,
+    CompletionOut,
+    DecisionIn,
+    EnrollmentDetail,
+    EnrollmentIn,
+    EnrollmentOut,
+    EnrollmentPage,
+    EnrollmentPatch,
+    StatusCounts,
+)
+from .setup import PAGE, PAGE_SIZE
+
+router = Router()
+
+
+def _as_of() -> AsOf:
+    return GeneralSettings.get().as_of(clock.now())
+
+
+# --- serialization ------------------------------------------------------------------------
+
+
+def enrollments_out(enrollments: Iterable[Enrollment], as_of: AsOf) -> list[dict]:
+    """Enrollment objects for a page of rows: progress in a constant number of queries."""
+    enrollments = list(enrollments)
+    progress = progress_of_many((e.program, e.contact_id) for e in enrollments)
+    return [
+        _enrollment_out(e, as_of, progress[(e.program_id, e.contact_id)].as_dict())
+        for e in enrollments
+    ]
+
+
+def _enrollment_out(enrollment: Enrollment, as_of: AsOf, progress: dict) -> dict:
+    status = as_of.status_of(enrollment.status, enrollment.expires_on)
+    contact, program = enrollment.contact, enrollment.program
+    return {
+        "id": enrollment.pk,
+        "status": status.value,
+        "status_label": label(status),
+        "contact": {
+            "id": contact.pk,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "organization": contact.organization,
+        },
+        "program": {"id": program.pk, "name": program.name, "code": program.code},
+        "applied_on": enrollment.applied_on,
+        "started_on": enrollment.started_on,
+        "completed_on": enrollment.completed_on,
+        "activated_on": enrollment.activated_on,
+        "expires_on": enrollment.expires_on,
+        "progress": progress,
+        "certificate_number": enrollment.certificate_number,
+    }
+
+
+def _enrollment(enrollment_id: int) -> Enrollment:
+    return get_or_404(
+        Enrollment.objects.select_related("contact", "program"), enrollment_id, "enrollment"
+    )
+
+
+def enrollment_out(enrollment_id: int) -> dict:
+    return enrollments_out([_enrollment(enrollment_id)], _as_of())[0]
+
+
+def _component_state(done: bool, attempts: list[Completion]) -> str:
+    if done:
+        return "completed"
+    if any(c.state == CompletionState.PENDING for c in attempts):
+        return "pending"
+    return "failed" if attempts else "not_started"
+
+
+def enrollment_detail(enrollment: Enrollment, as_of: AsOf) -> dict:
+    """The enrollment with each component's completion state and the history."""
+    progress = evaluate(enrollment.program, enrollment.contact_id)
+    links = list(enrollment.program.links.select_related("component"))
+    attempts: dict[int, list[Completion]] = {}
+    for completion in Completion.objects.live().filter(
+        contact_id=enrollment.contact_id, component_id__in=[link.component_id for link in links]
+    ):
+        attempts.setdefault(completion.component_id, []).append(completion)
+    components = [
+        {
+            "component_id": link.component_id,
+            "name": link.component.name,
+            "code": link.component.code,
+            "kind": link.component.kind,
+            "required": link.required,
+            "state": _component_state(
+                link.component_id in progress.done, attempts.get(link.component_id, [])
+            ),
+            "completed_on": progress.done.get(link.component_id),
+            "completions": [
+                {
+                    "id": c.pk,
+                    "completed_on": c.completed_on,
+                    "state": c.state,
+                    "passed": c.passed,
+                    "score": c.score,
+                }
+                for c in attempts.get(link.component_id, [])
+            ],
+        }
+        for link in links
+    ]
+    history = [
+        {
+            "at": h.at,
+            "actor": h.actor,
+            "action": h.action,
+            "from_status": h.from_status,
+            "to_status": h.to_status,
+            "reason": h.reason,
+            "changes": h.changes,
+        }
+        for h in enrollment.history.order_by("at", "id")
+    ]
+    out = _enrollment_out(enrollment, as_of, progress.as_dict())
+    return {**out, "components": components, "history": history}
+
+
+# --- enrollments --------------------------------------------------------------------------
+
+# The Tracking filters, declared for the schema; `tracking_queryset` parses them (400).
+FILTER_DOCS = {
+    "status": "Status ids, comma-separated (e.g. `active,expiring`).",
+    "program": "Program ids, comma-separated.",
+    "q": "Words found in the contact's name, email or organization.",
+    "expires_from": "Expiring on or after this date (YYYY-MM-DD).",
+    "expires_to": "Expiring on or before this date (YYYY-MM-DD).",
+    "expires_within_days": "Certifications still valid today that expire within n days.",
+    "ordering": "contact, program, status, expires_on, activated_on or applied_on; "
+    "prefix - for descending.",
+}
+
+
+def _filter(name: str):
+    return Query(None, description=FILTER_DOCS[name], max_length=2000, pattern=NO_NUL)
+
+
+@router.post(
+    "/programs/{id}/apply",
+    response={201: EnrollmentOut, **errors(404, 409, 422)},
+    tags=["enrollments"],
+)
+def apply(request: HttpRequest, payload: ApplyIn, id: int = ID):
+    """The contact applies, as from the portal: Applied (program requires approval) or
+    In progress. An open enrollment of the contact in the program → 409."""
+    enrollment = services.apply(payload.contact_id, id, actor(request))
+    return 201, enrollment_out(enrollment.pk)
+
+
+@router.post(
+    "/enrollments", response={201: EnrollmentOut, **errors(404, 409, 422)}, tags=["enrollments"]
+)
+def create_enrollment(request: HttpRequest, payload: EnrollmentIn):
+    """Staff add a contact to a program (In progress), or with `status: active` and
+    `activated_on` (optionally `expires_on`) record a certification earned before."""
+    who = actor(request)
+    if payload.status == "active":
+        enrollment = services.record_existing(
+            payload.contact_id,
+            payload.program_id,
+            payload.activated_on,
+            who,
+            expires_on=payload.expires_on,
+        )
+    else:
+        for name in ("activated_on", "expires_on"):
+            if getattr(payload, name) is not None:
+                return 422, {
+                    "detail": f"{name} is only for recording an existing certification "
+                    '("status": "active").',
+                    "field": name,
+                }
+        enrollment = services.add(payload.contact_id, payload.program_id, who)
+    return 201, enrollment_out(enrollment.pk)
+
+
+@router.get("/enrollments", response={200: EnrollmentPage, **errors(400)}, tags=["enrollments"])
+def list_enrollments(
+    request: HttpRequest,
+    status: str | None = _filter("status"),
+    program: str | None = _filter("program"),
+    q: str | None = _filter("q"),
+    expires_from: str | None = _filter("expires_from"),
+    expires_to: str | None = _filter("expires_to"),
+    expires_within_days: str | None = _filter("expires_within_days"),
+    ordering: str | None = _filter("ordering"),
+    page: int = PAGE,
+    page_size: int = PAGE_SIZE,
+):
+    """The Tracking tab: enrollments by the status true today, filtered and ordered."""
+    as_of = _as_of()
+    rows = tracking_queryset(request.GET, as_of)
+    envelope, enrollments = paginate(rows, page, page_size)
+    return {**envelope, "results": enrollments_out(enrollments, as_of)}
+
+
+@router.get(
+    "/enrollments/status-counts", response={200: StatusCounts, **errors(400)}, tags=["enrollments"]
+)
+def status_counts(
+    request: HttpRequest,
+    program: str | None = _filter("program"),
+    q: str | None = _filter("q"),
+    expires_from: str | None = _filter("expires_from"),
+    expires_to: str | None = _filter("expires_to"),
+    expires_within_days: str | None = _filter("expires_within_days"),
+):
+    """How many enrollments are in each of the ten statuses today (the Quick Filter)."""
+    as_of = _as_of()
+    params = {k: v for k, v in request.GET.items() if k not in ("status", "ordering")}
+    counts = tracking_queryset(params, as_of, by_status=False, ordered=False).status_counts(as_of)
+    return {"counts": counts, "total": sum(counts.values())}
+
+
+EXPORT_COLUMNS = [
+    ("id", "id"),
+    ("contact_id", "contact_id"),
+    ("first_name", "contact__first_name"),
+    ("last_name", "contact__last_name"),
+    ("email", "contact__email"),
+    ("organization", "contact__organization"),
+    ("program_id", "program_id"),
+    ("program_code", "program__code"),
+    ("program_name", "program__name"),
+    ("status", "current_status"),
+    ("status_label", None),
+    ("applied_on", "applied_on"),
+    ("started_on", "started_on"),
+    ("completed_on", "completed_on"),
+    ("activated_on", "activated_on"),
+    ("expires_on", "expires_on"),
+    ("certificate_number", "certificate_number"),
+]
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula (leading =, +, -, @ get a quote)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A file-like whose write returns the line, for csv.writer in a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_lines(rows) -> Iterator[str]:
+    """The CSV lines of `rows` (a values() queryset), read 2000 at a time."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
+    for row in rows.iterator(chunk_size=2000):
+        cells = []
+        for name, source in EXPORT_COLUMNS:
+            value = label(row["current_status"]) if name == "status_label" else row[source]
+            cells.append(safe_cell(value.isoformat() if hasattr(value, "isoformat") else value))
+        yield writer.writerow(cells)
+
+
+@router.get(
+    "/enrollments/export.csv",
+    response=errors(400),
+    tags=["enrollments"],
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Every matching enrollment, one CSV row each, after a header row.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def export_csv(
+    request: HttpRequest,
+    status: str | None = _filter("status"),
+    program: str | None = _filter("program"),
+    q: str | None = _filter("q"),
+    expires_from: str | None = _filter("expires_from"),
+    expires_to: str | None = _filter("expires_to"),
+    expires_within_days: str | None = _filter("expires_within_days"),
+    ordering: str | None = _filter("ordering"),
+):
+    """The Tracking rows as CSV, streamed (constant memory at any size)."""
+    as_of = _as_of()
+    rows = tracking_queryset(request.GET, as_of).values(
+        *[source for _, source in EXPORT_COLUMNS if source]
+    )
+    response = StreamingHttpResponse(export_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="enrollments-{as_of.today}.csv"'
+    return response
+
+
+@router.get(
+    "/enrollments/{id}", response={200: EnrollmentDetail, **errors(404)}, tags=["enrollments"]
+)
+def get_enrollment(request: HttpRequest, id: int = ID):
+    """One enrollment with its components (and their completion state) and its history."""
+    return enrollment_detail(_enrollment(id), _as_of())
+
+
+@router.patch(
+    "/enrollments/{id}",
+    response={200: EnrollmentOut, **errors(404, 409, 422)},
+    tags=["enrollments"],
+)
+def patch_enrollment(request: HttpRequest, payload: EnrollmentPatch, id: int = ID):
+    """Set the expiration date by hand (extension, correction); a `reason` is required."""
+    services.set_expires_on(id, payload.expires_on, payload.reason, actor(request))
+    return enrollment_out(id)
+
+
+@router.post(
+    "/enrollments/{id}/actions/{action}",
+    response={200: EnrollmentOut, **errors(404, 409, 422)},
+    tags=["enrollments"],
+)
+def perform_action(
+    request: HttpRequest, action: ActionName, id: int = ID, payload: ActionIn | None = None
+):
+    """A staff action of the transition table; not allowed from the current status → 409."""
+    reason = payload.reason if payload is not None else ""
+    services.perform(id, action, actor(request), reason=reason)
+    return enrollment_out(id)
+
+
+# --- completions ------------------------------------------------------------------------
+
+
+def completion_out(completion: Completion) -> dict:
+    return {
+        "id": completion.pk,
+        "contact_id": completion.contact_id,
+        "component_id": completion.component_id,
+        "completed_on": completion.completed_on,
+        "score": completion.score,
+        "passed": completion.passed,
+        "state": completion.state,
+        "note": completion.note,
+        "source": completion.source,
+        "removed": completion.removed_at is not None,
+    }
+
+
+@router.post(
+    "/completions", response={201: CompletionOut, **errors(404, 409, 422)}, tags=["completions"]
+)
+def record_completion(request: HttpRequest, payload: CompletionIn):
+    """Record a completion (an LMS, an events system): approved, or pending where the
+    component requires approval. A failed exam is recorded with `passed: false`."""
+    completion = services.record_completion(
+        payload.contact_id,
+        payload.component_id,
+        payload.completed_on,
+        actor(request),
+        score=payload.score,
+        passed=payload.passed,
+        note=payload.note,
+        source=CompletionSource.API,
+    )
+    return 201, completion_out(completion)
+
+
+@router.post(
+    "/completions/{id}/approve",
+    response={200: CompletionOut, **errors(404, 409, 422)},
+    tags=["completions"],
+)
+def approve_completion(request: HttpRequest, id: int = ID, payload: DecisionIn | None = None):
+    """Approve a pending completion; it now counts toward requirements."""
+    reason = payload.reason if payload is not None else ""
+    return completion_out(services.approve_completion(id, actor(request), reason=reason))
+
+
+@router.post(
+    "/completions/{id}/reject",
+    response={200: CompletionOut, **errors(404, 409, 422)},
+    tags=["completions"],
+)
+def reject_completion(request: HttpRequest, id: int = ID, payload: DecisionIn | None = None):
+    """Reject a pending completion; it never counts."""
+    reason = payload.reason if payload is not None else ""
+    return completion_out(services.reject_completion(id, actor(request), reason=reason))
+
+
+@router.delete("/completions/{id}", response={204: None, **errors(400, 404)}, tags=["completions"])
+def delete_completion(
+    request: HttpRequest,
+    id: int = ID,
+    reason: str = Query("", max_length=2000, pattern=NO_NUL, description="Why it is removed."),
+):
+    """Remove a completion recorded in error (kept and marked removed; the history says so)."""
+    services.remove_completion(id, actor(request), reason=reason)
+    return 204, None

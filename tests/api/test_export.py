@@ -1,0 +1,66 @@
+import csv
+import io
+from datetime import date
+
+from django.http import StreamingHttpResponse
+
+from certtrack.certification import services
+
+from .conftest import error_detail
+
+
+def read_csv(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_streams_every_matching_row_with_a_header(api, admin, make_contact, make_program):
+    program = make_program(code="SAFE")
+    for _ in range(3):
+        services.add(make_contact().pk, program.pk, admin)
+    rows = read_csv(api.get("/enrollments/export.csv"))
+    assert len(rows) == 3
+    assert rows[0]["status"] == "in_progress" and rows[0]["status_label"] == "In progress"
+    assert rows[0]["program_code"] == "SAFE"
+    assert {"email", "expires_on", "certificate_number"} <= set(rows[0])
+
+
+def test_export_uses_the_same_filters_and_the_status_true_today(
+    api, admin, make_contact, make_program, travel
+):
+    travel(date(2026, 3, 1))
+    program = make_program(validity_months=12)
+    expiring = services.record_existing(make_contact().pk, program.pk, date(2026, 2, 1), admin)
+    services.add(make_contact().pk, program.pk, admin)
+    travel(date(2027, 1, 15))
+    rows = read_csv(api.get("/enrollments/export.csv", {"status": "expiring"}))
+    assert [int(r["id"]) for r in rows] == [expiring.pk]
+    assert rows[0]["status"] == "expiring" and rows[0]["expires_on"] == "2027-02-01"
+
+
+def test_export_neutralises_cells_a_spreadsheet_would_run(api, admin, make_contact, make_program):
+    program = make_program()
+    for first, org in [("=HYPERLINK(1)", "+1 Inc"), ("@SUM(A1)", "-minus"), ("Plain", "a=b")]:
+        services.add(make_contact(first_name=first, organization=org).pk, program.pk, admin)
+    rows = {r["first_name"]: r for r in read_csv(api.get("/enrollments/export.csv"))}
+    assert set(rows) == {"'=HYPERLINK(1)", "'@SUM(A1)", "Plain"}
+    assert rows["'=HYPERLINK(1)"]["organization"] == "'+1 Inc"
+    assert rows["'@SUM(A1)"]["organization"] == "'-minus"
+    assert rows["Plain"]["organization"] == "a=b"
+
+
+def test_export_with_an_unknown_status_is_a_bad_request(api):
+    error_detail(api.get("/enrollments/export.csv", {"status": "gone"}), 400)
+
+
+def test_export_needs_a_token(anonymous):
+    error_detail(anonymous.get("/enrollments/export.csv"), 401)
+
+
+def test_export_is_not_taken_for_an_enrollment_id(api):
+    # /enrollments/{id} must not capture the export or the counts.
+    assert api.get("/enrollments/export.csv").status_code == 200
+    assert api.get("/enrollments/status-counts").status_code == 200
