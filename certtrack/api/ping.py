@@ -1,0 +1,16 @@
+"""`GET /api/v1/ping`: an authenticated call that does nothing.
+
+It measures the framework's fixed cost (routing, token check, JSON) — the benchmark
+subtracts it from every API figure — and lets an integration check its token.
+"""
+
+from django.http import HttpRequest
+from ninja import Router
+
+router = Router()
+
+
+@router.get("/ping", tags=["meta"])
+def ping(request: HttpRequest) -> dict:
+    """An empty authenticated answer: `{}` (401 without a valid token)."""
+    return {}
