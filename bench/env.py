@@ -17,8 +17,10 @@ DATA_DIR = BENCH_DIR / "data"
 SIZES = {"full": 1_000_000, "quick": 50_000, "tiny": 600}
 
 
-def database_url() -> str:
-    return os.environ.get("CERTTRACK_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'bench.sqlite3'}"
+def database_url(size: str = "quick") -> str:
+    """CERTTRACK_DATABASE_URL, else an SQLite file of this size under bench/data/."""
+    default = f"sqlite:///{DATA_DIR / f'bench-{size}.sqlite3'}"
+    return os.environ.get("CERTTRACK_DATABASE_URL") or default
 
 
 def is_postgres(url: str | None = None) -> bool:
@@ -38,10 +40,10 @@ def check_bench_database(url: str | None = None) -> None:
         raise SystemExit(f"bench: refusing SQLite file {path}: it must be under {DATA_DIR}.")
 
 
-def setup() -> None:
+def setup(size: str = "quick") -> None:
     """Point Django at the benchmark's database and start it."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("CERTTRACK_DATABASE_URL", database_url())
+    os.environ.setdefault("CERTTRACK_DATABASE_URL", database_url(size))
     os.environ.setdefault("CERTTRACK_DATA_DIR", str(DATA_DIR))
     os.environ.setdefault("CERTTRACK_EMAIL_URL", "locmem://")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")

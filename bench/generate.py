@@ -714,9 +714,9 @@ def _recreate_database(connection) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def ensure_database_exists() -> None:
+def ensure_database_exists(size: str) -> None:
     """Create the PostgreSQL database if missing (migrate needs it to connect)."""
-    url = env.database_url()
+    url = env.database_url(size)
     if not env.is_postgres(url):
         return
     import psycopg
@@ -757,8 +757,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     size = args.enrollments or env.SIZES[args.size]
-    ensure_database_exists()
-    env.setup()
+    ensure_database_exists(args.size)
+    env.setup(args.size)
     if args.if_missing and present(size):
         print(f"bench-data: {size} enrollments already loaded; kept.")
         return
