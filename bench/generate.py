@@ -376,8 +376,12 @@ def _weighted(pairs):
     return names, [c / total for c in cumulative]
 
 
-def generate(size: int, seed: int = SEED, out=sys.stdout) -> dict[str, int]:
-    """Rebuild the benchmark database with `size` enrollments; return the row counts."""
+def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) -> dict[str, int]:
+    """Rebuild the benchmark database with `size` enrollments; return the row counts.
+
+    `rebuild=False` loads into the current, migrated and empty database instead (the
+    tests do, inside their transaction).
+    """
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -398,9 +402,11 @@ def generate(size: int, seed: int = SEED, out=sys.stdout) -> dict[str, int]:
     def say(message: str) -> None:
         print(f"bench-data: {message} ({time.monotonic() - started:.1f}s)", file=out, flush=True)
 
-    _recreate_database(connection)
-    call_command("migrate", verbosity=0)
-    say("schema migrated")
+    if rebuild:
+        _recreate_database(connection)
+        call_command("migrate", verbosity=0)
+        say("schema migrated")
+    outside = not connection.in_atomic_block  # PRAGMAs and VACUUM need no transaction
     rng = random.Random(seed)
     target = counts_for(size)
     settings = GeneralSettings.get()
@@ -459,7 +465,7 @@ def generate(size: int, seed: int = SEED, out=sys.stdout) -> dict[str, int]:
     tables = [Contact._meta.db_table, Enrollment._meta.db_table, Completion._meta.db_table]
     indexes = _secondary_indexes(connection, tables)
     loader = Loader(connection)
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and outside:
         with connection.cursor() as cursor:
             # One big transaction, no journal: a failed load is simply generated again.
             cursor.execute("PRAGMA journal_mode = OFF")
@@ -571,6 +577,9 @@ def generate(size: int, seed: int = SEED, out=sys.stdout) -> dict[str, int]:
             ((*row, True, "", "", "", "import") for row in completion_rows()),
         )
         say(f"{n} completions")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
     with connection.cursor() as cursor:
         for _, create in indexes:
@@ -581,8 +590,9 @@ def generate(size: int, seed: int = SEED, out=sys.stdout) -> dict[str, int]:
         cursor.execute("ANALYZE")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("VACUUM (ANALYZE)")
-        else:
+            if outside:
+                cursor.execute("VACUUM (ANALYZE)")
+        elif outside:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
     say("analysed")
