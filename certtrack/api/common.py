@@ -14,8 +14,12 @@ ID = Path(..., ge=1, le=2**62, description="The object's id.")
 
 
 def errors(*statuses: int) -> dict[int, type]:
-    """Response declarations for the error statuses an operation can return (plus 401)."""
-    return {status: Error for status in sorted({401, *statuses})}
+    """Response declarations for the error statuses an operation can return.
+
+    Every operation can answer 400 (a malformed request: unparsable body, bad query
+    parameter) and 401 (no or bad token).
+    """
+    return {status: Error for status in sorted({400, 401, *statuses})}
 
 
 def paginate(rows: QuerySet, page: int, page_size: int) -> tuple[dict, list]:

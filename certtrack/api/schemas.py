@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from certtrack.certification.statuses import ACTIONS, Status
 
@@ -19,6 +19,14 @@ def Text(max_length: int, **kwargs):  # noqa: N802 - reads as a type in the sche
     return Annotated[str, Field(max_length=max_length, pattern=NO_NUL, **kwargs)]
 
 
+def _date_text(value):
+    # JSON has no date type: a date is a "YYYY-MM-DD" string, never a number.
+    if isinstance(value, str | date):
+        return value
+    raise ValueError("a date must be a string YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_date_text)]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("99999.99"), decimal_places=2)]
 Score = Annotated[Decimal, Field(ge=0, le=Decimal("99999.99"), decimal_places=2)]
 StatusId = Literal[tuple(Status.values)]  # type: ignore[valid-type]
@@ -110,8 +118,8 @@ class ComponentIn(Schema):
     scoring: Literal["pass_fail", "scored"] | None = None
     max_score: Score | None = None
     passing_score: Score | None = None
-    opens_on: date | None = None
-    closes_on: date | None = None
+    opens_on: Day | None = None
+    closes_on: Day | None = None
     prerequisite_ids: list[Id] = []
 
 
@@ -220,8 +228,8 @@ class EnrollmentIn(Schema):
         "in_progress",
         description="`active` records an existing certification (needs `activated_on`).",
     )
-    activated_on: date | None = None
-    expires_on: date | None = None
+    activated_on: Day | None = None
+    expires_on: Day | None = None
 
 
 class ActionIn(Schema):
@@ -229,7 +237,7 @@ class ActionIn(Schema):
 
 
 class EnrollmentPatch(Schema):
-    expires_on: date
+    expires_on: Day
     reason: Text(10_000) = Field("", description="Required: why the date changes.")
 
 
@@ -321,7 +329,7 @@ class StatusCounts(Schema):
 class CompletionIn(Schema):
     contact_id: Id
     component_id: Id
-    completed_on: date
+    completed_on: Day
     score: Score | None = None
     passed: bool | None = Field(
         None, description="For a pass/fail exam: false records a failed attempt."

@@ -59,13 +59,7 @@ def patch_settings(request: HttpRequest, payload: SettingsPatch):
     """Change General Settings (administrators only). Only the fields sent change."""
     if not request.auth.user.is_administrator:
         raise HttpError(403, "Only an administrator can change the General Settings.")
-    fields = payload.model_dump(exclude_unset=True)
-    for name in ("expiring_notice_days", "time_zone", "enroll_attendees_to_all_relevant"):
-        if name in fields and fields[name] is None:
-            raise HttpError(422, f"{name} cannot be null.")
-    for name in ("application_recipients", "admin_review_recipients"):
-        if name in fields and fields[name] is None:
-            fields[name] = []
+    fields = payload.model_dump(exclude_unset=True)  # a null is refused by the service (422)
     return settings_out(services.update_settings(actor(request), **fields))
 
 

@@ -75,7 +75,9 @@ def _ordering(params: Mapping) -> list[str]:
         raise BadFilter(
             "ordering", f"Unknown ordering {key!r}; one of: {choices} (prefix - to reverse)."
         )
-    return [f"-{f}" for f in fields] if descending else list(fields)
+    # Order by the status true today, not the stored one (which lags for certified rows).
+    fields = ["current_status" if f == "status" else f for f in fields]
+    return [f"-{f}" for f in fields] if descending else fields
 
 
 def tracking_queryset(

@@ -6,9 +6,7 @@ from certtrack.certification.models import Completion, Enrollment, History
 from .conftest import error_detail
 
 
-def test_recording_a_completion_is_approved_and_can_certify(
-    api, admin, make_contact, make_program
-):
+def test_recording_a_completion_is_approved_and_can_certify(api, admin, make_contact, make_program):
     program = make_program()
     contact = make_contact()
     enrollment = services.add(contact.pk, program.pk, admin)
@@ -134,9 +132,7 @@ def test_deciding_an_unknown_completion_is_not_found(api, unchanged):
         error_detail(api.post("/completions/999/reject"), 404)
 
 
-def test_deleting_a_completion_is_recorded_in_the_history(
-    api, admin, make_contact, make_program
-):
+def test_deleting_a_completion_is_recorded_in_the_history(api, admin, make_contact, make_program):
     program = make_program()
     contact = make_contact()
     enrollment = services.add(contact.pk, program.pk, admin)
@@ -161,3 +157,9 @@ def test_deleting_an_unknown_or_removed_completion_is_not_found(
     with unchanged():
         error_detail(api.delete(f"/completions/{completion.pk}"), 404)
         error_detail(api.delete("/completions/999"), 404)
+
+
+def test_a_date_given_as_a_number_is_invalid(api, make_contact, make_component, unchanged):
+    body = {"contact_id": make_contact().pk, "component_id": make_component().pk, "completed_on": 0}
+    with unchanged():
+        assert "completed_on" in error_detail(api.post("/completions", body), 422)

@@ -51,7 +51,13 @@ def test_a_scored_exam_passing_above_its_maximum_is_invalid(api, unchanged):
     with unchanged():
         response = api.post(
             "/components",
-            {"name": "X", "kind": "exam", "scoring": "scored", "max_score": 10, "passing_score": 20},
+            {
+                "name": "X",
+                "kind": "exam",
+                "scoring": "scored",
+                "max_score": 10,
+                "passing_score": 20,
+            },
         )
         assert "passing" in error_detail(response, 422)
 

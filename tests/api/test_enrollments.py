@@ -92,7 +92,9 @@ def test_recording_an_existing_certification_is_active(api, make_contact, make_p
     assert body["certificate_number"].startswith("CT-")
 
 
-def test_recording_an_existing_certification_with_its_expiry(api, make_contact, make_program, today):
+def test_recording_an_existing_certification_with_its_expiry(
+    api, make_contact, make_program, today
+):
     contact, program = make_contact(), make_program()
     body = api.post(
         "/enrollments",
@@ -206,9 +208,7 @@ def test_q_searches_name_email_and_organization(api, tracking):
 
 
 def test_expiry_date_range_is_inclusive(api, tracking):
-    found = ids(
-        api.get("/enrollments", {"expires_from": "2026-12-01", "expires_to": "2027-02-01"})
-    )
+    found = ids(api.get("/enrollments", {"expires_from": "2026-12-01", "expires_to": "2027-02-01"}))
     assert sorted(found) == sorted([tracking["expired"].pk, tracking["expiring"].pk])
 
 
@@ -226,6 +226,13 @@ def test_ordering_by_contact_and_descending(api, tracking):
     ]
     assert names == sorted(names, reverse=True)
     assert names[0] == "Turing"
+
+
+def test_ordering_by_status_uses_the_status_true_today(api, tracking):
+    statuses = [
+        r["status"] for r in api.get("/enrollments", {"ordering": "status"}).json()["results"]
+    ]
+    assert statuses == ["active", "applied", "expired", "expiring", "in_progress"]
 
 
 @pytest.mark.parametrize(
@@ -341,7 +348,11 @@ def test_detail_has_components_with_their_state_and_the_history(
     assert body["history"][0]["to_status"] == "in_progress"
     assert body["history"][0]["actor"] == "owner@example.com"
     assert {"at", "actor", "from_status", "to_status", "reason"} <= set(body["history"][0])
-    assert [h["action"] for h in body["history"]] == ["add", "record_completion", "record_completion"]
+    assert [h["action"] for h in body["history"]] == [
+        "add",
+        "record_completion",
+        "record_completion",
+    ]
 
 
 def test_an_unknown_enrollment_is_not_found(api):
@@ -426,4 +437,6 @@ def test_changing_the_expiry_of_an_uncertified_enrollment_is_a_conflict(api, tra
 
 def test_changing_the_expiry_of_an_unknown_enrollment_is_not_found(api, unchanged):
     with unchanged():
-        error_detail(api.patch("/enrollments/999", {"expires_on": "2028-01-01", "reason": "x"}), 404)
+        error_detail(
+            api.patch("/enrollments/999", {"expires_on": "2028-01-01", "reason": "x"}), 404
+        )

@@ -64,3 +64,19 @@ def test_export_is_not_taken_for_an_enrollment_id(api):
     # /enrollments/{id} must not capture the export or the counts.
     assert api.get("/enrollments/export.csv").status_code == 200
     assert api.get("/enrollments/status-counts").status_code == 200
+
+
+def test_export_streams_more_rows_than_one_chunk(api, make_program):
+    from certtrack.certification.models import Contact, Enrollment
+
+    program = make_program()
+    contacts = Contact.objects.bulk_create(
+        Contact(first_name="Bulk", last_name=f"N{n:05}", email=f"bulk{n}@example.org")
+        for n in range(2100)
+    )
+    Enrollment.objects.bulk_create(
+        Enrollment(contact=c, program=program, status="in_progress") for c in contacts
+    )
+    rows = read_csv(api.get("/enrollments/export.csv", {"ordering": "contact"}))
+    assert len(rows) == 2100
+    assert rows[0]["last_name"] == "N00000" and rows[-1]["last_name"] == "N02099"

@@ -64,7 +64,9 @@ def test_an_unknown_program_is_not_found(api):
     error_detail(api.get("/programs/999"), 404)
 
 
-def test_patching_a_program_changes_fields_and_replaces_components(api, make_program, make_component):
+def test_patching_a_program_changes_fields_and_replaces_components(
+    api, make_program, make_component
+):
     program = make_program(required=2)
     replacement = make_component()
     response = api.patch(

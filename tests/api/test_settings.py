@@ -69,3 +69,11 @@ def test_unknown_default_program_is_not_found(api, unchanged):
 
 def test_settings_need_a_token(anonymous):
     assert "token" in error_detail(anonymous.get("/settings"), 401)
+
+
+def test_a_null_setting_is_invalid(api, unchanged):
+    with unchanged():
+        for name in ("expiring_notice_days", "time_zone", "application_recipients"):
+            response = api.patch("/settings", {name: None})
+            error_detail(response, 422)
+            assert response.json()["field"] == name

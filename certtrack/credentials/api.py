@@ -1,0 +1,103 @@
+"""The credential endpoints of the REST API (API.md "Certificates and credentials",
+"Verification"). Mounted on /api/v1 by certtrack.api.api.
+"""
+
+from datetime import date
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+
+from .badges import MEDIA_TYPE, signed_credential
+from .certificates import issued, issuer_name, verify
+from .pdf import certificate_pdf
+from .ratelimit import hit
+
+router = Router(tags=["credentials"])
+
+
+class Error(Schema):
+    detail: str
+
+
+class Verification(Schema):
+    valid: bool
+    status: Literal["valid", "expired", "suspended", "revoked"]
+    status_label: str
+    enrollment_status: str
+    certificate_number: str
+    holder: str
+    program: str
+    activated_on: date | None
+    expires_on: date | None
+    issuer: str
+    as_of: date  # the day (organization time zone) the answer is true for
+
+
+@router.get(
+    "/enrollments/{id}/certificate.pdf",
+    response={401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
+    summary="The PDF certificate of an Active, Expiring or Expired enrollment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The certificate",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def certificate(request: HttpRequest, id: int):
+    certificate = issued(id)
+    response = HttpResponse(certificate_pdf(certificate.enrollment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
+    return response
+
+
+@router.get(
+    "/enrollments/{id}/credential",
+    response={401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, declared below
+    summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired enrollment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A Compact JWS; verify it with the key of its `kid` from "
+                "/.well-known/jwks.json",
+                "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def credential(request: HttpRequest, id: int):
+    return HttpResponse(signed_credential(issued(id)), content_type=MEDIA_TYPE)
+
+
+@router.get(
+    "/verify/{certificate_number}",
+    auth=None,
+    response={200: Verification, 404: Error, 429: Error},
+    summary="Verify a certificate (public, no token; rate-limited per client)",
+)
+def verification(request: HttpRequest, response: HttpResponse, certificate_number: str):
+    verdict = hit(request)
+    if not verdict.allowed:
+        response["Retry-After"] = str(verdict.retry_after)
+        return Status(429, {"detail": verdict.message})
+    return Status(200, as_verification(verify(certificate_number)))
+
+
+def as_verification(certificate) -> dict:
+    """What anyone may learn about a certificate: name, program, dates, outcome. No email."""
+    return {
+        "valid": certificate.valid,
+        "status": certificate.outcome,
+        "status_label": certificate.outcome_label,
+        "enrollment_status": certificate.status.value,
+        "certificate_number": certificate.number,
+        "holder": certificate.holder,
+        "program": certificate.program,
+        "activated_on": certificate.activated_on,
+        "expires_on": certificate.expires_on,
+        "issuer": issuer_name(),
+        "as_of": certificate.today,
+    }

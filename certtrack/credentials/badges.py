@@ -1,0 +1,142 @@
+"""Open Badges 3.0 credentials, signed as VC-JWT (1EdTech Open Badges 3.0 §8.2, JSON Web
+Token Proof Format). See docs/credentials.md for the sections followed.
+"""
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import jwt
+from django.conf import settings
+
+from certtrack.certification.models import GeneralSettings
+
+from . import keys
+from .certificates import Certificate, issuer_name
+
+CONTEXT = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+MEDIA_TYPE = "application/vc+jwt"
+
+
+def issuer_id() -> str:
+    return f"{settings.BASE_URL}/issuer"
+
+
+def issuer_profile() -> dict:
+    """The issuer's Profile (OB 3.0 §B.1 Profile), served at its own id."""
+    return {
+        "@context": CONTEXT,
+        "id": issuer_id(),
+        "type": ["Profile"],
+        "name": issuer_name(),
+        "url": settings.BASE_URL,
+    }
+
+
+def _urn(kind: str, key: str) -> str:
+    # Stable ids derived from this installation's base URL: the same certificate always
+    # gets the same ids, and no database id or email appears in them.
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.BASE_URL}/{kind}/{key}')}"
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def credential(certificate: Certificate) -> dict:
+    """The OpenBadgeCredential (OB 3.0 §B.1.1 AchievementCredential) for a certificate.
+
+    validFrom is the start of the activation day and validUntil the end of the expiry day
+    (a certification is valid through the whole of that day), in the organization's
+    time zone.
+    """
+    enrollment = certificate.enrollment
+    program, contact = enrollment.program, enrollment.contact
+    zone = ZoneInfo(GeneralSettings.get().time_zone)
+    body = {
+        "@context": CONTEXT,
+        "id": _urn("credentials", f"{certificate.number}/{certificate.expires_on}"),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": f"{program.name} — {certificate.holder}",
+        "description": f"{certificate.holder} is certified in {program.name}.",
+        "issuer": {
+            "id": issuer_id(),
+            "type": ["Profile"],
+            "name": issuer_name(),
+            "url": settings.BASE_URL,
+        },
+        "validFrom": _iso(_start_of(certificate.activated_on, zone)),
+        "credentialSubject": {
+            "id": _urn("contacts", str(contact.pk)),
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "name",
+                    "hashed": False,
+                    "identityHash": certificate.holder,
+                },
+            ],
+            "achievement": {
+                "id": _urn("programs", program.code),
+                "type": ["Achievement"],
+                "achievementType": "Certification",
+                "name": program.name,
+                "description": program.description or f"Certification in {program.name}.",
+                "criteria": {"narrative": _criteria(program)},
+                "humanCode": program.code,
+            },
+        },
+        "evidence": [
+            {
+                "id": certificate.url,
+                "type": ["Evidence"],
+                "name": "Public verification page",
+                "narrative": f"Certificate number {certificate.number}.",
+            }
+        ],
+    }
+    if certificate.expires_on is not None:
+        end = _start_of(certificate.expires_on + timedelta(days=1), zone) - timedelta(seconds=1)
+        body["validUntil"] = _iso(end)
+    return body
+
+
+def _criteria(program) -> str:
+    months = program.validity_months
+    validity = f" The certification is valid for {months} months." if months else ""
+    return f"Met every requirement of the {program.name} program ({program.code}).{validity}"
+
+
+def _numeric_date(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp())
+
+
+def signed_credential(certificate: Certificate) -> str:
+    """The credential as a Compact JWS (VC-JWT), signed with the current issuer key.
+
+    JOSE header (§8.2.3): alg RS256, kid (a URI dereferencing to the key), typ JWT.
+    Payload (§8.2.4.1): iss = issuer.id, jti = id, sub = credentialSubject.id,
+    nbf = validFrom, exp = validUntil (when it expires), vc = the credential.
+    """
+    vc = credential(certificate)
+    claims = {
+        "iss": vc["issuer"]["id"],
+        "jti": vc["id"],
+        "sub": vc["credentialSubject"]["id"],
+        "nbf": _numeric_date(vc["validFrom"]),
+        "vc": vc,
+    }
+    if "validUntil" in vc:
+        claims["exp"] = _numeric_date(vc["validUntil"])
+    key = keys.current_key()
+    return jwt.encode(
+        claims, key.private_key, algorithm=keys.ALGORITHM, headers={"kid": key.kid, "typ": "JWT"}
+    )

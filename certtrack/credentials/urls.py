@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "credentials"
+
+urlpatterns = [
+    path("verify/", views.lookup, name="lookup"),
+    path("verify/<str:number>", views.verify_page, name="verify"),
+    path("issuer", views.issuer, name="issuer"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(
+        "staff/enrollments/<int:pk>/certificate.pdf",
+        views.staff_certificate,
+        name="staff_certificate",
+    ),
+]

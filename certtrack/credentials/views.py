@@ -1,0 +1,79 @@
+"""Public pages (verification, issuer profile, JWK set) and the staff PDF download."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
+
+from certtrack.certification.errors import NotFound, Refused
+
+from . import keys
+from .badges import issuer_profile
+from .certificates import issued, issuer_name, normalize_number, verify
+from .pdf import certificate_pdf
+from .ratelimit import hit
+
+
+@require_safe
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The page's "check another number" form: on to that number's page."""
+    number = normalize_number(request.GET.get("number", ""))
+    if not number:
+        return redirect("landing")
+    return redirect("credentials:verify", number=number)
+
+
+@require_safe
+@never_cache  # the answer is true at this moment only
+def verify_page(request: HttpRequest, number: str) -> HttpResponse:
+    verdict = hit(request)
+    context = {"number": number, "issuer": issuer_name()}
+    if not verdict.allowed:
+        response = render(
+            request,
+            "credentials/verify.html",
+            context | {"problem": "rate", "message": verdict.message},
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    try:
+        certificate = verify(number)
+    except NotFound:
+        return render(
+            request, "credentials/verify.html", context | {"problem": "unknown"}, status=404
+        )
+    return render(request, "credentials/verify.html", context | {"certificate": certificate})
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def jwks(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(keys.jwks(), content_type="application/jwk-set+json")
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def issuer(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(issuer_profile(), content_type="application/ld+json")
+
+
+def _pdf_response(enrollment, number: str) -> HttpResponse:
+    response = HttpResponse(certificate_pdf(enrollment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{number}.pdf"'
+    return response
+
+
+@require_safe
+def staff_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return redirect_to_login(request.get_full_path())
+    try:
+        certificate = issued(pk)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except Refused as error:
+        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    return _pdf_response(certificate.enrollment, certificate.number)

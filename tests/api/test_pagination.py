@@ -1,0 +1,27 @@
+import pytest
+
+from .conftest import error_detail
+
+LISTS = ["/contacts", "/components", "/programs", "/enrollments"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_lists_have_the_page_envelope(api, path, make_contact, make_program):
+    make_contact()
+    make_program()
+    body = api.get(path, {"page_size": 1}).json()
+    assert set(body) == {"count", "page", "page_size", "results"}
+    assert body["page"] == 1 and body["page_size"] == 1 and len(body["results"]) <= 1
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("params", [{"page": 0}, {"page": "two"}, {"page_size": 0}])
+def test_a_bad_page_is_a_bad_request(api, path, params):
+    detail = error_detail(api.get(path, params), 400)
+    assert next(iter(params)) in detail
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_page_past_the_end_is_empty(api, path):
+    body = api.get(path, {"page": 99}).json()
+    assert body["results"] == [] and body["page"] == 99

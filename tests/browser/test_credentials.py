@@ -1,0 +1,77 @@
+"""The public verification page in a real browser (Chromium through Playwright)."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from certtrack import clock
+from certtrack.certification import services
+from certtrack.certification.models import GeneralSettings
+from tests.conftest import CHROMIUM
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
+]
+# Set to a directory to keep the screenshots (docs/screenshots/verify.png).
+SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 900, "height": 760})
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def certificate(transactional_db, admin, make_contact, make_program, settings):
+    settings.CERTTRACK_ISSUER_NAME = "Guild of Safety Inspectors"
+    today = GeneralSettings.get().today(clock.now())
+    contact = make_contact(first_name="Grace", last_name="Hopper", email="grace@example.org")
+    program = make_program(name="Certified Safety Inspector", validity_months=24)
+    return services.record_existing(contact.pk, program.pk, today - timedelta(days=40), admin)
+
+
+def test_verification_page_shows_a_valid_certificate(page, live_server, certificate):
+    number = certificate.certificate_number
+    page.goto(f"{live_server.url}/verify/{number}")
+    assert page.locator("h1").inner_text().endswith("Valid")
+    facts = page.locator("dl.facts").inner_text()
+    assert "Grace Hopper" in facts and "Certified Safety Inspector" in facts and number in facts
+    assert "grace@example.org" not in page.content()
+    # The stylesheet is served by the app (no CDN): the banner is coloured.
+    colour = page.locator(".banner").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour != "rgba(0, 0, 0, 0)"
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "verify.png"), full_page=True)
+
+
+def test_checking_another_number_with_the_keyboard(page, live_server, certificate):
+    page.goto(f"{live_server.url}/verify/CT-0000-0000-0000")
+    assert page.locator("h1").inner_text() == "Certificate not found"
+    page.get_by_label("Check another certificate number").fill(
+        certificate.certificate_number.lower()
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/verify/{certificate.certificate_number}")
+    assert "Grace Hopper" in page.locator("dl.facts").inner_text()

@@ -1,0 +1,25 @@
+"""The credential endpoints are described correctly in the published OpenAPI schema."""
+
+
+def test_schema_describes_the_credential_endpoints(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    pdf = paths["/api/v1/enrollments/{id}/certificate.pdf"]["get"]
+    assert list(pdf["responses"]["200"]["content"]) == ["application/pdf"]
+    assert {"401", "404", "409"} <= pdf["responses"].keys()
+
+    credential = paths["/api/v1/enrollments/{id}/credential"]["get"]
+    assert list(credential["responses"]["200"]["content"]) == ["application/vc+jwt"]
+    assert {"401", "404", "409"} <= credential["responses"].keys()
+
+    verify = paths["/api/v1/verify/{certificate_number}"]["get"]
+    assert "security" not in verify  # public
+    assert {"200", "404", "429"} <= verify["responses"].keys()
+
+
+def test_verification_schema_lists_the_contract_fields(client, db):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    fields = schemas["Verification"]["properties"]
+    assert {"valid", "status", "holder", "program", "activated_on", "expires_on"} <= fields.keys()
+    assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked"]
+    assert "email" not in fields
