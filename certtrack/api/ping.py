@@ -5,12 +5,18 @@ subtracts it from every API figure — and lets an integration check its token.
 """
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Schema
+
+from .common import errors
 
 router = Router()
 
 
-@router.get("/ping", tags=["meta"])
+class Pong(Schema):
+    pass
+
+
+@router.get("/ping", response={200: Pong, **errors()}, tags=["meta"])
 def ping(request: HttpRequest) -> dict:
     """An empty authenticated answer: `{}` (401 without a valid token)."""
     return {}
