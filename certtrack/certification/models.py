@@ -350,8 +350,18 @@ class Enrollment(models.Model):
             ),
         ]
         indexes = [
-            # Status filters and counts; the worker's due query (certified rows by expiry).
-            models.Index(fields=["status", "expires_on"], name="enrollment_status_expiry_idx"),
+            # Status filters and counts; the worker's due query (certified rows by expiry);
+            # with `id`, a status's page sorted by expiry is read in order (no sort).
+            models.Index(
+                fields=["status", "expires_on", "id"], name="enrollment_status_exp_id_idx"
+            ),
+            # Active/Expiring/Expired are decided by the dates: their lists and counts
+            # are ranges of this smaller index (certified rows only).
+            models.Index(
+                fields=["expires_on", "id"],
+                name="enrollment_certified_exp_idx",
+                condition=Q(status__in=sorted(CERTIFIED)),
+            ),
             models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
             models.Index(
                 fields=["program", "status", "expires_on"], name="enrollment_prog_status_idx"
