@@ -1,4 +1,4 @@
-"""The Tracking tab: Quick Filter, Customize Filter, sorting, paging, export, bulk actions, + Add."""
+"""The Tracking tab: Quick Filter, Customize Filter, sorting, paging, export, bulk, + Add."""
 
 import csv
 import io
