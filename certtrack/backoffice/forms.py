@@ -4,6 +4,7 @@ from collections.abc import Callable
 from zoneinfo import available_timezones
 
 from django import forms
+from django.core.validators import MinValueValidator
 
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import (
@@ -54,6 +55,14 @@ class ContactForm(ModelFieldsForm):
         model = Contact
         fields = ["first_name", "last_name", "email", "organization", "phone", "external_id"]
         labels = {"external_id": "External id (CRM)"}
+
+    def clean_email(self) -> str:
+        # Checked here too so the message sits on the field (the service stays the authority).
+        email = self.cleaned_data["email"].strip()
+        clash = Contact.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).first()
+        if clash:
+            raise forms.ValidationError(f"A contact with email {email} already exists.")
+        return email
 
     def fields_for_service(self) -> dict:
         data = self.service_fields(CONTACT_FIELDS)
@@ -150,6 +159,10 @@ class ProgramForm(ModelFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
         self.fields["code"].help_text = "Leave empty to derive one from the name."
+        self.fields["validity_months"].min_value = 1
+        self.fields["validity_months"].validators.append(MinValueValidator(1))
+        self.fields["validity_months"].widget.attrs["min"] = 1
+        self.fields["validity_months"].help_text = "Leave empty if the certification never expires."
         roles = {}
         if self.instance.pk:
             roles = {
