@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 
 LOGIN_URL = "backoffice:login"
 
@@ -27,7 +28,7 @@ def administrator_required(view: Callable) -> Callable:
     @wraps(view)
     def check(request, *args, **kwargs):
         if not request.user.is_administrator:
-            raise PermissionDenied("This page is for administrators.")
+            return render(request, "backoffice/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 
     return staff_required(check)

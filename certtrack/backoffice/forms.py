@@ -159,6 +159,10 @@ class ProgramForm(ModelFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
         self.fields["code"].help_text = "Leave empty to derive one from the name."
+        self.fields["certificate_template"].choices = [
+            ("", "General Settings' default"),
+            *CertificateTemplate.choices,
+        ]
         self.fields["validity_months"].min_value = 1
         self.fields["validity_months"].validators.append(MinValueValidator(1))
         self.fields["validity_months"].widget.attrs["min"] = 1
