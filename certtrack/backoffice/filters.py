@@ -203,9 +203,46 @@ class TrackingFilter(forms.Form):
         return (self._valid_part() if self.is_bound else {}).get("per_page") or 50
 
     def active_criteria(self) -> int:
-        """How many Customize Filter criteria are set (for the panel's badge)."""
-        data = self._valid_part()
-        return sum(1 for name in FILTER_PARAMS if data.get(name) not in (None, "", [], False))
+        """How many Customize Filter criteria are set and valid (for the panel's badge)."""
+        if not self.is_bound:
+            return 0
+        self.is_valid()
+        return sum(
+            1
+            for name in FILTER_PARAMS
+            if name not in self.errors and any(v.strip() for v in self.data.getlist(name))
+        )
+
+    def chips(self) -> list[dict]:
+        """The active criteria in words, each with the query string that removes it."""
+        if not self.active_criteria():
+            return []
+        data = self.cleaned_data
+        chips = []
+
+        def add(names: tuple[str, ...], text: str) -> None:
+            chips.append({"text": text, "remove": self.query(**dict.fromkeys(names))})
+
+        if data.get("q"):
+            add(("q",), f"Search: {data['q']}")
+        if data.get("status"):
+            add(("status",), "Status: " + ", ".join(Status(s).label for s in data["status"]))
+        if data.get("program"):
+            add(("program",), "Program: " + ", ".join(p.code for p in data["program"]))
+        if data.get("category"):
+            add(("category",), f"Category: {data['category']}")
+        if data.get("expires_within") is not None:
+            add(("expires_within",), f"Expires within {data['expires_within']} days")
+        if data.get("progress"):
+            add(("progress",), dict(PROGRESS_CHOICES)[data["progress"]])
+        if data.get("pending"):
+            add(("pending",), "Completions awaiting approval")
+        for name, label in DATE_FIELDS:
+            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+            if start or end:
+                span = f"{start or '…'} – {end or '…'}"
+                add((f"{name}_from", f"{name}_to"), f"{label}: {span}")
+        return chips
 
     def query(self, **override) -> str:
         """These parameters as a query string, with `override` applied (None removes)."""

@@ -278,3 +278,10 @@ def test_add_refuses_a_second_open_enrollment_and_says_why(admin_client, enroll,
     assert response.status_code == 200
     assert "already has an open enrollment" in str(response.context["form"].non_field_errors())
     assert Enrollment.objects.count() == 1
+
+
+def test_sorting_alone_is_not_a_filter(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"sort": "-expires_on", "per_page": 100})
+    assert response.context["form"].active_criteria() == 0
+    assert response.context["quick"]["statuses"][0]["current"] is True
+    assert len(shown(response)) == 10

@@ -113,6 +113,8 @@ def test_filter_by_a_custom_filter_and_save_it(page, admin_user, enroll):
     page.wait_for_url("**q=fabrikam**")
     assert rows(page) == {wanted.pk}
     assert "status=in_progress" in page.url  # bookmarkable
+    assert page.get_by_label("Active criteria").inner_text().startswith("Search: fabrikam")
+    page.get_by_text("Customize Filter").click()
     page.get_by_label("Name this filter").fill("Fabrikam at work")
     page.get_by_role("button", name="Save filter").click()
     page.get_by_role("link", name="Clear").click()
