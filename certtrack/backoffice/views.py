@@ -479,6 +479,8 @@ def overview(request):
         "pending": pending_list,
         "pending_count": pending.count(),
         "months": _expiring_by_month(as_of),
+        "expiring": list(base.in_status([Status.EXPIRING], as_of).order_by("expires_on", "id")[:6]),
+        "expiring_count": counts[Status.EXPIRING.value],
         "recent": History.objects.filter(enrollment__isnull=False)
         .select_related("enrollment__contact", "enrollment__program")
         .order_by("-at", "-id")[:8],
