@@ -161,10 +161,7 @@ def tracking(request):
         "add_form": AddEnrollmentForm(),
         "meaning": MEANING,
     }
-    template = "backoffice/tracking.html"
-    if request.htmx and request.htmx.target == "results":
-        template = "backoffice/_tracking_results.html"
-    return render(request, template, context)
+    return render(request, "backoffice/tracking.html", context)
 
 
 @staff_required

@@ -27,8 +27,6 @@
       selectionCount(table);
     } else if (target.matches("input[name=ids]")) {
       selectionCount(target.closest("table"));
-    } else if (target.matches("select[data-navigate]")) {
-      if (target.value) window.location.href = target.value;
     }
   });
 
