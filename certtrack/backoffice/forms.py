@@ -283,6 +283,43 @@ class AddEnrollmentForm(forms.Form):
     program = forms.ModelChoiceField(
         label="Certification program", queryset=Program.objects.filter(is_active=True)
     )
+    activated_on = forms.DateField(
+        label="Already certified on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only to record a certification earned before certtrack (it starts Active).",
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: from the program's validity.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("expires_on") and not data.get("activated_on"):
+            self.add_error("activated_on", "Give the date the certification was earned.")
+        return data
+
+
+class RecordCompletionForm(forms.Form):
+    """Staff record that the contact completed one of the program's components."""
+
+    component = forms.ModelChoiceField(label="Component", queryset=Component.objects.none())
+    completed_on = forms.DateField(
+        label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    score = forms.DecimalField(
+        label="Score", required=False, max_digits=7, decimal_places=2, help_text="Scored exams."
+    )
+    failed = forms.BooleanField(label="Failed attempt (exams)", required=False)
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+    evidence = forms.FileField(label="Evidence file", required=False)
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["component"].queryset = program.components.order_by("name")
 
 
 class SaveFilterForm(forms.Form):

@@ -40,6 +40,7 @@ from .forms import (
     ContactForm,
     ExpiryForm,
     ProgramForm,
+    RecordCompletionForm,
     SaveFilterForm,
     SettingsForm,
     submit,
@@ -245,12 +246,18 @@ def delete_filter(request, pk: int):
 def enrollment_add(request):
     form = AddEnrollmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        enrollment = submit(
-            form,
-            lambda: services.add(
-                form.cleaned_data["contact"].pk, form.cleaned_data["program"].pk, _actor(request)
-            ),
-        )
+        data, actor = form.cleaned_data, _actor(request)
+        if data.get("activated_on"):
+            call = lambda: services.record_existing(  # noqa: E731
+                data["contact"].pk,
+                data["program"].pk,
+                data["activated_on"],
+                actor,
+                expires_on=data.get("expires_on"),
+            )
+        else:
+            call = lambda: services.add(data["contact"].pk, data["program"].pk, actor)  # noqa: E731
+        enrollment = submit(form, call)
         if enrollment is not None:
             messages.success(
                 request,
@@ -328,6 +335,31 @@ def enrollment(request, pk: int):
             if done is not None:
                 messages.success(request, f"Expiration date set to {done.expires_on:%d %b %Y}.")
                 return redirect("backoffice:enrollment", pk=pk)
+    completion_form = RecordCompletionForm(
+        program=enrollment.program, initial={"completed_on": as_of.today}
+    )
+    if request.method == "POST" and request.POST.get("form") == "completion":
+        completion_form = RecordCompletionForm(
+            request.POST, request.FILES, program=enrollment.program
+        )
+        if completion_form.is_valid():
+            data = completion_form.cleaned_data
+            recorded = submit(
+                completion_form,
+                lambda: services.record_completion(
+                    enrollment.contact_id,
+                    data["component"].pk,
+                    data["completed_on"],
+                    _actor(request),
+                    score=data["score"],
+                    passed=False if data["failed"] else None,
+                    note=data["note"],
+                    evidence=data["evidence"],
+                ),
+            )
+            if recorded is not None:
+                messages.success(request, f"Completion of {recorded.component.name} recorded.")
+                return redirect("backoffice:enrollment", pk=pk)
     tracker = _progress_tracker(enrollment)
     pending = sum(1 for _, items in tracker for c in items if c.state == CompletionState.PENDING)
     context = {
@@ -339,6 +371,7 @@ def enrollment(request, pk: int):
         "actions": statuses.actions_from(current),
         "can_set_expiry": current in CERTIFIED,
         "expiry_form": expiry_form,
+        "completion_form": completion_form,
         "tracker": tracker,
         "progress": evaluate(enrollment.program, enrollment.contact_id),
         "pending": pending,
@@ -372,7 +405,11 @@ def enrollment_action(request, pk: int):
 @require_POST
 def completion_decide(request, pk: int, decision: str):
     completion = get_object_or_404(Completion, pk=pk)
-    call = {"approve": services.approve_completion, "reject": services.reject_completion}
+    call = {
+        "approve": services.approve_completion,
+        "reject": services.reject_completion,
+        "remove": services.remove_completion,
+    }
     if decision not in call:
         raise Http404
     try:
@@ -380,7 +417,7 @@ def completion_decide(request, pk: int, decision: str):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        word = "approved" if decision == "approve" else "rejected"
+        word = {"approve": "approved", "reject": "rejected", "remove": "removed"}[decision]
         messages.success(request, f"Completion of {completion.component.name} {word}.")
     return redirect(_back(request, reverse("backoffice:overview")))
 

@@ -185,3 +185,45 @@ def test_certificate_links_appear_once_a_certificate_number_exists(admin_client,
 def test_unknown_enrollment_is_404(admin_client, programs):
     assert admin_client.get("/staff/enrollments/999999/").status_code == 404
     assert Enrollment.objects.count() == 0
+
+
+def test_recording_a_completion_from_the_page(admin_client, enroll, programs):
+    row = enroll("in_progress")
+    component = programs["open"].components.get()
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {
+            "form": "completion",
+            "component": component.pk,
+            "completed_on": TODAY.isoformat(),
+            "note": "Attended in person",
+        },
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.status == Status.ACTIVE  # its only requirement is met
+    assert Completion.objects.get(contact=row.contact).note == "Attended in person"
+
+
+def test_a_completion_in_the_future_is_refused_on_its_field(admin_client, enroll, programs):
+    row = enroll("in_progress")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {
+            "form": "completion",
+            "component": programs["open"].components.get().pk,
+            "completed_on": "2030-01-01",
+        },
+    )
+    assert "is in the future" in str(response.context["completion_form"].errors["completed_on"])
+    assert not Completion.objects.exists()
+
+
+def test_removing_a_completion_recorded_in_error(admin_client, admin, enroll, programs):
+    row = enroll("in_progress")
+    component = programs["open"].components.get()
+    completion = services.record_completion(row.contact_id, component.pk, TODAY, admin)
+    admin_client.post(f"/staff/completions/{completion.pk}/remove/")
+    completion.refresh_from_db()
+    assert completion.removed_at is not None
+    assert page(admin_client, row).context["tracker"][0][1] == []

@@ -285,3 +285,15 @@ def test_sorting_alone_is_not_a_filter(admin_client, one_of_each):
     assert response.context["form"].active_criteria() == 0
     assert response.context["quick"]["statuses"][0]["current"] is True
     assert len(shown(response)) == 10
+
+
+def test_add_records_a_certification_earned_elsewhere(admin_client, make_contact, programs):
+    contact = make_contact()
+    admin_client.post(
+        "/staff/enrollments/add/",
+        {"contact": contact.pk, "program": programs["open"].pk, "activated_on": "2026-01-10"},
+    )
+    enrollment = Enrollment.objects.get(contact=contact)
+    assert enrollment.status == Status.ACTIVE
+    assert enrollment.activated_on.isoformat() == "2026-01-10"
+    assert enrollment.expires_on.isoformat() == "2027-01-10"
