@@ -369,6 +369,7 @@ def enrollment(request, pk: int):
         "status": current,
         "meaning": MEANING[current],
         "actions": statuses.actions_from(current),
+        "final_statuses": statuses.FINAL,
         "can_set_expiry": current in CERTIFIED,
         "expiry_form": expiry_form,
         "completion_form": completion_form,

@@ -45,9 +45,14 @@
     if (closer) closer.closest("dialog").close();
   });
 
-  // Refusals ask before destructive bulk actions.
+  // Ask before what cannot be undone (bulk cancel, removing a completion, cancelling).
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
     if (form.matches("[data-bulk]")) {
       var action = form.querySelector("select[name=action]");
       var n = document.querySelectorAll("input[name=ids]:checked").length;
