@@ -1,0 +1,327 @@
+"""The back-office's forms. They validate input and show errors; services do every write."""
+
+from collections.abc import Callable
+from zoneinfo import available_timezones
+
+from django import forms
+from django.core.validators import MinValueValidator
+
+from certtrack.certification.errors import Invalid, NotFound, Refused
+from certtrack.certification.models import (
+    CertificateTemplate,
+    Component,
+    Contact,
+    GeneralSettings,
+    Program,
+)
+from certtrack.certification.services import COMPONENT_FIELDS, CONTACT_FIELDS, PROGRAM_FIELDS
+
+# Service argument names that a form shows under another field name.
+FIELD_ALIASES = {
+    "prerequisite_ids": "prerequisites",
+    "default_program_id": "default_program",
+    "components": None,
+}
+
+
+def submit(form: forms.Form, call: Callable):
+    """Run a service call for `form`; a refusal becomes an error on the named field (or the form).
+
+    Returns the service's result, or None when it refused (nothing was saved: services are atomic).
+    """
+    try:
+        return call()
+    except Invalid as error:
+        field = FIELD_ALIASES.get(error.field, error.field)
+        form.add_error(field if field in form.fields else None, error.message)
+    except (Refused, NotFound) as error:
+        form.add_error(None, error.message)
+    return None
+
+
+class ModelFieldsForm(forms.ModelForm):
+    """A ModelForm used only for its fields and validation: services save."""
+
+    def service_fields(self, allowed: set[str]) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in allowed}
+
+    def _post_clean(self):
+        # Field types are checked here; the service runs the model's own validation.
+        pass
+
+
+class ContactForm(ModelFieldsForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "organization", "phone", "external_id"]
+        labels = {"external_id": "External id (CRM)"}
+
+    def clean_email(self) -> str:
+        # Checked here too so the message sits on the field (the service stays the authority).
+        email = self.cleaned_data["email"].strip()
+        clash = Contact.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).first()
+        if clash:
+            raise forms.ValidationError(f"A contact with email {email} already exists.")
+        return email
+
+    def fields_for_service(self) -> dict:
+        data = self.service_fields(CONTACT_FIELDS)
+        data["external_id"] = data.get("external_id") or None
+        return data
+
+
+class ComponentForm(ModelFieldsForm):
+    prerequisites = forms.ModelMultipleChoiceField(
+        queryset=Component.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Components that must be completed before this one counts.",
+    )
+
+    class Meta:
+        model = Component
+        fields = [
+            "kind",
+            "name",
+            "code",
+            "description",
+            "credits_earned",
+            "hours_earned",
+            "requires_approval",
+            "opens_on",
+            "closes_on",
+            "is_active",
+            "scoring",
+            "max_score",
+            "passing_score",
+        ]
+        labels = {
+            "opens_on": "Available from",
+            "closes_on": "Available until",
+            "is_active": "Active",
+            "requires_approval": "Completions require approval",
+        }
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}),
+            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+        self.fields["code"].help_text = "Leave empty to derive one from the name."
+        self.fields["scoring"].help_text = "Exams only."
+        if self.instance.pk:
+            self.fields["prerequisites"].queryset = Component.objects.exclude(pk=self.instance.pk)
+            self.initial.setdefault(
+                "prerequisites", list(self.instance.prerequisites.values_list("pk", flat=True))
+            )
+
+    def fields_for_service(self) -> dict:
+        return self.service_fields(COMPONENT_FIELDS)
+
+    def prerequisite_ids(self) -> list[int]:
+        return [c.pk for c in self.cleaned_data.get("prerequisites") or []]
+
+
+ROLE_CHOICES = [("", "Not in this program"), ("required", "Required"), ("elective", "Elective")]
+
+
+class ProgramForm(ModelFieldsForm):
+    """Every field of PRODUCT.md §2's program, and each component's role in it."""
+
+    class Meta:
+        model = Program
+        fields = [
+            "name",
+            "code",
+            "version",
+            "category",
+            "description",
+            "require_approval",
+            "completion_requires_approval",
+            "validity_months",
+            "credits_required",
+            "hours_required",
+            "certificate_template",
+            "is_active",
+        ]
+        labels = {
+            "require_approval": "Require Approval (applications wait in Applied)",
+            "completion_requires_approval": "Completion requires approval (Admin Review)",
+            "validity_months": "Valid for (months)",
+            "is_active": "Active (accepts enrollments)",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+        self.fields["code"].help_text = "Leave empty to derive one from the name."
+        self.fields["certificate_template"].choices = [
+            ("", "General Settings' default"),
+            *CertificateTemplate.choices,
+        ]
+        self.fields["validity_months"].min_value = 1
+        self.fields["validity_months"].validators.append(MinValueValidator(1))
+        self.fields["validity_months"].widget.attrs["min"] = 1
+        self.fields["validity_months"].help_text = "Leave empty if the certification never expires."
+        roles = {}
+        if self.instance.pk:
+            roles = {
+                link.component_id: "required" if link.required else "elective"
+                for link in self.instance.links.all()
+            }
+        self.component_rows = []
+        for component in Component.objects.all():
+            name = f"component_{component.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=component.name, choices=ROLE_CHOICES, required=False
+            )
+            self.initial.setdefault(name, roles.get(component.pk, ""))
+            self.component_rows.append((component, name))
+
+    def component_fields(self):
+        return [(component, self[name]) for component, name in self.component_rows]
+
+    def fields_for_service(self) -> dict:
+        return self.service_fields(PROGRAM_FIELDS)
+
+    def components(self) -> list[dict]:
+        return [
+            {"component_id": component.pk, "required": self.cleaned_data[name] == "required"}
+            for component, name in self.component_rows
+            if self.cleaned_data.get(name)
+        ]
+
+
+class SettingsForm(forms.Form):
+    """Setup > Certification > General Settings, in the seed's words."""
+
+    expiring_notice_days = forms.IntegerField(
+        label=GeneralSettings._meta.get_field("expiring_notice_days").verbose_name,
+        min_value=0,
+        max_value=3650,
+        help_text="0: no Expiring status and no expiring emails.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Organization time zone",
+        help_text="Every date (today, expiry, reminders) is reckoned in this time zone.",
+    )
+    application_recipients = forms.CharField(
+        label="Send 'New Certification Application' emails to",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Email addresses, separated by commas or new lines.",
+    )
+    admin_review_recipients = forms.CharField(
+        label="Send 'Admin Review Required' emails to",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Email addresses, separated by commas or new lines.",
+    )
+    default_certificate_template = forms.ChoiceField(
+        label="Default certificate template", choices=CertificateTemplate.choices
+    )
+    default_program = forms.ModelChoiceField(
+        label="Default program for new components",
+        queryset=Program.objects.all(),
+        required=False,
+        empty_label="None",
+    )
+    enroll_attendees_to_all_relevant = forms.BooleanField(
+        label="Enroll attendees to all relevant certifications",
+        required=False,
+        help_text=(
+            "Recording an event completion enrolls the contact in every active program "
+            "that contains the event and does not require approval."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(tz, tz) for tz in sorted(available_timezones())]
+
+    @classmethod
+    def initial_from(cls, settings: GeneralSettings) -> dict:
+        return {
+            "expiring_notice_days": settings.expiring_notice_days,
+            "time_zone": settings.time_zone,
+            "application_recipients": "\n".join(settings.application_recipients),
+            "admin_review_recipients": "\n".join(settings.admin_review_recipients),
+            "default_certificate_template": settings.default_certificate_template,
+            "default_program": settings.default_program_id,
+            "enroll_attendees_to_all_relevant": settings.enroll_attendees_to_all_relevant,
+        }
+
+    def fields_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        program = data.pop("default_program")
+        data["default_program_id"] = program.pk if program else None
+        return data
+
+
+class ExpiryForm(forms.Form):
+    expires_on = forms.DateField(
+        label="New expiration date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="Recorded in the history.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. extension granted by the board"}),
+    )
+
+
+class AddEnrollmentForm(forms.Form):
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.filter(archived_at__isnull=True),
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose a contact from the search results."},
+    )
+    program = forms.ModelChoiceField(
+        label="Certification program", queryset=Program.objects.filter(is_active=True)
+    )
+    activated_on = forms.DateField(
+        label="Already certified on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only to record a certification earned before certtrack (it starts Active).",
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: from the program's validity.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("expires_on") and not data.get("activated_on"):
+            self.add_error("activated_on", "Give the date the certification was earned.")
+        return data
+
+
+class RecordCompletionForm(forms.Form):
+    """Staff record that the contact completed one of the program's components."""
+
+    component = forms.ModelChoiceField(label="Component", queryset=Component.objects.none())
+    completed_on = forms.DateField(
+        label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    score = forms.DecimalField(
+        label="Score", required=False, max_digits=7, decimal_places=2, help_text="Scored exams."
+    )
+    failed = forms.BooleanField(label="Failed attempt (exams)", required=False)
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+    evidence = forms.FileField(label="Evidence file", required=False)
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["component"].queryset = program.components.order_by("name")
+
+
+class SaveFilterForm(forms.Form):
+    name = forms.CharField(label="Name this filter", max_length=100)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -1,0 +1,87 @@
+"""Small presentation helpers for the back-office templates."""
+
+from django import template
+from django.utils.html import format_html
+
+from certtrack.certification.statuses import ACTIONS, MEANING, Status
+
+register = template.Library()
+
+
+@register.simple_tag
+def status_badge(status: str):
+    """A status as its seed label, coloured by status, with its meaning as a tooltip."""
+    value = Status(status)
+    return format_html(
+        '<span class="badge badge--{}" title="{}">{}</span>',
+        value.value,
+        MEANING[value],
+        value.label,
+    )
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return Status(status).label if status else ""
+
+
+@register.filter
+def percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def words(name: str) -> str:
+    """`set_expires_on` → "Set expires on"."""
+    return name.replace("_", " ").capitalize() if name else ""
+
+
+@register.filter
+def change(value) -> dict:
+    """A History `changes` entry: `[old, new]`, or a plain value that was recorded."""
+    if isinstance(value, list) and len(value) == 2:
+        return {"old": value[0], "new": value[1], "pair": True}
+    return {"new": value, "pair": False}
+
+
+# History action names that are not staff actions of the transition table, in words.
+HISTORY_WORDS = {
+    "apply": "Applied",
+    "add": "Added by staff",
+    "record_existing": "Existing certification recorded",
+    "time": "Status changed with time",
+    "requirements_met": "Requirements met",
+    "set_expires_on": "Expiration date changed",
+    "record_completion": "Completion recorded",
+    "approve_completion_record": "Completion approved",
+    "reject_completion": "Completion rejected",
+    "remove_completion": "Completion removed",
+}
+
+
+@register.filter
+def history_action(name: str) -> str:
+    """A History row's action in words: the transition table's label, or its own."""
+    if name in ACTIONS:
+        return ACTIONS[name].label
+    return HISTORY_WORDS.get(name) or words(name)
+
+
+@register.filter
+def shown_value(value) -> str:
+    """A value recorded in History, as a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@register.filter
+def days_until(day, today) -> int:
+    return (day - today).days

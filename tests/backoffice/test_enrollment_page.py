@@ -1,0 +1,229 @@
+"""The enrollment page: status and meaning, progress tracker, allowed actions, expiry, history."""
+
+from datetime import date
+
+import pytest
+from django.utils.html import escape
+
+from certtrack.certification import services
+from certtrack.certification.models import Completion, CompletionState, Enrollment
+from certtrack.certification.statuses import MEANING, Status, actions_from
+from tests.backoffice.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, enrollment):
+    return client.get(f"/staff/enrollments/{enrollment.pk}/")
+
+
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_shows_the_status_its_meaning_and_only_the_actions_allowed_from_it(
+    admin_client, enroll, status
+):
+    response = page(admin_client, enroll(status))
+    assert response.context["status"] == status
+    assert escape(MEANING[Status(status)]).encode() in response.content
+    offered = [a.name for a in response.context["actions"]]
+    assert offered == [a.name for a in actions_from(status)]
+    for action in ("approve", "decline", "reopen", "reactivate"):
+        marker = f'name="action" value="{action}"'.encode()
+        assert (marker in response.content) == (action in offered)
+
+
+def test_approving_an_application_from_the_page(admin_client, enroll):
+    row = enroll("applied")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/action/", {"action": "approve"}, follow=True
+    )
+    row.refresh_from_db()
+    assert row.status == Status.IN_PROGRESS
+    assert "now In progress" in [str(m) for m in response.context["messages"]][0]
+
+
+def test_a_refused_action_says_why_and_changes_nothing(admin_client, enroll):
+    row = enroll("declined")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/action/", {"action": "approve"}, follow=True
+    )
+    row.refresh_from_db()
+    assert row.status == Status.DECLINED
+    message = [str(m) for m in response.context["messages"]][0]
+    assert "Cannot approve application: the enrollment is Declined" in message
+
+
+def test_the_action_reason_is_recorded_in_the_history(admin_client, enroll):
+    row = enroll("in_progress")
+    admin_client.post(
+        f"/staff/enrollments/{row.pk}/action/",
+        {"action": "set_inactive", "reason": "On leave until spring"},
+    )
+    response = page(admin_client, row)
+    assert b"On leave until spring" in response.content
+    assert response.context["history"].last().reason == "On leave until spring"
+
+
+def test_progress_tracker_shows_each_component_with_its_completions(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    exam = make_component(
+        "exam", name="Final Exam", scoring="scored", max_score=100, passing_score=70
+    )
+    task = make_component("task", name="Portfolio", requires_approval=True)
+    elective = make_component(name="Ethics")
+    program = make_program(required=[exam, task], electives=[elective])
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    services.record_completion(contact.pk, exam.pk, TODAY, admin, score=88)
+    services.record_completion(contact.pk, task.pk, TODAY, admin, note="See the attached essay")
+    response = page(admin_client, row)
+    tracker = {
+        link.component.name: (link.required, items) for link, items in response.context["tracker"]
+    }
+    assert tracker["Final Exam"][0] is True and tracker["Ethics"][0] is False
+    assert tracker["Final Exam"][1][0].score == 88
+    assert tracker["Portfolio"][1][0].state == CompletionState.PENDING
+    assert tracker["Ethics"][1] == []
+    assert b"Score 88/100" in response.content
+    assert b"See the attached essay" in response.content
+    assert b"Awaiting approval" in response.content
+    assert b"Mark All Approved (1)" in response.content
+
+
+def test_approving_a_completion_moves_the_enrollment_on(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    task = make_component("task", requires_approval=True)
+    program = make_program(required=[task])
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    completion = services.record_completion(contact.pk, task.pk, TODAY, admin)
+    admin_client.post(
+        f"/staff/completions/{completion.pk}/approve/",
+        {"next": f"/staff/enrollments/{row.pk}/"},
+    )
+    completion.refresh_from_db()
+    row.refresh_from_db()
+    assert completion.state == CompletionState.APPROVED
+    assert row.status == Status.ACTIVE
+
+
+def test_rejecting_a_completion(admin_client, admin, make_contact, make_component, make_program):
+    task = make_component("task", requires_approval=True)
+    program = make_program(required=[task])
+    contact = make_contact()
+    services.add(contact.pk, program.pk, admin)
+    completion = services.record_completion(contact.pk, task.pk, TODAY, admin)
+    admin_client.post(f"/staff/completions/{completion.pk}/reject/", follow=True)
+    completion.refresh_from_db()
+    assert completion.state == CompletionState.REJECTED
+    response = admin_client.post(f"/staff/completions/{completion.pk}/approve/", follow=True)
+    assert "it is rejected" in [str(m) for m in response.context["messages"]][0]
+
+
+def test_mark_all_approved(admin_client, admin, make_contact, make_component, make_program):
+    tasks = [make_component("task", requires_approval=True) for _ in range(2)]
+    program = make_program(required=tasks)
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    for task in tasks:
+        services.record_completion(contact.pk, task.pk, TODAY, admin)
+    admin_client.post(f"/staff/enrollments/{row.pk}/approve-all/")
+    assert not Completion.objects.filter(state=CompletionState.PENDING).exists()
+    row.refresh_from_db()
+    assert row.status == Status.ACTIVE
+
+
+def test_changing_the_expiry_needs_a_reason(admin_client, enroll):
+    row = enroll("active")
+    old = row.expires_on
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/", {"form": "expiry", "expires_on": "2028-01-31"}
+    )
+    assert response.status_code == 200
+    assert "reason" in response.context["expiry_form"].errors
+    row.refresh_from_db()
+    assert row.expires_on == old
+
+
+def test_changing_the_expiry_with_a_reason(admin_client, enroll):
+    row = enroll("expiring")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {"form": "expiry", "expires_on": "2028-01-31", "reason": "Extension granted"},
+        follow=True,
+    )
+    row.refresh_from_db()
+    assert row.expires_on == date(2028, 1, 31)
+    assert response.context["status"] == Status.ACTIVE
+    assert b"Extension granted" in response.content
+
+
+def test_an_expiry_before_activation_is_shown_next_to_the_field(admin_client, enroll):
+    row = enroll("active")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {"form": "expiry", "expires_on": "2020-01-01", "reason": "typo"},
+    )
+    assert "is before activated_on" in str(response.context["expiry_form"].errors["expires_on"])
+
+
+def test_only_certified_enrollments_offer_an_expiry_change(admin_client, enroll):
+    assert page(admin_client, enroll("in_progress")).context["can_set_expiry"] is False
+    assert page(admin_client, enroll("expired")).context["can_set_expiry"] is True
+
+
+def test_certificate_links_appear_once_a_certificate_number_exists(admin_client, enroll):
+    row = enroll("active")
+    assert row.certificate_number
+    response = page(admin_client, row)
+    assert f"/verify/{row.certificate_number}".encode() in response.content
+    assert f"/staff/enrollments/{row.pk}/certificate.pdf".encode() in response.content
+    assert b"/verify/" not in page(admin_client, enroll("in_progress")).content
+
+
+def test_unknown_enrollment_is_404(admin_client, programs):
+    assert admin_client.get("/staff/enrollments/999999/").status_code == 404
+    assert Enrollment.objects.count() == 0
+
+
+def test_recording_a_completion_from_the_page(admin_client, enroll, programs):
+    row = enroll("in_progress")
+    component = programs["open"].components.get()
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {
+            "form": "completion",
+            "component": component.pk,
+            "completed_on": TODAY.isoformat(),
+            "note": "Attended in person",
+        },
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.status == Status.ACTIVE  # its only requirement is met
+    assert Completion.objects.get(contact=row.contact).note == "Attended in person"
+
+
+def test_a_completion_in_the_future_is_refused_on_its_field(admin_client, enroll, programs):
+    row = enroll("in_progress")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {
+            "form": "completion",
+            "component": programs["open"].components.get().pk,
+            "completed_on": "2030-01-01",
+        },
+    )
+    assert "is in the future" in str(response.context["completion_form"].errors["completed_on"])
+    assert not Completion.objects.exists()
+
+
+def test_removing_a_completion_recorded_in_error(admin_client, admin, enroll, programs):
+    row = enroll("in_progress")
+    component = programs["open"].components.get()
+    completion = services.record_completion(row.contact_id, component.pk, TODAY, admin)
+    admin_client.post(f"/staff/completions/{completion.pk}/remove/")
+    completion.refresh_from_db()
+    assert completion.removed_at is not None
+    assert page(admin_client, row).context["tracker"][0][1] == []

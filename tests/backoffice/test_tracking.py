@@ -1,0 +1,299 @@
+"""The Tracking tab: Quick Filter, Customize Filter, sorting, paging, export, bulk, + Add."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from certtrack.backoffice.models import SavedFilter
+from certtrack.certification import services
+from certtrack.certification.models import Enrollment
+from certtrack.certification.statuses import Status
+from tests.backoffice.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+ALL = [s.value for s in Status]
+
+
+def shown(response) -> set[int]:
+    """The enrollment ids listed on a Tracking page."""
+    return {row.pk for row in response.context["page"].object_list}
+
+
+@pytest.fixture
+def one_of_each(enroll):
+    return {status: enroll(status) for status in ALL}
+
+
+def test_quick_filter_lists_every_status_by_its_seed_label_with_live_counts(
+    admin_client, one_of_each
+):
+    response = admin_client.get("/staff/tracking/")
+    options = response.context["quick"]["statuses"]
+    assert [o["label"] for o in options] == ["All"] + [s.label for s in Status]
+    assert options[0]["count"] == 10
+    assert all(o["count"] == 1 for o in options[1:])
+    assert b"Not Completed" in response.content and b"Admin Review" in response.content
+
+
+@pytest.mark.parametrize("status", ALL)
+def test_each_quick_filter_shows_exactly_the_rows_in_that_status_today(
+    admin_client, one_of_each, status
+):
+    response = admin_client.get("/staff/tracking/", {"status": status})
+    assert shown(response) == {one_of_each[status].pk}
+
+
+def test_expiring_is_true_today_without_the_worker_having_run(admin_client, enroll):
+    row = enroll("expiring")
+    # Stored as recorded (the worker may lag); the tab shows the status true today.
+    Enrollment.objects.filter(pk=row.pk).update(status=Status.ACTIVE)
+    response = admin_client.get("/staff/tracking/", {"status": "expiring"})
+    assert shown(response) == {row.pk}
+    assert b"badge--expiring" in response.content
+
+
+def test_quick_filter_by_certification_program(admin_client, one_of_each, programs):
+    response = admin_client.get("/staff/tracking/", {"program": programs["approval"].pk})
+    assert shown(response) == {one_of_each["applied"].pk, one_of_each["declined"].pk}
+    counts = {o["label"]: o["count"] for o in response.context["quick"]["programs"]}
+    assert counts == {"Approval Program": 2, "Open Program": 7, "Review Program": 1}
+
+
+def test_customize_filter_combines_text_status_and_program(admin_client, enroll, programs):
+    wanted = enroll("in_progress", organization="Fabrikam Builders")
+    enroll("inactive", organization="Fabrikam Builders")
+    enroll("in_progress", organization="Contoso")
+    response = admin_client.get(
+        "/staff/tracking/",
+        {"q": "fabrikam", "status": ["in_progress", "applied"], "program": programs["open"].pk},
+    )
+    assert shown(response) == {wanted.pk}
+    assert response.context["form"].active_criteria() == 3
+
+
+def test_search_matches_name_email_and_organization(admin_client, enroll):
+    ada = enroll("in_progress", first_name="Ada", last_name="Lovelace", email="ada@engine.org")
+    enroll("in_progress", first_name="Alan", last_name="Turing")
+    for text in ("lovelace", "ADA@ENGINE", "Ada Love"):
+        assert shown(admin_client.get("/staff/tracking/", {"q": text})) == {ada.pk}
+
+
+def test_filter_by_category(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"category": "Leadership"})
+    assert shown(response) == {one_of_each["applied"].pk, one_of_each["declined"].pk}
+
+
+def test_filter_by_date_ranges(admin_client, one_of_each):
+    activated = one_of_each["expiring"].activated_on
+    response = admin_client.get(
+        "/staff/tracking/",
+        {"activated_on_from": activated.isoformat(), "activated_on_to": activated.isoformat()},
+    )
+    assert shown(response) == {one_of_each["expiring"].pk}
+    response = admin_client.get(
+        "/staff/tracking/", {"expires_on_to": (TODAY - timedelta(days=1)).isoformat()}
+    )
+    assert shown(response) == {one_of_each["expired"].pk}
+    response = admin_client.get("/staff/tracking/", {"applied_on_from": TODAY.isoformat()})
+    assert shown(response) == {one_of_each["applied"].pk, one_of_each["declined"].pk}
+
+
+def test_a_reversed_date_range_is_shown_as_an_error_next_to_the_field(admin_client, one_of_each):
+    response = admin_client.get(
+        "/staff/tracking/", {"expires_on_from": "2026-07-01", "expires_on_to": "2026-06-01"}
+    )
+    assert "expires_on_to" in response.context["form"].errors
+    assert b"Expires to is before expires from." in response.content
+
+
+def test_expires_within_n_days(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"expires_within": 30})
+    assert shown(response) == {one_of_each["expiring"].pk}
+    response = admin_client.get("/staff/tracking/", {"expires_within": 400})
+    assert shown(response) == {one_of_each["expiring"].pk, one_of_each["active"].pk}
+
+
+def test_has_completions_awaiting_approval(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    component = make_component(requires_approval=True)
+    program = make_program(required=[component])
+    waiting = make_contact()
+    row = services.add(waiting.pk, program.pk, admin)
+    services.record_completion(waiting.pk, component.pk, TODAY, admin)
+    other = services.add(make_contact().pk, program.pk, admin)
+    response = admin_client.get("/staff/tracking/", {"pending": "on"})
+    assert shown(response) == {row.pk}
+    assert other.pk not in shown(response)
+
+
+def test_filter_by_progress(admin_client, admin, make_contact, make_program):
+    program = make_program(required=2)
+    first, second = program.components.all()
+    none = services.add(make_contact().pk, program.pk, admin)
+    halfway_contact = make_contact()
+    halfway = services.add(halfway_contact.pk, program.pk, admin)
+    services.record_completion(halfway_contact.pk, first.pk, TODAY, admin)
+    assert shown(admin_client.get("/staff/tracking/", {"progress": "none"})) == {none.pk}
+    assert shown(admin_client.get("/staff/tracking/", {"progress": "partial"})) == {halfway.pk}
+    assert shown(admin_client.get("/staff/tracking/", {"progress": "complete"})) == set()
+
+
+def test_sorting_by_a_whitelisted_column_both_ways(admin_client, enroll):
+    enroll("in_progress", last_name="Zeta")
+    enroll("in_progress", last_name="Alpha")
+    names = lambda r: [row.contact.last_name for row in r.context["page"]]  # noqa: E731
+    assert names(admin_client.get("/staff/tracking/", {"sort": "contact"})) == ["Alpha", "Zeta"]
+    assert names(admin_client.get("/staff/tracking/", {"sort": "-contact"})) == ["Zeta", "Alpha"]
+
+
+def test_an_unknown_sort_key_falls_back_to_contact(admin_client, enroll):
+    enroll("in_progress")
+    response = admin_client.get("/staff/tracking/", {"sort": "contact__email; DROP"})
+    assert response.status_code == 200
+    assert response.context["form"].sort_key == "contact"
+
+
+def test_pagination_keeps_the_filter(admin_client, enroll):
+    for _ in range(27):
+        enroll("in_progress")
+    response = admin_client.get("/staff/tracking/", {"status": "in_progress", "per_page": 25})
+    assert len(response.context["page"].object_list) == 25
+    assert b"status=in_progress&amp;per_page=25&amp;page=2" in response.content
+    second = admin_client.get(
+        "/staff/tracking/", {"status": "in_progress", "per_page": 25, "page": 2}
+    )
+    assert len(second.context["page"].object_list) == 2
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(admin_client, enroll):
+    enroll("in_progress")
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get("/staff/tracking/")
+    for _ in range(10):
+        enroll("expiring")
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get("/staff/tracking/")
+    assert len(many) == len(few)
+
+
+def test_csv_export_has_exactly_the_filtered_rows(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/export.csv", {"status": ["expiring", "expired"]})
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {int(r["Enrollment id"]) for r in rows} == {
+        one_of_each["expiring"].pk,
+        one_of_each["expired"].pk,
+    }
+    assert {r["Status"] for r in rows} == {"Expiring", "Expired"}
+
+
+def test_csv_export_neutralises_formulas(admin_client, enroll):
+    enroll("in_progress", first_name="=HYPERLINK(1)")
+    text = b"".join(admin_client.get("/staff/tracking/export.csv").streaming_content).decode()
+    assert "'=HYPERLINK(1)" in text
+
+
+def test_xlsx_export_has_exactly_the_filtered_rows(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/export.xlsx", {"status": "applied"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.active
+    values = list(sheet.values)
+    assert values[0][0] == "Enrollment id"
+    assert [row[0] for row in values[1:]] == [one_of_each["applied"].pk]
+    assert values[1][7] == "Applied"
+
+
+def test_bulk_action_reports_each_row(admin_client, enroll):
+    applied = [enroll("applied"), enroll("applied")]
+    active = enroll("active")
+    response = admin_client.post(
+        "/staff/tracking/bulk/",
+        {"action": "approve", "ids": [r.pk for r in applied] + [active.pk], "next": "/staff/"},
+        follow=True,
+    )
+    text = [str(m) for m in response.context["messages"]]
+    assert text[0] == "2 approved, 1 refused:"
+    assert "Cannot approve application: the enrollment is Active" in text[1]
+    assert active.contact.full_name in text[1]
+    for row in applied:
+        row.refresh_from_db()
+        assert row.status == Status.IN_PROGRESS
+
+
+def test_bulk_cancel(admin_client, enroll):
+    rows = [enroll("in_progress"), enroll("applied")]
+    response = admin_client.post(
+        "/staff/tracking/bulk/", {"action": "cancel", "ids": [r.pk for r in rows]}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["2 cancelled."]
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {Status.CANCELLED}
+
+
+def test_bulk_action_without_rows_or_action_changes_nothing(admin_client, enroll):
+    row = enroll("applied")
+    response = admin_client.post("/staff/tracking/bulk/", {"action": "approve"}, follow=True)
+    assert "Select at least one row first." in [str(m) for m in response.context["messages"]]
+    response = admin_client.post("/staff/tracking/bulk/", {"action": "delete", "ids": [row.pk]})
+    row.refresh_from_db()
+    assert row.status == Status.APPLIED
+
+
+def test_a_filter_is_saved_under_a_name_and_listed(admin_client, admin_user, one_of_each):
+    query = "status=expiring&status=expired"
+    response = admin_client.post(
+        "/staff/tracking/filters/", {"name": "Renewals", "query": query}, follow=True
+    )
+    saved = SavedFilter.objects.get(owner=admin_user)
+    assert (saved.name, saved.query) == ("Renewals", query)
+    assert shown(response) == {one_of_each["expiring"].pk, one_of_each["expired"].pk}
+    assert b"Renewals" in admin_client.get("/staff/tracking/").content
+
+
+def test_add_enrolls_an_existing_contact_found_by_type_ahead(admin_client, make_contact, programs):
+    grace = make_contact(first_name="Grace", last_name="Hopper", organization="Navy")
+    options = admin_client.get("/staff/contacts/search/", {"contact_q": "hopp"})
+    assert list(options.context["contacts"]) == [grace]
+    assert f'value="{grace.pk}"'.encode() in options.content
+    response = admin_client.post(
+        "/staff/enrollments/add/", {"contact": grace.pk, "program": programs["open"].pk}
+    )
+    enrollment = Enrollment.objects.get(contact=grace)
+    assert response["Location"] == f"/staff/enrollments/{enrollment.pk}/"
+    assert enrollment.status == Status.IN_PROGRESS
+
+
+def test_add_refuses_a_second_open_enrollment_and_says_why(admin_client, enroll, programs):
+    row = enroll("in_progress")
+    response = admin_client.post(
+        "/staff/enrollments/add/", {"contact": row.contact_id, "program": programs["open"].pk}
+    )
+    assert response.status_code == 200
+    assert "already has an open enrollment" in str(response.context["form"].non_field_errors())
+    assert Enrollment.objects.count() == 1
+
+
+def test_sorting_alone_is_not_a_filter(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"sort": "-expires_on", "per_page": 100})
+    assert response.context["form"].active_criteria() == 0
+    assert response.context["quick"]["statuses"][0]["current"] is True
+    assert len(shown(response)) == 10
+
+
+def test_add_records_a_certification_earned_elsewhere(admin_client, make_contact, programs):
+    contact = make_contact()
+    admin_client.post(
+        "/staff/enrollments/add/",
+        {"contact": contact.pk, "program": programs["open"].pk, "activated_on": "2026-01-10"},
+    )
+    enrollment = Enrollment.objects.get(contact=contact)
+    assert enrollment.status == Status.ACTIVE
+    assert enrollment.activated_on.isoformat() == "2026-01-10"
+    assert enrollment.expires_on.isoformat() == "2027-01-10"

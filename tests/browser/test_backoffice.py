@@ -1,0 +1,269 @@
+"""The back-office in Chromium, as staff use it: sign in, filter, approve, bulk-cancel, export,
+set up a program, change the notice days."""
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from certtrack import clock
+from certtrack.certification.models import Enrollment, GeneralSettings, Program
+from certtrack.certification.statuses import Status
+from tests.backoffice.builders import build_enrollment, standard_programs
+from tests.conftest import CHROMIUM
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
+]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, transactional_db):
+    context = chromium.new_context(
+        viewport={"width": 1440, "height": 900}, base_url=live_server.url, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/staff/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/tracking/")
+
+
+@pytest.fixture
+def programs(make_program):
+    return standard_programs(make_program)
+
+
+@pytest.fixture
+def enroll(admin, make_contact, programs):
+    today = GeneralSettings.get().today(clock.now())
+
+    def build(status: str, **contact_fields) -> Enrollment:
+        return build_enrollment(status, make_contact(**contact_fields), programs, admin, today)
+
+    return build
+
+
+def rows(page) -> set[int]:
+    return {
+        int(v)
+        for v in page.locator("tbody tr[data-enrollment]").evaluate_all(
+            "rows => rows.map(r => r.dataset.enrollment)"
+        )
+    }
+
+
+def test_filter_the_tracking_tab_by_each_quick_filter(page, admin_user, enroll):
+    made = {status.value: enroll(status.value) for status in Status}
+    sign_in(page, admin_user.email)
+    assert rows(page) == {e.pk for e in made.values()}
+    quick = page.get_by_role("navigation", name="Quick Filter")
+    for status in Status:
+        quick.get_by_role("link", name=f"{status.label} 1", exact=True).click()
+        page.wait_for_url(f"**/staff/tracking/?status={status.value}")
+        assert rows(page) == {made[status.value].pk}, status
+        assert page.locator("tbody .badge").inner_text() == status.label
+    quick.get_by_role("link", name="All 10").click()
+    assert len(rows(page)) == 10
+    page.get_by_label("A specific certification").select_option(label="Approval Program (2)")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/staff/tracking/?program=*")
+    assert rows(page) == {made["applied"].pk, made["declined"].pk}
+
+
+def test_filter_by_a_custom_filter_and_save_it(page, admin_user, enroll):
+    wanted = enroll("in_progress", organization="Fabrikam Builders")
+    enroll("inactive", organization="Fabrikam Builders")
+    enroll("in_progress", organization="Contoso")
+    sign_in(page, admin_user.email)
+    page.get_by_text("Customize Filter").click()
+    page.get_by_label("Search").fill("fabrikam")
+    page.locator("#filter-form").get_by_label("In progress").check()
+    page.get_by_role("button", name="Apply filter").click()
+    page.wait_for_url("**q=fabrikam**")
+    assert rows(page) == {wanted.pk}
+    assert "status=in_progress" in page.url  # bookmarkable
+    assert page.get_by_label("Active criteria").inner_text().startswith("Search: fabrikam")
+    page.get_by_text("Customize Filter").click()
+    page.get_by_label("Name this filter").fill("Fabrikam at work")
+    page.get_by_role("button", name="Save filter").click()
+    page.get_by_role("link", name="Clear").click()
+    assert len(rows(page)) == 3
+    page.get_by_text("Customize Filter").click()
+    page.get_by_role("link", name="Fabrikam at work").click()
+    assert rows(page) == {wanted.pk}
+
+
+def test_open_an_enrollment_and_approve_the_application(page, admin_user, enroll):
+    applied = enroll("applied", first_name="Hedy", last_name="Lamarr")
+    sign_in(page, admin_user.email)
+    page.get_by_role("link", name="Hedy Lamarr").click()
+    page.wait_for_url(f"**/staff/enrollments/{applied.pk}/")
+    assert page.get_by_test_id("status").inner_text() == "Applied"
+    assert page.get_by_role("button", name="Reopen").count() == 0
+    page.get_by_role("button", name="Approve application").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("status").inner_text() == "In progress"
+    assert "now In progress" in page.locator(".messages").inner_text()
+    applied.refresh_from_db()
+    assert applied.status == Status.IN_PROGRESS
+
+
+def test_approve_a_completion(page, admin_user, admin, make_contact, make_component, make_program):
+    from certtrack.certification import services
+
+    task = make_component("task", name="Portfolio", requires_approval=True)
+    program = make_program(required=[task], name="Portfolio Program")
+    contact = make_contact(first_name="Ada", last_name="Lovelace")
+    enrollment = services.add(contact.pk, program.pk, admin)
+    services.record_completion(
+        contact.pk, task.pk, GeneralSettings.get().today(clock.now()), admin, note="My essay"
+    )
+    sign_in(page, admin_user.email)
+    page.goto(f"/staff/enrollments/{enrollment.pk}/")
+    assert "Awaiting approval" in page.locator("[data-component]").inner_text()
+    page.get_by_role("button", name="Approve Portfolio completion").click()
+    page.wait_for_load_state()
+    assert "Approved" in page.locator("[data-component]").inner_text()
+    assert page.get_by_test_id("status").inner_text() == "Active"
+
+
+def test_bulk_cancel_two_rows(page, admin_user, enroll):
+    first, second = enroll("in_progress"), enroll("applied")
+    kept = enroll("active")
+    sign_in(page, admin_user.email)
+    page.get_by_role("checkbox", name=f"Select {first.contact.full_name}").check()
+    page.get_by_role("checkbox", name=f"Select {second.contact.full_name}").check()
+    assert page.locator("#selected-count").inner_text() == "2 selected"
+    page.get_by_label("Action for the selected rows").select_option("cancel")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Apply to selected").click()
+    page.wait_for_load_state()
+    assert "2 cancelled." in page.locator(".messages").inner_text()
+    statuses = dict(Enrollment.objects.values_list("pk", "status"))
+    assert statuses == {
+        first.pk: Status.CANCELLED,
+        second.pk: Status.CANCELLED,
+        kept.pk: Status.ACTIVE,
+    }
+
+
+def test_export_the_filtered_rows(page, admin_user, enroll, tmp_path):
+    expiring, expired = enroll("expiring"), enroll("expired")
+    enroll("in_progress")
+    sign_in(page, admin_user.email)
+    page.goto("/staff/tracking/?status=expiring&status=expired")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    path = tmp_path / "export.csv"
+    download.value.save_as(path)
+    with open(path, encoding="utf-8-sig") as f:
+        exported = {int(r["Enrollment id"]): r["Status"] for r in csv.DictReader(f)}
+    assert exported == {expiring.pk: "Expiring", expired.pk: "Expired"}
+
+
+def test_add_a_contact_with_the_type_ahead(page, admin_user, make_contact, programs):
+    grace = make_contact(first_name="Grace", last_name="Hopper", organization="Navy")
+    make_contact(first_name="Alan", last_name="Turing")
+    sign_in(page, admin_user.email)
+    page.get_by_role("link", name="Add").click()
+    page.get_by_role("searchbox", name="Contact").fill("hopp")
+    page.get_by_role("radio", name="Grace Hopper").check()
+    page.get_by_label("Certification program").select_option(label=str(programs["open"]))
+    page.get_by_role("button", name="Enroll").click()
+    page.wait_for_url("**/staff/enrollments/*/")
+    enrollment = Enrollment.objects.get(contact=grace)
+    assert enrollment.status == Status.IN_PROGRESS
+    assert page.get_by_test_id("status").inner_text() == "In progress"
+
+
+def test_create_a_program_with_components(page, admin_user, make_component):
+    course = make_component(name="Safety Basics")
+    exam = make_component("exam", name="Safety Exam")
+    elective = make_component("event", name="Safety Summit")
+    sign_in(page, admin_user.email)
+    page.get_by_role("link", name="Programs").click()
+    page.get_by_role("link", name="+ New program").click()
+    page.get_by_label("Name").fill("Certified Safety Officer")
+    page.get_by_label("Code").fill("CSO")
+    page.get_by_label("Category").fill("Safety")
+    page.get_by_label("Valid for (months)").fill("24")
+    page.get_by_label("Require Approval").check()
+    page.get_by_label("Safety Basics").select_option("required")
+    page.get_by_label("Safety Exam").select_option("required")
+    page.get_by_label("Safety Summit").select_option("elective")
+    page.get_by_role("button", name="Save program").click()
+    page.wait_for_url("**/staff/setup/programs/")
+    assert "Program Certified Safety Officer saved." in page.locator(".messages").inner_text()
+    program = Program.objects.get(code="CSO")
+    assert program.require_approval and program.validity_months == 24
+    assert dict(program.links.values_list("component_id", "required")) == {
+        course.pk: True,
+        exam.pk: True,
+        elective.pk: False,
+    }
+
+
+def test_a_form_error_is_shown_next_to_its_field(page, admin_user):
+    sign_in(page, admin_user.email)
+    page.goto("/staff/setup/programs/new/")
+    page.get_by_label("Name").fill("No validity")
+    page.get_by_label("Valid for (months)").fill("0")
+    page.get_by_role("button", name="Save program").click()
+    field = page.locator(".field.has-error")
+    assert "Valid for (months)" in field.inner_text()
+    assert not Program.objects.exists()
+
+
+def test_change_the_notice_days_and_see_expiring_rows_change(page, admin_user, enroll):
+    soon = enroll("expiring")  # expires in 10 days
+    later = enroll("active")  # expires in 265 days
+    sign_in(page, admin_user.email)
+    page.goto("/staff/tracking/?status=expiring")
+    assert rows(page) == {soon.pk}
+    page.get_by_role("link", name="General Settings").click()
+    page.get_by_label("Send 'Certification Expiring' Emails n Days Before Expiration").fill("300")
+    page.get_by_role("button", name="Save settings").click()
+    assert "General Settings saved." in page.locator(".messages").inner_text()
+    page.goto("/staff/tracking/?status=expiring")
+    assert rows(page) == {soon.pk, later.pk}
+    quick = page.get_by_role("navigation", name="Quick Filter")
+    assert quick.get_by_role("link", name="Expiring 2").count() == 1
+
+
+def test_staff_without_the_administrator_role_cannot_open_settings(page, staff_user):
+    sign_in(page, staff_user.email)
+    assert page.get_by_role("link", name="General Settings").count() == 0
+    response = page.goto("/staff/setup/settings/")
+    assert response.status == 403
