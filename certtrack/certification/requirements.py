@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db.models import Exists, OuterRef
+
 from .models import Completion, Component, Program, ProgramComponent
 
 
@@ -153,16 +155,27 @@ def progress_of_many(pairs: Iterable[tuple[Program, int]]) -> dict[tuple[int, in
     programs = {program.pk: program for program, _ in pairs}
     links_of: dict[int, list[_Link]] = {pk: [] for pk in programs}
     # Plain values: a page of 50 rows touches a few hundred links; objects cost 10x more.
-    for program_id, *link in ProgramComponent.objects.filter(program_id__in=programs).values_list(
-        "program_id",
-        "component_id",
-        "required",
-        "component__credits_earned",
-        "component__hours_earned",
+    # Whether a component has prerequisites comes along, to skip that query when none has.
+    has_prerequisites = Exists(
+        Component.prerequisites.through.objects.filter(from_component_id=OuterRef("component_id"))
+    )
+    gated = False
+    for program_id, *link, gates in (
+        ProgramComponent.objects.filter(program_id__in=programs)
+        .annotate(gated=has_prerequisites)
+        .values_list(
+            "program_id",
+            "component_id",
+            "required",
+            "component__credits_earned",
+            "component__hours_earned",
+            "gated",
+        )
     ):
         links_of[program_id].append(_Link(*link))
+        gated = gated or gates
     all_components = {link.component_id for links in links_of.values() for link in links}
-    prerequisites = _prerequisites_of(all_components) if all_components else {}
+    prerequisites = _prerequisites_of(all_components) if gated else {}
     wanted = _wanted(all_components, prerequisites)
     contact_ids = {contact_id for _, contact_id in pairs}
     dates: dict[int, dict[int, list[date]]] = {c: {} for c in contact_ids}
