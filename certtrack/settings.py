@@ -172,6 +172,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Steps of one worker pass, in order; each is called with `now` and returns a count.
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
+    "certtrack.notifications.delivery.deliver_due",
 ]
 
 LOGGING = {

@@ -1,0 +1,149 @@
+"""The templates certtrack ships with: a good first version of every email of §4.
+
+Placeholders (Django template syntax): {{ contact.first_name }}, {{ contact.full_name }},
+{{ program.name }}, {{ status }}, {{ applied_on }}, {{ activated_on }}, {{ expires_on }},
+{{ days_left }}, {{ certificate_number }}, {{ certificate_url }}, {{ verification_url }},
+{{ portal_url }}, {{ staff_url }}.
+"""
+
+from .models import Kind
+
+_SIGN_OFF = "\n\n-- \nThe certification team\n"
+_HTML_FOOT = '<p style="color:#555">The certification team</p>'
+
+DEFAULTS: dict[str, dict[str, str]] = {
+    Kind.APPLICATION_RECEIVED: {
+        "subject": "We received your application: {{ program.name }}",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Thank you for applying to {{ program.name }} on {{ applied_on|date:'F j, Y' }}.\n"
+            "{% if program.require_approval %}Our staff will review your application "
+            "and let you know.{% else %}You can start working towards the certification "
+            "now.{% endif %}\n\n"
+            "Follow your progress at {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Thank you for applying to <strong>{{ program.name }}</strong> on "
+            "{{ applied_on|date:'F j, Y' }}.</p>"
+            "<p>{% if program.require_approval %}Our staff will review your application "
+            "and let you know.{% else %}You can start working towards the certification "
+            "now.{% endif %}</p>"
+            '<p><a href="{{ portal_url }}">Follow your progress</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.NEW_APPLICATION: {
+        "subject": "New Certification Application: {{ contact.full_name }}, {{ program.name }}",
+        "text_body": (
+            "{{ contact.full_name }} <{{ contact.email }}>"
+            "{% if contact.organization %} ({{ contact.organization }}){% endif %} "
+            "applied to {{ program.name }} on {{ applied_on|date:'F j, Y' }}.\n\n"
+            "The application waits for your approval: {{ staff_url }}\n"
+        ),
+        "html_body": (
+            "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt;"
+            "{% if contact.organization %} ({{ contact.organization }}){% endif %} "
+            "applied to <strong>{{ program.name }}</strong> on "
+            "{{ applied_on|date:'F j, Y' }}.</p>"
+            '<p>The application waits for your approval: <a href="{{ staff_url }}">'
+            "open the back-office</a>.</p>"
+        ),
+    },
+    Kind.APPLICATION_APPROVED: {
+        "subject": "Your application to {{ program.name }} is approved",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Good news: your application to {{ program.name }} is approved. "
+            "You can start working towards the certification now.\n\n"
+            "See what to do next at {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Good news: your application to <strong>{{ program.name }}</strong> is approved. "
+            "You can start working towards the certification now.</p>"
+            '<p><a href="{{ portal_url }}">See what to do next</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.APPLICATION_DECLINED: {
+        "subject": "Your application to {{ program.name }}",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "We are sorry: your application to {{ program.name }} was not approved.\n"
+            "You may apply again at any time at {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>We are sorry: your application to <strong>{{ program.name }}</strong> was not "
+            'approved. You may <a href="{{ portal_url }}">apply again</a> at any time.</p>'
+            + _HTML_FOOT
+        ),
+    },
+    Kind.ADMIN_REVIEW_REQUIRED: {
+        "subject": "Admin Review Required: {{ contact.full_name }}, {{ program.name }}",
+        "text_body": (
+            "{{ contact.full_name }} <{{ contact.email }}> has met every requirement of "
+            "{{ program.name }}.\n\n"
+            "The certification waits for an administrator's approval: {{ staff_url }}\n"
+        ),
+        "html_body": (
+            "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt; has met "
+            "every requirement of <strong>{{ program.name }}</strong>.</p>"
+            "<p>The certification waits for an administrator's approval: "
+            '<a href="{{ staff_url }}">open the back-office</a>.</p>'
+        ),
+    },
+    Kind.CERTIFICATION_EARNED: {
+        "subject": "Congratulations: you are certified in {{ program.name }}",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Congratulations! You earned the {{ program.name }} certification on "
+            "{{ activated_on|date:'F j, Y' }}."
+            "{% if expires_on %} It is valid through {{ expires_on|date:'F j, Y' }}.{% endif %}\n\n"
+            "Certificate number: {{ certificate_number }}\n"
+            "Download your certificate: {{ certificate_url }}\n"
+            "Anyone can verify it at: {{ verification_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Congratulations! You earned the <strong>{{ program.name }}</strong> "
+            "certification on {{ activated_on|date:'F j, Y' }}."
+            "{% if expires_on %} It is valid through {{ expires_on|date:'F j, Y' }}.{% endif %}"
+            "</p><p>Certificate number: <strong>{{ certificate_number }}</strong></p>"
+            '<p><a href="{{ certificate_url }}">Download your certificate</a> · '
+            '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.CERTIFICATION_EXPIRING: {
+        "subject": "Certification Expiring: {{ program.name }} on {{ expires_on|date:'F j, Y' }}",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Your {{ program.name }} certification expires on {{ expires_on|date:'F j, Y' }} "
+            "({{ days_left }} day{{ days_left|pluralize }} from now).\n"
+            "Renew it before then to stay certified.\n\n"
+            "Your certifications: {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Your <strong>{{ program.name }}</strong> certification expires on "
+            "<strong>{{ expires_on|date:'F j, Y' }}</strong> "
+            "({{ days_left }} day{{ days_left|pluralize }} from now). "
+            "Renew it before then to stay certified.</p>"
+            '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.CERTIFICATION_EXPIRED: {
+        "subject": "Your {{ program.name }} certification has expired",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Your {{ program.name }} certification expired on "
+            "{{ expires_on|date:'F j, Y' }}.\n"
+            "To be certified again, renew it: {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Your <strong>{{ program.name }}</strong> certification expired on "
+            "{{ expires_on|date:'F j, Y' }}.</p>"
+            '<p>To be certified again, <a href="{{ portal_url }}">renew it</a>.</p>' + _HTML_FOOT
+        ),
+    },
+}

@@ -1,0 +1,216 @@
+"""The worker's delivery step: send the queued emails that are due, each exactly once.
+
+A pass reads only due rows (a partial index on next_attempt_at where status = queued),
+so its cost follows the number of messages due, not the size of the outbox. A message
+is claimed by a conditional UPDATE of its lease; a worker sends only what it claimed,
+so two workers never send the same message. A failure keeps the message queued with
+exponential backoff; after MAX_ATTEMPTS it is marked failed for staff to see.
+"""
+
+import contextlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import F, Q
+
+from certtrack.certification.dates import AsOf
+from certtrack.certification.models import GeneralSettings
+from certtrack.certification.statuses import CERTIFIED, Status
+
+from .models import STAFF_KINDS, Email, EmailStatus, EmailTemplate, Kind
+from .outbox import expired_is_news
+from .rendering import Rendered, context_for, render, template_for
+
+log = logging.getLogger("certtrack.notifications")
+
+BATCH = 100
+MAX_ATTEMPTS = 8  # about four hours of retries (1, 2, 4 … 128 minutes) before giving up
+LEASE = timedelta(minutes=10)  # longer than any SMTP exchange; a crashed worker's claim lapses
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure."""
+    return min(timedelta(minutes=2 ** (attempts - 1)), timedelta(hours=6))
+
+
+def _due(now: datetime) -> Q:
+    return Q(status=EmailStatus.QUEUED, next_attempt_at__lte=now) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def _claim(now: datetime) -> tuple[str, list[Email]]:
+    """Claim up to BATCH due messages for this worker alone."""
+    candidates = list(
+        Email.objects.filter(_due(now))
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    if not candidates:
+        return "", []
+    token = secrets.token_hex(16)
+    # The WHERE is re-checked row by row as the UPDATE runs: a row another worker claimed
+    # meanwhile no longer matches, so each message has exactly one owner.
+    Email.objects.filter(_due(now), pk__in=candidates).update(
+        claim=token, claimed_until=now + LEASE
+    )
+    claimed = list(
+        Email.objects.filter(pk__in=candidates, claim=token)
+        .select_related("enrollment__contact", "enrollment__program")
+        .order_by("id")
+    )
+    return token, claimed
+
+
+def deliver_due(now: datetime, flush: bool = False) -> int:
+    """Send every email due at `now` (with `flush`, also those waiting out a retry delay)."""
+    if flush:
+        # Retry at once: make the waiting messages due now, then deliver as usual (a failure
+        # sets a later next_attempt_at, so this pass does not loop on it).
+        Email.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__gt=now).update(
+            next_attempt_at=now
+        )
+    as_of = GeneralSettings.get().as_of(now)
+    recipients = _staff_recipients()
+    sent = 0
+    while True:
+        token, batch = _claim(now)
+        if not batch:
+            break
+        sent += _send_batch(token, batch, now, as_of, recipients)
+        if len(batch) < BATCH:
+            break
+    if sent:
+        log.info("sent %d email(s)", sent)
+    return sent
+
+
+def _staff_recipients() -> dict[str, list[str]]:
+    general = GeneralSettings.get()
+    return {
+        Kind.NEW_APPLICATION: list(general.application_recipients or []),
+        Kind.ADMIN_REVIEW_REQUIRED: list(general.admin_review_recipients or []),
+    }
+
+
+def stale_reason(email: Email, as_of: AsOf) -> str:
+    """Why `email` is no longer true to send today ("" if it still is)."""
+    enrollment = email.enrollment
+    status = as_of.status_of(enrollment.status, enrollment.expires_on)
+    if email.kind in (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED):
+        if email.cycle != enrollment.cycle:
+            return "The expiration date changed; the new date has its own reminders."
+        if email.kind == Kind.CERTIFICATION_EXPIRING and status != Status.EXPIRING:
+            return f"No longer expiring on {as_of.today} (now {status.label})."
+        if email.kind == Kind.CERTIFICATION_EXPIRED and (
+            status != Status.EXPIRED or not expired_is_news(enrollment.expires_on, as_of.today)
+        ):
+            return f"The expiry of {enrollment.expires_on} is no longer news on {as_of.today}."
+    if email.kind == Kind.CERTIFICATION_EARNED and status not in CERTIFIED:
+        return f"The certification is {status.label}."
+    return ""
+
+
+def _send_batch(
+    token: str, batch: list[Email], now: datetime, as_of: AsOf, staff: dict[str, list[str]]
+) -> int:
+    templates: dict[str, EmailTemplate] = {}
+    connection = get_connection()
+    opened = False
+    down = ""
+    sent = 0
+    try:
+        for email in batch:
+            mine = Email.objects.filter(pk=email.pk, claim=token)
+            reason = stale_reason(email, as_of)
+            to = (
+                staff.get(email.kind)
+                if email.kind in STAFF_KINDS
+                else [email.enrollment.contact.email]
+            )
+            if not reason and not to:
+                reason = "No recipients for this email in General Settings."
+            if reason:
+                mine.update(status=EmailStatus.CANCELLED, last_error=reason, claimed_until=None)
+                continue
+            try:
+                if email.kind not in templates:
+                    templates[email.kind] = template_for(email.kind)
+                rendered = render(templates[email.kind], context_for(email.enrollment, as_of.today))
+            except Exception as error:  # a template that cannot render: retry after a fix
+                _failed(email, mine, now, f"{type(error).__name__}: {error}")
+                continue
+            if down:
+                _failed(email, mine, now, down)
+                continue
+            try:
+                if not opened:
+                    try:
+                        connection.open()
+                    except Exception as error:
+                        # The server is unreachable: the rest of the batch waits too,
+                        # without trying (and timing out) once per message.
+                        down = f"{type(error).__name__}: {error}"
+                        _failed(email, mine, now, down)
+                        continue
+                    opened = True
+                _message(rendered, to, connection).send()
+            except Exception as error:  # refused or cut off: retry later
+                _failed(email, mine, now, f"{type(error).__name__}: {error}")
+                continue
+            mine.update(
+                status=EmailStatus.SENT,
+                sent_at=now,
+                attempts=F("attempts") + 1,
+                recipient=", ".join(to),
+                subject=rendered.subject[:250],
+                last_error="",
+                claimed_until=None,
+            )
+            sent += 1
+    finally:
+        if opened:
+            with contextlib.suppress(Exception):  # a dead server on QUIT is not news
+                connection.close()
+    return sent
+
+
+def _message(rendered: Rendered, to: list[str], connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, to, connection=connection
+    )
+    if rendered.html:
+        message.attach_alternative(rendered.html, "text/html")
+    return message
+
+
+def _failed(email: Email, mine, now: datetime, error: str) -> None:
+    attempts = email.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        mine.update(
+            status=EmailStatus.FAILED, attempts=attempts, last_error=error, claimed_until=None
+        )
+        log.error(
+            "email %s (%s, enrollment %s) failed %d times, giving up: %s",
+            email.pk,
+            email.kind,
+            email.enrollment_id,
+            attempts,
+            error,
+        )
+        return
+    retry_at = now + backoff(attempts)
+    mine.update(attempts=attempts, last_error=error, next_attempt_at=retry_at, claimed_until=None)
+    log.warning(
+        "email %s (%s, enrollment %s) not sent, attempt %d of %d, retry at %s: %s",
+        email.pk,
+        email.kind,
+        email.enrollment_id,
+        attempts,
+        MAX_ATTEMPTS,
+        retry_at.isoformat(timespec="seconds"),
+        error,
+    )

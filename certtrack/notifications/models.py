@@ -1,0 +1,103 @@
+"""Email templates and the outbox: one row per email the product owes someone."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Kind(models.TextChoices):
+    """The emails of PRODUCT.md §4."""
+
+    APPLICATION_RECEIVED = "application_received", "Application received"
+    NEW_APPLICATION = "new_application", "New Certification Application"
+    APPLICATION_APPROVED = "application_approved", "Application approved"
+    APPLICATION_DECLINED = "application_declined", "Application declined"
+    ADMIN_REVIEW_REQUIRED = "admin_review_required", "Admin Review Required"
+    CERTIFICATION_EARNED = "certification_earned", "Certification earned"
+    CERTIFICATION_EXPIRING = "certification_expiring", "Certification Expiring"
+    CERTIFICATION_EXPIRED = "certification_expired", "Certification expired"
+
+
+# Kinds that go to the staff recipients of General Settings rather than to the contact.
+STAFF_KINDS = {Kind.NEW_APPLICATION, Kind.ADMIN_REVIEW_REQUIRED}
+
+
+class EmailTemplate(models.Model):
+    """The editable text of one kind of email (Django template syntax)."""
+
+    kind = models.CharField(max_length=40, choices=Kind.choices, unique=True)
+    subject = models.CharField(max_length=250)
+    text_body = models.TextField("Plain-text body")
+    html_body = models.TextField("HTML body", blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return Kind(self.kind).label
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .rendering import TemplateError, check
+
+        try:
+            check(self)
+        except TemplateError as error:
+            raise ValidationError({error.field: str(error)}) from None
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"  # gave up after MAX_ATTEMPTS; staff must look
+    CANCELLED = "cancelled", "Cancelled"  # no longer true at send time (e.g. renewed)
+
+
+class Email(models.Model):
+    """An outbox row, written in the transaction of the change that owes the email.
+
+    Recipient and text are rendered at send time (current address, current template);
+    `data` keeps the facts of the moment the email was owed.
+    """
+
+    enrollment = models.ForeignKey(
+        "certification.Enrollment", on_delete=models.CASCADE, related_name="emails"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # The enrollment's reminder cycle: a new expires_on is a new cycle, a new reminder.
+    cycle = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    # A worker's lease: the claim token and until when it holds the row.
+    claim = models.CharField(max_length=32, blank=True, default="")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    recipient = models.TextField(blank=True, default="", help_text="As sent, comma-separated.")
+    subject = models.CharField(max_length=250, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "kind", "cycle"], name="email_once_per_cycle"
+            )
+        ]
+        indexes = [
+            # The delivery pass reads only this: its cost follows what is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="queued"),
+                name="email_due_idx",
+            ),
+            models.Index(fields=["status", "created_at"], name="email_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{Kind(self.kind).label} #{self.enrollment_id} ({self.status})"

@@ -1,0 +1,124 @@
+"""The transactional outbox: the domain's signals queue emails in the domain's transaction.
+
+A receiver runs inside the service's transaction, so an email is queued if and only if
+the change commits. The unique key (enrollment, kind, cycle) makes a second row for the
+same email impossible, however many services or workers record the same event.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.dispatch import receiver
+
+from certtrack.certification import events
+from certtrack.certification.models import Enrollment, GeneralSettings, History
+from certtrack.certification.statuses import CERTIFIED, Status
+
+from .models import Email, EmailStatus, Kind
+
+# PRODUCT.md §4: no "expired" mail for expiries older than this.
+EXPIRED_NEWS_FOR = timedelta(days=30)
+# Kinds tied to the dates of one cycle: a new expires_on makes them stale.
+DATED_KINDS = (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED)
+
+
+def expiring_is_news(expires_on: date | None, today: date) -> bool:
+    """An expiring reminder is owed only while the certification has not expired."""
+    return expires_on is not None and today <= expires_on
+
+
+def expired_is_news(expires_on: date | None, today: date) -> bool:
+    """An expired email is owed only for an expiry of the last 30 days."""
+    return expires_on is not None and expires_on < today and today - expires_on <= EXPIRED_NEWS_FOR
+
+
+def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = False) -> list[Kind]:
+    """The emails a transition owes — PRODUCT.md §4.
+
+    `created_by` is the action that created the enrollment (for a new one); `imported`
+    says the enrollment was recorded from another system in this same operation, whose
+    time transitions are history, not news.
+    """
+    old, new = t.from_status, t.to_status
+    if old == "":
+        if new == Status.APPLIED:
+            return [Kind.APPLICATION_RECEIVED, Kind.NEW_APPLICATION]
+        if created_by == "apply":
+            return [Kind.APPLICATION_RECEIVED]
+        return []  # staff add, attendee enrolment, import: nobody applied
+    if new == Status.ADMIN_REVIEW:
+        return [Kind.ADMIN_REVIEW_REQUIRED]
+    if old == Status.APPLIED and new == Status.IN_PROGRESS:
+        return [Kind.APPLICATION_APPROVED]
+    if old == Status.APPLIED and new == Status.DECLINED:
+        return [Kind.APPLICATION_DECLINED]
+    if new == Status.ACTIVE and old not in CERTIFIED:
+        return [Kind.CERTIFICATION_EARNED]
+    if imported and t.automatic:
+        return []
+    if new == Status.EXPIRING and expiring_is_news(t.expires_on, t.today):
+        return [Kind.CERTIFICATION_EXPIRING]
+    if new == Status.EXPIRED and expired_is_news(t.expires_on, t.today):
+        return [Kind.CERTIFICATION_EXPIRED]
+    return []
+
+
+def _row(enrollment_id: int, kind: Kind, cycle: int, at: datetime, today: date, expires_on):
+    return Email(
+        enrollment_id=enrollment_id,
+        kind=kind,
+        cycle=cycle,
+        data={"today": today.isoformat(), "expires_on": expires_on and expires_on.isoformat()},
+        created_at=at,
+        next_attempt_at=at,
+    )
+
+
+def _creations(transitions: list[events.Transition]) -> dict[int, list[tuple[str, datetime]]]:
+    """How the enrollments concerned were created, when that matters (one query a batch)."""
+    ids = {t.enrollment_id for t in transitions if t.from_status == "" or t.automatic}
+    if not ids:
+        return {}
+    found: dict[int, list[tuple[str, datetime]]] = {}
+    rows = History.objects.filter(
+        enrollment_id__in=sorted(ids), action__in=["apply", "record_existing"]
+    ).values_list("enrollment_id", "action", "at")
+    for enrollment_id, action, at in rows:
+        found.setdefault(enrollment_id, []).append((action, at))
+    return found
+
+
+@receiver(events.transitions_recorded, dispatch_uid="notifications.transitions")
+def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs) -> None:
+    """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
+    creations = _creations(transitions)
+    rows = []
+    for t in transitions:
+        made = creations.get(t.enrollment_id, [])
+        created_by = next((action for action, _ in made), "")
+        imported = any(action == "record_existing" and at == t.at for action, at in made)
+        for kind in kinds_owed(t, created_by, imported):
+            rows.append(_row(t.enrollment_id, kind, t.cycle, t.at, t.today, t.expires_on))
+    if rows:
+        Email.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@receiver(events.expiry_changed, dispatch_uid="notifications.expiry")
+def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, **kwargs) -> None:
+    """A new expires_on is a new cycle: the old reminders are void, the new date's are armed.
+
+    When the new date is already inside the notice window, the reminder is owed now;
+    otherwise the worker queues it when it records Active → Expiring for this cycle.
+    """
+    Email.objects.filter(
+        enrollment_id=enrollment_id,
+        kind__in=DATED_KINDS,
+        cycle__lt=cycle,
+        status=EmailStatus.QUEUED,
+    ).update(status=EmailStatus.CANCELLED, last_error="The expiration date changed.")
+    as_of = GeneralSettings.get().as_of(at)
+    stored = Enrollment.objects.filter(pk=enrollment_id).values_list("status", flat=True).first()
+    if stored and as_of.status_of(stored, new) == Status.EXPIRING:
+        Email.objects.bulk_create(
+            [_row(enrollment_id, Kind.CERTIFICATION_EXPIRING, cycle, at, as_of.today, new)],
+            ignore_conflicts=True,
+        )

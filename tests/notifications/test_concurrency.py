@@ -1,0 +1,107 @@
+"""Two worker processes on one PostgreSQL deliver at the same moment: each email once."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from certtrack.certification import services
+from certtrack.certification.worker import record_time_transitions
+from certtrack.notifications.models import Email
+from tests.conftest import ON_POSTGRES, at
+
+pytestmark = [
+    pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (CERTTRACK_DATABASE_URL)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+CHILD = """
+import json, sys, time
+import django
+django.setup()
+from datetime import date
+from certtrack.notifications.delivery import deliver_due
+from tests.conftest import at
+start = float(sys.argv[1])
+while time.time() < start:
+    time.sleep(0.001)
+print(json.dumps({"sent": deliver_due(at(date.fromisoformat(sys.argv[2])))}))
+"""
+
+# A whole `certtrack worker --once` pass (time transitions, then delivery) on that day.
+FULL_PASS = CHILD.replace(
+    "print(json.dumps({",
+    "import time_machine\n"
+    "from certtrack.certification.management.commands.worker import run_pass\n"
+    "with time_machine.travel(at(date.fromisoformat(sys.argv[2])), tick=False):\n"
+    "    run_pass()\n"
+    "print(json.dumps({",
+)
+
+
+def deliver_in_two_processes(day: date, smtp_port: int, script: str = CHILD) -> list[int]:
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    url = f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
+    env = os.environ | {
+        "CERTTRACK_DATABASE_URL": url,
+        "CERTTRACK_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "DJANGO_SETTINGS_MODULE": "certtrack.settings",
+    }
+    start = str(time.time() + 2.0)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, start, day.isoformat()],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    sent = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        sent.append(json.loads(out.strip().splitlines()[-1])["sent"])
+    return sent
+
+
+def test_two_workers_in_parallel_send_each_expiring_email_once(
+    smtp, make_contact, make_program, admin, travel
+):
+    travel(date(2025, 4, 10))
+    program = make_program(name="Safety Officer", validity_months=12)
+    contacts = [make_contact() for _ in range(40)]
+    for contact in contacts:
+        services.record_existing(contact.pk, program.pk, date(2025, 4, 10), admin)
+    assert record_time_transitions(at(date(2026, 3, 11))) == 40  # 40 reminders queued
+    sent = deliver_in_two_processes(date(2026, 3, 11), smtp.port)
+    assert sum(sent) == 40
+    assert len(smtp.inbox.received) == 40
+    per_address = Counter(r for m in smtp.inbox.received for r in m.recipients)
+    assert per_address == Counter({c.email: 1 for c in contacts})
+    assert set(Email.objects.values_list("status", flat=True)) == {"sent"}
+    # and later passes of both find nothing more to send
+    assert deliver_in_two_processes(date(2026, 3, 12), smtp.port) == [0, 0]
+    assert len(smtp.inbox.received) == 40
+
+
+def test_two_workers_in_parallel_record_and_send_one_reminder(
+    smtp, make_contact, make_program, admin, travel
+):
+    travel(date(2025, 4, 10))
+    program = make_program(validity_months=12)
+    ana = make_contact(email="ana@example.org")
+    services.record_existing(ana.pk, program.pk, date(2025, 4, 10), admin)
+    deliver_in_two_processes(date(2026, 3, 11), smtp.port, FULL_PASS)
+    assert [m.recipients for m in smtp.inbox.received] == [["ana@example.org"]]
+    assert Email.objects.get().status == "sent"

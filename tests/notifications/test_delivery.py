@@ -1,0 +1,197 @@
+"""Delivery: SMTP down is survived, retried with backoff, given up loudly, never doubled."""
+
+import logging
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from certtrack.certification import services
+from certtrack.certification.worker import record_time_transitions
+from certtrack.notifications import delivery
+from certtrack.notifications.delivery import MAX_ATTEMPTS, deliver_due
+from certtrack.notifications.models import Email
+from certtrack.notifications.queries import emails_for, failed_emails
+from tests.conftest import at
+
+DAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def applied(make_contact, make_program, admin, travel):
+    """Ana applied on DAY: "application received" is queued for her."""
+    travel(DAY)
+    ana = make_contact(first_name="Ana", email="ana@example.org")
+    program = make_program(name="Safety Officer", require_approval=True)
+    return services.apply(ana.pk, program.pk, admin)
+
+
+def test_smtp_down_during_a_pass_keeps_the_worker_running_and_the_email_queued(
+    smtp, applied, worker, caplog
+):
+    smtp.stop()
+    with caplog.at_level(logging.WARNING, logger="certtrack.notifications"):
+        results = worker(DAY)
+    assert results["deliver_due"] == 0  # the step ran to its end (-1 would mean it crashed)
+    assert "not sent, attempt 1 of" in caplog.text
+    assert "ConnectionRefusedError" in caplog.text
+    email = Email.objects.get(enrollment=applied, kind="application_received")
+    assert (email.status, email.attempts) == ("queued", 1)
+    assert email.next_attempt_at == at(DAY) + timedelta(minutes=1)
+
+
+def test_after_the_server_is_back_the_email_arrives_exactly_once(smtp, applied, worker):
+    smtp.stop()
+    worker(DAY)
+    smtp.start()
+    worker(at(DAY) + timedelta(seconds=30))  # still waiting out the retry delay
+    assert smtp.inbox.received == []
+    for minutes in (1, 2, 5, 60):
+        worker(at(DAY) + timedelta(minutes=minutes))
+    assert smtp.inbox.subjects() == ["We received your application: Safety Officer"]
+    email = Email.objects.get(enrollment=applied, kind="application_received")
+    assert (email.status, email.attempts, email.sent_at) == (
+        "sent",
+        2,
+        at(DAY) + timedelta(minutes=1),
+    )
+
+
+def test_flush_retries_the_waiting_emails_at_once(smtp, applied, travel, worker):
+    smtp.stop()
+    worker(DAY)
+    smtp.start()
+    call_command("worker", "--once")  # same moment: the retry is not due yet
+    assert smtp.inbox.received == []
+    call_command("worker", "--once", "--flush")
+    assert len(smtp.inbox.received) == 1
+    call_command("worker", "--once", "--flush")
+    assert len(smtp.inbox.received) == 1
+
+
+def test_a_failing_flush_does_not_loop_on_the_same_message(smtp, applied, travel):
+    smtp.stop()
+    assert deliver_due(at(DAY), flush=True) == 0
+    assert Email.objects.get(enrollment=applied, kind="application_received").attempts == 1
+
+
+def test_retries_back_off_then_give_up_loudly_and_staff_see_it(smtp, applied, caplog):
+    smtp.stop()
+    moment = at(DAY)
+    delays = []
+    with caplog.at_level(logging.WARNING, logger="certtrack.notifications"):
+        for _ in range(MAX_ATTEMPTS):
+            deliver_due(moment)
+            email = Email.objects.get(enrollment=applied, kind="application_received")
+            delays.append(email.next_attempt_at - moment)
+            moment = email.next_attempt_at
+    assert delays[:4] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert email.status == "failed"
+    assert email.attempts == MAX_ATTEMPTS
+    assert f"failed {MAX_ATTEMPTS} times, giving up" in caplog.text
+    assert list(failed_emails()) == [email]
+    [record] = [r for r in emails_for(applied.pk) if r.kind == "application_received"]
+    assert (record.status, record.recipient) == ("failed", "ana@example.org")
+    assert "ConnectionRefusedError" in record.last_error
+    smtp.start()
+    deliver_due(moment + timedelta(days=1))  # a failed email is not retried by itself
+    assert smtp.inbox.received == []
+
+
+def test_staff_see_which_emails_were_sent_when_and_which_are_queued_or_failed(
+    smtp, applied, admin, travel
+):
+    deliver_due(at(DAY))
+    travel(DAY + timedelta(days=1))
+    services.perform(applied.pk, "approve", admin)
+    smtp.stop()
+    deliver_due(at(DAY + timedelta(days=1)))
+    records = emails_for(applied.pk)
+    assert [(r.kind, r.status) for r in records] == [
+        ("application_received", "sent"),
+        ("new_application", "cancelled"),  # no registrar set in General Settings
+        ("application_approved", "queued"),
+    ]
+    sent, cancelled, queued = records
+    assert cancelled.last_error == "No recipients for this email in General Settings."
+    assert sent.sent_at == at(DAY)
+    assert sent.subject == "We received your application: Safety Officer"
+    assert sent.recipient == "ana@example.org"
+    assert sent.attempts == 1
+    assert queued.subject == "Your application to Safety Officer is approved"
+    assert queued.sent_at is None
+    assert queued.attempts == 1 and "ConnectionRefusedError" in queued.last_error
+    assert queued.next_attempt_at == at(DAY + timedelta(days=1)) + timedelta(minutes=1)
+    assert emails_for(10**9) == []
+
+
+def test_two_passes_at_once_on_one_database_send_each_email_once(smtp, applied, monkeypatch):
+    """A pass whose claim comes second finds nothing: the first one's lease holds the row."""
+    first_claim = delivery._claim
+
+    def claim_then_race(now):
+        token, batch = first_claim(now)
+        if batch:
+            monkeypatch.setattr(delivery, "_claim", first_claim)
+            assert deliver_due(now) == 0  # the other worker, while this one holds the lease
+        return token, batch
+
+    monkeypatch.setattr(delivery, "_claim", claim_then_race)
+    assert deliver_due(at(DAY)) == 1
+    assert len(smtp.inbox.received) == 1
+
+
+def test_a_crashed_workers_claim_lapses_and_the_email_still_goes_out(smtp, applied):
+    token, batch = delivery._claim(at(DAY))  # claimed, then the process died
+    assert batch
+    assert deliver_due(at(DAY) + timedelta(minutes=5)) == 0
+    assert deliver_due(at(DAY) + delivery.LEASE + timedelta(seconds=1)) == 1
+    assert len(smtp.inbox.received) == 1
+
+
+def test_a_pass_costs_the_same_however_large_the_outbox(smtp, applied, django_assert_num_queries):
+    deliver_due(at(DAY))
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            deliver_due(at(DAY + timedelta(days=1)))
+        return len(queries)
+
+    before = cost()
+    Email.objects.bulk_create(
+        [
+            Email(
+                enrollment=applied,
+                kind="application_received",
+                cycle=cycle,
+                status="sent",
+                created_at=at(DAY),
+                next_attempt_at=at(DAY),
+            )
+            for cycle in range(100, 400)
+        ]
+    )
+    assert cost() == before
+
+
+def test_the_worker_queues_a_batch_of_reminders_in_a_few_queries(
+    make_contact, make_program, admin, travel
+):
+    program = make_program(validity_months=12)
+
+    def cost(count: int, activated: date, day: date) -> int:
+        travel(activated)
+        for _ in range(count):
+            services.record_existing(make_contact().pk, program.pk, activated, admin)
+        with CaptureQueriesContext(connection) as queries:
+            moved = record_time_transitions(at(day))
+        assert moved == count
+        return len(queries)
+
+    # Each batch: the same number of queries for 3 reminders as for 30.
+    few = cost(3, date(2025, 4, 10), date(2026, 3, 11))
+    many = cost(30, date(2025, 5, 10), date(2026, 4, 10))
+    assert few == many
+    assert Email.objects.filter(kind="certification_expiring").count() == 33

@@ -1,0 +1,210 @@
+"""Certification Expiring / expired: once per cycle, never for a date already passed."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from certtrack.certification import services
+from certtrack.certification.models import Enrollment
+from certtrack.notifications.models import Email
+from tests.conftest import at
+
+ACTIVATED = date(2025, 4, 10)  # validity 12 months: expires 2026-04-10
+NOTICE_DAY = date(2026, 3, 11)  # 2026-04-10 - 30 days (the default notice)
+EXPIRY = date(2026, 4, 10)
+
+
+@pytest.fixture
+def certified(make_contact, make_program, admin, travel):
+    """Ana's certification, recorded on the day she earned it (so not an import after the fact)."""
+    travel(ACTIVATED)
+    ana = make_contact(first_name="Ana", email="ana@example.org")
+    program = make_program(name="Safety Officer", validity_months=12)
+    return services.record_existing(ana.pk, program.pk, ACTIVATED, admin)
+
+
+def expiring(smtp):
+    return [r for r in smtp.inbox.received if r.subject.startswith("Certification Expiring")]
+
+
+def expired(smtp):
+    return [r for r in smtp.inbox.received if "has expired" in r.subject]
+
+
+def test_expiring_email_is_sent_on_the_notice_day(smtp, certified, worker):
+    worker(NOTICE_DAY - timedelta(days=1))
+    assert smtp.inbox.received == []
+    worker(NOTICE_DAY)
+    [received] = smtp.inbox.received
+    assert received.recipients == ["ana@example.org"]
+    assert received.subject == "Certification Expiring: Safety Officer on April 10, 2026"
+    assert "30 days from now" in received.text
+    assert "https://certs.example.org/portal/" in received.text
+
+
+def test_expiring_email_is_sent_exactly_once_whatever_the_number_of_worker_passes(
+    smtp, certified, worker
+):
+    for day in [NOTICE_DAY, NOTICE_DAY, NOTICE_DAY + timedelta(days=1), date(2026, 4, 1), EXPIRY]:
+        worker(day)
+        worker(day)
+    assert len(expiring(smtp)) == 1
+    assert Email.objects.filter(enrollment=certified, kind="certification_expiring").count() == 1
+
+
+def test_expired_email_is_sent_the_day_after_the_expiry(smtp, certified, worker):
+    worker(NOTICE_DAY)
+    worker(EXPIRY)
+    assert expired(smtp) == []
+    worker(EXPIRY + timedelta(days=1))
+    [received] = expired(smtp)
+    assert received.subject == "Your Safety Officer certification has expired"
+    assert "expired on April 10, 2026" in received.text
+    worker(EXPIRY + timedelta(days=2))
+    assert len(smtp.inbox.received) == 2  # expiring, then expired: nothing more
+
+
+def test_a_worker_down_through_the_notice_period_sends_no_expiring_email_after_expiry(
+    smtp, certified, worker
+):
+    worker(EXPIRY + timedelta(days=10))  # first pass since long before the notice day
+    assert expiring(smtp) == []
+    assert len(expired(smtp)) == 1  # ten days ago is still news
+
+
+def test_no_expired_email_for_an_expiry_older_than_30_days(smtp, certified, worker):
+    worker(EXPIRY + timedelta(days=31))
+    assert smtp.inbox.received == []
+    assert Enrollment.objects.get(pk=certified.pk).status == "expired"  # recorded all the same
+
+
+def test_a_queued_expiring_email_is_not_sent_once_the_certification_has_expired(
+    smtp, certified, worker
+):
+    smtp.stop()  # the reminder cannot go out on the notice day …
+    worker(NOTICE_DAY)
+    smtp.start()
+    worker(EXPIRY + timedelta(days=1))  # … and it is too late when the server is back
+    assert smtp.inbox.subjects() == ["Your Safety Officer certification has expired"]
+    reminder = Email.objects.get(enrollment=certified, kind="certification_expiring")
+    assert reminder.status == "cancelled"
+    assert "No longer expiring" in reminder.last_error
+
+
+def test_no_expiring_email_when_notice_days_is_zero(smtp, certified, admin, worker):
+    services.update_settings(admin, expiring_notice_days=0)
+    for day in [NOTICE_DAY, EXPIRY]:
+        worker(day)
+    assert smtp.inbox.received == []
+    worker(EXPIRY + timedelta(days=1))
+    assert len(expired(smtp)) == 1
+
+
+def test_a_certification_earned_inside_the_notice_window_is_told_it_is_expiring(
+    smtp, make_contact, make_program, admin, worker, travel
+):
+    services.update_settings(admin, expiring_notice_days=45)
+    travel(date(2026, 3, 2))
+    ana = make_contact(email="ana@example.org")
+    program = make_program(name="Short Course", validity_months=1)  # expires 2026-04-02
+    enrollment = services.add(ana.pk, program.pk, admin)
+    services.record_completion(ana.pk, program.components.get().pk, date(2026, 3, 2), admin)
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "expiring"
+    worker(date(2026, 3, 2))
+    assert smtp.inbox.subjects() == [
+        "Congratulations: you are certified in Short Course",
+        "Certification Expiring: Short Course on April 2, 2026",
+    ]
+
+
+@pytest.mark.parametrize(
+    "activated, status",
+    [
+        (date(2024, 1, 15), "expired"),  # expired 2025-01-15: long ago
+        (date(2025, 2, 20), "expired"),  # expired 2026-02-20: ten days before the import
+        (date(2025, 3, 20), "expiring"),  # expires 2026-03-20: inside the notice window
+    ],
+)
+def test_a_record_imported_long_after_the_fact_sends_no_email(
+    smtp, make_contact, make_program, admin, worker, travel, activated, status
+):
+    travel(date(2026, 3, 2))
+    ana = make_contact(email="ana@example.org")
+    program = make_program(validity_months=12)
+    enrollment = services.record_existing(ana.pk, program.pk, activated, admin)
+    assert enrollment.status == status
+    worker(date(2026, 3, 2))
+    worker(date(2026, 3, 3))
+    assert smtp.inbox.received == []
+
+
+def test_an_extension_after_the_reminder_re_arms_it_for_the_new_date(
+    smtp, certified, admin, worker, travel
+):
+    worker(NOTICE_DAY)
+    assert len(expiring(smtp)) == 1
+    travel(date(2026, 3, 20))
+    services.set_expires_on(certified.pk, date(2027, 4, 10), "Renewed for a year", admin)
+    for day in [date(2026, 3, 20), date(2026, 4, 11), date(2027, 3, 10)]:
+        worker(day)
+    assert len(smtp.inbox.received) == 1  # nothing until the new notice day …
+    worker(date(2027, 3, 11))  # … 30 days before the new date
+    assert [r.subject for r in expiring(smtp)] == [
+        "Certification Expiring: Safety Officer on April 10, 2026",
+        "Certification Expiring: Safety Officer on April 10, 2027",
+    ]
+    worker(date(2027, 4, 11))
+    assert [r.subject for r in expired(smtp)] == ["Your Safety Officer certification has expired"]
+    assert "April 10, 2027" in expired(smtp)[0].text
+
+
+def test_a_new_date_inside_the_notice_window_is_announced_at_once(
+    smtp, certified, admin, worker, travel
+):
+    worker(NOTICE_DAY)
+    travel(date(2026, 3, 20))
+    services.set_expires_on(certified.pk, date(2026, 4, 17), "One more week to renew", admin)
+    worker(date(2026, 3, 20))
+    assert [r.subject for r in expiring(smtp)] == [
+        "Certification Expiring: Safety Officer on April 10, 2026",
+        "Certification Expiring: Safety Officer on April 17, 2026",
+    ]
+
+
+def test_a_reminder_still_queued_for_the_old_date_is_never_sent(
+    smtp, certified, admin, worker, travel
+):
+    smtp.stop()
+    worker(NOTICE_DAY)  # the reminder for April 10 waits in the outbox
+    smtp.start()
+    travel(NOTICE_DAY)
+    services.set_expires_on(certified.pk, date(2027, 4, 10), "Renewed", admin)
+    worker(NOTICE_DAY + timedelta(days=1))
+    assert smtp.inbox.received == []
+    old = Email.objects.get(enrollment=certified, kind="certification_expiring", cycle=1)
+    assert old.status == "cancelled"
+
+
+def test_extending_an_expired_certification_brings_new_reminders(
+    smtp, certified, admin, worker, travel
+):
+    worker(EXPIRY + timedelta(days=1))
+    assert len(expired(smtp)) == 1
+    travel(EXPIRY + timedelta(days=5))
+    services.set_expires_on(certified.pk, EXPIRY + timedelta(days=20), "Grace period", admin)
+    worker(EXPIRY + timedelta(days=5))
+    assert [r.subject for r in expiring(smtp)] == [
+        "Certification Expiring: Safety Officer on April 30, 2026"
+    ]
+    worker(EXPIRY + timedelta(days=21))
+    assert len(expired(smtp)) == 2  # the new date expired too: news again
+
+
+def test_the_reminder_goes_out_on_the_organizations_notice_day_not_utcs(
+    smtp, certified, admin, worker
+):
+    services.update_settings(admin, time_zone="Pacific/Auckland")  # UTC+13 in March
+    worker(at(NOTICE_DAY - timedelta(days=1), hour=10))  # 23:00 on the 10th in Auckland
+    assert smtp.inbox.received == []
+    worker(at(NOTICE_DAY - timedelta(days=1), hour=12))  # already the 11th in Auckland
+    assert len(expiring(smtp)) == 1

@@ -1,0 +1,103 @@
+"""Templates: shipped for every email, editable in the admin with a preview, validated."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from certtrack.certification import services
+from certtrack.notifications.models import Email, EmailTemplate, Kind
+from certtrack.notifications.rendering import TemplateError, preview, render_email, sample_context
+from tests.conftest import at
+
+
+def test_every_email_of_the_product_ships_with_a_template(db):
+    assert set(EmailTemplate.objects.values_list("kind", flat=True)) == set(Kind.values)
+
+
+def test_a_deleted_template_comes_back_with_its_default_on_first_use(db):
+    EmailTemplate.objects.filter(kind=Kind.CERTIFICATION_EXPIRED).delete()
+    rendered = render_email(Kind.CERTIFICATION_EXPIRED, sample_context(date(2026, 3, 2)))
+    assert rendered.subject == "Your Certified Safety Professional certification has expired"
+
+
+@pytest.mark.parametrize("kind", Kind.values)
+def test_every_default_renders_every_placeholder_it_uses(db, kind):
+    rendered = render_email(kind, sample_context(date(2026, 3, 2)))
+    assert rendered.subject and "{{" not in rendered.subject and "\n" not in rendered.subject
+    assert "Jordan" in rendered.text + rendered.subject
+    assert rendered.html.startswith("<p>")
+    for text in (rendered.text, rendered.html):
+        assert "None" not in text
+        assert "https://" in text or "http://" in text
+
+
+def test_preview_renders_an_unsaved_edit_with_sample_facts(db):
+    template = EmailTemplate(
+        kind=Kind.CERTIFICATION_EXPIRING,
+        subject="{{ program.code }} ends {{ expires_on|date:'Y-m-d' }}",
+        text_body="{{ days_left }} days, {{ contact.first_name }}",
+        html_body="<b>{{ contact.organization }} & co</b>",
+    )
+    shown = preview(template, sample_context(date(2026, 3, 2)))
+    assert shown.subject == "CSP ends 2026-04-01"
+    assert shown.text == "30 days, Jordan"
+    assert shown.html == "<b>Example Health & co</b>"
+
+
+def test_a_template_with_broken_syntax_is_refused_naming_the_field(db):
+    template = EmailTemplate.objects.get(kind=Kind.APPLICATION_APPROVED)
+    template.text_body = "Hello {% if contact.first_name %}"
+    with pytest.raises(ValidationError) as error:
+        template.full_clean()
+    assert "text_body" in error.value.message_dict
+    with pytest.raises(TemplateError):
+        preview(template)
+
+
+def test_staff_edit_a_template_in_the_admin_and_see_its_preview(client, admin_user):
+    client.force_login(admin_user)
+    template = EmailTemplate.objects.get(kind=Kind.CERTIFICATION_EXPIRING)
+    url = f"/staff/admin/notifications/emailtemplate/{template.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "Preview (sample contact and dates)" in page
+    assert "Certification Expiring: Certified Safety Professional on" in page
+    response = client.post(
+        url,
+        {
+            "subject": "Renew {{ program.name }} soon",
+            "text_body": "Hi {{ contact.first_name }}",
+            "html_body": "",
+        },
+    )
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.subject == "Renew {{ program.name }} soon"
+    assert "Renew Certified Safety Professional soon" in client.get(url).content.decode()
+    broken = client.post(url, {"subject": "{% if %}", "text_body": "x", "html_body": ""})
+    assert broken.status_code == 200
+    assert "Template error" in broken.content.decode()
+
+
+def test_staff_see_the_outbox_in_the_admin_and_retry_failed_emails(
+    client, admin_user, make_contact, make_program, admin, travel
+):
+    travel(date(2026, 3, 2))
+    enrollment = services.apply(make_contact().pk, make_program().pk, admin)
+    Email.objects.filter(enrollment=enrollment).update(
+        status="failed", attempts=8, last_error="SMTPRecipientsRefused: no such user"
+    )
+    client.force_login(admin_user)
+    page = client.get("/staff/admin/notifications/email/?status__exact=failed").content.decode()
+    assert "SMTPRecipientsRefused: no such user" in page
+    email = Email.objects.get(enrollment=enrollment)
+    client.post(
+        "/staff/admin/notifications/email/",
+        {"action": "retry_now", "_selected_action": [email.pk]},
+    )
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.next_attempt_at) == (
+        "queued",
+        0,
+        at(date(2026, 3, 2)),
+    )
