@@ -221,8 +221,6 @@ class Bench:
     def html_pages(self) -> None:
         from django.test import Client
 
-        from . import floor
-
         path = tracking_page_path()
         if path is None:
             self.report.missing(
@@ -232,28 +230,26 @@ class Bench:
         browser = Client()
         browser.force_login(self.user)
         fixed = self.fixed_cost()
-        for f in [
-            floor.Filter(status="expiring", ordering="expires_on"),
-            floor.Filter(status="in_progress", ordering="contact"),
-            floor.Filter(status="active", ordering="contact"),
-            floor.Filter(program=self.program, ordering="expires_on"),
-        ]:
+        for f in self.tracking_filters():
             name = f"html_{f.status or 'program'}_by_{f.ordering}"
-            params = {**f.params(), "page_size": 50}
+            params = {"sort": f.ordering, "per_page": 50}
+            params.update({"status": f.status} if f.status else {"program": f.program})
+            api_params = {**f.params(), "page_size": 50}
             html, api = paired_medians(
                 lambda p=params: self.get(path, p, client=browser),
-                lambda p=params: self.get("/api/v1/enrollments", p),
+                lambda p=api_params: self.get("/api/v1/enrollments", p),
                 self.runs,
             )
+            # Both pay the fixed cost of a request; the ratio compares the work.
             ratio = (html - fixed) / max(api - fixed, 1e-6)
             self.report.figure(
                 name,
-                html * 1000,
+                (html - fixed) * 1000,
                 "ms",
                 ratio,
                 "<=2x",
                 ratio <= 2,
-                f"api {api * 1000:.1f} ms",
+                f"html {html * 1000:.1f} ms, api {api * 1000:.1f} ms",
             )
 
     def queries_per_page(self) -> None:
@@ -378,7 +374,7 @@ def tracking_page_path() -> str | None:
     """The back-office Tracking tab's URL, if the back-office has one."""
     from django.urls import NoReverseMatch, reverse
 
-    for name in ("backoffice:tracking", "backoffice:enrollments", "backoffice:index"):
+    for name in ("backoffice:tracking",):
         try:
             return reverse(name)
         except NoReverseMatch:
