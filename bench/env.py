@@ -14,7 +14,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 
 # Sizes: enrollments; the rest scales from it (ISSUE 8: 300k contacts, 3M completions per 1M).
-SIZES = {"full": 1_000_000, "quick": 50_000, "tiny": 600}
+SIZES = {"full": 1_000_000, "medium": 250_000, "quick": 50_000, "tiny": 600}
 
 
 def database_url(size: str = "quick") -> str:
