@@ -3,7 +3,9 @@
 Each function answers what one API call answers — a page of the Tracking list with
 its count and what progress needs, the ten status counts — in as few plain queries as
 a person writing SQL by hand would use, on the same connection, through the DB-API
-cursor (no ORM). The benchmark divides the product's time by these.
+cursor (no ORM). Like the product, each first reads the settings row (today's date and
+the notice days decide which status is true now). The benchmark divides the
+product's time by these.
 """
 
 from dataclasses import dataclass
@@ -39,6 +41,14 @@ class Filter:
         if self.words:
             out["q"] = " ".join(self.words)
         return out
+
+
+def _settings(cursor) -> None:
+    """Read what "today" and the notice days come from: the true-now statuses depend on it."""
+    cursor.execute(
+        "SELECT expiring_notice_days, time_zone FROM certification_generalsettings WHERE id = 1"
+    )
+    cursor.fetchone()
 
 
 def status_sql(status: str, today: date, notice_days: int) -> tuple[str, list]:
@@ -93,6 +103,7 @@ def page(f: Filter, today: date, notice_days: int, size: int = 50) -> dict:
     sql, params = where(f, today, notice_days)
     joins = f"FROM {E} e JOIN {C} c ON c.id = e.contact_id"
     with connection.cursor() as cursor:
+        _settings(cursor)
         count_joins = joins if f.words else f"FROM {E} e"
         cursor.execute(f"SELECT COUNT(*) {count_joins} WHERE {sql}", params)
         count = cursor.fetchone()[0]
@@ -137,6 +148,7 @@ def status_counts(today: date, notice_days: int) -> dict[str, int]:
     expiring = "WHEN expires_on <= %s THEN 'expiring' " if notice_days > 0 else ""
     params = [today, horizon] if notice_days > 0 else [today]
     with connection.cursor() as cursor:
+        _settings(cursor)
         cursor.execute(
             "SELECT CASE WHEN status IN ('active', 'expired', 'expiring') THEN CASE "
             "WHEN expires_on IS NULL THEN 'active' WHEN expires_on < %s THEN 'expired' "
