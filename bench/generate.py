@@ -582,6 +582,8 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET maintenance_work_mem = '512MB'")  # index builds in memory
         for _, create in indexes:
             cursor.execute(create)
         say(f"{len(indexes)} indexes rebuilt")
