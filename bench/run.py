@@ -421,7 +421,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     only = [g for g in args.only.split(",") if g] or list(groups)
     for name in only:
-        groups[name]()
+        try:
+            groups[name]()
+        except Exception as error:  # one broken figure must not hide the others
+            report.missing(name, "-", "-", f"error: {type(error).__name__}: {error}")
     print(f"# {time.perf_counter() - started:.0f} s in all", flush=True)
     print(f"bench: {report.ok} ok, {report.miss} miss", flush=True)
     results = env.DATA_DIR / f"results-{connection.vendor}-{args.size}.json"
