@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
+from ninja import Status as Reply
 from ninja.responses import NinjaJSONEncoder
 
 from certtrack import clock
@@ -186,7 +187,7 @@ def apply(request: HttpRequest, payload: ApplyIn, id: int = ID):
     """The contact applies, as from the portal: Applied (program requires approval) or
     In progress. An open enrollment of the contact in the program → 409."""
     enrollment = services.apply(payload.contact_id, id, actor(request))
-    return 201, enrollment_out(enrollment.pk)
+    return Reply(201, enrollment_out(enrollment.pk))
 
 
 @router.post(
@@ -207,13 +208,16 @@ def create_enrollment(request: HttpRequest, payload: EnrollmentIn):
     else:
         for name in ("activated_on", "expires_on"):
             if getattr(payload, name) is not None:
-                return 422, {
-                    "detail": f"{name} is only for recording an existing certification "
-                    '("status": "active").',
-                    "field": name,
-                }
+                return Reply(
+                    422,
+                    {
+                        "detail": f"{name} is only for recording an existing certification "
+                        '("status": "active").',
+                        "field": name,
+                    },
+                )
         enrollment = services.add(payload.contact_id, payload.program_id, who)
-    return 201, enrollment_out(enrollment.pk)
+    return Reply(201, enrollment_out(enrollment.pk))
 
 
 # What a list row reads: only these columns are fetched (no per-row conversion of the rest).
@@ -437,7 +441,7 @@ def record_completion(request: HttpRequest, payload: CompletionIn):
         note=payload.note,
         source=CompletionSource.API,
     )
-    return 201, completion_out(completion)
+    return Reply(201, completion_out(completion))
 
 
 @router.post(
@@ -470,4 +474,4 @@ def delete_completion(
 ):
     """Remove a completion recorded in error (kept and marked removed; the history says so)."""
     services.remove_completion(id, actor(request), reason=reason)
-    return 204, None
+    return Reply(204, None)

@@ -3,6 +3,7 @@
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja import Status as Reply
 from ninja.errors import HttpError
 
 from certtrack.certification import services
@@ -84,7 +85,7 @@ def contact_out(contact: Contact) -> dict:
 def create_contact(request: HttpRequest, payload: ContactIn):
     """Create a contact. An email already used by another contact (any case) → 409."""
     contact = services.create_contact(actor(request), **payload.model_dump())
-    return 201, contact_out(contact)
+    return Reply(201, contact_out(contact))
 
 
 @router.get("/contacts", response={200: ContactPage, **errors(400)}, tags=["contacts"])
@@ -159,7 +160,7 @@ def create_component(request: HttpRequest, payload: ComponentIn):
     component = services.create_component(
         actor(request), prerequisite_ids=payload.prerequisite_ids, **fields
     )
-    return 201, component_out(_components().get(pk=component.pk))
+    return Reply(201, component_out(_components().get(pk=component.pk)))
 
 
 @router.get("/components", response={200: ComponentPage, **errors(400)}, tags=["components"])
@@ -219,7 +220,7 @@ def create_program(request: HttpRequest, payload: ProgramIn):
         del fields["code"]
     components = [c.model_dump() for c in payload.components]
     program = services.create_program(actor(request), components=components, **fields)
-    return 201, program_out(_program(program.pk))
+    return Reply(201, program_out(_program(program.pk)))
 
 
 @router.get("/programs", response={200: ProgramPage, **errors(400)}, tags=["programs"])

@@ -15,8 +15,9 @@ def staff_required(view: Callable) -> Callable:
 
     @wraps(view)
     def check(request, *args, **kwargs):
-        if not request.user.is_active:
-            raise PermissionDenied
+        # Every back-office account is staff; any other kind of user stays out.
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied("The back-office is for staff.")
         return view(request, *args, **kwargs)
 
     return login_required(check, login_url=LOGIN_URL)

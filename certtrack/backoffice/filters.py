@@ -1,11 +1,12 @@
 """The Tracking tab's filter: a form (the GET parameters) that turns into a queryset.
 
 Quick Filter and Customize Filter are the same parameters: a quick filter is a link
-that sets `status` or `program`. Every criterion narrows through the domain's
-"true now" reads (`in_status`, `search`), and sorting only by `ORDERINGS` keys.
+that sets `status` or `program`. The form validates and shows errors; the criteria the
+API also has (status, program, q, expires_from/to, expires_within_days, ordering) go
+through the one shared parser, `certification.tracking.tracking_queryset`, so the same
+words mean the same rows in both faces; this tab's extra criteria narrow its result.
 """
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -17,18 +18,21 @@ from certtrack.certification.models import (
     ORDERINGS,
     Completion,
     CompletionState,
-    Enrollment,
+    Contact,
     Program,
     ProgramComponent,
 )
+from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import Status
+from certtrack.certification.tracking import DEFAULT_ORDERING, tracking_queryset
 
 PAGE_SIZES = (25, 50, 100, 200)
+# Date ranges: parameter prefix (as the API's `expires_from`), model field, label.
 DATE_FIELDS = (
-    ("applied_on", "Applied"),
-    ("started_on", "Started"),
-    ("activated_on", "Activated"),
-    ("expires_on", "Expires"),
+    ("applied", "applied_on", "Applied"),
+    ("started", "started_on", "Started"),
+    ("activated", "activated_on", "Activated"),
+    ("expires", "expires_on", "Expires"),
 )
 PROGRESS_CHOICES = [
     ("", "Any progress"),
@@ -37,16 +41,36 @@ PROGRESS_CHOICES = [
     ("complete", "All required components done"),
 ]
 # Parameters that describe *what* is shown (not how it is sorted or paged).
-FILTER_PARAMS = ["q", "status", "program", "category", "expires_within", "progress", "pending"] + [
-    f"{name}_{end}" for name, _ in DATE_FIELDS for end in ("from", "to")
-]
+FILTER_PARAMS = [
+    "q",
+    "status",
+    "program",
+    "category",
+    "expires_within_days",
+    "progress",
+    "pending",
+] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
+
+
+def contacts_matching(text: str, queryset=None):
+    """Contacts whose name, email, organization (or exact external id) match every word."""
+    queryset = Contact.objects.all() if queryset is None else queryset
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organization__icontains=word)
+            | Q(external_id__iexact=word)
+        )
+    return queryset
 
 
 def with_progress(queryset):
     """Annotate `required_done` / `required_total`: required components with a counting completion.
 
-    A display and filter aid for the list (two correlated subqueries, constant per page);
-    the enrollment page shows the domain's full evaluation.
+    Only for the Progress criterion, which must filter in SQL: it counts completions
+    without the prerequisite-order rule; what is shown comes from `with_progress_of`.
     """
     required = ProgramComponent.objects.filter(program_id=OuterRef("program_id"), required=True)
     total = required.order_by().values("program_id").annotate(n=Count("pk")).values("n")
@@ -105,12 +129,12 @@ class TrackingFilter(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     category = forms.ChoiceField(label="Category", required=False, choices=())
-    expires_within = forms.IntegerField(
+    expires_within_days = forms.IntegerField(
         label="Expires within (days)", required=False, min_value=0, max_value=3650
     )
     progress = forms.ChoiceField(label="Progress", required=False, choices=PROGRESS_CHOICES)
     pending = forms.BooleanField(label="Has completions awaiting approval", required=False)
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+    ordering = forms.CharField(required=False, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label="Rows per page",
         required=False,
@@ -119,8 +143,14 @@ class TrackingFilter(forms.Form):
         choices=[(n, str(n)) for n in PAGE_SIZES],
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # Also the API's form: `status=expiring,expired` means both, as repeated params do.
+            data = data.copy()
+            for name in ("status", "program"):
+                values = [v.strip() for item in data.getlist(name) for v in item.split(",")]
+                data.setlist(name, [v for v in values if v])
+        super().__init__(data, *args, **kwargs)
         categories = (
             Program.objects.exclude(category="")
             .order_by("category")
@@ -128,7 +158,7 @@ class TrackingFilter(forms.Form):
             .distinct()
         )
         self.fields["category"].choices = [("", "Any category")] + [(c, c) for c in categories]
-        for name, label in DATE_FIELDS:
+        for name, _, label in DATE_FIELDS:
             for end, word in (("from", "from"), ("to", "to")):
                 self.fields[f"{name}_{end}"] = forms.DateField(
                     label=f"{label} {word}",
@@ -136,13 +166,13 @@ class TrackingFilter(forms.Form):
                     widget=forms.DateInput(attrs={"type": "date"}),
                 )
 
-    def clean_sort(self) -> str:
-        sort = self.cleaned_data.get("sort") or ""
-        return sort if sort.lstrip("-") in ORDERINGS else ""
+    def clean_ordering(self) -> str:
+        key = self.cleaned_data.get("ordering") or ""
+        return key if key.lstrip("-") in ORDERINGS else ""
 
     def clean(self):
         data = super().clean()
-        for name, label in DATE_FIELDS:
+        for name, _, label in DATE_FIELDS:
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if start and end and end < start:
                 self.add_error(f"{name}_to", f"{label} to is before {label.lower()} from.")
@@ -150,25 +180,35 @@ class TrackingFilter(forms.Form):
 
     # --- turning into a queryset ---------------------------------------------------------
 
-    def filter(self, queryset, as_of: AsOf):
-        """The rows this filter shows (an invalid criterion is ignored, and shown as an error)."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else self._valid_part()
+    def shared_params(self) -> dict[str, str]:
+        """The valid criteria the shared Tracking parser understands, in its (the API's) words."""
+        data = self._valid_part()
+        params = {"ordering": data.get("ordering") or DEFAULT_ORDERING}
         if data.get("q"):
-            queryset = queryset.search(data["q"])
+            params["q"] = data["q"]
         if data.get("status"):
-            queryset = queryset.in_status(data["status"], as_of)
+            params["status"] = ",".join(data["status"])
         if data.get("program"):
-            queryset = queryset.filter(program__in=data["program"])
+            params["program"] = ",".join(str(program.pk) for program in data["program"])
+        for end in ("from", "to"):
+            if data.get(f"expires_{end}"):
+                params[f"expires_{end}"] = data[f"expires_{end}"].isoformat()
+        if data.get("expires_within_days") is not None:
+            params["expires_within_days"] = str(data["expires_within_days"])
+        return params
+
+    def filter(self, queryset, as_of: AsOf):
+        """Narrow `queryset` by this tab's own criteria (those the shared parser does not know)."""
+        data = self._valid_part()
         if data.get("category"):
             queryset = queryset.filter(program__category=data["category"])
-        for name, _ in DATE_FIELDS:
+        for name, field, _ in DATE_FIELDS:
+            if name == "expires":
+                continue  # the shared parser's expires_from / expires_to
             if data.get(f"{name}_from"):
-                queryset = queryset.filter(**{f"{name}__gte": data[f"{name}_from"]})
+                queryset = queryset.filter(**{f"{field}__gte": data[f"{name}_from"]})
             if data.get(f"{name}_to"):
-                queryset = queryset.filter(**{f"{name}__lte": data[f"{name}_to"]})
-        if data.get("expires_within") is not None:
-            horizon = as_of.today + timedelta(days=data["expires_within"])
-            queryset = queryset.filter(expires_on__gte=as_of.today, expires_on__lte=horizon)
+                queryset = queryset.filter(**{f"{field}__lte": data[f"{name}_to"]})
         if data.get("pending"):
             queryset = queryset.filter(pending_completions_exist())
         if data.get("progress"):
@@ -188,15 +228,9 @@ class TrackingFilter(forms.Form):
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
 
-    def ordering(self) -> list[str]:
-        data = self._valid_part() if self.is_bound else {}
-        sort = data.get("sort") or "contact"
-        keys = ORDERINGS[sort.lstrip("-")]
-        return [f"-{k}" for k in keys] if sort.startswith("-") else list(keys)
-
     @property
     def sort_key(self) -> str:
-        return (self._valid_part() if self.is_bound else {}).get("sort") or "contact"
+        return (self._valid_part() if self.is_bound else {}).get("ordering") or DEFAULT_ORDERING
 
     @property
     def page_size(self) -> int:
@@ -231,13 +265,13 @@ class TrackingFilter(forms.Form):
             add(("program",), "Program: " + ", ".join(p.code for p in data["program"]))
         if data.get("category"):
             add(("category",), f"Category: {data['category']}")
-        if data.get("expires_within") is not None:
-            add(("expires_within",), f"Expires within {data['expires_within']} days")
+        if data.get("expires_within_days") is not None:
+            add(("expires_within_days",), f"Expires within {data['expires_within_days']} days")
         if data.get("progress"):
             add(("progress",), dict(PROGRESS_CHOICES)[data["progress"]])
         if data.get("pending"):
             add(("pending",), "Completions awaiting approval")
-        for name, label in DATE_FIELDS:
+        for name, _, label in DATE_FIELDS:
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if start or end:
                 span = f"{start or '…'} – {end or '…'}"
@@ -248,7 +282,7 @@ class TrackingFilter(forms.Form):
         """These parameters as a query string, with `override` applied (None removes)."""
         params = []
         source = self.data if self.is_bound else {}
-        for key in (*FILTER_PARAMS, "sort", "per_page"):
+        for key in (*FILTER_PARAMS, "ordering", "per_page"):
             values = source.getlist(key) if hasattr(source, "getlist") else []
             if key in override:
                 value = override[key]
@@ -258,12 +292,15 @@ class TrackingFilter(forms.Form):
 
 
 def rows(form: TrackingFilter, as_of: AsOf):
-    """The Tracking rows for `form`, with their status true today and their progress, ordered."""
-    queryset = form.filter(Enrollment.objects.all(), as_of)
-    if "required_done" not in queryset.query.annotations:
-        queryset = with_progress(queryset)
-    return (
-        queryset.select_related("contact", "program")
-        .with_current_status(as_of)
-        .order_by(*form.ordering())
-    )
+    """The Tracking rows for `form`: the shared parser's rows (status true today, ordered),
+    narrowed by this tab's own criteria."""
+    return form.filter(tracking_queryset(form.shared_params(), as_of), as_of)
+
+
+def with_progress_of(rows) -> list:
+    """`rows` as a list, each with `.progress`: the domain's evaluation, in constant queries."""
+    rows = list(rows)
+    progress = progress_of_many((row.program, row.contact_id) for row in rows)
+    for row in rows:
+        row.progress = progress[(row.program_id, row.contact_id)]
+    return rows

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from zoneinfo import available_timezones
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MinValueValidator
 
 from certtrack.certification.errors import Invalid, NotFound, Refused
@@ -13,6 +14,7 @@ from certtrack.certification.models import (
     Contact,
     GeneralSettings,
     Program,
+    Scoring,
 )
 from certtrack.certification.services import COMPONENT_FIELDS, CONTACT_FIELDS, PROGRAM_FIELDS
 
@@ -37,6 +39,18 @@ def submit(form: forms.Form, call: Callable):
     except (Refused, NotFound) as error:
         form.add_error(None, error.message)
     return None
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "This email address and password do not match an active staff account.",
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
 class ModelFieldsForm(forms.ModelForm):
@@ -111,7 +125,8 @@ class ComponentForm(ModelFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
         self.fields["code"].help_text = "Leave empty to derive one from the name."
-        self.fields["scoring"].help_text = "Exams only."
+        self.fields["scoring"].help_text = "Exams only (an exam without one is pass / fail)."
+        self.fields["scoring"].choices = [("", "None (not an exam)"), *Scoring.choices]
         if self.instance.pk:
             self.fields["prerequisites"].queryset = Component.objects.exclude(pk=self.instance.pk)
             self.initial.setdefault(
@@ -281,7 +296,9 @@ class AddEnrollmentForm(forms.Form):
         error_messages={"required": "Choose a contact from the search results."},
     )
     program = forms.ModelChoiceField(
-        label="Certification program", queryset=Program.objects.filter(is_active=True)
+        label="Certification program",
+        queryset=Program.objects.filter(is_active=True),
+        empty_label="Choose a program…",
     )
     activated_on = forms.DateField(
         label="Already certified on",

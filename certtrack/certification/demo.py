@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from certtrack import clock
 from certtrack.accounts.models import User
 
 from . import services
@@ -195,7 +196,8 @@ PLAN = [
 
 
 def _at(day: date) -> datetime:
-    return datetime.combine(day, time(14, 0), tzinfo=UTC)
+    """Mid-afternoon on `day`, but never later than now (the demo writes no future history)."""
+    return min(datetime.combine(day, time(14, 0), tzinfo=UTC), clock.now())
 
 
 def ensure_staff() -> None:
@@ -366,6 +368,25 @@ def _reach(status, contact, program, comps, admin, today, rng):
                 reason="Demo data.",
                 now=_at(min(today, later + timedelta(days=61))),
             )
+        elif rng.random() < 0.5:
+            _self_report(contact, program, rng, min(today, later + timedelta(days=30)))
+
+
+def _self_report(contact, program, rng, day: date) -> None:
+    """A task the contact reported from the portal: it waits for staff approval."""
+    done = contact.completions.values("component_id")
+    tasks = list(program.components.filter(kind="task").exclude(pk__in=done))
+    if tasks:
+        task = rng.choice(tasks)
+        services.record_completion(
+            contact.pk,
+            task.pk,
+            day,
+            Actor.contact(contact),
+            source="self_report",
+            note="Reported from the member portal.",
+            now=_at(day),
+        )
 
 
 def summary(now: datetime) -> dict[str, int]:

@@ -1,25 +1,37 @@
 """Django admin fallback: edit templates (with a preview), watch the outbox."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.db import models
+from django.utils.html import format_html, format_html_join
 
 from certtrack import clock
 
 from .models import Email, EmailStatus, EmailTemplate
-from .rendering import TemplateError, preview
+from .rendering import PLACEHOLDERS, TemplateError, preview
 
 
 @admin.register(EmailTemplate)
 class EmailTemplateAdmin(admin.ModelAdmin):
     list_display = ("__str__", "subject", "updated_at")
-    readonly_fields = ("kind", "preview")
-    fields = ("kind", "subject", "text_body", "html_body", "preview")
+    readonly_fields = ("kind", "placeholders", "preview")
+    fields = ("kind", "subject", "text_body", "html_body", "placeholders", "preview")
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 90})},
+    }
 
     def has_add_permission(self, request) -> bool:
         return False  # one template per kind, shipped with the product
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="Placeholders")
+    def placeholders(self, obj: EmailTemplate) -> str:
+        return format_html_join(
+            " ", "<code>{{{{ {} }}}}</code>", ((name,) for name in PLACEHOLDERS)
+        )
 
     @admin.display(description="Preview (sample contact and dates)")
     def preview(self, obj: EmailTemplate) -> str:
@@ -44,14 +56,14 @@ class EmailAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
-        "enrollment_id",
         "contact",
+        "enrollment_id",
         "status",
         "sent_at",
         "attempts",
-        "next_attempt_at",
         "last_error",
     )
+    ordering = ("-created_at", "-id")
     list_filter = ("status", "kind")
     search_fields = ("enrollment__contact__email", "enrollment__contact__last_name", "recipient")
     list_select_related = ("enrollment__contact",)
@@ -70,7 +82,7 @@ class EmailAdmin(admin.ModelAdmin):
 
     @admin.display(description="contact")
     def contact(self, obj: Email) -> str:
-        return str(obj.enrollment.contact)
+        return obj.enrollment.contact.full_name
 
     @admin.action(description="Retry the selected failed or queued emails now")
     def retry_now(self, request, queryset) -> None:

@@ -9,7 +9,7 @@ Placeholders (Django template syntax): {{ contact.first_name }}, {{ contact.full
 from .models import Kind
 
 _SIGN_OFF = "\n\n-- \nThe certification team\n"
-_HTML_FOOT = '<p style="color:#555">The certification team</p>'
+_HTML_FOOT = '\n<p style="color:#555">The certification team</p>\n'
 
 DEFAULTS: dict[str, dict[str, str]] = {
     Kind.APPLICATION_RECEIVED: {
@@ -23,12 +23,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "Follow your progress at {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
-            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Thank you for applying to <strong>{{ program.name }}</strong> on "
-            "{{ applied_on|date:'F j, Y' }}.</p>"
+            "{{ applied_on|date:'F j, Y' }}.</p>\n"
             "<p>{% if program.require_approval %}Our staff will review your application "
             "and let you know.{% else %}You can start working towards the certification "
-            "now.{% endif %}</p>"
+            "now.{% endif %}</p>\n"
             '<p><a href="{{ portal_url }}">Follow your progress</a></p>' + _HTML_FOOT
         ),
     },
@@ -44,7 +44,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt;"
             "{% if contact.organization %} ({{ contact.organization }}){% endif %} "
             "applied to <strong>{{ program.name }}</strong> on "
-            "{{ applied_on|date:'F j, Y' }}.</p>"
+            "{{ applied_on|date:'F j, Y' }}.</p>\n"
             '<p>The application waits for your approval: <a href="{{ staff_url }}">'
             "open the back-office</a>.</p>"
         ),
@@ -58,9 +58,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "See what to do next at {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
-            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Good news: your application to <strong>{{ program.name }}</strong> is approved. "
-            "You can start working towards the certification now.</p>"
+            "You can start working towards the certification now.</p>\n"
             '<p><a href="{{ portal_url }}">See what to do next</a></p>' + _HTML_FOOT
         ),
     },
@@ -72,7 +72,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "You may apply again at any time at {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
-            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>We are sorry: your application to <strong>{{ program.name }}</strong> was not "
             'approved. You may <a href="{{ portal_url }}">apply again</a> at any time.</p>'
             + _HTML_FOOT
@@ -87,7 +87,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ),
         "html_body": (
             "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt; has met "
-            "every requirement of <strong>{{ program.name }}</strong>.</p>"
+            "every requirement of <strong>{{ program.name }}</strong>.</p>\n"
             "<p>The certification waits for an administrator's approval: "
             '<a href="{{ staff_url }}">open the back-office</a>.</p>'
         ),
@@ -104,11 +104,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "Anyone can verify it at: {{ verification_url }}" + _SIGN_OFF
         ),
         "html_body": (
-            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Congratulations! You earned the <strong>{{ program.name }}</strong> "
             "certification on {{ activated_on|date:'F j, Y' }}."
             "{% if expires_on %} It is valid through {{ expires_on|date:'F j, Y' }}.{% endif %}"
-            "</p><p>Certificate number: <strong>{{ certificate_number }}</strong></p>"
+            "</p>\n<p>Certificate number: <strong>{{ certificate_number }}</strong></p>\n"
             '<p><a href="{{ certificate_url }}">Download your certificate</a> · '
             '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
         ),
@@ -123,11 +123,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "Your certifications: {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
-            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Your <strong>{{ program.name }}</strong> certification expires on "
             "<strong>{{ expires_on|date:'F j, Y' }}</strong> "
             "({{ days_left }} day{{ days_left|pluralize }} from now). "
-            "Renew it before then to stay certified.</p>"
+            "Renew it before then to stay certified.</p>\n"
             '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
         ),
     },
@@ -140,9 +140,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "To be certified again, renew it: {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
-            "<p>Hello {{ contact.first_name }},</p>"
+            "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Your <strong>{{ program.name }}</strong> certification expired on "
-            "{{ expires_on|date:'F j, Y' }}.</p>"
+            "{{ expires_on|date:'F j, Y' }}.</p>\n"
             '<p>To be certified again, <a href="{{ portal_url }}">renew it</a>.</p>' + _HTML_FOOT
         ),
     },

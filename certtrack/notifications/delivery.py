@@ -10,6 +10,8 @@ exponential backoff; after MAX_ATTEMPTS it is marked failed for staff to see.
 import contextlib
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,9 +22,9 @@ from certtrack.certification.dates import AsOf
 from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 
-from .models import STAFF_KINDS, Email, EmailStatus, EmailTemplate, Kind
+from .models import Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
-from .rendering import Rendered, context_for, render, template_for
+from .rendering import Rendered, context_for, recipients_for, render, template_for
 
 log = logging.getLogger("certtrack.notifications")
 
@@ -73,27 +75,27 @@ def deliver_due(now: datetime, flush: bool = False) -> int:
         Email.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__gt=now).update(
             next_attempt_at=now
         )
-    as_of = GeneralSettings.get().as_of(now)
-    recipients = _staff_recipients()
+    general = GeneralSettings.get()
+    as_of = general.as_of(now)
+    started = time.monotonic()
+
+    def moment() -> datetime:
+        # The pass's `now`, moved on by the real time spent sending (leases must not lapse
+        # under a slow server).
+        return now + timedelta(seconds=time.monotonic() - started)
+
     sent = 0
     while True:
-        token, batch = _claim(now)
+        token, batch = _claim(moment())
         if not batch:
             break
-        sent += _send_batch(token, batch, now, as_of, recipients)
-        if len(batch) < BATCH:
-            break
+        count, server_down = _send_batch(token, batch, now, as_of, general, moment)
+        sent += count
+        if server_down or len(batch) < BATCH:
+            break  # an unreachable server: the rest waits for the next pass
     if sent:
         log.info("sent %d email(s)", sent)
     return sent
-
-
-def _staff_recipients() -> dict[str, list[str]]:
-    general = GeneralSettings.get()
-    return {
-        Kind.NEW_APPLICATION: list(general.application_recipients or []),
-        Kind.ADMIN_REVIEW_REQUIRED: list(general.admin_review_recipients or []),
-    }
 
 
 def stale_reason(email: Email, as_of: AsOf) -> str:
@@ -115,8 +117,14 @@ def stale_reason(email: Email, as_of: AsOf) -> str:
 
 
 def _send_batch(
-    token: str, batch: list[Email], now: datetime, as_of: AsOf, staff: dict[str, list[str]]
-) -> int:
+    token: str,
+    batch: list[Email],
+    now: datetime,
+    as_of: AsOf,
+    general: GeneralSettings,
+    moment: Callable[[], datetime],
+) -> tuple[int, bool]:
+    """Send one claimed batch; return how many were sent and whether the server was down."""
     templates: dict[str, EmailTemplate] = {}
     connection = get_connection()
     opened = False
@@ -126,11 +134,7 @@ def _send_batch(
         for email in batch:
             mine = Email.objects.filter(pk=email.pk, claim=token)
             reason = stale_reason(email, as_of)
-            to = (
-                staff.get(email.kind)
-                if email.kind in STAFF_KINDS
-                else [email.enrollment.contact.email]
-            )
+            to = recipients_for(email.kind, email.enrollment, general)
             if not reason and not to:
                 reason = "No recipients for this email in General Settings."
             if reason:
@@ -145,6 +149,10 @@ def _send_batch(
                 continue
             if down:
                 _failed(email, mine, now, down)
+                continue
+            # Renew the lease just before sending; if it lapsed and another worker took the
+            # message over, leave it to that worker.
+            if not mine.filter(status=EmailStatus.QUEUED).update(claimed_until=moment() + LEASE):
                 continue
             try:
                 if not opened:
@@ -175,7 +183,7 @@ def _send_batch(
         if opened:
             with contextlib.suppress(Exception):  # a dead server on QUIT is not news
                 connection.close()
-    return sent
+    return sent, bool(down)
 
 
 def _message(rendered: Rendered, to: list[str], connection) -> EmailMultiAlternatives:

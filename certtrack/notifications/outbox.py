@@ -7,8 +7,10 @@ same email impossible, however many services or workers record the same event.
 
 from datetime import date, datetime, timedelta
 
+from django.db.models import Q
 from django.dispatch import receiver
 
+from certtrack import clock
 from certtrack.certification import events
 from certtrack.certification.models import Enrollment, GeneralSettings, History
 from certtrack.certification.statuses import CERTIFIED, Status
@@ -17,6 +19,9 @@ from .models import Email, EmailStatus, Kind
 
 # PRODUCT.md §4: no "expired" mail for expiries older than this.
 EXPIRED_NEWS_FOR = timedelta(days=30)
+# An event recorded as of a moment longer ago than this is history written after the
+# fact (a back-fill, the demo data): it is not news to anyone, so it sends nothing.
+RECORDED_LATE = timedelta(days=1)
 # Kinds tied to the dates of one cycle: a new expires_on makes them stale.
 DATED_KINDS = (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED)
 
@@ -73,30 +78,44 @@ def _row(enrollment_id: int, kind: Kind, cycle: int, at: datetime, today: date, 
     )
 
 
-def _creations(transitions: list[events.Transition]) -> dict[int, list[tuple[str, datetime]]]:
-    """How the enrollments concerned were created, when that matters (one query a batch)."""
-    ids = {t.enrollment_id for t in transitions if t.from_status == "" or t.automatic}
-    if not ids:
-        return {}
-    found: dict[int, list[tuple[str, datetime]]] = {}
+def _creations(
+    transitions: list[events.Transition],
+) -> tuple[set[int], set[tuple[int, datetime]]]:
+    """The enrollments a contact applied for, and the (enrollment, moment) of imports.
+
+    One query a batch, and none when no transition could be either.
+    """
+    new = sorted({t.enrollment_id for t in transitions if t.from_status == ""})
+    automatic = [t for t in transitions if t.automatic]
+    if not new and not automatic:
+        return set(), set()
     rows = History.objects.filter(
-        enrollment_id__in=sorted(ids), action__in=["apply", "record_existing"]
+        Q(enrollment_id__in=new, action="apply")
+        | Q(
+            enrollment_id__in=sorted({t.enrollment_id for t in automatic}),
+            action="record_existing",
+            at__in=sorted({t.at for t in automatic}),
+        )
     ).values_list("enrollment_id", "action", "at")
+    applied, imported = set(), set()
     for enrollment_id, action, at in rows:
-        found.setdefault(enrollment_id, []).append((action, at))
-    return found
+        if action == "apply":
+            applied.add(enrollment_id)
+        else:
+            imported.add((enrollment_id, at))
+    return applied, imported
 
 
 @receiver(events.transitions_recorded, dispatch_uid="notifications.transitions")
 def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs) -> None:
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
-    creations = _creations(transitions)
+    cutoff = clock.now() - RECORDED_LATE
+    transitions = [t for t in transitions if t.at >= cutoff]
+    applied, imported = _creations(transitions)
     rows = []
     for t in transitions:
-        made = creations.get(t.enrollment_id, [])
-        created_by = next((action for action, _ in made), "")
-        imported = any(action == "record_existing" and at == t.at for action, at in made)
-        for kind in kinds_owed(t, created_by, imported):
+        created_by = "apply" if t.enrollment_id in applied else ""
+        for kind in kinds_owed(t, created_by, (t.enrollment_id, t.at) in imported):
             rows.append(_row(t.enrollment_id, kind, t.cycle, t.at, t.today, t.expires_on))
     if rows:
         Email.objects.bulk_create(rows, ignore_conflicts=True)
@@ -115,6 +134,8 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
         cycle__lt=cycle,
         status=EmailStatus.QUEUED,
     ).update(status=EmailStatus.CANCELLED, last_error="The expiration date changed.")
+    if at < clock.now() - RECORDED_LATE:
+        return
     as_of = GeneralSettings.get().as_of(at)
     stored = Enrollment.objects.filter(pk=enrollment_id).values_list("status", flat=True).first()
     if stored and as_of.status_of(stored, new) == Status.EXPIRING:

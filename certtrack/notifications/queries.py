@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from certtrack import clock
 from certtrack.certification.models import Enrollment, GeneralSettings
 
-from .models import STAFF_KINDS, Email, EmailStatus, Kind
-from .rendering import context_for, render_email
+from .models import Email, EmailStatus, Kind
+from .rendering import context_for, recipients_for, render_email
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,11 @@ def emails_for(enrollment_id: int) -> list[EmailRecord]:
     enrollment = Enrollment.objects.select_related("contact", "program").get(pk=enrollment_id)
     general = GeneralSettings.get()
     today = general.today(clock.now())
-    staff = {
-        Kind.NEW_APPLICATION: general.application_recipients or [],
-        Kind.ADMIN_REVIEW_REQUIRED: general.admin_review_recipients or [],
-    }
     records = []
     for email in emails:
         recipient, subject = email.recipient, email.subject
         if email.status != EmailStatus.SENT:
-            to = staff[email.kind] if email.kind in STAFF_KINDS else [enrollment.contact.email]
+            to = recipients_for(email.kind, enrollment, general)
             recipient = recipient or ", ".join(to)
             if not subject:
                 try:

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.template import TemplateSyntaxError, engines
 
+from certtrack import clock
+
 from .defaults import DEFAULTS
 from .models import EmailTemplate, Kind
 
@@ -25,12 +27,43 @@ class TemplateError(ValueError):
         self.field = field
 
 
+# What an editor may write, shown next to the template (context_for fills each one).
+PLACEHOLDERS = (
+    "contact.first_name",
+    "contact.last_name",
+    "contact.full_name",
+    "contact.email",
+    "contact.organization",
+    "program.name",
+    "program.code",
+    "status",
+    "applied_on",
+    "activated_on",
+    "expires_on",
+    "days_left",
+    "certificate_number",
+    "certificate_url",
+    "verification_url",
+    "portal_url",
+    "staff_url",
+)
+
+
 def template_for(kind: str) -> EmailTemplate:
     """The stored template of `kind`, created from the shipped default on first use."""
     template = EmailTemplate.objects.filter(kind=kind).first()
     if template is None:
         template, _ = EmailTemplate.objects.get_or_create(kind=kind, defaults=DEFAULTS[kind])
     return template
+
+
+def recipients_for(kind: str, enrollment, general) -> list[str]:
+    """Who receives an email of `kind` about `enrollment`, as General Settings say now."""
+    if kind == Kind.NEW_APPLICATION:
+        return list(general.application_recipients or [])
+    if kind == Kind.ADMIN_REVIEW_REQUIRED:
+        return list(general.admin_review_recipients or [])
+    return [enrollment.contact.email]
 
 
 @lru_cache(maxsize=128)
@@ -63,7 +96,9 @@ def render(template: EmailTemplate, context: dict) -> Rendered:
         if template.html_body
         else ""
     )
-    return Rendered(subject, text, html)
+    # Plain str, not SafeString: a page that shows a preview must escape it (the HTML
+    # body belongs in a sandboxed iframe's srcdoc).
+    return Rendered(str.__str__(subject), str.__str__(text), str.__str__(html))
 
 
 def render_email(kind: str, context: dict) -> Rendered:
@@ -106,7 +141,7 @@ def context_for(enrollment, today: date, data: dict | None = None) -> dict:
 
 def sample_context(today: date | None = None) -> dict:
     """Made-up facts for previews: every placeholder filled."""
-    today = today or date.today()
+    today = today or clock.now().date()
     contact = SimpleNamespace(
         first_name="Jordan",
         last_name="Rivera",
@@ -142,6 +177,3 @@ def preview(template: EmailTemplate, context: dict | None = None) -> Rendered:
     """Render `template` (saved or not) with sample facts, for the editor's live preview."""
     check(template)
     return render(template, context or sample_context())
-
-
-__all__ = ["Kind", "Rendered", "TemplateError", "render_email", "preview", "context_for"]

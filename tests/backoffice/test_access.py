@@ -34,7 +34,7 @@ def test_staff_sign_in_by_email_and_password(client, staff_user):
 def test_wrong_password_is_refused_with_a_message(client, staff_user):
     response = client.post("/staff/login/", {"username": "member@example.com", "password": "wrong"})
     assert response.status_code == 200
-    assert b"Please enter a correct email address and password" in response.content
+    assert b"do not match an active staff account" in response.content
     assert client.get("/staff/tracking/").status_code == 302
 
 
@@ -70,3 +70,15 @@ def test_an_administrator_opens_settings(admin_client):
 def test_sign_out_ends_the_session(admin_client):
     admin_client.post("/staff/logout/")
     assert admin_client.get("/staff/tracking/").status_code == 302
+
+
+def test_a_user_who_is_not_staff_is_kept_out(client, db):
+    from certtrack.accounts.models import User
+
+    outsider = User.objects.create_user("outsider@example.com", password="correct horse battery")
+    response = client.post(
+        "/staff/login/", {"username": outsider.email, "password": "correct horse battery"}
+    )
+    assert b"do not match an active staff account" in response.content
+    client.force_login(outsider)
+    assert client.get("/staff/tracking/").status_code == 403

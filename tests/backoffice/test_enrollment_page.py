@@ -227,3 +227,57 @@ def test_removing_a_completion_recorded_in_error(admin_client, admin, enroll, pr
     completion.refresh_from_db()
     assert completion.removed_at is not None
     assert page(admin_client, row).context["tracker"][0][1] == []
+
+
+def test_evidence_is_downloaded_by_staff_only(
+    client, admin_client, admin, make_contact, make_component, make_program, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    settings.STORAGES = settings.STORAGES | {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        }
+    }
+    task = make_component("task", requires_approval=True)
+    program = make_program(required=[task])
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    completion = services.record_completion(
+        contact.pk, task.pk, TODAY, admin, evidence=ContentFile(b"%PDF-1.4 essay", name="essay.pdf")
+    )
+    response = admin_client.get(f"/staff/completions/{completion.pk}/evidence")
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 essay"
+    assert "essay.pdf" in response["Content-Disposition"]
+    assert b"Evidence: essay.pdf" in page(admin_client, row).content
+    admin_client.logout()
+    assert client.get(f"/staff/completions/{completion.pk}/evidence").status_code == 302
+
+
+def test_emails_sent_are_listed_when_the_notifications_app_provides_them(
+    admin_client, enroll, monkeypatch
+):
+    import sys
+    import types
+
+    row = enroll("applied")
+    queries = types.ModuleType("certtrack.notifications.queries")
+    queries.emails_for = lambda enrollment_id: [
+        {"subject": f"Application received #{enrollment_id}", "to": "casey@example.org"}
+    ]
+    monkeypatch.setitem(sys.modules, "certtrack.notifications.queries", queries)
+    response = page(admin_client, row)
+    assert f"Application received #{row.pk}".encode() in response.content
+    assert b"Email tracking is not available" not in response.content
+
+
+def test_a_cancelled_certification_offers_no_certificate_only_its_revocation(
+    admin_client, admin, enroll
+):
+    row = enroll("active")
+    services.perform(row.pk, "cancel", admin)
+    response = page(admin_client, row)
+    assert response.context["has_certificate"] is False
+    assert f"/staff/enrollments/{row.pk}/certificate.pdf".encode() not in response.content
+    assert b"is revoked or suspended" in response.content

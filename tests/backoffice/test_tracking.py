@@ -93,29 +93,29 @@ def test_filter_by_date_ranges(admin_client, one_of_each):
     activated = one_of_each["expiring"].activated_on
     response = admin_client.get(
         "/staff/tracking/",
-        {"activated_on_from": activated.isoformat(), "activated_on_to": activated.isoformat()},
+        {"activated_from": activated.isoformat(), "activated_to": activated.isoformat()},
     )
     assert shown(response) == {one_of_each["expiring"].pk}
     response = admin_client.get(
-        "/staff/tracking/", {"expires_on_to": (TODAY - timedelta(days=1)).isoformat()}
+        "/staff/tracking/", {"expires_to": (TODAY - timedelta(days=1)).isoformat()}
     )
     assert shown(response) == {one_of_each["expired"].pk}
-    response = admin_client.get("/staff/tracking/", {"applied_on_from": TODAY.isoformat()})
+    response = admin_client.get("/staff/tracking/", {"applied_from": TODAY.isoformat()})
     assert shown(response) == {one_of_each["applied"].pk, one_of_each["declined"].pk}
 
 
 def test_a_reversed_date_range_is_shown_as_an_error_next_to_the_field(admin_client, one_of_each):
     response = admin_client.get(
-        "/staff/tracking/", {"expires_on_from": "2026-07-01", "expires_on_to": "2026-06-01"}
+        "/staff/tracking/", {"expires_from": "2026-07-01", "expires_to": "2026-06-01"}
     )
-    assert "expires_on_to" in response.context["form"].errors
+    assert "expires_to" in response.context["form"].errors
     assert b"Expires to is before expires from." in response.content
 
 
-def test_expires_within_n_days(admin_client, one_of_each):
-    response = admin_client.get("/staff/tracking/", {"expires_within": 30})
+def test_expires_within_days_n_days(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"expires_within_days": 30})
     assert shown(response) == {one_of_each["expiring"].pk}
-    response = admin_client.get("/staff/tracking/", {"expires_within": 400})
+    response = admin_client.get("/staff/tracking/", {"expires_within_days": 400})
     assert shown(response) == {one_of_each["expiring"].pk, one_of_each["active"].pk}
 
 
@@ -131,6 +131,17 @@ def test_has_completions_awaiting_approval(
     response = admin_client.get("/staff/tracking/", {"pending": "on"})
     assert shown(response) == {row.pk}
     assert other.pk not in shown(response)
+
+
+def test_progress_shown_is_the_domain_evaluation(admin_client, admin, make_contact, make_program):
+    program = make_program(required=2)
+    first = program.components.order_by("pk").first()
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    services.record_completion(contact.pk, first.pk, TODAY, admin)
+    shown_row = admin_client.get("/staff/tracking/").context["page"].object_list[0]
+    assert shown_row.pk == row.pk
+    assert (shown_row.progress.required_done, shown_row.progress.required_total) == (1, 2)
 
 
 def test_filter_by_progress(admin_client, admin, make_contact, make_program):
@@ -149,13 +160,16 @@ def test_sorting_by_a_whitelisted_column_both_ways(admin_client, enroll):
     enroll("in_progress", last_name="Zeta")
     enroll("in_progress", last_name="Alpha")
     names = lambda r: [row.contact.last_name for row in r.context["page"]]  # noqa: E731
-    assert names(admin_client.get("/staff/tracking/", {"sort": "contact"})) == ["Alpha", "Zeta"]
-    assert names(admin_client.get("/staff/tracking/", {"sort": "-contact"})) == ["Zeta", "Alpha"]
+    assert names(admin_client.get("/staff/tracking/", {"ordering": "contact"})) == ["Alpha", "Zeta"]
+    assert names(admin_client.get("/staff/tracking/", {"ordering": "-contact"})) == [
+        "Zeta",
+        "Alpha",
+    ]
 
 
 def test_an_unknown_sort_key_falls_back_to_contact(admin_client, enroll):
     enroll("in_progress")
-    response = admin_client.get("/staff/tracking/", {"sort": "contact__email; DROP"})
+    response = admin_client.get("/staff/tracking/", {"ordering": "contact__email; DROP"})
     assert response.status_code == 200
     assert response.context["form"].sort_key == "contact"
 
@@ -193,6 +207,8 @@ def test_csv_export_has_exactly_the_filtered_rows(admin_client, one_of_each):
         one_of_each["expired"].pk,
     }
     assert {r["Status"] for r in rows} == {"Expiring", "Expired"}
+    # Recorded as existing certifications: the one required component was never completed.
+    assert {(r["Required components done"], r["Required components"]) for r in rows} == {("0", "1")}
 
 
 def test_csv_export_neutralises_formulas(admin_client, enroll):
@@ -281,7 +297,7 @@ def test_add_refuses_a_second_open_enrollment_and_says_why(admin_client, enroll,
 
 
 def test_sorting_alone_is_not_a_filter(admin_client, one_of_each):
-    response = admin_client.get("/staff/tracking/", {"sort": "-expires_on", "per_page": 100})
+    response = admin_client.get("/staff/tracking/", {"ordering": "-expires_on", "per_page": 100})
     assert response.context["form"].active_criteria() == 0
     assert response.context["quick"]["statuses"][0]["current"] is True
     assert len(shown(response)) == 10
@@ -297,3 +313,65 @@ def test_add_records_a_certification_earned_elsewhere(admin_client, make_contact
     assert enrollment.status == Status.ACTIVE
     assert enrollment.activated_on.isoformat() == "2026-01-10"
     assert enrollment.expires_on.isoformat() == "2027-01-10"
+
+
+def test_a_saved_filter_is_deleted_only_by_its_owner(admin_client, admin_user, staff_user):
+    mine = SavedFilter.objects.create(owner=admin_user, name="Mine", query="status=applied")
+    theirs = SavedFilter.objects.create(owner=staff_user, name="Theirs", query="status=active")
+    assert admin_client.post(f"/staff/tracking/filters/{theirs.pk}/delete/").status_code == 404
+    admin_client.post(f"/staff/tracking/filters/{mine.pk}/delete/")
+    assert list(SavedFilter.objects.all()) == [theirs]
+
+
+def test_staff_without_the_administrator_role_work_the_tracking_tab(staff_client, enroll):
+    rows = [enroll("applied"), enroll("applied")]
+    response = staff_client.post(
+        "/staff/tracking/bulk/", {"action": "decline", "ids": [r.pk for r in rows]}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["2 declined."]
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {Status.DECLINED}
+
+
+def test_the_type_ahead_leaves_out_archived_contacts(admin_client, admin, make_contact):
+    archived = make_contact(first_name="Archie")
+    services.archive_contact(archived.pk, admin)
+    response = admin_client.get("/staff/contacts/search/", {"contact_q": "archie"})
+    assert list(response.context["contacts"]) == []
+    assert b"No contact matches" in response.content
+
+
+def test_sorting_by_status_uses_the_status_true_today(admin_client, enroll):
+    expiring = enroll("expiring")
+    Enrollment.objects.filter(pk=expiring.pk).update(status=Status.ACTIVE)  # worker lagging
+    applied = enroll("applied")
+    response = admin_client.get("/staff/tracking/", {"ordering": "status"})
+    # "applied" < "expiring" alphabetically; the stored "active" would have come first.
+    assert [row.pk for row in response.context["page"]] == [applied.pk, expiring.pk]
+
+
+def test_the_api_style_parameters_work_too(admin_client, one_of_each):
+    response = admin_client.get(
+        "/staff/tracking/", {"status": "expiring,expired", "ordering": "-expires_on"}
+    )
+    assert [row.pk for row in response.context["page"]] == [
+        one_of_each["expiring"].pk,
+        one_of_each["expired"].pk,
+    ]
+    response = admin_client.get("/staff/tracking/", {"expires_within_days": 30})
+    assert shown(response) == {one_of_each["expiring"].pk}
+
+
+def test_an_unknown_export_format_is_404(admin_client):
+    assert admin_client.get("/staff/tracking/export.pdf").status_code == 404
+
+
+def test_without_javascript_submitting_the_search_text_lists_matches(
+    admin_client, make_contact, programs
+):
+    grace = make_contact(first_name="Grace", last_name="Hopper")
+    response = admin_client.post(
+        "/staff/enrollments/add/", {"contact_q": "hopper", "program": programs["open"].pk}
+    )
+    assert list(response.context["contacts"]) == [grace]
+    assert f'name="contact" value="{grace.pk}"'.encode() in response.content
+    assert not Enrollment.objects.exists()

@@ -3,11 +3,15 @@
 import email
 import email.policy
 import socket
+import ssl
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from ipaddress import ip_address
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from certtrack.certification import services
 from certtrack.certification.management.commands.worker import run_pass
@@ -62,10 +66,38 @@ class SmtpServer:
         self.port = port
         self.inbox = Inbox()
         self.controller: Controller | None = None
+        self.account: tuple[str, str] | None = None  # (login, password) once AUTH is required
+        self.tls: ssl.SSLContext | None = None  # STARTTLS required once set
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        auth = {}
+        if self.account:
+            auth = {
+                "auth_required": True,
+                "auth_require_tls": False,  # loopback only: no certificate to set up
+                "authenticator": self._authenticate,
+            }
+        if self.tls:
+            auth |= {"tls_context": self.tls, "require_starttls": True}
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, ready_timeout=30, **auth
+        )
         self.controller.start()
+
+    def require_login(self, login: str, password: str) -> None:
+        self.stop()
+        self.account = (login, password)
+        self.start()
+
+    def require_starttls(self, certfile: Path, keyfile: Path) -> None:
+        self.stop()
+        self.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.tls.load_cert_chain(certfile, keyfile)
+        self.start()
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == self.account, handled=False)
 
     def stop(self) -> None:
         if self.controller is not None:
@@ -90,6 +122,42 @@ def smtp(settings):
     settings.BASE_URL = "https://certs.example.org"
     yield server
     server.stop()
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, its own issuer (clients must be told to trust it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=3650))  # tests travel in time; OpenSSL does not
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    certfile, keyfile = directory / "smtp.pem", directory / "smtp.key"
+    certfile.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certfile, keyfile
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from certtrack.notifications.models import Email
 from certtrack.notifications.queries import emails_for, failed_emails
 from tests.conftest import at
 
+from .conftest import self_signed_certificate
+
 DAY = date(2026, 3, 2)
 
 
@@ -195,3 +197,76 @@ def test_the_worker_queues_a_batch_of_reminders_in_a_few_queries(
     many = cost(30, date(2025, 5, 10), date(2026, 4, 10))
     assert few == many
     assert Email.objects.filter(kind="certification_expiring").count() == 33
+
+
+def test_a_worker_whose_lease_lapsed_leaves_the_email_to_the_worker_that_took_it_over(
+    smtp, applied, monkeypatch
+):
+    first_claim = delivery._claim
+
+    def claim_then_lose_it(now):
+        token, batch = first_claim(now)
+        # meanwhile the lease lapsed and another worker claimed the messages
+        Email.objects.filter(pk__in=[e.pk for e in batch]).update(claim="another worker")
+        return token, batch
+
+    monkeypatch.setattr(delivery, "_claim", claim_then_lose_it)
+    assert deliver_due(at(DAY)) == 0
+    assert smtp.inbox.received == []
+    assert Email.objects.get(enrollment=applied, kind="application_received").status == "queued"
+
+
+@pytest.mark.parametrize("password, delivered", [("s@cret", True), ("wrong", False)])
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_an_smtp_url_with_a_login_authenticates_to_the_server(
+    smtp, applied, settings, password, delivered
+):
+    from certtrack.settings import _email
+
+    smtp.require_login("mailer", "s@cret")
+    quoted = password.replace("@", "%40")
+    for name, value in _email(f"smtp://mailer:{quoted}@127.0.0.1:{smtp.port}").items():
+        setattr(settings, name, value)
+    settings.EMAIL_TIMEOUT = 5
+    deliver_due(at(DAY))
+    email = Email.objects.get(enrollment=applied, kind="application_received")
+    if delivered:
+        assert email.status == "sent"
+        assert smtp.inbox.subjects() == ["We received your application: Safety Officer"]
+    else:
+        assert (email.status, smtp.inbox.received) == ("queued", [])
+        assert "SMTPAuthenticationError" in email.last_error
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_tls_url_upgrades_with_starttls_and_logs_in(
+    smtp, applied, settings, tmp_path, monkeypatch
+):
+    from certtrack.settings import _email
+
+    certfile, keyfile = self_signed_certificate(tmp_path)
+    smtp.account = ("mailer", "s3cret")
+    smtp.require_starttls(certfile, keyfile)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certfile))  # the client trusts our test CA only
+    for name, value in _email(f"smtp+tls://mailer:s3cret@127.0.0.1:{smtp.port}").items():
+        setattr(settings, name, value)
+    assert settings.EMAIL_USE_TLS
+    assert deliver_due(at(DAY)) == 1
+    assert smtp.inbox.subjects() == ["We received your application: Safety Officer"]
+
+
+def test_an_unreachable_server_ends_the_pass_after_one_batch(
+    smtp, make_contact, make_program, admin, travel, monkeypatch
+):
+    monkeypatch.setattr(delivery, "BATCH", 2)
+    travel(DAY)
+    program = make_program()
+    for _ in range(5):
+        services.apply(make_contact().pk, program.pk, admin)
+    smtp.stop()
+    assert deliver_due(at(DAY)) == 0
+    attempts = sorted(Email.objects.values_list("attempts", flat=True))
+    assert attempts == [0, 0, 0, 1, 1]  # one batch tried, the rest left for the next pass
+    smtp.start()
+    assert deliver_due(at(DAY) + timedelta(minutes=1)) == 5
+    assert len(smtp.inbox.received) == 5

@@ -9,6 +9,7 @@ from certtrack.certification import services
 from certtrack.certification.actors import Actor
 from certtrack.certification.models import Enrollment
 from certtrack.notifications.models import Email, EmailTemplate
+from tests.conftest import at
 
 DAY = date(2026, 3, 2)
 
@@ -169,3 +170,16 @@ def test_each_email_is_sent_once_whatever_the_number_of_passes(
     for _ in range(3):
         worker(DAY)
     assert len(smtp.inbox.received) == 1
+
+
+def test_history_written_after_the_fact_sends_nothing(
+    smtp, ana, make_program, admin, worker, travel
+):
+    travel(DAY)
+    program = make_program(require_approval=True)
+    # a back-fill: the application and its approval as they happened last year
+    enrollment = services.apply(ana.pk, program.pk, admin, now=at(date(2025, 3, 2)))
+    services.perform(enrollment.pk, "approve", admin, now=at(date(2025, 3, 5)))
+    worker(DAY)
+    assert smtp.inbox.received == []
+    assert not Email.objects.filter(enrollment=enrollment).exists()

@@ -208,3 +208,31 @@ def test_the_reminder_goes_out_on_the_organizations_notice_day_not_utcs(
     assert smtp.inbox.received == []
     worker(at(NOTICE_DAY - timedelta(days=1), hour=12))  # already the 11th in Auckland
     assert len(expiring(smtp)) == 1
+
+
+def test_a_queued_reminder_is_dropped_when_staff_turn_expiring_emails_off(
+    smtp, certified, admin, worker, travel
+):
+    smtp.stop()
+    worker(NOTICE_DAY)
+    smtp.start()
+    travel(NOTICE_DAY)
+    services.update_settings(admin, expiring_notice_days=0)
+    worker(NOTICE_DAY + timedelta(days=1))
+    assert smtp.inbox.received == []
+    reminder = Email.objects.get(enrollment=certified, kind="certification_expiring")
+    assert reminder.status == "cancelled"
+
+
+def test_a_certification_cancelled_before_its_earned_email_went_out_gets_none(
+    smtp, make_contact, make_program, admin, worker, travel
+):
+    travel(date(2026, 3, 2))
+    ana = make_contact(email="ana@example.org")
+    program = make_program(validity_months=12)
+    enrollment = services.add(ana.pk, program.pk, admin)
+    services.record_completion(ana.pk, program.components.get().pk, date(2026, 3, 2), admin)
+    services.perform(enrollment.pk, "cancel", admin, reason="Recorded by mistake")
+    worker(date(2026, 3, 2))
+    assert smtp.inbox.received == []
+    assert Email.objects.get(enrollment=enrollment).status == "cancelled"

@@ -74,6 +74,10 @@ def test_staff_edit_a_template_in_the_admin_and_see_its_preview(client, admin_us
     template.refresh_from_db()
     assert template.subject == "Renew {{ program.name }} soon"
     assert "Renew Certified Safety Professional soon" in client.get(url).content.decode()
+    client.post(url, {"subject": "x", "text_body": "<script>alert(1)</script>", "html_body": ""})
+    page = client.get(url).content.decode()
+    assert "<script>alert(1)</script>" not in page  # shown, escaped, never run
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     broken = client.post(url, {"subject": "{% if %}", "text_body": "x", "html_body": ""})
     assert broken.status_code == 200
     assert "Template error" in broken.content.decode()
@@ -87,9 +91,14 @@ def test_staff_see_the_outbox_in_the_admin_and_retry_failed_emails(
     Email.objects.filter(enrollment=enrollment).update(
         status="failed", attempts=8, last_error="SMTPRecipientsRefused: no such user"
     )
+    other = services.apply(make_contact().pk, make_program().pk, admin)
     client.force_login(admin_user)
     page = client.get("/staff/admin/notifications/email/?status__exact=failed").content.decode()
     assert "SMTPRecipientsRefused: no such user" in page
+    one = client.get(f"/staff/admin/notifications/email/?enrollment__id__exact={enrollment.pk}")
+    assert one.status_code == 200
+    assert enrollment.contact.full_name in one.content.decode()
+    assert other.contact.full_name not in one.content.decode()
     email = Email.objects.get(enrollment=enrollment)
     client.post(
         "/staff/admin/notifications/email/",

@@ -85,3 +85,22 @@ def shown_value(value) -> str:
 @register.filter
 def days_until(day, today) -> int:
     return (day - today).days
+
+
+def _field(item, *names):
+    for name in names:
+        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+@register.filter
+def email_summary(email) -> dict:
+    """One sent email (an object or a dict from the notifications app) for display."""
+    return {
+        "subject": _field(email, "subject", "kind", "template") or str(email),
+        "to": _field(email, "to", "recipient", "recipients"),
+        "status": _field(email, "status", "state"),
+        "at": _field(email, "sent_at", "queued_at", "created_at"),
+    }

@@ -1,0 +1,194 @@
+"""The enrollment page: status, progress tracker, actions, expiry, history."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from certtrack.certification import services, statuses
+from certtrack.certification.errors import DomainError
+from certtrack.certification.models import (
+    Completion,
+    CompletionState,
+    Enrollment,
+    GeneralSettings,
+)
+from certtrack.certification.requirements import evaluate
+from certtrack.certification.statuses import CERTIFIED, MEANING
+from certtrack.credentials import certificates
+
+from ..access import staff_required
+from ..forms import (
+    ExpiryForm,
+    RecordCompletionForm,
+    submit,
+)
+from .common import actor_of, back_to, today_as_of
+
+
+def _emails_for(enrollment_id: int):
+    """The emails sent for an enrollment, when the notifications app provides them."""
+    try:
+        from certtrack.notifications.queries import emails_for
+    except ImportError:
+        return None
+    return emails_for(enrollment_id)
+
+
+def _progress_tracker(enrollment: Enrollment):
+    links = list(enrollment.program.links.select_related("component"))
+    completions = {}
+    for completion in (
+        Completion.objects.live()
+        .filter(
+            contact_id=enrollment.contact_id,
+            component_id__in=[link.component_id for link in links],
+        )
+        .order_by("-completed_on", "-id")
+    ):
+        completions.setdefault(completion.component_id, []).append(completion)
+    return [(link, completions.get(link.component_id, [])) for link in links]
+
+
+@staff_required
+def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(Enrollment.objects.select_related("contact", "program"), pk=pk)
+    as_of = today_as_of()
+    current = enrollment.current_status(as_of)
+    settings = GeneralSettings.get()
+    expiry_form = ExpiryForm(initial={"expires_on": enrollment.expires_on})
+    if request.method == "POST" and request.POST.get("form") == "expiry":
+        expiry_form = ExpiryForm(request.POST)
+        if expiry_form.is_valid():
+            done = submit(
+                expiry_form,
+                lambda: services.set_expires_on(
+                    enrollment.pk,
+                    expiry_form.cleaned_data["expires_on"],
+                    expiry_form.cleaned_data["reason"],
+                    actor_of(request),
+                ),
+            )
+            if done is not None:
+                messages.success(request, f"Expiration date set to {done.expires_on:%d %b %Y}.")
+                return redirect("backoffice:enrollment", pk=pk)
+    completion_form = RecordCompletionForm(
+        program=enrollment.program, initial={"completed_on": as_of.today}
+    )
+    if request.method == "POST" and request.POST.get("form") == "completion":
+        completion_form = RecordCompletionForm(
+            request.POST, request.FILES, program=enrollment.program
+        )
+        if completion_form.is_valid():
+            data = completion_form.cleaned_data
+            recorded = submit(
+                completion_form,
+                lambda: services.record_completion(
+                    enrollment.contact_id,
+                    data["component"].pk,
+                    data["completed_on"],
+                    actor_of(request),
+                    score=data["score"],
+                    passed=False if data["failed"] else None,
+                    note=data["note"],
+                    evidence=data["evidence"],
+                ),
+            )
+            if recorded is not None:
+                messages.success(request, f"Completion of {recorded.component.name} recorded.")
+                return redirect("backoffice:enrollment", pk=pk)
+    tracker = _progress_tracker(enrollment)
+    pending = sum(1 for _, items in tracker for c in items if c.state == CompletionState.PENDING)
+    context = {
+        "enrollment": enrollment,
+        "contact": enrollment.contact,
+        "program": enrollment.program,
+        "status": current,
+        "meaning": MEANING[current],
+        "actions": statuses.actions_from(current),
+        "final_statuses": statuses.FINAL,
+        "can_set_expiry": current in CERTIFIED,
+        "has_certificate": certificates.has_certificate(enrollment, as_of),
+        "verification_url": certificates.verification_url(enrollment.certificate_number)
+        if enrollment.certificate_number
+        else "",
+        "expiry_form": expiry_form,
+        "completion_form": completion_form,
+        "tracker": tracker,
+        "progress": evaluate(enrollment.program, enrollment.contact_id),
+        "pending": pending,
+        "history": enrollment.history.all(),
+        "emails": _emails_for(enrollment.pk),
+        "tz": ZoneInfo(settings.time_zone),
+        "as_of": as_of,
+        "other_enrollments": Enrollment.objects.filter(contact=enrollment.contact)
+        .exclude(pk=pk)
+        .select_related("program")
+        .with_current_status(as_of),
+    }
+    return render(request, "backoffice/enrollment.html", context)
+
+
+@staff_required
+@require_POST
+def perform_action(request: HttpRequest, pk: int) -> HttpResponse:
+    action = request.POST.get("action", "")
+    try:
+        services.perform(
+            pk, action, actor_of(request), reason=request.POST.get("reason", "").strip()
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        step = statuses.ACTIONS[action]
+        messages.success(request, f"{step.label}: done. The enrollment is now {step.target.label}.")
+    return redirect(back_to(request, reverse("backoffice:enrollment", args=[pk])))
+
+
+@staff_required
+@require_POST
+def completion_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    completion = get_object_or_404(Completion, pk=pk)
+    call = {
+        "approve": services.approve_completion,
+        "reject": services.reject_completion,
+        "remove": services.remove_completion,
+    }
+    if decision not in call:
+        raise Http404
+    try:
+        call[decision](completion.pk, actor_of(request), reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        word = {"approve": "approved", "reject": "rejected", "remove": "removed"}[decision]
+        messages.success(request, f"Completion of {completion.component.name} {word}.")
+    return redirect(back_to(request, reverse("backoffice:overview")))
+
+
+@staff_required
+@require_POST
+def approve_all(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        count = services.approve_all_completions(pk, actor_of(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{count} completion(s) approved.")
+    return redirect("backoffice:enrollment", pk=pk)
+
+
+@staff_required
+@require_GET
+def completion_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    completion = get_object_or_404(Completion, pk=pk)
+    if not completion.evidence:
+        raise Http404
+    return FileResponse(
+        completion.evidence.open("rb"),
+        as_attachment=True,
+        filename=completion.evidence_name or completion.evidence.name.rsplit("/", 1)[-1],
+    )

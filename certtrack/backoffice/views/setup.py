@@ -1,0 +1,185 @@
+"""Setup: programs, components, contacts and General Settings."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from certtrack.certification import services
+from certtrack.certification.errors import DomainError
+from certtrack.certification.models import (
+    Component,
+    Contact,
+    GeneralSettings,
+    Program,
+)
+
+from ..access import administrator_required, staff_required
+from ..filters import contacts_matching
+from ..forms import (
+    ComponentForm,
+    ContactForm,
+    ProgramForm,
+    SettingsForm,
+    submit,
+)
+from .common import actor_of, today_as_of
+
+
+@staff_required
+@require_GET
+def programs(request: HttpRequest) -> HttpResponse:
+    items = Program.objects.annotate(
+        n_required=Count("links", filter=Q(links__required=True), distinct=True),
+        n_elective=Count("links", filter=Q(links__required=False), distinct=True),
+        n_enrollments=Count("enrollments", distinct=True),
+    )
+    return render(request, "backoffice/programs.html", {"programs": items})
+
+
+@staff_required
+def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    program = get_object_or_404(Program, pk=pk) if pk else Program()
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        actor = actor_of(request)
+        if pk:
+            call = lambda: services.update_program(  # noqa: E731
+                pk, actor, components=form.components(), **form.fields_for_service()
+            )
+        else:
+            call = lambda: services.create_program(  # noqa: E731
+                actor, components=form.components(), **form.fields_for_service()
+            )
+        saved = submit(form, call)
+        if saved is not None:
+            messages.success(request, f"Program {saved.name} saved.")
+            return redirect("backoffice:programs")
+    return render(request, "backoffice/program_form.html", {"form": form, "program": program})
+
+
+@staff_required
+@require_GET
+def components(request: HttpRequest) -> HttpResponse:
+    items = Component.objects.annotate(n_programs=Count("links", distinct=True)).prefetch_related(
+        "prerequisites"
+    )
+    return render(request, "backoffice/components.html", {"components": items})
+
+
+@staff_required
+def component_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    component = get_object_or_404(Component, pk=pk) if pk else Component()
+    form = ComponentForm(request.POST or None, instance=component)
+    if request.method == "POST" and form.is_valid():
+        actor = actor_of(request)
+        if pk:
+            call = lambda: services.update_component(  # noqa: E731
+                pk, actor, prerequisite_ids=form.prerequisite_ids(), **form.fields_for_service()
+            )
+        else:
+            call = lambda: services.create_component(  # noqa: E731
+                actor, prerequisite_ids=form.prerequisite_ids(), **form.fields_for_service()
+            )
+        saved = submit(form, call)
+        if saved is not None:
+            messages.success(request, f"Component {saved.name} saved.")
+            return redirect("backoffice:components")
+    programs_of = component.links.select_related("program") if pk else []
+    return render(
+        request,
+        "backoffice/component_form.html",
+        {"form": form, "component": component, "links": programs_of},
+    )
+
+
+@staff_required
+@require_GET
+def contacts(request: HttpRequest) -> HttpResponse:
+    text = (request.GET.get("q") or "").strip()
+    show = request.GET.get("show", "current")
+    items = Contact.objects.annotate(n_enrollments=Count("enrollments")).order_by(
+        "last_name", "first_name", "id"
+    )
+    if show == "archived":
+        items = items.filter(archived_at__isnull=False)
+    elif show != "all":
+        items = items.filter(archived_at__isnull=True)
+    items = contacts_matching(text, items)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    query = urlencode({"q": text, "show": show})
+    return render(
+        request,
+        "backoffice/contacts.html",
+        {"page": page, "q": text, "show": show, "query": query},
+    )
+
+
+@staff_required
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    as_of = today_as_of()
+    enrollments = (
+        contact.enrollments.select_related("program")
+        .with_current_status(as_of)
+        .order_by("-created_at")
+    )
+    completions = contact.completions.select_related("component").order_by("-completed_on", "-id")
+    return render(
+        request,
+        "backoffice/contact.html",
+        {
+            "contact": contact,
+            "enrollments": enrollments,
+            "completions": completions,
+            "programs": Program.objects.filter(is_active=True),
+        },
+    )
+
+
+@staff_required
+def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk) if pk else Contact()
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        actor = actor_of(request)
+        if pk:
+            call = lambda: services.update_contact(pk, actor, **form.fields_for_service())  # noqa: E731
+        else:
+            call = lambda: services.create_contact(actor, **form.fields_for_service())  # noqa: E731
+        saved = submit(form, call)
+        if saved is not None:
+            messages.success(request, f"Contact {saved.full_name} saved.")
+            return redirect("backoffice:contact", pk=saved.pk)
+    return render(request, "backoffice/contact_form.html", {"form": form, "contact": contact})
+
+
+@staff_required
+@require_POST
+def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    archived = request.POST.get("archived", "1") == "1"
+    try:
+        saved = services.archive_contact(pk, actor_of(request), archived=archived)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("backoffice:contact", pk=pk)
+    messages.success(request, f"{saved.full_name} {'archived' if archived else 'restored'}.")
+    return redirect("backoffice:contact", pk=pk)
+
+
+@administrator_required
+def settings_view(request: HttpRequest) -> HttpResponse:
+    current = GeneralSettings.get()
+    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(current))
+    if request.method == "POST" and form.is_valid():
+        saved = submit(
+            form, lambda: services.update_settings(actor_of(request), **form.fields_for_service())
+        )
+        if saved is not None:
+            messages.success(request, "General Settings saved.")
+            return redirect("backoffice:settings")
+    return render(request, "backoffice/settings.html", {"form": form})

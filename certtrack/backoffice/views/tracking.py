@@ -1,0 +1,248 @@
+"""The Tracking tab: Quick Filter, Customize Filter, export, bulk actions, + Add."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from certtrack.certification import services, statuses
+from certtrack.certification.dates import AsOf
+from certtrack.certification.errors import DomainError
+from certtrack.certification.models import (
+    Enrollment,
+    Program,
+)
+from certtrack.certification.statuses import MEANING, Status
+
+from .. import exports
+from ..access import staff_required
+from ..filters import TrackingFilter, contacts_matching, rows, with_progress_of
+from ..forms import (
+    AddEnrollmentForm,
+    SaveFilterForm,
+    submit,
+)
+from ..models import SavedFilter
+from .common import actor_of, back_to, today_as_of
+
+# The Tracking tab's bulk actions, with the past tense its result line uses.
+BULK_ACTIONS = {
+    "approve": "approved",
+    "decline": "declined",
+    "set_inactive": "set inactive",
+    "mark_not_completed": "marked not completed",
+    "cancel": "cancelled",
+}
+
+
+def _quick_filters(form: TrackingFilter, as_of: AsOf) -> dict:
+    counts = Enrollment.objects.status_counts(as_of)  # one query, true today
+    selected = form.data.getlist("status") if form.is_bound else []
+    programs_selected = form.data.getlist("program") if form.is_bound else []
+    only_quick = form.active_criteria() <= 1
+    options = [
+        {
+            "label": "All",
+            "count": sum(counts.values()),
+            "url": "?",
+            "current": form.active_criteria() == 0,
+        }
+    ]
+    for status in Status:
+        options.append(
+            {
+                "label": status.label,
+                "value": status.value,
+                "count": counts[status.value],
+                "url": "?" + urlencode({"status": status.value}),
+                "current": only_quick and selected == [status.value],
+            }
+        )
+    program_counts = dict(
+        Enrollment.objects.order_by().values_list("program_id").annotate(n=Count("pk"))
+    )
+    programs = [
+        {
+            "label": program.name,
+            "value": program.pk,
+            "count": program_counts.get(program.pk, 0),
+            "url": "?" + urlencode({"program": program.pk}),
+            "current": only_quick and programs_selected == [str(program.pk)],
+        }
+        for program in Program.objects.all()
+    ]
+    return {"statuses": options, "programs": programs}
+
+
+def _sort_links(form: TrackingFilter) -> dict:
+    """For each sortable column: its URL (toggling direction) and the current direction."""
+    links = {}
+    for key in ("contact", "program", "status", "applied_on", "activated_on", "expires_on"):
+        current = form.sort_key.lstrip("-") == key
+        descending = form.sort_key.startswith("-")
+        target = f"-{key}" if current and not descending else key
+        links[key] = {
+            "url": "?" + form.query(ordering=target),
+            "direction": ("descending" if descending else "ascending") if current else "none",
+        }
+    return links
+
+
+@staff_required
+@require_GET
+def tracking(request: HttpRequest) -> HttpResponse:
+    as_of = today_as_of()
+    form = TrackingFilter(request.GET or None)
+    if form.is_bound:
+        form.is_valid()
+    paginator = Paginator(rows(form, as_of), form.page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = with_progress_of(page.object_list)
+    context = {
+        "form": form,
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "as_of": as_of,
+        "quick": _quick_filters(form, as_of),
+        "sort_links": _sort_links(form),
+        "query": form.query(),
+        "page_query": form.query(page=None),
+        "bulk_actions": [(name, statuses.ACTIONS[name].label) for name in BULK_ACTIONS],
+        "saved_filters": SavedFilter.objects.filter(owner=request.user),
+        "save_form": SaveFilterForm(initial={"query": form.query()}),
+        "add_form": AddEnrollmentForm(),
+        "meaning": MEANING,
+    }
+    return render(request, "backoffice/tracking.html", context)
+
+
+@staff_required
+@require_GET
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Export as .csv or .xlsx.")
+    as_of = today_as_of()
+    form = TrackingFilter(request.GET or None)
+    queryset = rows(form, as_of)
+    filename = f"certifications-{as_of.today.isoformat()}"
+    if fmt == "xlsx":
+        return exports.xlsx_response(queryset, filename)
+    return exports.csv_response(queryset, filename)
+
+
+@staff_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    back = back_to(request, reverse("backoffice:tracking"))
+    action = request.POST.get("action", "")
+    ids = request.POST.getlist("ids")
+    if action not in BULK_ACTIONS:
+        messages.error(request, "Choose an action to apply to the selected rows.")
+        return redirect(back)
+    if not ids:
+        messages.error(request, "Select at least one row first.")
+        return redirect(back)
+    actor = actor_of(request)
+    done, refused = 0, []
+    for pk in ids:
+        try:
+            # One service call per row: each succeeds or is refused on its own.
+            services.perform(pk, action, actor, reason="Bulk action from the Tracking tab")
+            done += 1
+        except DomainError as error:
+            refused.append((pk, error.message))
+    summary = f"{done} {BULK_ACTIONS[action]}"
+    if refused:
+        summary += f", {len(refused)} refused"
+        messages.warning(request, summary + ":")
+        enrollments = {
+            str(e.pk): e
+            for e in Enrollment.objects.filter(
+                pk__in=[pk for pk, _ in refused if str(pk).isdigit()]
+            ).select_related("contact", "program")
+        }
+        for pk, message in refused:
+            who = enrollments.get(str(pk))
+            prefix = f"{who.contact.full_name} ({who.program.code})" if who else f"#{pk}"
+            messages.warning(request, f"{prefix}: {message}", extra_tags="detail")
+    else:
+        messages.success(request, summary + ".")
+    return redirect(back)
+
+
+@staff_required
+@require_POST
+def save_filter(request: HttpRequest) -> HttpResponse:
+    form = SaveFilterForm(request.POST)
+    if form.is_valid():
+        SavedFilter.objects.update_or_create(
+            owner=request.user,
+            name=form.cleaned_data["name"],
+            defaults={"query": form.cleaned_data["query"]},
+        )
+        messages.success(request, f"Filter “{form.cleaned_data['name']}” saved.")
+        return redirect(reverse("backoffice:tracking") + "?" + form.cleaned_data["query"])
+    messages.error(request, "Give the filter a name to save it.")
+    return redirect(back_to(request, reverse("backoffice:tracking")))
+
+
+@staff_required
+@require_POST
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = get_object_or_404(SavedFilter, pk=pk, owner=request.user)
+    saved.delete()
+    messages.success(request, f"Filter “{saved.name}” deleted.")
+    return redirect("backoffice:tracking")
+
+
+@staff_required
+def enrollment_add(request: HttpRequest) -> HttpResponse:
+    form = AddEnrollmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data, actor = form.cleaned_data, actor_of(request)
+        if data.get("activated_on"):
+            call = lambda: services.record_existing(  # noqa: E731
+                data["contact"].pk,
+                data["program"].pk,
+                data["activated_on"],
+                actor,
+                expires_on=data.get("expires_on"),
+            )
+        else:
+            call = lambda: services.add(data["contact"].pk, data["program"].pk, actor)  # noqa: E731
+        enrollment = submit(form, call)
+        if enrollment is not None:
+            messages.success(
+                request,
+                f"{enrollment.contact.full_name} enrolled in {enrollment.program.name}.",
+            )
+            return redirect("backoffice:enrollment", pk=enrollment.pk)
+    # Without JavaScript the type-ahead cannot run: submitting the search text lists matches.
+    text = (request.POST.get("contact_q") or "").strip()
+    contacts = _matching_contacts(text) if text and "contact" in form.errors else []
+    return render(
+        request,
+        "backoffice/enrollment_add.html",
+        {"form": form, "contacts": contacts, "text": text},
+    )
+
+
+def _matching_contacts(text: str) -> list:
+    """Up to 10 current contacts matching `text` (at least two characters)."""
+    if len(text) < 2:
+        return []
+    return list(contacts_matching(text).filter(archived_at__isnull=True)[:10])
+
+
+@staff_required
+@require_GET
+def contact_search(request: HttpRequest) -> HttpResponse:
+    """Type-ahead: up to 10 contacts matching the text (htmx fragment)."""
+    text = (request.GET.get("contact_q") or "").strip()
+    contacts = _matching_contacts(text)
+    return render(request, "backoffice/_contact_options.html", {"contacts": contacts, "text": text})

@@ -1,0 +1,167 @@
+"""Passwordless sign-in: a one-time link by email, single use, 15 minutes, rate-limited.
+
+The answer to a request is the same whether or not the address belongs to a contact,
+so the form reveals nothing. The emailed link opens a confirmation page; only its
+button (a POST) uses the link, so mail scanners that follow links do not consume it.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+
+from certtrack import clock
+from certtrack.certification.models import Contact
+
+from .models import SignInLink, SignInRequest
+
+logger = logging.getLogger("certtrack.portal")
+
+LINK_LIFETIME = timedelta(minutes=15)
+RATE_WINDOW = timedelta(minutes=15)
+SESSION_KEY = "portal_contact_id"
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def per_address_limit() -> int:
+    """Sign-in requests allowed per address in RATE_WINDOW."""
+    return _limit("CERTTRACK_PORTAL_SIGNIN_PER_ADDRESS", 5)
+
+
+def per_ip_limit() -> int:
+    """Sign-in requests allowed per client IP in RATE_WINDOW (several members may share one)."""
+    return _limit("CERTTRACK_PORTAL_SIGNIN_PER_IP", 20)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _address_hash(email: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a trusted
+    # proxy rewrites it, so a limit keyed on it would be trivially bypassed.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What became of a sign-in request: `limited` when over a rate limit (no email)."""
+
+    limited: bool
+    link: str | None = None  # for tests and logs; never shown to the requester
+
+
+def request_link(email: str, ip: str, now: datetime | None = None) -> Requested:
+    """Count the request; if within the limits and the address is a contact's, email a link."""
+    now = now or clock.now()
+    since = now - RATE_WINDOW
+    address = _address_hash(email)
+    with transaction.atomic():
+        # Forget requests older than any window (keeps the table small).
+        SignInRequest.objects.filter(at__lt=now - 2 * RATE_WINDOW).delete()
+        SignInRequest.objects.create(address_hash=address, ip=ip, at=now)
+        recent = SignInRequest.objects.filter(at__gte=since)
+        if (
+            recent.filter(address_hash=address).count() > per_address_limit()
+            or recent.filter(ip=ip).count() > per_ip_limit()
+        ):
+            return Requested(limited=True)
+        contact = (
+            Contact.objects.filter(email__iexact=email.strip(), archived_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if contact is None:
+            return Requested(limited=False)
+        token = secrets.token_urlsafe(32)
+        SignInLink.objects.create(
+            contact=contact,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+        SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    link = settings.BASE_URL + reverse("portal:confirm", args=[token])
+    try:
+        send_mail(
+            "Your sign-in link",
+            f"Hello {contact.first_name},\n\n"
+            f"Use this link to sign in to the member portal:\n\n{link}\n\n"
+            "It works once, for 15 minutes. If you did not ask for it, ignore this email: "
+            "nobody can sign in without opening it.\n",
+            None,
+            [contact.email],
+        )
+    except OSError:
+        # The answer stays the same (it must not reveal the address); staff see the log.
+        logger.exception("Could not send a sign-in link to contact %s", contact.pk)
+    return Requested(limited=False, link=link)
+
+
+class LinkProblem(Exception):
+    """Why a link cannot sign anyone in: `kind` is "invalid", "used" or "expired"."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+def check_link(token: str, now: datetime | None = None) -> SignInLink:
+    """The link this token opens, if it can still be used (without using it)."""
+    now = now or clock.now()
+    link = SignInLink.objects.select_related("contact").filter(token_hash=token_hash(token)).first()
+    if link is None or link.contact.archived_at is not None:
+        raise LinkProblem("invalid")
+    if link.used_at is not None:
+        raise LinkProblem("used")
+    if link.expires_at <= now:
+        raise LinkProblem("expired")
+    return link
+
+
+def use_link(token: str, now: datetime | None = None) -> Contact:
+    """Use the link once: the contact it signs in. Two clicks at once: one wins."""
+    now = now or clock.now()
+    link = check_link(token, now)
+    # Conditional UPDATE: of two concurrent uses, exactly one changes the row.
+    used = SignInLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
+    if not used:
+        raise LinkProblem("used")
+    return link.contact
+
+
+def sign_in(request: HttpRequest, contact: Contact) -> None:
+    """Start the contact's session (a new session key: no fixation). Staff auth is untouched."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = contact.pk
+
+
+def sign_out(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.cycle_key()
+
+
+def signed_in_contact(request: HttpRequest) -> Contact | None:
+    """The contact of this session, if any (and not archived)."""
+    contact_id = request.session.get(SESSION_KEY)
+    if contact_id is None:
+        return None
+    return Contact.objects.filter(pk=contact_id, archived_at__isnull=True).first()

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", views.home, name="home"),
+    path("portal/sign-in/", views.sign_in, name="sign_in"),
+    path("portal/sign-in/<str:token>/", views.confirm, name="confirm"),
+    path("portal/sign-out/", views.sign_out, name="sign_out"),
+    path("portal/programs/", views.programs, name="programs"),
+    path("portal/programs/<int:pk>/apply/", views.apply, name="apply"),
+    path("portal/enrollments/<int:pk>/", views.enrollment, name="enrollment"),
+    path("portal/enrollments/<int:pk>/report/", views.report, name="report"),
+    path(
+        "portal/enrollments/<int:pk>/certificate.pdf",
+        views.certificate_download,
+        name="certificate_pdf",
+    ),
+    path("portal/certificates/", views.certificates, name="certificates"),
+    path("portal/completions/<int:pk>/evidence/", views.evidence, name="evidence"),
+]
