@@ -355,12 +355,15 @@ class Enrollment(models.Model):
             models.Index(
                 fields=["status", "expires_on", "id"], name="enrollment_status_exp_id_idx"
             ),
-            # Active/Expiring/Expired are decided by the dates: their lists and counts
-            # are ranges of this smaller index (certified rows only).
+            # Expiring/Expired are decided by the dates: their lists and counts are
+            # ranges of this smaller index (dated rows only; `status` rides along for
+            # index-only counts). Its condition is implied by any `expires_on <, >, =`
+            # whatever the values, so SQLite uses it with bound parameters too (it
+            # cannot prove `status IN (?, ?, ?)` implies a partial index's status list).
             models.Index(
-                fields=["expires_on", "id"],
-                name="enrollment_certified_exp_idx",
-                condition=Q(status__in=sorted(CERTIFIED)),
+                fields=["expires_on", "id", "status"],
+                name="enrollment_dated_exp_idx",
+                condition=Q(expires_on__isnull=False),
             ),
             models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
             models.Index(

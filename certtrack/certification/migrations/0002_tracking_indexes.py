@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='enrollment',
-            index=models.Index(condition=models.Q(('status__in', ['active', 'expired', 'expiring'])), fields=['expires_on', 'id'], name='enrollment_certified_exp_idx'),
+            index=models.Index(condition=models.Q(('expires_on__isnull', False)), fields=['expires_on', 'id', 'status'], name='enrollment_dated_exp_idx'),
         ),
     ]
