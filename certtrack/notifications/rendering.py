@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -65,7 +66,10 @@ def recipients_for(kind: str, enrollment, general) -> list[str]:
     return [enrollment.contact.email]
 
 
+@lru_cache(maxsize=128)
 def _compile(source: str, field: str, autoescape: bool):
+    # Compiled once per distinct source (a pass sends thousands of the same kinds);
+    # an edited template is a new source, so it is compiled afresh.
     # Plain text and subjects must not be HTML-escaped ("O'Brien", "R&D").
     wrapped = source if autoescape else "{% autoescape off %}" + source + "{% endautoescape %}"
     try:

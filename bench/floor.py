@@ -1,0 +1,159 @@
+"""The floor: hand-written SQL for the same results the product computes.
+
+Each function answers what one API call answers — a page of the Tracking list with
+its count and what progress needs, the ten status counts — in as few plain queries as
+a person writing SQL by hand would use, on the same connection, through the DB-API
+cursor (no ORM). Like the product, each first reads the settings row (today's date and
+the notice days decide which status is true now). The benchmark divides the
+product's time by these.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection
+
+E = "certification_enrollment"
+C = "certification_contact"
+P = "certification_program"
+PC = "certification_programcomponent"
+CO = "certification_component"
+CP = "certification_completion"
+CERTIFIED = ("active", "expired", "expiring")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One Tracking filter: a status (true today), a program, or search words."""
+
+    status: str | None = None
+    program: int | None = None
+    words: tuple[str, ...] = ()
+    ordering: str = "contact"  # or "expires_on"
+
+    def params(self) -> dict[str, str]:
+        """The same filter as API query parameters."""
+        out = {"ordering": self.ordering}
+        if self.status:
+            out["status"] = self.status
+        if self.program:
+            out["program"] = str(self.program)
+        if self.words:
+            out["q"] = " ".join(self.words)
+        return out
+
+
+def _settings(cursor) -> None:
+    """Read what "today" and the notice days come from: the true-now statuses depend on it."""
+    cursor.execute(
+        "SELECT expiring_notice_days, time_zone FROM certification_generalsettings WHERE id = 1"
+    )
+    cursor.fetchone()
+
+
+def status_sql(status: str, today: date, notice_days: int) -> tuple[str, list]:
+    """A WHERE fragment on `e` matching rows whose status today is `status`."""
+    certified = "e.status IN ('active', 'expired', 'expiring')"
+    horizon = today + timedelta(days=notice_days)
+    if status == "expired":
+        return f"{certified} AND e.expires_on < %s", [today]
+    if status == "expiring":
+        if notice_days <= 0:
+            return "1 = 0", []
+        return f"{certified} AND e.expires_on >= %s AND e.expires_on <= %s", [today, horizon]
+    if status == "active":
+        if notice_days <= 0:
+            horizon = today - timedelta(days=1)
+        return f"{certified} AND (e.expires_on IS NULL OR e.expires_on > %s)", [horizon]
+    return "e.status = %s", [status]
+
+
+def _like(column: str) -> str:
+    # The form Django's icontains takes, so both use the same (trigram) indexes.
+    if connection.vendor == "postgresql":
+        return f"UPPER({column}::text) LIKE UPPER(%s)"
+    return f"{column} LIKE %s ESCAPE '\\'"
+
+
+def where(f: Filter, today: date, notice_days: int) -> tuple[str, list]:
+    parts, params = [], []
+    if f.status:
+        sql, p = status_sql(f.status, today, notice_days)
+        parts.append(f"({sql})")
+        params += p
+    if f.program:
+        parts.append("e.program_id = %s")
+        params.append(f.program)
+    for word in f.words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cols = ["c.first_name", "c.last_name", "c.email", "c.organization"]
+        parts.append("(" + " OR ".join(_like(col) for col in cols) + ")")
+        params += [pattern] * 4
+    return (" AND ".join(parts) or "1 = 1"), params
+
+
+ORDER = {
+    "contact": "c.last_name, c.first_name, e.id",
+    "expires_on": "e.expires_on, e.id",
+}
+
+
+def page(f: Filter, today: date, notice_days: int, size: int = 50) -> dict:
+    """Page 1 of the Tracking list: count, rows (with contact and program), progress."""
+    sql, params = where(f, today, notice_days)
+    joins = f"FROM {E} e JOIN {C} c ON c.id = e.contact_id"
+    with connection.cursor() as cursor:
+        _settings(cursor)
+        count_joins = joins if f.words else f"FROM {E} e"
+        cursor.execute(f"SELECT COUNT(*) {count_joins} WHERE {sql}", params)
+        count = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT e.id, e.status, e.expires_on, e.applied_on, e.started_on, e.completed_on,"
+            " e.activated_on, e.certificate_number, e.contact_id, c.first_name, c.last_name,"
+            " c.email, c.organization, e.program_id, p.name, p.code "
+            f"{joins} JOIN {P} p ON p.id = e.program_id WHERE {sql} "
+            f"ORDER BY {ORDER[f.ordering]} LIMIT %s",
+            [*params, size],
+        )
+        rows = cursor.fetchall()
+        programs = sorted({r[13] for r in rows})
+        contacts = sorted({r[8] for r in rows})
+        links = completions = []
+        if rows:
+            marks = ", ".join(["%s"] * len(programs))
+            cursor.execute(
+                "SELECT pc.program_id, pc.component_id, pc.required, co.credits_earned,"
+                f" co.hours_earned FROM {PC} pc JOIN {CO} co ON co.id = pc.component_id"
+                f" WHERE pc.program_id IN ({marks})",
+                programs,
+            )
+            links = cursor.fetchall()
+            components = sorted({link[1] for link in links})
+            if components:
+                cmarks = ", ".join(["%s"] * len(contacts))
+                kmarks = ", ".join(["%s"] * len(components))
+                cursor.execute(
+                    "SELECT contact_id, component_id, completed_on FROM "
+                    f"{CP} WHERE contact_id IN ({cmarks}) AND component_id IN ({kmarks})"
+                    " AND removed_at IS NULL AND state = 'approved' AND passed",
+                    [*contacts, *components],
+                )
+                completions = cursor.fetchall()
+    return {"count": count, "ids": [r[0] for r in rows], "links": links, "done": completions}
+
+
+def status_counts(today: date, notice_days: int) -> dict[str, int]:
+    """The ten counts by the status true today: one grouped query."""
+    horizon = today + timedelta(days=notice_days)
+    expiring = "WHEN expires_on <= %s THEN 'expiring' " if notice_days > 0 else ""
+    params = [today, horizon] if notice_days > 0 else [today]
+    with connection.cursor() as cursor:
+        _settings(cursor)
+        cursor.execute(
+            "SELECT CASE WHEN status IN ('active', 'expired', 'expiring') THEN CASE "
+            "WHEN expires_on IS NULL THEN 'active' WHEN expires_on < %s THEN 'expired' "
+            f"{expiring}ELSE 'active' END ELSE status END AS now_status, COUNT(*) "
+            f"FROM {E} GROUP BY 1",
+            params,
+        )
+        return dict(cursor.fetchall())

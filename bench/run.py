@@ -1,0 +1,435 @@
+"""The benchmark: `python -m bench.run --size full|quick`.
+
+Every figure is a median of several runs, measured in-process through
+`django.test.Client` with a real bearer token (no network noise), against the floor
+(`bench.floor`, hand-written SQL on the same connection) in the same run. Prints one
+line per figure:
+
+    BENCH <name> <value> <unit> ratio=<x> target=<y> ok|miss
+
+then `bench: N ok, M miss`. A figure that cannot be measured (its feature is not
+there) is printed as a miss with the reason after `#`.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from . import env
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    ok: int = 0
+    miss: int = 0
+    figures: dict[str, dict] = field(default_factory=dict)
+
+    def figure(
+        self,
+        name: str,
+        value: float | None,
+        unit: str,
+        ratio: float | None,
+        target: str,
+        passed: bool,
+        reason: str = "",
+    ) -> None:
+        shown = "-" if value is None else f"{value:.4g}" if value < 1000 else f"{value:.0f}"
+        line = (
+            f"BENCH {name} {shown} {unit} ratio={'-' if ratio is None else f'{ratio:.2f}'} "
+            f"target={target} {'ok' if passed else 'miss'}"
+        )
+        if reason:
+            line += f"  # {reason}"
+        print(line, flush=True)
+        self.lines.append(line)
+        self.figures[name] = {"value": value, "unit": unit, "ratio": ratio, "ok": passed}
+        if passed:
+            self.ok += 1
+        else:
+            self.miss += 1
+
+    def missing(self, name: str, unit: str, target: str, reason: str) -> None:
+        self.figure(name, None, unit, None, target, False, reason)
+
+
+def median_time(fn: Callable[[], object], runs: int, warmup: int = 1) -> float:
+    """Median wall time of `fn` in seconds, after `warmup` unmeasured calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def paired_medians(a: Callable[[], object], b: Callable[[], object], runs: int) -> tuple:
+    """Median times of `a` and `b`, measured in turns so both see the same machine load."""
+    a(), b()
+    times_a, times_b = [], []
+    for _ in range(runs):
+        for fn, times in ((a, times_a), (b, times_b)):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+class Bench:
+    """The measurements, sharing one client, one token and one `as_of`."""
+
+    def __init__(self, runs: int, report: Report):
+        from django.test import Client
+
+        from certtrack import clock
+        from certtrack.accounts.models import ApiToken, User
+        from certtrack.certification.models import Enrollment, GeneralSettings
+
+        self.runs = runs
+        self.report = report
+        user, _ = User.objects.get_or_create(
+            email="bench@example.com", defaults={"is_staff": True, "is_superuser": True}
+        )
+        _, key = ApiToken.issue(user, "benchmark")
+        self.user = user
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+        self.as_of = GeneralSettings.get().as_of(clock.now())
+        self.program = (
+            Enrollment.objects.values_list("program_id", flat=True).order_by("program_id").first()
+        )
+        self.fixed: float | None = None
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def get(self, path: str, params: dict | None = None, client=None):
+        response = (client or self.client).get(path, params or {})
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} {params} -> {response.status_code}")
+        return response
+
+    def api_available(self, path: str) -> bool:
+        return self.client.get(path).status_code != 404
+
+    def fixed_cost(self) -> float:
+        """The framework's fixed cost: an empty authenticated API call."""
+        if self.fixed is None:
+            self.fixed = median_time(lambda: self.get("/api/v1/ping"), max(self.runs, 9), 3)
+            print(f"# fixed cost (GET /api/v1/ping): {self.fixed * 1000:.2f} ms", flush=True)
+        return self.fixed
+
+    # -- figures ---------------------------------------------------------------------
+
+    def tracking_filters(self) -> list:
+        from certtrack.certification.statuses import Status
+
+        from .floor import Filter
+
+        filters = []
+        for ordering in ("expires_on", "contact"):
+            filters += [Filter(status=s.value, ordering=ordering) for s in Status]
+            filters.append(Filter(program=self.program, ordering=ordering))
+        return filters
+
+    def list_pages(self) -> None:
+        from . import floor
+
+        if not self.api_available("/api/v1/enrollments"):
+            self.report.missing("list", "ms", "<=3x", "GET /api/v1/enrollments is not there")
+            return
+        fixed = self.fixed_cost()
+        for f in self.tracking_filters():
+            name = f"list_{f.status or 'program'}_by_{f.ordering}"
+            self._list_figure(name, f, fixed, floor)
+
+    def search(self) -> None:
+        from . import floor
+
+        words = [("name", ("garcia",)), ("email", ("lovelace.12",)), ("org", ("northwind",))]
+        fixed = self.fixed_cost()
+        for label, w in words:
+            f = floor.Filter(words=w, ordering="contact")
+            self._list_figure(f"search_{label}", f, fixed, floor, target=3)
+
+    def _list_figure(self, name, f, fixed, floor, target: float = 3) -> None:
+        params = {**f.params(), "page_size": 50}
+        today, notice = self.as_of.today, self.as_of.notice_days
+        api_body = self.get("/api/v1/enrollments", params).json()
+        sql_page = floor.page(f, today, notice)
+        api_ids = [r["id"] for r in api_body["results"]]
+        if api_ids != sql_page["ids"] or api_body["count"] != sql_page["count"]:
+            self.report.figure(
+                name, None, "ms", None, f"<={target}x", False, "API and SQL pages differ"
+            )
+            return
+        api, sql = paired_medians(
+            lambda: self.get("/api/v1/enrollments", params),
+            lambda: floor.page(f, today, notice),
+            self.runs,
+        )
+        work = max(api - fixed, 0.0)
+        ratio = work / sql if sql else float("inf")
+        self.report.figure(
+            name,
+            work * 1000,
+            "ms",
+            ratio,
+            f"<={target}x",
+            ratio <= target,
+            f"api {api * 1000:.1f} ms, sql {sql * 1000:.1f} ms, rows {sql_page['count']}",
+        )
+
+    def status_counts(self) -> None:
+        from certtrack.certification.models import Enrollment
+
+        from . import floor
+
+        name, path = "status_counts", "/api/v1/enrollments/status-counts"
+        today, notice = self.as_of.today, self.as_of.notice_days
+        sql_counts = floor.status_counts(today, notice)
+        domain = Enrollment.objects.status_counts(self.as_of)
+        if {k: v for k, v in domain.items() if v} != sql_counts:
+            self.report.missing(name, "ms", "<=2x", "domain and SQL counts differ")
+            return
+        sql = median_time(lambda: floor.status_counts(today, notice), self.runs)
+        dom = median_time(lambda: Enrollment.objects.status_counts(self.as_of), self.runs)
+        print(f"# status counts in the domain: {dom * 1000:.1f} ms ({dom / sql:.2f}x)")
+        if not self.api_available(path):
+            self.report.missing(name, "ms", "<=2x", f"{path} is not there")
+            return
+        api_counts = self.get(path).json()["counts"]
+        if {k: v for k, v in api_counts.items() if v} != sql_counts:
+            self.report.missing(name, "ms", "<=2x", "API and SQL counts differ")
+            return
+        api, sql = paired_medians(
+            lambda: self.get(path), lambda: floor.status_counts(today, notice), self.runs
+        )
+        work = max(api - self.fixed_cost(), 0.0)
+        ratio = work / sql
+        self.report.figure(
+            name, work * 1000, "ms", ratio, "<=2x", ratio <= 2, f"sql {sql * 1000:.1f} ms"
+        )
+
+    def html_pages(self) -> None:
+        from django.test import Client
+
+        path = tracking_page_path()
+        if path is None:
+            self.report.missing(
+                "html_tracking", "ms", "<=2x", "the back-office Tracking tab is not merged"
+            )
+            return
+        browser = Client()
+        browser.force_login(self.user)
+        fixed = self.fixed_cost()
+        for f in self.tracking_filters():
+            name = f"html_{f.status or 'program'}_by_{f.ordering}"
+            params = {"sort": f.ordering, "per_page": 50}
+            params.update({"status": f.status} if f.status else {"program": f.program})
+            api_params = {**f.params(), "page_size": 50}
+            html, api = paired_medians(
+                lambda p=params: self.get(path, p, client=browser),
+                lambda p=api_params: self.get("/api/v1/enrollments", p),
+                self.runs,
+            )
+            # Both pay the fixed cost of a request; the ratio compares the work.
+            ratio = (html - fixed) / max(api - fixed, 1e-6)
+            self.report.figure(
+                name,
+                (html - fixed) * 1000,
+                "ms",
+                ratio,
+                "<=2x",
+                ratio <= 2,
+                f"html {html * 1000:.1f} ms, api {api * 1000:.1f} ms",
+            )
+
+    def queries_per_page(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        counts = {}
+        for size in (10, 500):
+            with CaptureQueriesContext(connection) as queries:
+                self.get("/api/v1/enrollments", {"page_size": size, "ordering": "contact"})
+            counts[size] = len(queries)
+        self.report.figure(
+            "queries_per_page",
+            counts[500],
+            "queries",
+            counts[500] / counts[10],
+            "constant",
+            counts[500] == counts[10],
+            f"page size 10: {counts[10]}, page size 500: {counts[500]}",
+        )
+
+    def worker(self, due: int) -> None:
+        from django.core import mail
+        from django.db import transaction
+
+        from certtrack.certification.management.commands.worker import run_pass
+        from certtrack.certification.models import Enrollment
+
+        started = time.perf_counter()
+        caught = run_pass()
+        print(
+            f"# worker catch-up pass: {caught} in {time.perf_counter() - started:.2f} s",
+            flush=True,
+        )
+        idle = median_time(run_pass, max(self.runs, 5))
+        self.report.figure(
+            "worker_nothing_due", idle * 1000, "ms", idle / 0.05, "<=50ms", idle <= 0.05
+        )
+
+        # N rows whose stored status lags the dates, in a transaction rolled back after:
+        # first those whose transition owes an email (Expiring; Expired in the last 30
+        # days), then older expiries, then renewed rows (Active by the dates) stored Expired.
+        today, horizon = self.as_of.today, self.as_of.expiring_from
+        recent = today - timedelta(days=30)
+        pools = [
+            (Enrollment.objects.filter(status="expiring", expires_on__gte=today), "active"),
+            (Enrollment.objects.filter(status="expired", expires_on__gte=recent), "active"),
+            (Enrollment.objects.filter(status="expired", expires_on__lt=recent), "active"),
+            (Enrollment.objects.filter(status="active", expires_on__gt=horizon), "expired"),
+        ]
+        times, moved, sent = [], [], []
+        for _ in range(3):
+            with transaction.atomic():
+                chosen = 0
+                for rows, stored in pools:
+                    ids = list(rows.order_by("id").values_list("id", flat=True)[: due - chosen])
+                    Enrollment.objects.filter(id__in=ids).update(status=stored)
+                    chosen += len(ids)
+                begun = time.perf_counter()
+                result = run_pass()
+                times.append(time.perf_counter() - begun)
+                moved.append(result.get("record_time_transitions", 0))
+                sent.append(result.get("deliver_due", 0))
+                transaction.set_rollback(True)
+            mail.outbox = []
+        seconds = statistics.median(times)
+        emails = "deliver" in " ".join(_steps())
+        self.report.figure(
+            f"worker_{due}_due",
+            seconds,
+            "s",
+            seconds / 20,
+            "<=20s",
+            seconds <= 20 and min(moved) >= due and emails,
+            f"transitions recorded {min(moved)}, emails sent {min(sent)}"
+            + ("" if emails else "; no email delivery step (notifications not merged)"),
+        )
+
+    def export(self, expected: int) -> None:
+        if not self.api_available("/api/v1/enrollments/export.csv"):
+            self.report.missing("export_rows_per_s", "rows/s", ">=30000", "no export endpoint")
+            self.report.missing("export_peak_memory", "MB", "<=250", "no export endpoint")
+            return
+        results = []
+        for _ in range(3 if expected < 200_000 else 2):
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.export_probe"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=os.environ.copy(),
+            )
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        rows = results[0]["rows"]
+        rate = statistics.median(r["rows"] / r["seconds"] for r in results)
+        memory = max(r["maxrss_mb"] for r in results)
+        base = min(r["baseline_mb"] for r in results)
+        self.report.figure(
+            "export_rows_per_s",
+            rate,
+            "rows/s",
+            rate / 30000,
+            ">=30000",
+            rate >= 30000 and rows == expected,
+            f"{rows} rows of {expected}",
+        )
+        self.report.figure(
+            "export_peak_memory",
+            memory,
+            "MB",
+            memory / 250,
+            "<=250",
+            memory <= 250,
+            f"process before the export: {base:.0f} MB",
+        )
+
+
+def _steps() -> list[str]:
+    from django.conf import settings
+
+    return list(settings.CERTTRACK_WORKER_STEPS)
+
+
+def tracking_page_path() -> str | None:
+    """The back-office Tracking tab's URL, if the back-office has one."""
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("backoffice:tracking",):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="certtrack benchmark")
+    parser.add_argument("--size", choices=sorted(env.SIZES), default="quick")
+    parser.add_argument("--runs", type=int, default=5, help="Measured runs per figure.")
+    parser.add_argument("--only", default="", help="Comma-separated groups to run.")
+    args = parser.parse_args(argv)
+    env.setup(args.size)
+    from django.db import connection
+
+    from certtrack.certification.models import Enrollment
+
+    from .generate import counts_for
+
+    started = time.perf_counter()
+    total = Enrollment.objects.count()
+    want = counts_for(env.SIZES[args.size])["enrollments"]
+    if total != want:
+        raise SystemExit(
+            f"bench: the database holds {total} enrollments, not {want}: run the generator "
+            f"(python -m bench.generate --size {args.size})."
+        )
+    print(f"# {connection.vendor}, {total} enrollments, {args.runs} runs per figure", flush=True)
+    report = Report()
+    bench = Bench(args.runs, report)
+    groups = {
+        "list": bench.list_pages,
+        "counts": bench.status_counts,
+        "search": bench.search,
+        "html": bench.html_pages,
+        "queries": bench.queries_per_page,
+        "export": lambda: bench.export(total),
+        "worker": lambda: bench.worker(10_000),
+    }
+    only = [g for g in args.only.split(",") if g] or list(groups)
+    for name in only:
+        try:
+            groups[name]()
+        except Exception as error:  # one broken figure must not hide the others
+            report.missing(name, "-", "-", f"error: {type(error).__name__}: {error}")
+    print(f"# {time.perf_counter() - started:.0f} s in all", flush=True)
+    print(f"bench: {report.ok} ok, {report.miss} miss", flush=True)
+    results = env.DATA_DIR / f"results-{connection.vendor}-{args.size}.json"
+    results.write_text(json.dumps(report.figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The benchmark measures what it claims: the API and the hand-written SQL agree."""
+
+import random
+
+import pytest
+from django.test import Client
+
+from bench import floor
+from bench.generate import counts_for
+from bench.run import Report
+from certtrack import clock
+from certtrack.certification.models import Completion, Contact, Enrollment, GeneralSettings
+from certtrack.certification.statuses import Status
+
+from .conftest import TINY
+
+
+@pytest.fixture
+def as_of(tiny):
+    return GeneralSettings.get().as_of(clock.now())
+
+
+@pytest.fixture
+def client(api_key) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+
+
+def filters(program: int) -> list[floor.Filter]:
+    out = []
+    for ordering in ("expires_on", "contact"):
+        out += [floor.Filter(status=s.value, ordering=ordering) for s in Status]
+        out.append(floor.Filter(program=program, ordering=ordering))
+    return out
+
+
+def test_generator_makes_the_sizes_asked(tiny):
+    assert tiny == counts_for(TINY)
+    assert Contact.objects.count() == TINY * 3 // 10
+    assert Completion.objects.count() == TINY * 3
+
+
+def test_generator_makes_all_ten_statuses_true_today(as_of):
+    counts = Enrollment.objects.status_counts(as_of)
+    assert set(counts) == set(Status.values)
+    assert all(n > 0 for n in counts.values()), counts
+
+
+def test_generator_leaves_work_for_the_worker(as_of):
+    from certtrack.certification.worker import due_q
+
+    assert Enrollment.objects.filter(due_q(as_of)).exists()
+    assert Enrollment.objects.filter(expires_on=as_of.today).exists()  # expiring today
+
+
+def _rows(seed: int) -> list:
+    from datetime import date
+
+    from bench.generate import _contacts, _enrollment
+    from certtrack.certification.dates import add_months
+
+    rng = random.Random(seed)
+    rows = list(_contacts(rng, 50, "2026-01-01 00:00:00"))
+    for i, status in enumerate(Status.values * 5):
+        rows.append(_enrollment(rng, i, 1, 1, 24, status, date(2026, 11, 29), add_months))
+    return rows
+
+
+def test_generator_is_deterministic():
+    assert _rows(7) == _rows(7)
+    assert _rows(7) != _rows(8)
+
+
+def test_api_page_and_sql_page_return_the_same_ids_in_the_same_order(as_of, client):
+    program = Enrollment.objects.values_list("program_id", flat=True).first()
+    for f in filters(program):
+        body = client.get("/api/v1/enrollments", {**f.params(), "page_size": 50}).json()
+        page = floor.page(f, as_of.today, as_of.notice_days)
+        assert [r["id"] for r in body["results"]] == page["ids"], f
+        assert body["count"] == page["count"], f
+
+
+def test_search_pages_agree(as_of, client):
+    name = Contact.objects.order_by("id").first()
+    for words in [(name.last_name.lower(),), (name.email[:6],), ("northwind",)]:
+        f = floor.Filter(words=words, ordering="contact")
+        body = client.get("/api/v1/enrollments", {**f.params(), "page_size": 50}).json()
+        page = floor.page(f, as_of.today, as_of.notice_days)
+        assert page["count"] > 0 or words == ("northwind",)
+        assert [r["id"] for r in body["results"]] == page["ids"], words
+        assert body["count"] == page["count"], words
+
+
+def test_sql_counts_equal_api_counts(as_of, client):
+    body = client.get("/api/v1/enrollments/status-counts").json()
+    sql = floor.status_counts(as_of.today, as_of.notice_days)
+    assert {k: v for k, v in body["counts"].items() if v} == sql
+    assert body["total"] == sum(sql.values()) == TINY
+
+
+def test_sql_counts_equal_domain_counts(as_of):
+    domain = Enrollment.objects.status_counts(as_of)
+    assert {k: v for k, v in domain.items() if v} == floor.status_counts(
+        as_of.today, as_of.notice_days
+    )
+
+
+def test_sql_page_progress_inputs_cover_the_page(as_of):
+    page = floor.page(floor.Filter(status="active", ordering="contact"), as_of.today, 30)
+    assert page["ids"]
+    assert page["links"]  # every program has components
+    assert page["done"]  # certified contacts have completions
+
+
+def test_ping_is_an_empty_authenticated_call(client, db):
+    assert client.get("/api/v1/ping").json() == {}
+    assert Client().get("/api/v1/ping").status_code == 401
+
+
+def test_report_prints_one_line_per_figure(capsys):
+    report = Report()
+    report.figure("list_x", 12.5, "ms", 1.5, "<=3x", True, "api 13 ms")
+    report.missing("html", "ms", "<=2x", "not there")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "BENCH list_x 12.5 ms ratio=1.50 target=<=3x ok  # api 13 ms"
+    assert out[1] == "BENCH html - ms ratio=- target=<=2x miss  # not there"
+    assert (report.ok, report.miss) == (1, 1)
