@@ -24,9 +24,16 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import Status
-from certtrack.certification.tracking import DEFAULT_ORDERING, tracking_queryset
+from certtrack.certification.tracking import (
+    DEFAULT_ORDERING,
+    BadFilter,
+    parse_statuses,
+    tracking_queryset,
+)
 
 PAGE_SIZES = (25, 50, 100, 200)
+# One default everywhere: the page, the "Rows per page" select and the URLs it builds.
+DEFAULT_PAGE_SIZE = 50
 # Date ranges: parameter prefix (as the API's `expires_from`), model field, label.
 DATE_FIELDS = (
     ("applied", "applied_on", "Applied"),
@@ -139,7 +146,8 @@ class TrackingFilter(forms.Form):
         label="Rows per page",
         required=False,
         coerce=int,
-        empty_value=50,
+        empty_value=DEFAULT_PAGE_SIZE,
+        initial=DEFAULT_PAGE_SIZE,
         choices=[(n, str(n)) for n in PAGE_SIZES],
     )
 
@@ -150,6 +158,9 @@ class TrackingFilter(forms.Form):
             for name in ("status", "program"):
                 values = [v.strip() for item in data.getlist(name) for v in item.split(",")]
                 data.setlist(name, [v for v in values if v])
+            if not data.get("per_page"):
+                # Else the bound select shows its first option (25) and the next Apply sends it.
+                data["per_page"] = str(DEFAULT_PAGE_SIZE)
         super().__init__(data, *args, **kwargs)
         categories = (
             Program.objects.exclude(category="")
@@ -234,7 +245,23 @@ class TrackingFilter(forms.Form):
 
     @property
     def page_size(self) -> int:
-        return (self._valid_part() if self.is_bound else {}).get("per_page") or 50
+        return (self._valid_part() if self.is_bound else {}).get("per_page") or DEFAULT_PAGE_SIZE
+
+    def problems(self) -> list[str]:
+        """The criteria that cannot be understood, in words (the API answers 400 for these)."""
+        if not self.is_bound or self.is_valid():
+            return []
+        problems = []
+        for name, errors in self.errors.items():
+            if name == "status":
+                try:  # the shared parser's words: "Unknown status 'bogus'; one of: …"
+                    parse_statuses({"status": ",".join(self.data.getlist("status"))})
+                except BadFilter as error:
+                    problems.append(error.message)
+                    continue
+            label = self.fields[name].label if name in self.fields else name
+            problems += [f"{label}: {message}" for message in errors]
+        return problems
 
     def active_criteria(self) -> int:
         """How many Customize Filter criteria are set and valid (for the panel's badge)."""
@@ -287,6 +314,9 @@ class TrackingFilter(forms.Form):
             if key in override:
                 value = override[key]
                 values = value if isinstance(value, list) else [value]
+            # The default is implied: keep it out of the URLs.
+            if key == "per_page" and key not in override:
+                values = [v for v in values if v != str(DEFAULT_PAGE_SIZE)]
             params += [(key, v) for v in values if v not in ("", None)]
         return urlencode(params)
 

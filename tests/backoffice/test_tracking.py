@@ -375,3 +375,19 @@ def test_without_javascript_submitting_the_search_text_lists_matches(
     assert list(response.context["contacts"]) == [grace]
     assert f'name="contact" value="{grace.pk}"'.encode() in response.content
     assert not Enrollment.objects.exists()
+
+
+def test_rows_per_page_defaults_to_50_on_the_page_and_in_the_select(admin_client, enroll):
+    for path, params in (("/staff/tracking/", {}), ("/staff/tracking/", {"q": "x"})):
+        response = admin_client.get(path, params)
+        form = response.context["form"]
+        assert response.context["page"].paginator.per_page == 50
+        assert '<option value="50" selected>' in str(form["per_page"])
+        assert "per_page" not in response.context["query"]
+
+
+def test_an_unknown_status_is_said_on_the_page_and_shows_no_rows(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"status": "bogus"})
+    assert shown(response) == set()
+    assert "Unknown status &#x27;bogus&#x27;" in response.content.decode()
+    assert b"could not be applied" in response.content

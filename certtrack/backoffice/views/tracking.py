@@ -98,13 +98,15 @@ def _sort_links(form: TrackingFilter) -> dict:
 def tracking(request: HttpRequest) -> HttpResponse:
     as_of = today_as_of()
     form = TrackingFilter(request.GET or None)
-    if form.is_bound:
-        form.is_valid()
-    paginator = Paginator(rows(form, as_of), form.page_size)
+    problems = form.problems()
+    # A filter we cannot understand shows nothing rather than pretending it applied.
+    queryset = Enrollment.objects.none() if problems else rows(form, as_of)
+    paginator = Paginator(queryset, form.page_size)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_progress_of(page.object_list)
     context = {
         "form": form,
+        "problems": problems,
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
