@@ -43,6 +43,16 @@ def submit(form: forms.Form, call: Callable):
     return None
 
 
+def time_zone_names() -> list[str]:
+    """Real IANA zones a person would pick: "Region/City" names and UTC.
+
+    `available_timezones()` also lists "localtime" and "Factory" (and aliases like "EST"),
+    which are not places.
+    """
+    places = (tz for tz in available_timezones() if "/" in tz and not tz.startswith("Etc/"))
+    return sorted(places) + ["UTC"]
+
+
 class SignInForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -258,7 +268,11 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(tz, tz) for tz in sorted(available_timezones())]
+        names = time_zone_names()
+        current = GeneralSettings.get().time_zone
+        if current not in names:  # a zone saved before this list narrowed stays selectable
+            names = sorted([*names, current])
+        self.fields["time_zone"].choices = [(tz, tz) for tz in names]
 
     @classmethod
     def initial_from(cls, settings: GeneralSettings) -> dict:

@@ -215,3 +215,11 @@ def test_changing_the_notice_days_changes_which_rows_are_expiring(admin_client, 
     assert expiring() == {soon.pk, active.pk}
     admin_client.post("/staff/setup/settings/", SETTINGS | {"expiring_notice_days": "0"})
     assert expiring() == set()
+
+
+def test_time_zone_choices_are_real_places_and_utc(admin_client):
+    from certtrack.backoffice.forms import SettingsForm
+
+    names = [value for value, _ in SettingsForm().fields["time_zone"].choices]
+    assert "America/New_York" in names and "UTC" in names
+    assert "localtime" not in names and "Factory" not in names

@@ -239,6 +239,8 @@ def test_bulk_action_reports_each_row(admin_client, enroll):
     assert text[0] == "2 approved, 1 refused:"
     assert "Cannot approve application: the enrollment is Active" in text[1]
     assert active.contact.full_name in text[1]
+    # Two contacts may share a name: the id and email tell the rows apart.
+    assert f"#{active.pk}" in text[1] and active.contact.email in text[1]
     for row in applied:
         row.refresh_from_db()
         assert row.status == Status.IN_PROGRESS
@@ -294,6 +296,17 @@ def test_add_refuses_a_second_open_enrollment_and_says_why(admin_client, enroll,
     assert response.status_code == 200
     assert "already has an open enrollment" in str(response.context["form"].non_field_errors())
     assert Enrollment.objects.count() == 1
+    # The contact picked stays chosen, by name, so the form can be corrected and resent.
+    html = response.content.decode()
+    assert f'name="contact" value="{row.contact_id}" checked' in html
+    assert row.contact.full_name in html
+
+
+def test_breadcrumbs_do_not_end_in_an_empty_crumb(admin_client, enroll):
+    for path in ("/staff/enrollments/add/", "/staff/setup/components/new/"):
+        html = admin_client.get(path).content.decode()
+        crumbs = html.split('class="crumbs">')[1].split("</div>")[0]
+        assert not crumbs.rstrip().endswith("/"), crumbs
 
 
 def test_sorting_alone_is_not_a_filter(admin_client, one_of_each):

@@ -170,7 +170,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
         }
         for pk, message in refused:
             who = enrollments.get(str(pk))
-            prefix = f"{who.contact.full_name} ({who.program.code})" if who else f"#{pk}"
+            # The id and email tell apart two rows of one name (duplicate contacts).
+            prefix = (
+                f"#{pk} {who.contact.full_name} <{who.contact.email}> ({who.program.code})"
+                if who
+                else f"#{pk}"
+            )
             messages.warning(request, f"{prefix}: {message}", extra_tags="detail")
     else:
         messages.success(request, summary + ".")
@@ -227,6 +232,10 @@ def enrollment_add(request: HttpRequest) -> HttpResponse:
     # Without JavaScript the type-ahead cannot run: submitting the search text lists matches.
     text = (request.POST.get("contact_q") or "").strip()
     contacts = _matching_contacts(text) if text and "contact" in form.errors else []
+    chosen = form.cleaned_data.get("contact") if form.is_bound else None
+    if chosen is not None and "contact" not in form.errors:
+        # Refused (e.g. already enrolled): keep the contact picked, shown and still chosen.
+        contacts, text = [chosen], text or chosen.full_name
     return render(
         request,
         "backoffice/enrollment_add.html",
