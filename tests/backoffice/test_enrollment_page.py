@@ -288,3 +288,27 @@ def test_a_cancelled_certification_offers_no_certificate_only_its_revocation(
     assert response.context["has_certificate"] is False
     assert f"/staff/enrollments/{row.pk}/certificate.pdf".encode() not in response.content
     assert b"is revoked or suspended" in response.content
+
+
+def test_email_times_are_shown_in_the_organization_time_zone_like_history(
+    admin_client, enroll, monkeypatch
+):
+    import sys
+    import types
+    from datetime import UTC, datetime
+
+    from certtrack.certification.models import GeneralSettings
+
+    settings = GeneralSettings.get()
+    settings.time_zone = "America/New_York"
+    settings.save()
+    row = enroll("applied")
+    queries = types.ModuleType("certtrack.notifications.queries")
+    queries.emails_for = lambda enrollment_id: [
+        {"subject": "Welcome", "sent_at": datetime(2026, 6, 15, 16, 0, tzinfo=UTC)}
+    ]
+    monkeypatch.setitem(sys.modules, "certtrack.notifications.queries", queries)
+    html = page(admin_client, row).content.decode()
+    emails = html.split('id="emails-title"')[1].split("</section>")[0]
+    assert "Times in America/New_York" in emails
+    assert "15 Jun 2026 12:00" in emails  # 16:00 UTC is noon in New York (EDT)

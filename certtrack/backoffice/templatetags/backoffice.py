@@ -1,5 +1,7 @@
 """Small presentation helpers for the back-office templates."""
 
+from datetime import datetime
+
 from django import template
 from django.utils.html import format_html
 
@@ -102,5 +104,15 @@ def email_summary(email) -> dict:
         "subject": _field(email, "subject", "kind", "template") or str(email),
         "to": _field(email, "to", "recipient", "recipients"),
         "status": _field(email, "status", "state"),
-        "at": _field(email, "sent_at", "queued_at", "created_at"),
+        "at": _when(_field(email, "sent_at", "queued_at", "created_at")),
     }
+
+
+def _when(value):
+    """A datetime (an ISO string from a dict is parsed) so `date` shows it in the page's zone."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
