@@ -404,3 +404,19 @@ def test_an_unknown_status_is_said_on_the_page_and_shows_no_rows(admin_client, o
     assert shown(response) == set()
     assert "Unknown status &#x27;bogus&#x27;" in response.content.decode()
     assert b"could not be applied" in response.content
+
+
+def test_progress_shows_hours_still_missing_when_every_component_is_done(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    parts = [make_component(hours_earned=4), make_component(hours_earned=4)]
+    program = make_program(required=parts, hours_required=20)
+    contact = make_contact()
+    services.add(contact.pk, program.pk, admin)
+    for part in parts:
+        services.record_completion(contact.pk, part.pk, TODAY, admin)
+    html = admin_client.get("/staff/tracking/").content.decode()
+    cell = html.split('class="progress"')[1].split("</td>")[0]
+    assert "2/2 · 8/20 h" in cell
+    assert "width:40%" in cell  # the least-complete requirement: 8 of 20 hours
+    assert "bar full" not in cell

@@ -32,6 +32,41 @@ def percent(done: int, total: int) -> int:
     return round(100 * done / total) if total else 0
 
 
+@register.simple_tag
+def progress_summary(progress, program) -> dict:
+    """Every requirement of `program` in `progress`: required components and, where set,
+    the credits and hours thresholds. The bar shows the least-complete one, so a row
+    with all components done but 8 of 20 hours is not a full green bar."""
+    parts, fractions, words = [], [], []
+    if progress.required_total:
+        done, total = progress.required_done, progress.required_total
+        parts.append(f"{done}/{total}")
+        fractions.append(done / total)
+        words.append(f"{done} of {total} required components")
+    for earned, needed, unit, noun in (
+        (progress.credits_earned, program.credits_required, "cr", "credits"),
+        (progress.hours_earned, program.hours_required, "h", "hours"),
+    ):
+        if needed:
+            parts.append(f"{_number(earned)}/{_number(needed)} {unit}")
+            fractions.append(float(earned) / float(needed))
+            words.append(f"{_number(earned)} of {_number(needed)} {noun}")
+    least = min(fractions) if fractions else 0.0
+    return {
+        "shown": bool(parts),
+        "text": " · ".join(parts),
+        "title": ", ".join(words),
+        "percent": round(100 * min(least, 1.0)),
+        "complete": progress.met,
+    }
+
+
+def _number(value) -> str:
+    """8, 7.5 — no trailing zeros."""
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
