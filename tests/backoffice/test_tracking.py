@@ -33,12 +33,18 @@ def one_of_each(enroll):
 def test_quick_filter_lists_every_status_by_its_seed_label_with_live_counts(
     admin_client, one_of_each
 ):
-    response = admin_client.get("/staff/tracking/")
+    page = admin_client.get("/staff/tracking/")
+    # The page shows its rows at once; the counts come from a second request (htmx).
+    assert page.context["quick"]["counted"] is False
+    assert b'hx-get="/staff/tracking/quick/?' in page.content
+    response = admin_client.get("/staff/tracking/quick/")
     options = response.context["quick"]["statuses"]
     assert [o["label"] for o in options] == ["All"] + [s.label for s in Status]
     assert options[0]["count"] == 10
     assert all(o["count"] == 1 for o in options[1:])
     assert b"Not Completed" in response.content and b"Admin Review" in response.content
+    assert b'<span class="count">10</span>' in response.content
+    assert b"hx-get" not in response.content
 
 
 @pytest.mark.parametrize("status", ALL)
@@ -61,8 +67,10 @@ def test_expiring_is_true_today_without_the_worker_having_run(admin_client, enro
 def test_quick_filter_by_certification_program(admin_client, one_of_each, programs):
     response = admin_client.get("/staff/tracking/", {"program": programs["approval"].pk})
     assert shown(response) == {one_of_each["applied"].pk, one_of_each["declined"].pk}
-    counts = {o["label"]: o["count"] for o in response.context["quick"]["programs"]}
+    quick = admin_client.get("/staff/tracking/quick/", {"program": programs["approval"].pk})
+    counts = {o["label"]: o["count"] for o in quick.context["quick"]["programs"]}
     assert counts == {"Approval Program": 2, "Open Program": 7, "Review Program": 1}
+    assert [o["current"] for o in quick.context["quick"]["programs"]] == [True, False, False]
 
 
 def test_customize_filter_combines_text_status_and_program(admin_client, enroll, programs):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from certtrack import clock
 from certtrack.certification.models import Enrollment, GeneralSettings, Program
@@ -259,7 +260,7 @@ def test_change_the_notice_days_and_see_expiring_rows_change(page, admin_user, e
     page.goto("/staff/tracking/?status=expiring")
     assert rows(page) == {soon.pk, later.pk}
     quick = page.get_by_role("navigation", name="Quick Filter")
-    assert quick.get_by_role("link", name="Expiring 2").count() == 1
+    expect(quick.get_by_role("link", name="Expiring 2")).to_have_count(1)
 
 
 def test_staff_without_the_administrator_role_cannot_open_settings(page, staff_user):

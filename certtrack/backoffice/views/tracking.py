@@ -40,8 +40,13 @@ BULK_ACTIONS = {
 }
 
 
-def _quick_filters(form: TrackingFilter, as_of: AsOf) -> dict:
-    counts = Enrollment.objects.status_counts(as_of)  # one query, true today
+def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> dict:
+    """The Quick Filter's options; with `counted`, each with its live count.
+
+    Counting covers the whole table, so the Tracking page leaves it to a second
+    request (htmx, `tracking_quick`) and shows its rows without waiting for it.
+    """
+    counts = Enrollment.objects.status_counts(as_of) if counted else {s.value: 0 for s in Status}
     selected = form.data.getlist("status") if form.is_bound else []
     programs_selected = form.data.getlist("program") if form.is_bound else []
     only_quick = form.active_criteria() <= 1
@@ -63,8 +68,10 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf) -> dict:
                 "current": only_quick and selected == [status.value],
             }
         )
-    program_counts = dict(
-        Enrollment.objects.order_by().values_list("program_id").annotate(n=Count("pk"))
+    program_counts = (
+        dict(Enrollment.objects.order_by().values_list("program_id").annotate(n=Count("pk")))
+        if counted
+        else {}
     )
     programs = [
         {
@@ -76,7 +83,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf) -> dict:
         }
         for program in Program.objects.all()
     ]
-    return {"statuses": options, "programs": programs}
+    return {"statuses": options, "programs": programs, "counted": counted}
 
 
 def _sort_links(form: TrackingFilter) -> dict:
@@ -110,7 +117,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
-        "quick": _quick_filters(form, as_of),
+        "quick": _quick_filters(form, as_of, counted=False),
         "sort_links": _sort_links(form),
         "query": form.query(),
         "page_query": form.query(page=None),
@@ -121,6 +128,15 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "meaning": MEANING,
     }
     return render(request, "backoffice/tracking.html", context)
+
+
+@staff_required
+@require_GET
+def tracking_quick(request: HttpRequest) -> HttpResponse:
+    """The Quick Filter with its live counts (loaded by the Tracking page after its rows)."""
+    form = TrackingFilter(request.GET or None)
+    context = {"quick": _quick_filters(form, today_as_of()), "query": form.query()}
+    return render(request, "backoffice/_quick_filter.html", context)
 
 
 @staff_required
