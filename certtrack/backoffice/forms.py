@@ -1,6 +1,6 @@
 """The back-office's forms. They validate input and show errors; services do every write."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from zoneinfo import available_timezones
 
 from django import forms
@@ -68,7 +68,7 @@ class SignInForm(AuthenticationForm):
 class ModelFieldsForm(forms.ModelForm):
     """A ModelForm used only for its fields and validation: services save."""
 
-    def service_fields(self, allowed: set[str]) -> dict:
+    def service_fields(self, allowed: Collection[str]) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k in allowed}
 
     def _post_clean(self):
@@ -106,21 +106,7 @@ class ComponentForm(ModelFieldsForm):
 
     class Meta:
         model = Component
-        fields = [
-            "kind",
-            "name",
-            "code",
-            "description",
-            "credits_earned",
-            "hours_earned",
-            "requires_approval",
-            "opens_on",
-            "closes_on",
-            "is_active",
-            "scoring",
-            "max_score",
-            "passing_score",
-        ]
+        fields = list(COMPONENT_FIELDS)
         labels = {
             "opens_on": "Available from",
             "closes_on": "Available until",

@@ -736,7 +736,7 @@ def _clean(obj, exclude=None) -> None:
 
 
 def _set_fields(obj, fields: dict, allowed: set[str]) -> dict:
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise Invalid(sorted(unknown)[0], f"Unknown field(s): {', '.join(sorted(unknown))}.")
     changes = {}
@@ -818,7 +818,8 @@ def archive_contact(
     return contact
 
 
-COMPONENT_FIELDS = {
+# In the order a form shows them.
+COMPONENT_FIELDS = (
     "kind",
     "name",
     "code",
@@ -832,7 +833,7 @@ COMPONENT_FIELDS = {
     "scoring",
     "max_score",
     "passing_score",
-}
+)
 
 
 def _unique_code(model, base: str) -> str:
