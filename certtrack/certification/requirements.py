@@ -7,15 +7,15 @@ Completions made before the enrollment count. A completion counts only when its
 component's prerequisites were completed on or before its date.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
 
-from .models import Completion, Component, Program, ProgramComponent
+from .models import Completion, CompletionState, Component, Program, ProgramComponent
 
 
 class _Link(NamedTuple):
@@ -153,40 +153,14 @@ def progress_of_many(pairs: Iterable[tuple[Program, int]]) -> dict[tuple[int, in
     """
     pairs = list(pairs)
     programs = {program.pk: program for program, _ in pairs}
-    links_of: dict[int, list[_Link]] = {pk: [] for pk in programs}
-    # Plain values: a page of 50 rows touches a few hundred links; objects cost 10x more.
-    # Whether a component has prerequisites comes along, to skip that query when none has.
-    has_prerequisites = Exists(
-        Component.prerequisites.through.objects.filter(from_component_id=OuterRef("component_id"))
-    )
-    gated = False
-    for program_id, *link, gates in (
-        ProgramComponent.objects.filter(program_id__in=programs)
-        .annotate(gated=has_prerequisites)
-        .values_list(
-            "program_id",
-            "component_id",
-            "required",
-            "component__credits_earned",
-            "component__hours_earned",
-            "gated",
-        )
-    ):
-        links_of[program_id].append(_Link(*link))
-        gated = gated or gates
+    links_of, gated = _links_of(programs)
     all_components = {link.component_id for links in links_of.values() for link in links}
     prerequisites = _prerequisites_of(all_components) if gated else {}
     wanted = _wanted(all_components, prerequisites)
     contact_ids = {contact_id for _, contact_id in pairs}
     dates: dict[int, dict[int, list[date]]] = {c: {} for c in contact_ids}
-    if wanted:
-        rows = (
-            Completion.objects.counting()
-            .filter(contact_id__in=contact_ids, component_id__in=wanted)
-            .values_list("contact_id", "component_id", "completed_on")
-        )
-        for contact_id, component_id, completed_on in rows:
-            dates[contact_id].setdefault(component_id, []).append(completed_on)
+    for contact_id, component_id, completed_on in _counting_dates(contact_ids, wanted):
+        dates[contact_id].setdefault(component_id, []).append(completed_on)
     result = {}
     for program, contact_id in pairs:
         links = links_of[program.pk]
@@ -195,3 +169,62 @@ def progress_of_many(pairs: Iterable[tuple[Program, int]]) -> dict[tuple[int, in
         )
         result[(program.pk, contact_id)] = _progress(program, links, done)
     return result
+
+
+# The two reads below run for every page of every list (API, Tracking tab, portal), so
+# they are written as plain SQL: building them through the ORM cost twice their
+# execution (docs/performance.md). They read only; the tests of this module cover them.
+
+
+def _marks(values: Collection) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _links_of(program_ids: Collection[int]) -> tuple[dict[int, list[_Link]], bool]:
+    """Each program's components as plain values, and whether any has prerequisites."""
+    links_of: dict[int, list[_Link]] = {pk: [] for pk in program_ids}
+    if not program_ids:
+        return links_of, False
+    gates = Component.prerequisites.through._meta.db_table
+    links, components = ProgramComponent._meta.db_table, Component._meta.db_table
+    sql = (
+        "SELECT pc.program_id, pc.component_id, pc.required, co.credits_earned,"
+        f" co.hours_earned, EXISTS (SELECT 1 FROM {gates} g"
+        " WHERE g.from_component_id = pc.component_id)"
+        f" FROM {links} pc JOIN {components} co ON co.id = pc.component_id"
+        f" WHERE pc.program_id IN ({_marks(program_ids)})"
+    )
+    gated = False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(program_ids))
+        for program_id, component_id, required, credits, hours, gates in cursor.fetchall():
+            links_of[program_id].append(
+                _Link(component_id, bool(required), _decimal(credits), _decimal(hours))
+            )
+            gated = gated or bool(gates)
+    return links_of, gated
+
+
+def _counting_dates(contact_ids: Collection[int], component_ids: Collection[int]) -> list:
+    """(contact id, component id, date) of the counting completions (`Completion.counting`)."""
+    if not contact_ids or not component_ids:
+        return []
+    sql = (
+        f"SELECT contact_id, component_id, completed_on FROM {Completion._meta.db_table}"
+        " WHERE removed_at IS NULL AND state = %s AND passed"
+        f" AND contact_id IN ({_marks(contact_ids)})"
+        f" AND component_id IN ({_marks(component_ids)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CompletionState.APPROVED.value, *contact_ids, *component_ids])
+        return [(contact, component, _date(day)) for contact, component, day in cursor]
+
+
+def _decimal(value) -> Decimal:
+    # PostgreSQL returns Decimal; SQLite an int or a float.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _date(value) -> date:
+    # PostgreSQL returns a date; SQLite the ISO text.
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -463,3 +463,35 @@ def test_settings_validation(admin, db):
     )
     assert (settings.expiring_notice_days, settings.time_zone) == (45, "America/New_York")
     assert History.objects.filter(action="update_settings").count() == 1
+
+
+def test_progress_reads_exactly_the_completions_that_count(
+    make_contact, make_component, admin, settings_row
+):
+    """The plain-SQL read behind progress agrees with `Completion.objects.counting()`:
+    approved, passed and not removed count; pending, rejected, failed and removed do not."""
+    from certtrack.certification.requirements import _counting_dates
+
+    contact, other = make_contact(), make_contact()
+    course = make_component()
+    exam = make_component(kind="exam")
+    reviewed = make_component(requires_approval=True)
+    day = TODAY - timedelta(days=3)
+    complete(contact, course, admin, day=day)
+    complete(contact, exam, admin, day=day, passed=False)
+    complete(contact, exam, admin, day=TODAY, passed=True)
+    pending = complete(contact, reviewed, admin)
+    rejected = complete(contact, reviewed, admin)
+    services.reject_completion(rejected.pk, admin, now=NOW)
+    removed = complete(contact, course, admin, day=TODAY)
+    services.remove_completion(removed.pk, admin, now=NOW)
+    complete(other, course, admin, day=day)
+
+    components = [course.pk, exam.pk, reviewed.pk]
+    read = _counting_dates([contact.pk, other.pk], components)
+    expected = Completion.objects.counting().filter(component_id__in=components)
+    assert sorted(read) == sorted(
+        expected.values_list("contact_id", "component_id", "completed_on")
+    )
+    assert (contact.pk, exam.pk, TODAY) in read and (contact.pk, exam.pk, day) not in read
+    assert pending.state == "pending" and not any(c == reviewed.pk for _, c, _ in read)
