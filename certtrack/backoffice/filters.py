@@ -112,6 +112,16 @@ def pending_completions_exist():
     )
 
 
+def _category_choices() -> list[tuple[str, str]]:
+    categories = (
+        Program.objects.exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()
+    )
+    return [("", "Any category")] + [(c, c) for c in categories]
+
+
 class TrackingFilter(forms.Form):
     """Customize Filter: every criterion of PRODUCT.md §5, combinable."""
 
@@ -162,13 +172,8 @@ class TrackingFilter(forms.Form):
                 # Else the bound select shows its first option (25) and the next Apply sends it.
                 data["per_page"] = str(DEFAULT_PAGE_SIZE)
         super().__init__(data, *args, **kwargs)
-        categories = (
-            Program.objects.exclude(category="")
-            .order_by("category")
-            .values_list("category", flat=True)
-            .distinct()
-        )
-        self.fields["category"].choices = [("", "Any category")] + [(c, c) for c in categories]
+        # A callable: read only when the panel is drawn or a category is asked for.
+        self.fields["category"].choices = _category_choices
         for name, _, label in DATE_FIELDS:
             for end, word in (("from", "from"), ("to", "to")):
                 self.fields[f"{name}_{end}"] = forms.DateField(

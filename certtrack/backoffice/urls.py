@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/tracking/export.<str:fmt>", tracking.export, name="tracking_export"),
     path("staff/tracking/bulk/", tracking.bulk, name="tracking_bulk"),
     path("staff/tracking/quick/", tracking.tracking_quick, name="tracking_quick"),
+    path("staff/tracking/filter/", tracking.tracking_filter_form, name="tracking_filter_form"),
     path("staff/tracking/filters/", tracking.save_filter, name="save_filter"),
     path("staff/tracking/filters/<int:pk>/delete/", tracking.delete_filter, name="delete_filter"),
     path("staff/overview/", overview.overview, name="overview"),

@@ -428,3 +428,61 @@ def test_progress_shows_hours_still_missing_when_every_component_is_done(
     assert "2/2 · 8/20 h" in cell
     assert "width:40%" in cell  # the least-complete requirement: 8 of 20 hours
     assert "bar full" not in cell
+
+
+def test_row_values_are_escaped(admin_client, enroll):
+    row = enroll("active", first_name='<script>alert("x")</script>', organization="A & B")
+    html = admin_client.get("/staff/tracking/").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "A &amp; B" in html
+    assert f'<tr data-enrollment="{row.pk}">' in html
+    assert f'href="/staff/enrollments/{row.pk}/"' in html
+
+
+def test_each_row_shows_its_status_dates_and_link(admin_client, enroll):
+    row = enroll("expiring")
+    html = admin_client.get("/staff/tracking/").content.decode()
+    cells = html.split(f'<tr data-enrollment="{row.pk}">')[1].split("</tr>")[0]
+    assert 'class="badge badge--expiring"' in cells and ">Expiring<" in cells
+    expires = row.expires_on
+    assert f"{expires.day} {expires:%b %Y}</td>" in cells
+    assert 'class="nowrap date--expiring"' in cells
+
+
+def test_the_customize_filter_panel_loads_when_opened_with_the_criteria_in_the_url(
+    admin_client, one_of_each, programs
+):
+    page = admin_client.get("/staff/tracking/", {"q": "smith", "status": "expiring"})
+    html = page.content.decode()
+    assert 'id="filter-form"' not in html  # drawn only when opened
+    assert 'hx-get="/staff/tracking/filter/?q=smith&amp;status=expiring"' in html
+    panel = admin_client.get("/staff/tracking/filter/", {"q": "smith", "status": "expiring"})
+    body = panel.content.decode()
+    assert 'id="filter-form"' in body and 'value="smith"' in body
+    assert 'name="status" value="expiring" id="id_status_8" checked>' in body
+    assert 'name="next" value="/staff/tracking/?q=smith&amp;status=expiring"' in body
+
+
+def test_the_customize_filter_panel_is_inline_with_errors_or_without_javascript(
+    admin_client, one_of_each
+):
+    with_error = admin_client.get(
+        "/staff/tracking/", {"expires_from": "2027-01-02", "expires_to": "2027-01-01"}
+    )
+    assert 'id="filter-form"' in with_error.content.decode()
+    asked = admin_client.get("/staff/tracking/", {"customize": "1"}).content.decode()
+    assert 'id="filter-form"' in asked and '<details class="card customize" open>' in asked
+
+
+def test_the_add_dialog_loads_the_form_alone(admin_client):
+    fragment = admin_client.get("/staff/enrollments/add/", HTTP_HX_REQUEST="true")
+    assert fragment.content.decode().lstrip().startswith("<form")
+    page = admin_client.get("/staff/enrollments/add/")
+    assert b"<!doctype html>" in page.content and b'id="contact-search"' in page.content
+
+
+def test_saved_filters_are_one_click_away_on_the_page(admin_client, admin_user, one_of_each):
+    SavedFilter.objects.create(owner=admin_user, name="Renewals", query="status=expiring")
+    html = admin_client.get("/staff/tracking/").content.decode()
+    assert '<a href="?status=expiring">Renewals</a>' in html

@@ -28,6 +28,7 @@ from ..forms import (
     submit,
 )
 from ..models import SavedFilter
+from ..rows import tracking_rows
 from .common import actor_of, back_to, today_as_of
 
 # The Tracking tab's bulk actions, with the past tense its result line uses.
@@ -75,15 +76,19 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     )
     programs = [
         {
-            "label": program.name,
-            "value": program.pk,
-            "count": program_counts.get(program.pk, 0),
-            "url": "?" + urlencode({"program": program.pk}),
-            "current": only_quick and programs_selected == [str(program.pk)],
+            "label": name,
+            "value": pk,
+            "count": program_counts.get(pk, 0),
+            "current": only_quick and programs_selected == [str(pk)],
         }
-        for program in Program.objects.all()
+        for pk, name in Program.objects.values_list("pk", "name")
     ]
-    return {"statuses": options, "programs": programs, "counted": counted}
+    return {
+        "statuses": options,
+        "programs": programs,
+        "counted": counted,
+        "url": reverse("backoffice:tracking"),
+    }
 
 
 def _sort_links(form: TrackingFilter) -> dict:
@@ -115,6 +120,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "form": form,
         "problems": problems,
         "page": page,
+        "rows": tracking_rows(page.object_list),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
         "quick": _quick_filters(form, as_of, counted=False),
@@ -122,12 +128,28 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "query": form.query(),
         "page_query": form.query(page=None),
         "bulk_actions": [(name, statuses.ACTIONS[name].label) for name in BULK_ACTIONS],
-        "saved_filters": SavedFilter.objects.filter(owner=request.user),
-        "save_form": SaveFilterForm(initial={"query": form.query()}),
-        "add_form": AddEnrollmentForm(),
+        "saved_filters": list(SavedFilter.objects.filter(owner=request.user)),
+        # The Customize Filter panel and the "+ Add" form are rendered when opened (htmx):
+        # most visits only read the rows. Inline when the filter has errors, or without JS.
+        "customize_inline": bool(form.errors) or "customize" in request.GET,
+        "page_path": request.get_full_path(),
         "meaning": MEANING,
     }
     return render(request, "backoffice/tracking.html", context)
+
+
+@staff_required
+@require_GET
+def tracking_filter_form(request: HttpRequest) -> HttpResponse:
+    """The Customize Filter panel for the criteria in the URL (loaded when it is opened)."""
+    form = TrackingFilter(request.GET or None)
+    context = {
+        "form": form,
+        "query": form.query(),
+        "page_path": reverse("backoffice:tracking") + "?" + form.query(),
+        "saved_filters": SavedFilter.objects.filter(owner=request.user),
+    }
+    return render(request, "backoffice/_customize_filter.html", context)
 
 
 @staff_required
@@ -252,11 +274,9 @@ def enrollment_add(request: HttpRequest) -> HttpResponse:
     if chosen is not None and "contact" not in form.errors:
         # Refused (e.g. already enrolled): keep the contact picked, shown and still chosen.
         contacts, text = [chosen], text or chosen.full_name
-    return render(
-        request,
-        "backoffice/enrollment_add.html",
-        {"form": form, "contacts": contacts, "text": text},
-    )
+    # Opened in the Tracking tab's dialog (htmx): the form alone.
+    page = "backoffice/_add_form.html" if request.htmx else "backoffice/enrollment_add.html"
+    return render(request, page, {"form": form, "contacts": contacts, "text": text})
 
 
 def _matching_contacts(text: str) -> list:

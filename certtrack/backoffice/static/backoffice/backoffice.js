@@ -36,9 +36,18 @@
       var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
       if (dialog && dialog.showModal) {
         event.preventDefault();
-        dialog.showModal();
-        var first = dialog.querySelector("input[type=search], input, select");
-        if (first) first.focus();
+        var show = function () {
+          dialog.showModal();
+          var first = dialog.querySelector("input[type=search], input, select");
+          if (first) first.focus();
+        };
+        // A dialog with data-src loads its form the first time it opens.
+        var src = dialog.getAttribute("data-src");
+        if (src && !dialog.firstElementChild && window.htmx) {
+          htmx.ajax("GET", src, { target: dialog, swap: "innerHTML" }).then(show);
+        } else {
+          show();
+        }
       }
     }
     var closer = event.target.closest("[data-close-dialog]");

@@ -1,0 +1,87 @@
+"""The Tracking table's rows, as HTML, in one pass.
+
+The Tracking tab is the back-office's busiest page, and its fifty rows were most of
+its rendering time: through the template language each row cost about 0.1 ms of
+variable lookups. Like the Django admin's change list (`items_for_result`), the rows
+are built here from one row template; every value passes through `html.escape`.
+Measured in docs/performance.md (50 rows: 5.3 ms in the template, 0.4 ms here).
+"""
+
+from datetime import date
+from html import escape
+
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from certtrack.certification.statuses import MEANING, Status
+
+from .templatetags.backoffice import progress_summary
+
+ROW = (
+    '<tr data-enrollment="{id}">\n'
+    '  <td class="check"><input type="checkbox" name="ids" value="{id}"'
+    ' aria-label="Select {name}, {program}"></td>\n'
+    '  <td class="person-cell"><div class="person"><span class="avatar" aria-hidden="true"'
+    ' style="background:hsl({hue},50%,32%)">{initials}</span>\n'
+    '    <div><a href="{url}">{name}</a><div class="sub">{who}</div></div></div></td>\n'
+    '  <td class="program-cell"><div>{program}</div>'
+    '<div class="muted small">{program_sub}</div></td>\n'
+    '  <td><span class="badge badge--{status}" title="{meaning}">{status_label}</span></td>\n'
+    "  <td>{progress}</td>\n"
+    '  <td class="nowrap col-applied">{applied}</td>\n'
+    '  <td class="nowrap col-activated">{activated}</td>\n'
+    '  <td class="nowrap date--{status}">{expires}</td>\n'
+    "</tr>\n"
+)
+
+PROGRESS = (
+    '<div class="progress" title="{title}"><div class="bar{full}">'
+    '<span style="width:{percent}%"></span></div><span class="num">{text}</span></div>'
+)
+NO_PROGRESS = '<span class="muted">—</span>'
+
+
+def day(value: date | None) -> str:
+    """A date as the table shows it: 7 Mar 2027, or a dash."""
+    return f"{value.day} {value:%b %Y}" if value else "—"
+
+
+def _progress_cell(progress, program) -> str:
+    summary = progress_summary(progress, program)
+    if not summary["shown"]:
+        return NO_PROGRESS
+    return PROGRESS.format(
+        title=escape(summary["title"]),
+        full=" full" if summary["complete"] else "",
+        percent=int(summary["percent"]),
+        text=escape(summary["text"]),
+    )
+
+
+def tracking_rows(enrollments) -> SafeString:
+    """The table rows for enrollments carrying `.progress`, `.current_status`, contact and
+    program."""
+    # One reverse() for the page, not one per row: the link differs only by the id.
+    before, _, after = reverse("backoffice:enrollment", args=[0]).rpartition("0")
+    html = []
+    for e in enrollments:
+        contact, program, status = e.contact, e.program, Status(e.current_status)
+        values = {
+            "id": e.pk,
+            "url": f"{before}{e.pk}{after}",
+            "name": contact.full_name,
+            "initials": contact.first_name[:1] + contact.last_name[:1],
+            "hue": e.contact_id * 47 % 360,
+            "who": " · ".join(filter(None, (contact.email, contact.organization))),
+            "program": program.name,
+            "program_sub": " · ".join(filter(None, (program.code, program.category))),
+            "status": status.value,
+            "status_label": status.label,
+            "meaning": MEANING[status],
+            "applied": day(e.applied_on),
+            "activated": day(e.activated_on),
+            "expires": day(e.expires_on),
+        }
+        escaped = {key: escape(str(value)) for key, value in values.items()}
+        html.append(ROW.format(progress=_progress_cell(e.progress, program), **escaped))
+    return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
