@@ -14,6 +14,7 @@ there) is printed as a miss with the reason after `#`.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from . import env
+
+# A Tracking tab row: <tr data-enrollment="123">
+ROW_ID = re.compile(r'<tr data-enrollment="([0-9]+)"')
 
 
 @dataclass
@@ -233,9 +237,14 @@ class Bench:
         fixed = self.fixed_cost()
         for f in self.tracking_filters():
             name = f"html_{f.status or 'program'}_by_{f.ordering}"
-            params = {"sort": f.ordering, "per_page": 50}
+            params = {"ordering": f.ordering, "per_page": 50}
             params.update({"status": f.status} if f.status else {"program": f.program})
             api_params = {**f.params(), "page_size": 50}
+            page = self.get(path, params, client=browser).content.decode()
+            api_rows = self.get("/api/v1/enrollments", api_params).json()["results"]
+            if [int(i) for i in ROW_ID.findall(page)] != [r["id"] for r in api_rows]:
+                self.report.missing(name, "ms", "<=2x", "HTML and API rows differ")
+                continue
             html, api = paired_medians(
                 lambda p=params: self.get(path, p, client=browser),
                 lambda p=api_params: self.get("/api/v1/enrollments", p),

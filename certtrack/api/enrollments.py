@@ -26,7 +26,7 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.requirements import evaluate, progress_of_many
 from certtrack.certification.statuses import Status, label
-from certtrack.certification.tracking import tracking_queryset
+from certtrack.certification.tracking import ROW_FIELDS, tracking_queryset
 
 from .auth import actor
 from .common import ID, errors, get_or_404, paginate
@@ -221,12 +221,6 @@ def create_enrollment(request: HttpRequest, payload: EnrollmentIn):
 
 
 # What a list row reads: only these columns are fetched (no per-row conversion of the rest).
-LIST_FIELDS = [
-    *("contact", "program", "status", "certificate_number"),
-    *("applied_on", "started_on", "completed_on", "activated_on", "expires_on"),
-    *("contact__first_name", "contact__last_name", "contact__email", "contact__organization"),
-    *("program__name", "program__code", "program__credits_required", "program__hours_required"),
-]
 
 
 @router.get("/enrollments", response={200: EnrollmentPage, **errors(400)}, tags=["enrollments"])
@@ -244,7 +238,7 @@ def list_enrollments(
 ):
     """The Tracking tab: enrollments by the status true today, filtered and ordered."""
     as_of = _as_of()
-    rows = tracking_queryset(request.GET, as_of).only(*LIST_FIELDS)
+    rows = tracking_queryset(request.GET, as_of).only(*ROW_FIELDS)
     envelope, enrollments = paginate(rows, page, page_size)
     # Rendered as built (`enrollments_out`, which the schema test holds to EnrollmentPage):
     # validating a page of nested objects again cost more than its queries.

@@ -19,6 +19,15 @@ from .statuses import CERTIFIED, Status
 
 FILTERS = ("status", "program", "q", "expires_from", "expires_to", "expires_within_days")
 DEFAULT_ORDERING = "contact"
+# What a row of a Tracking list shows (the API's list, the Tracking tab): `.only()` these.
+ROW_FIELDS = [
+    *("contact", "program", "status", "certificate_number"),
+    *("applied_on", "started_on", "completed_on", "activated_on", "expires_on"),
+    *("contact__first_name", "contact__last_name", "contact__email", "contact__organization"),
+    *("program__name", "program__code", "program__category"),
+    *("program__credits_required", "program__hours_required"),
+]
+
 _WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit id
 
 

@@ -18,6 +18,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
+from certtrack.certification.tracking import ROW_FIELDS
 
 from .. import exports
 from ..access import staff_required
@@ -112,7 +113,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
     form = TrackingFilter(request.GET or None)
     problems = form.problems()
     # A filter we cannot understand shows nothing rather than pretending it applied.
-    queryset = Enrollment.objects.none() if problems else rows(form, as_of)
+    queryset = Enrollment.objects.none() if problems else rows(form, as_of).only(*ROW_FIELDS)
     paginator = Paginator(queryset, form.page_size)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_progress_of(page.object_list)
