@@ -40,10 +40,11 @@ format: $(BIN)/certtrack
 clean:
 	rm -rf $(VENV) var
 
-# Benchmark (bench/, docs/performance.md): BENCH_DB=sqlite (default) or postgres.
+# Benchmark (bench/, docs/performance.md): BENCH_DB=postgres (default: the production
+# database, at BENCH_PG) or sqlite.
 # Data go in their own database: bench/data/bench-<size>.sqlite3, or the PostgreSQL
 # database certtrack_bench (full) / certtrack_bench_quick (quick) at BENCH_PG.
-BENCH_DB ?= sqlite
+BENCH_DB ?= postgres
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432
 BENCH_RUNS ?= 5
 ifeq ($(BENCH_DB),postgres)
