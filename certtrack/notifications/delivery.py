@@ -126,6 +126,8 @@ def _send_batch(
 ) -> tuple[int, bool]:
     """Send one claimed batch; return how many were sent and whether the server was down."""
     templates: dict[str, EmailTemplate] = {}
+    lease_until = moment() + LEASE
+    owned = _renew(token, lease_until)
     connection = get_connection()
     opened = False
     down = ""
@@ -150,9 +152,13 @@ def _send_batch(
             if down:
                 _failed(email, mine, now, down)
                 continue
-            # Renew the lease just before sending; if it lapsed and another worker took the
-            # message over, leave it to that worker.
-            if not mine.filter(status=EmailStatus.QUEUED).update(claimed_until=moment() + LEASE):
+            # Send only under a lease with at least half its time to run: renew it for the
+            # whole batch when it gets older (a slow server). A message whose lease lapsed
+            # and that another worker took over is left to that worker.
+            if moment() > lease_until - LEASE / 2:
+                lease_until = moment() + LEASE
+                owned = _renew(token, lease_until)
+            if email.pk not in owned:
                 continue
             try:
                 if not opened:
@@ -184,6 +190,13 @@ def _send_batch(
             with contextlib.suppress(Exception):  # a dead server on QUIT is not news
                 connection.close()
     return sent, bool(down)
+
+
+def _renew(token: str, until: datetime) -> set[int]:
+    """Extend this worker's lease on its queued messages; the ids it still holds."""
+    mine = Email.objects.filter(claim=token, status=EmailStatus.QUEUED)
+    mine.update(claimed_until=until)
+    return set(mine.values_list("pk", flat=True))
 
 
 def _message(rendered: Rendered, to: list[str], connection) -> EmailMultiAlternatives:

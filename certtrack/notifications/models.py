@@ -90,11 +90,12 @@ class Email(models.Model):
             )
         ]
         indexes = [
-            # The delivery pass reads only this: its cost follows what is due.
+            # The delivery pass reads only this: its cost follows what is due. In the
+            # claim's order, so a claim reads its batch and stops (not every due row).
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(status="queued"),
-                name="email_due_idx",
+                name="email_due_order_idx",
             ),
             models.Index(fields=["status", "created_at"], name="email_status_idx"),
         ]

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -270,3 +271,41 @@ def test_an_unreachable_server_ends_the_pass_after_one_batch(
     smtp.start()
     assert deliver_due(at(DAY) + timedelta(minutes=1)) == 5
     assert len(smtp.inbox.received) == 5
+
+
+def test_a_slow_server_has_the_lease_renewed_for_the_batch_and_each_email_sent_once(
+    smtp, make_contact, make_program, admin, travel, monkeypatch
+):
+    travel(DAY)
+    program = make_program(name="Safety Officer", require_approval=True)
+    for n in range(6):
+        services.apply(make_contact(email=f"slow{n}@example.org").pk, program.pk, admin)
+    # Each message takes four minutes of the ten-minute lease: the lease is renewed for
+    # what is left of the batch before it is half gone, so no other worker can take over.
+    clock = iter(range(0, 10_000, 240))
+    monkeypatch.setattr(delivery, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    renewals = []
+    renew = delivery._renew
+    monkeypatch.setattr(delivery, "_renew", lambda *a: renewals.append(a) or renew(*a))
+    assert deliver_due(at(DAY)) == 6
+    assert len(smtp.inbox.received) == 6
+    assert 2 <= len(renewals) < 6  # renewed as needed, not once per message
+    assert not Email.objects.filter(status="queued").exists()
+
+
+def test_delivering_a_batch_costs_one_query_per_email_plus_a_constant(
+    smtp, make_contact, make_program, admin, travel
+):
+    travel(DAY)
+    program = make_program(name="Safety Officer", require_approval=True)
+
+    def cost(count: int) -> int:
+        for _ in range(count):
+            services.apply(make_contact().pk, program.pk, admin)
+        with CaptureQueriesContext(connection) as queries:
+            assert deliver_due(at(DAY)) == count
+        return len(queries)
+
+    # Each application queues two emails: "received" (sent) and "new application" to
+    # staff (cancelled: no recipients set). One query marks each; nothing else per email.
+    assert cost(13) - cost(3) == 2 * 10
