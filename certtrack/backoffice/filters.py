@@ -10,8 +10,7 @@ words mean the same rows in both faces; this tab's extra criteria narrow its res
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
@@ -20,9 +19,12 @@ from certtrack.certification.models import (
     CompletionState,
     Contact,
     Program,
-    ProgramComponent,
 )
-from certtrack.certification.requirements import progress_of_many
+from certtrack.certification.requirements import (
+    progress_of_many,
+    requirements_met,
+    something_done,
+)
 from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import (
     DEFAULT_ORDERING,
@@ -41,11 +43,13 @@ DATE_FIELDS = (
     ("activated", "activated_on", "Activated"),
     ("expires", "expires_on", "Expires"),
 )
+# The requirements of the progress bar (certification.requirements): components, credits,
+# hours. Three parts of every row: nothing counted yet, something but not met, met.
 PROGRESS_CHOICES = [
     ("", "Any progress"),
-    ("none", "Not started (no required component done)"),
-    ("partial", "Some required components done"),
-    ("complete", "All required components done"),
+    ("none", "Not started (nothing done yet)"),
+    ("partial", "Under way (requirements not met yet)"),
+    ("complete", "Requirements met"),
 ]
 # Parameters that describe *what* is shown (not how it is sorted or paged).
 FILTER_PARAMS = [
@@ -73,32 +77,17 @@ def contacts_matching(text: str, queryset=None):
     return queryset
 
 
-def with_progress(queryset):
-    """Annotate `required_done` / `required_total`: required components with a counting completion.
+def progress_q(progress: str) -> Q:
+    """Rows whose progress is `progress` (a PROGRESS_CHOICES key), in SQL at any size.
 
-    Only for the Progress criterion, which must filter in SQL: it counts completions
-    without the prerequisite-order rule; what is shown comes from `with_progress_of`.
+    The domain's rule of requirements met (the progress bar's), without the prerequisite
+    order: see `certification.requirements.requirements_met`.
     """
-    required = ProgramComponent.objects.filter(program_id=OuterRef("program_id"), required=True)
-    total = required.order_by().values("program_id").annotate(n=Count("pk")).values("n")
-    done = (
-        required.filter(
-            Exists(
-                Completion.objects.counting().filter(
-                    contact_id=OuterRef(OuterRef("contact_id")),
-                    component_id=OuterRef("component_id"),
-                )
-            )
-        )
-        .order_by()
-        .values("program_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return queryset.annotate(
-        required_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
-        required_done=Coalesce(Subquery(done, output_field=IntegerField()), 0),
-    )
+    if progress == "none":
+        return ~Q(something_done())
+    if progress == "partial":
+        return Q(something_done()) & ~requirements_met()
+    return requirements_met()
 
 
 def pending_completions_exist():
@@ -228,14 +217,7 @@ class TrackingFilter(forms.Form):
         if data.get("pending"):
             queryset = queryset.filter(pending_completions_exist())
         if data.get("progress"):
-            queryset = with_progress(queryset)
-            queryset = queryset.filter(
-                {
-                    "none": Q(required_done=0),
-                    "partial": Q(required_done__gt=0, required_done__lt=F("required_total")),
-                    "complete": Q(required_total__gt=0, required_done__gte=F("required_total")),
-                }[data["progress"]]
-            )
+            queryset = queryset.filter(progress_q(data["progress"]))
         return queryset
 
     def _valid_part(self) -> dict:

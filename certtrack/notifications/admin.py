@@ -56,7 +56,7 @@ class EmailAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
-        "contact",
+        "contact_name",
         "enrollment_id",
         "status",
         "sent_at",
@@ -65,11 +65,18 @@ class EmailAdmin(admin.ModelAdmin):
     )
     ordering = ("-created_at", "-id")
     list_filter = ("status", "kind")
-    search_fields = ("enrollment__contact__email", "enrollment__contact__last_name", "recipient")
-    list_select_related = ("enrollment__contact",)
+    search_fields = (
+        "enrollment__contact__email",
+        "enrollment__contact__last_name",
+        "contact__email",
+        "contact__last_name",
+        "recipient",
+    )
+    list_select_related = ("enrollment__contact", "contact")
     date_hierarchy = "created_at"
     actions = ("retry_now",)
-    readonly_fields = [f.name for f in Email._meta.fields]
+    # Not the body: a queued sign-in link would let whoever reads it sign in as the contact.
+    fields = readonly_fields = [f.name for f in Email._meta.fields if f.name not in {"id", "body"}]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -81,8 +88,8 @@ class EmailAdmin(admin.ModelAdmin):
         return False  # the outbox is the record of what was sent
 
     @admin.display(description="contact")
-    def contact(self, obj: Email) -> str:
-        return obj.enrollment.contact.full_name
+    def contact_name(self, obj: Email) -> str:
+        return (obj.enrollment.contact if obj.enrollment_id else obj.contact).full_name
 
     @admin.action(description="Retry the selected failed or queued emails now")
     def retry_now(self, request, queryset) -> None:

@@ -5,6 +5,9 @@ so its cost follows the number of messages due, not the size of the outbox. A me
 is claimed by a conditional UPDATE of its lease; a worker sends only what it claimed,
 so two workers never send the same message. A failure keeps the message queued with
 exponential backoff; after MAX_ATTEMPTS it is marked failed for staff to see.
+
+`deliver_now` is the same delivery for one message that someone is waiting for (a
+sign-in link): it claims that row the same way, so it and a worker never both send it.
 """
 
 import contextlib
@@ -17,12 +20,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
+from django.utils.dateparse import parse_datetime
 
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 
-from .models import Email, EmailStatus, EmailTemplate, Kind
+from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
 from .rendering import Rendered, context_for, recipients_for, render, template_for
 
@@ -44,13 +48,12 @@ def _due(now: datetime) -> Q:
     )
 
 
-def _claim(now: datetime) -> tuple[str, list[Email]]:
-    """Claim up to BATCH due messages for this worker alone."""
-    candidates = list(
-        Email.objects.filter(_due(now))
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:BATCH]
-    )
+def _claim(now: datetime, only: int | None = None) -> tuple[str, list[Email]]:
+    """Claim up to BATCH due messages (or just message `only`) for this worker alone."""
+    due = Email.objects.filter(_due(now))
+    if only is not None:
+        due = due.filter(pk=only)
+    candidates = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:BATCH])
     if not candidates:
         return "", []
     token = secrets.token_hex(16)
@@ -61,7 +64,7 @@ def _claim(now: datetime) -> tuple[str, list[Email]]:
     )
     claimed = list(
         Email.objects.filter(pk__in=candidates, claim=token)
-        .select_related("enrollment__contact", "enrollment__program")
+        .select_related("enrollment__contact", "enrollment__program", "contact")
         .order_by("id")
     )
     return token, claimed
@@ -98,8 +101,37 @@ def deliver_due(now: datetime, flush: bool = False) -> int:
     return sent
 
 
-def stale_reason(email: Email, as_of: AsOf) -> str:
-    """Why `email` is no longer true to send today ("" if it still is)."""
+def deliver_now(email_id: int, now: datetime) -> bool:
+    """Try once to send one queued email at once; True if it was sent by this call.
+
+    Best effort, for a person waiting for it (call it after the commit that queued it):
+    if it is not due, already claimed or sent, or the server fails, it stays with the
+    worker (a failure counts as an attempt and waits out its backoff). Never raises.
+    """
+    try:
+        token, batch = _claim(now, only=email_id)
+        if not batch:
+            return False
+        general = GeneralSettings.get()
+        started = time.monotonic()
+        sent, _ = _send_batch(
+            token,
+            batch,
+            now,
+            general.as_of(now),
+            general,
+            lambda: now + timedelta(seconds=time.monotonic() - started),
+        )
+        return sent == 1
+    except Exception:  # the worker will retry it; the caller's request must not fail
+        log.exception("email %s: immediate delivery failed, left to the worker", email_id)
+        return False
+
+
+def stale_reason(email: Email, as_of: AsOf, now: datetime | None = None) -> str:
+    """Why `email` is no longer true to send today, or at `now` ("" if it still is)."""
+    if email.enrollment_id is None:
+        return _stale_fixed_text(email, now)
     enrollment = email.enrollment
     status = as_of.status_of(enrollment.status, enrollment.expires_on)
     if email.kind in (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED):
@@ -114,6 +146,31 @@ def stale_reason(email: Email, as_of: AsOf) -> str:
     if email.kind == Kind.CERTIFICATION_EARNED and status not in CERTIFIED:
         return f"The certification is {status.label}."
     return ""
+
+
+def _stale_fixed_text(email: Email, now: datetime | None) -> str:
+    if email.contact.archived_at is not None:
+        return "The contact is archived."
+    valid_until = parse_datetime(email.data.get("valid_until") or "")
+    if now is not None and valid_until is not None and now >= valid_until:
+        return "Not sent in time: what it carries has expired."
+    if not email.body:
+        return "The text of this email is gone."
+    return ""
+
+
+def _recipients(email: Email, general: GeneralSettings) -> list[str]:
+    if email.enrollment_id is None:
+        return [email.contact.email]
+    return recipients_for(email.kind, email.enrollment, general)
+
+
+def _render(email: Email, today, templates: dict[str, EmailTemplate]) -> Rendered:
+    if email.kind in FIXED_TEXT_KINDS:
+        return Rendered(email.subject, email.body, "")
+    if email.kind not in templates:
+        templates[email.kind] = template_for(email.kind)
+    return render(templates[email.kind], context_for(email.enrollment, today))
 
 
 def _send_batch(
@@ -135,17 +192,17 @@ def _send_batch(
     try:
         for email in batch:
             mine = Email.objects.filter(pk=email.pk, claim=token)
-            reason = stale_reason(email, as_of)
-            to = recipients_for(email.kind, email.enrollment, general)
+            reason = stale_reason(email, as_of, moment())
+            to = _recipients(email, general)
             if not reason and not to:
                 reason = "No recipients for this email in General Settings."
             if reason:
-                mine.update(status=EmailStatus.CANCELLED, last_error=reason, claimed_until=None)
+                mine.update(
+                    status=EmailStatus.CANCELLED, last_error=reason, claimed_until=None, body=""
+                )
                 continue
             try:
-                if email.kind not in templates:
-                    templates[email.kind] = template_for(email.kind)
-                rendered = render(templates[email.kind], context_for(email.enrollment, as_of.today))
+                rendered = _render(email, as_of.today, templates)
             except Exception as error:  # a template that cannot render: retry after a fix
                 _failed(email, mine, now, f"{type(error).__name__}: {error}")
                 continue
@@ -183,6 +240,7 @@ def _send_batch(
                 subject=rendered.subject[:250],
                 last_error="",
                 claimed_until=None,
+                body="",  # a sign-in link is kept no longer than it takes to send it
             )
             sent += 1
     finally:
@@ -212,13 +270,17 @@ def _failed(email: Email, mine, now: datetime, error: str) -> None:
     attempts = email.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         mine.update(
-            status=EmailStatus.FAILED, attempts=attempts, last_error=error, claimed_until=None
+            status=EmailStatus.FAILED,
+            attempts=attempts,
+            last_error=error,
+            claimed_until=None,
+            body="",
         )
         log.error(
-            "email %s (%s, enrollment %s) failed %d times, giving up: %s",
+            "email %s (%s, %s) failed %d times, giving up: %s",
             email.pk,
             email.kind,
-            email.enrollment_id,
+            email.about,
             attempts,
             error,
         )
@@ -226,10 +288,10 @@ def _failed(email: Email, mine, now: datetime, error: str) -> None:
     retry_at = now + backoff(attempts)
     mine.update(attempts=attempts, last_error=error, next_attempt_at=retry_at, claimed_until=None)
     log.warning(
-        "email %s (%s, enrollment %s) not sent, attempt %d of %d, retry at %s: %s",
+        "email %s (%s, %s) not sent, attempt %d of %d, retry at %s: %s",
         email.pk,
         email.kind,
-        email.enrollment_id,
+        email.about,
         attempts,
         MAX_ATTEMPTS,
         retry_at.isoformat(timespec="seconds"),

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 
 class Kind(models.TextChoices):
-    """The emails of PRODUCT.md §4."""
+    """The emails of PRODUCT.md §4, and the portal's sign-in link."""
 
     APPLICATION_RECEIVED = "application_received", "Application received"
     NEW_APPLICATION = "new_application", "New Certification Application"
@@ -15,16 +15,24 @@ class Kind(models.TextChoices):
     CERTIFICATION_EARNED = "certification_earned", "Certification earned"
     CERTIFICATION_EXPIRING = "certification_expiring", "Certification Expiring"
     CERTIFICATION_EXPIRED = "certification_expired", "Certification expired"
+    SIGN_IN_LINK = "sign_in_link", "Sign-in link"
 
 
 # Kinds that go to the staff recipients of General Settings rather than to the contact.
 STAFF_KINDS = {Kind.NEW_APPLICATION, Kind.ADMIN_REVIEW_REQUIRED}
+# Kinds whose text is written when queued (kept in Email.body), not an editable template:
+# a sign-in link's text carries the link itself, which exists nowhere else.
+FIXED_TEXT_KINDS = {Kind.SIGN_IN_LINK}
+# The kinds an administrator edits (Setup › Email templates).
+TEMPLATE_KINDS = [kind for kind in Kind if kind not in FIXED_TEXT_KINDS]
 
 
 class EmailTemplate(models.Model):
     """The editable text of one kind of email (Django template syntax)."""
 
-    kind = models.CharField(max_length=40, choices=Kind.choices, unique=True)
+    kind = models.CharField(
+        max_length=40, choices=[(k.value, k.label) for k in TEMPLATE_KINDS], unique=True
+    )
     subject = models.CharField(max_length=250)
     text_body = models.TextField("Plain-text body")
     html_body = models.TextField("HTML body", blank=True, default="")
@@ -58,15 +66,31 @@ class Email(models.Model):
     """An outbox row, written in the transaction of the change that owes the email.
 
     Recipient and text are rendered at send time (current address, current template);
-    `data` keeps the facts of the moment the email was owed.
+    `data` keeps the facts of the moment the email was owed. An email not about an
+    enrollment (a sign-in link) names its contact instead, and carries its text in `body`.
     """
 
     enrollment = models.ForeignKey(
-        "certification.Enrollment", on_delete=models.CASCADE, related_name="emails"
+        "certification.Enrollment",
+        on_delete=models.CASCADE,
+        related_name="emails",
+        null=True,
+        blank=True,
+    )
+    contact = models.ForeignKey(
+        "certification.Contact",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="For an email not about an enrollment: the contact it goes to.",
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # The enrollment's reminder cycle: a new expires_on is a new cycle, a new reminder.
     cycle = models.PositiveIntegerField()
+    # The text of a FIXED_TEXT_KINDS email (a sign-in link: the only copy of the raw link).
+    # Emptied once the email leaves the queue (sent, cancelled or failed).
+    body = models.TextField(blank=True, default="")
     status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
     )
@@ -87,7 +111,11 @@ class Email(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["enrollment", "kind", "cycle"], name="email_once_per_cycle"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False) | Q(contact__isnull=False),
+                name="email_about_someone",
+            ),
         ]
         indexes = [
             # The delivery pass reads only this: its cost follows what is due. In the
@@ -101,4 +129,11 @@ class Email(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{Kind(self.kind).label} #{self.enrollment_id} ({self.status})"
+        return f"{Kind(self.kind).label}, {self.about} ({self.status})"
+
+    @property
+    def about(self) -> str:
+        """Whom the email is about, for logs: "enrollment 12" or "contact 7"."""
+        if self.enrollment_id is not None:
+            return f"enrollment {self.enrollment_id}"
+        return f"contact {self.contact_id}"

@@ -15,7 +15,7 @@ from certtrack.certification import events
 from certtrack.certification.models import Enrollment, GeneralSettings, History
 from certtrack.certification.statuses import CERTIFIED, Status
 
-from .models import Email, EmailStatus, Kind
+from .models import FIXED_TEXT_KINDS, Email, EmailStatus, Kind
 
 # PRODUCT.md §4: no "expired" mail for expiries older than this.
 EXPIRED_NEWS_FOR = timedelta(days=30)
@@ -143,3 +143,31 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
             [_row(enrollment_id, Kind.CERTIFICATION_EXPIRING, cycle, at, as_of.today, new)],
             ignore_conflicts=True,
         )
+
+
+def queue_fixed_text(
+    kind: Kind,
+    contact_id: int,
+    subject: str,
+    text: str,
+    now: datetime,
+    valid_until: datetime,
+) -> Email:
+    """Queue an email whose text is already written, to a contact (a sign-in link).
+
+    Call it inside the transaction that owes the email. It is delivered like every other
+    email (lease, retries with backoff) while `valid_until` is ahead, cancelled after;
+    `delivery.deliver_now` sends it at once for someone who is waiting for it.
+    """
+    if kind not in FIXED_TEXT_KINDS:
+        raise ValueError(f"{kind} is rendered from its template, not queued with its text")
+    return Email.objects.create(
+        contact_id=contact_id,
+        kind=kind,
+        cycle=0,
+        subject=subject[:250],
+        body=text,
+        data={"valid_until": valid_until.isoformat()},
+        created_at=now,
+        next_attempt_at=now,
+    )

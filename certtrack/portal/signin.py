@@ -3,27 +3,30 @@
 The answer to a request is the same whether or not the address belongs to a contact,
 so the form reveals nothing. The emailed link opens a confirmation page; only its
 button (a POST) uses the link, so mail scanners that follow links do not consume it.
+
+The email goes through the notifications outbox (retried if the mail server is down)
+and is sent at once after the commit, so nobody waits for the worker's next pass.
 """
 
 import hashlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
 from certtrack import clock
 from certtrack.certification.models import Contact
+from certtrack.notifications.delivery import deliver_now
+from certtrack.notifications.models import Kind
+from certtrack.notifications.outbox import queue_fixed_text
 
 from .models import SignInLink, SignInRequest
-
-logger = logging.getLogger("certtrack.portal")
 
 LINK_LIFETIME = timedelta(minutes=15)
 RATE_WINDOW = timedelta(minutes=15)
@@ -64,11 +67,24 @@ class Requested:
     """What became of a sign-in request: `limited` when over a rate limit (no email)."""
 
     limited: bool
-    link: str | None = None  # for tests and logs; never shown to the requester
+
+
+def _email_text(contact: Contact, link: str) -> tuple[str, str]:
+    return (
+        "Your sign-in link",
+        f"Hello {contact.first_name},\n\n"
+        f"Use this link to sign in to the member portal:\n\n{link}\n\n"
+        "It works once, for 15 minutes. If you did not ask for it, ignore this email: "
+        "nobody can sign in without opening it.\n",
+    )
 
 
 def request_link(email: str, ip: str, now: datetime | None = None) -> Requested:
-    """Count the request; if within the limits and the address is a contact's, email a link."""
+    """Count the request; if within the limits and the address is a contact's, email a link.
+
+    The link is queued in the outbox (its only copy: the database keeps its hash) and
+    sent right after the commit; if that fails, the worker retries it while it is valid.
+    """
     now = now or clock.now()
     since = now - RATE_WINDOW
     address = _address_hash(email)
@@ -97,21 +113,15 @@ def request_link(email: str, ip: str, now: datetime | None = None) -> Requested:
             expires_at=now + LINK_LIFETIME,
         )
         SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
-    link = settings.BASE_URL + reverse("portal:confirm", args=[token])
-    try:
-        send_mail(
-            "Your sign-in link",
-            f"Hello {contact.first_name},\n\n"
-            f"Use this link to sign in to the member portal:\n\n{link}\n\n"
-            "It works once, for 15 minutes. If you did not ask for it, ignore this email: "
-            "nobody can sign in without opening it.\n",
-            None,
-            [contact.email],
+        link = settings.BASE_URL + reverse("portal:confirm", args=[token])
+        subject, text = _email_text(contact, link)
+        queued = queue_fixed_text(
+            Kind.SIGN_IN_LINK, contact.pk, subject, text, now, now + LINK_LIFETIME
         )
-    except OSError:
-        # The answer stays the same (it must not reveal the address); staff see the log.
-        logger.exception("Could not send a sign-in link to contact %s", contact.pk)
-    return Requested(limited=False, link=link)
+        # Someone is waiting for it: send it once committed (a failure stays queued; the
+        # answer is the same either way, so it reveals nothing about the address).
+        transaction.on_commit(partial(deliver_now, queued.pk, now))
+    return Requested(limited=False)
 
 
 class LinkProblem(Exception):

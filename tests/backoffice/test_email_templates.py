@@ -3,7 +3,7 @@
 import pytest
 
 from certtrack.notifications.defaults import DEFAULTS
-from certtrack.notifications.models import EmailTemplate, Kind
+from certtrack.notifications.models import TEMPLATE_KINDS, EmailTemplate, Kind
 from certtrack.notifications.rendering import template_for
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_the_list_shows_every_email_with_its_audience_and_subject(admin_client):
     response = admin_client.get("/staff/setup/emails/")
     assert response.status_code == 200
     page = response.content.decode()
-    for kind in Kind:
+    for kind in TEMPLATE_KINDS:
         assert f'href="/staff/setup/emails/{kind.value}/"' in page
         assert str(kind.label) in page
     assert "Welcome aboard, {{ contact.first_name }}" in page
@@ -81,6 +81,12 @@ def test_the_edit_page_shows_the_form_the_placeholders_and_a_preview(admin_clien
 def test_an_unknown_email_kind_is_404(admin_client):
     assert admin_client.get("/staff/setup/emails/birthday/").status_code == 404
     assert admin_client.post("/staff/setup/emails/birthday/preview/", GOOD).status_code == 404
+
+
+def test_the_sign_in_link_email_is_not_an_editable_template(admin_client):
+    # Its text carries the link; an edit that dropped it would lock members out.
+    assert b"sign_in_link" not in admin_client.get("/staff/setup/emails/").content
+    assert admin_client.get("/staff/setup/emails/sign_in_link/").status_code == 404
 
 
 def test_administrator_edits_and_saves_a_template(admin_client):

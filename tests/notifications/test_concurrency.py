@@ -45,8 +45,28 @@ FULL_PASS = CHILD.replace(
     "print(json.dumps({",
 )
 
+# What a sign-in request does after its commit, for every queued sign-in link in turn.
+EACH_AT_ONCE = CHILD.replace(
+    'print(json.dumps({"sent": deliver_due(at(date.fromisoformat(sys.argv[2])))}))',
+    "from certtrack.notifications.delivery import deliver_now\n"
+    "from certtrack.notifications.models import Email\n"
+    "pks = Email.objects.filter(kind='sign_in_link').order_by('pk').values_list('pk', flat=True)\n"
+    "now = at(date.fromisoformat(sys.argv[2]))\n"
+    'print(json.dumps({"sent": sum(deliver_now(pk, now) for pk in pks)}))',
+)
 
-def deliver_in_two_processes(day: date, smtp_port: int, script: str = CHILD) -> list[int]:
+# A worker pass that claims one message at a time, so that it interleaves with the above.
+ONE_BY_ONE = CHILD.replace(
+    "from certtrack.notifications.delivery import deliver_due\n",
+    "from certtrack.notifications import delivery\n"
+    "from certtrack.notifications.delivery import deliver_due\n"
+    "delivery.BATCH = 1\n",
+)
+
+
+def deliver_in_two_processes(
+    day: date, smtp_port: int, script: str = CHILD, other: str | None = None
+) -> list[int]:
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     url = f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
@@ -58,14 +78,14 @@ def deliver_in_two_processes(day: date, smtp_port: int, script: str = CHILD) -> 
     start = str(time.time() + 2.0)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", script, start, day.isoformat()],
+            [sys.executable, "-c", code, start, day.isoformat()],
             env=env,
             cwd=Path(__file__).resolve().parents[2],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for code in (script, other or script)
     ]
     sent = []
     for proc in procs:
@@ -105,3 +125,24 @@ def test_two_workers_in_parallel_record_and_send_one_reminder(
     deliver_in_two_processes(date(2026, 3, 11), smtp.port, FULL_PASS)
     assert [m.recipients for m in smtp.inbox.received] == [["ana@example.org"]]
     assert Email.objects.get().status == "sent"
+
+
+def test_sign_in_links_sent_at_once_while_a_worker_runs_go_out_once_each(
+    smtp, make_contact, travel
+):
+    from certtrack.notifications.models import Kind
+    from certtrack.notifications.outbox import queue_fixed_text
+
+    day = date(2026, 3, 11)
+    travel(day)
+    contacts = [make_contact() for _ in range(30)]
+    for contact in contacts:
+        queue_fixed_text(
+            Kind.SIGN_IN_LINK, contact.pk, "Your sign-in link", "a link", at(day), at(day, 13)
+        )
+    # One process is the requests' own attempts, the other a worker pass, at the same moment.
+    sent = deliver_in_two_processes(day, smtp.port, ONE_BY_ONE, EACH_AT_ONCE)
+    assert sum(sent) == 30
+    per_address = Counter(r for m in smtp.inbox.received for r in m.recipients)
+    assert per_address == Counter({c.email: 1 for c in contacts})
+    assert set(Email.objects.values_list("status", flat=True)) == {"sent"}

@@ -282,8 +282,22 @@ def test_a_slow_server_has_the_lease_renewed_for_the_batch_and_each_email_sent_o
         services.apply(make_contact(email=f"slow{n}@example.org").pk, program.pk, admin)
     # Each message takes four minutes of the ten-minute lease: the lease is renewed for
     # what is left of the batch before it is half gone, so no other worker can take over.
-    clock = iter(range(0, 10_000, 240))
-    monkeypatch.setattr(delivery, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    elapsed = [0.0]
+    monkeypatch.setattr(delivery, "time", SimpleNamespace(monotonic=lambda: elapsed[0]))
+    build = delivery._message
+
+    def slow(*args):
+        message = build(*args)
+        send = message.send
+
+        def send_in_four_minutes(*a, **kw):
+            elapsed[0] += 240
+            return send(*a, **kw)
+
+        message.send = send_in_four_minutes
+        return message
+
+    monkeypatch.setattr(delivery, "_message", slow)
     renewals = []
     renew = delivery._renew
     monkeypatch.setattr(delivery, "_renew", lambda *a: renewals.append(a) or renew(*a))

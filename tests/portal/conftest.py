@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
@@ -41,6 +41,13 @@ def pat(make_contact):
 @pytest.fixture
 def sam(make_contact):
     return make_contact(first_name="Sam", last_name="Stone", email="sam@example.org")
+
+
+def ask_for_link(client: Client, email: str, ip: str = "203.0.113.5"):
+    """Ask for a sign-in link as the form does, and commit (the email goes out on commit)."""
+    # A test's transaction never commits: run what the request's commit would run.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/portal/sign-in/", {"email": email}, REMOTE_ADDR=ip)
 
 
 def signed_in(contact) -> Client:

@@ -13,13 +13,9 @@ from certtrack.certification.actors import Actor
 from certtrack.portal.models import SignInLink
 from certtrack.portal.signin import SESSION_KEY, token_hash
 
-from .conftest import BASE_URL
+from .conftest import BASE_URL, ask_for_link
 
 pytestmark = pytest.mark.usefixtures("no_requests_yet")
-
-
-def ask_for_link(client: Client, email: str, ip: str = "203.0.113.5"):
-    return client.post("/portal/sign-in/", {"email": email}, REMOTE_ADDR=ip)
 
 
 def emailed_path() -> str:

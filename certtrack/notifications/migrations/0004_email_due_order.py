@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0003_contact_search_trigram'),
-        ('notifications', '0002_default_templates'),
+        ('notifications', '0003_sign_in_links'),
     ]
 
     operations = [

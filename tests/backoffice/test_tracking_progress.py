@@ -1,0 +1,147 @@
+"""Tracking › Customize Filter › Progress: the progress bar's rule (components, credits, hours)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from certtrack.certification import services
+from certtrack.certification.models import Enrollment
+from certtrack.certification.requirements import progress_of_many
+from tests.backoffice.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+CHOICES = ("none", "partial", "complete")
+
+
+@pytest.fixture
+def listed(admin_client):
+    """`listed("complete")` → ids of the enrollments the Progress criterion keeps."""
+
+    def listed(progress: str) -> set[int]:
+        response = admin_client.get("/staff/tracking/", {"progress": progress, "per_page": 200})
+        assert response.status_code == 200
+        return {row.pk for row in response.context["page"].object_list}
+
+    return listed
+
+
+@pytest.fixture
+def enrolled(admin, make_contact):
+    """`enrolled(program, *components)` → an enrollment whose contact completed those."""
+
+    def enrolled(program, *components, day=TODAY) -> Enrollment:
+        contact = make_contact()
+        enrollment = services.add(contact.pk, program.pk, admin)
+        for component in components:
+            services.record_completion(contact.pk, component.pk, day, admin)
+        return enrollment
+
+    return enrolled
+
+
+def component(make_component, credits="0", hours="0", **fields):
+    return make_component(credits_earned=Decimal(credits), hours_earned=Decimal(hours), **fields)
+
+
+def test_all_required_components_done_is_not_complete_below_the_credits_threshold(
+    listed, enrolled, make_program, make_component
+):
+    course = component(make_component, credits="2")
+    exam = component(make_component, credits="1", kind="exam")
+    elective = component(make_component, credits="3")
+    program = make_program(required=[course, exam], electives=[elective], credits_required=5)
+    short = enrolled(program, course, exam)  # 2/2 components, 3 of 5 credits
+    enough = enrolled(program, course, exam, elective)  # 2/2 components, 6 of 5 credits
+    assert listed("complete") == {enough.pk}
+    assert listed("partial") == {short.pk}
+    assert listed("none") == set()
+
+
+def test_the_hours_threshold_decides_when_every_required_component_is_done(
+    listed, enrolled, make_program, make_component
+):
+    course = component(make_component, hours="4")
+    workshop = component(make_component, hours="4")
+    program = make_program(required=[course], electives=[workshop], hours_required=8)
+    four_hours = enrolled(program, course)
+    eight_hours = enrolled(program, course, workshop)
+    assert listed("complete") == {eight_hours.pk}
+    assert listed("partial") == {four_hours.pk}
+
+
+def test_a_program_of_credits_only_is_met_by_any_components_that_reach_them(
+    listed, enrolled, make_program, make_component
+):
+    a, b, c = (component(make_component, credits="2") for _ in range(3))
+    program = make_program(required=[], electives=[a, b, c], credits_required=4)
+    nothing = enrolled(program)
+    some = enrolled(program, c)
+    met = enrolled(program, a, c)
+    assert listed("none") == {nothing.pk}
+    assert listed("partial") == {some.pk}  # was "none": no *required* component done
+    assert listed("complete") == {met.pk}
+
+
+def test_only_counting_completions_add_credits(
+    listed, enrolled, admin, make_program, make_component
+):
+    course = component(make_component, credits="5")
+    failed = component(make_component, credits="5", kind="exam")
+    program = make_program(required=[course], electives=[failed], credits_required=10)
+    row = enrolled(program, course)
+    services.record_completion(row.contact_id, failed.pk, TODAY, admin, passed=False)
+    assert listed("complete") == set()
+    assert listed("partial") == {row.pk}
+
+
+def test_decimal_thresholds_are_reached_exactly(listed, enrolled, make_program, make_component):
+    # On SQLite the sum is a float, and 0.3 + 0.6 is 0.8999999999999999 there.
+    first = component(make_component, hours="0.3", credits="0.1")
+    second = component(make_component, hours="0.6", credits="0.2")
+    program = make_program(
+        required=[first, second], hours_required=Decimal("0.9"), credits_required="0.3"
+    )
+    row = enrolled(program, first, second)
+    assert listed("complete") == {row.pk}
+
+
+def test_the_filter_agrees_with_the_progress_bar_on_every_row(
+    listed, enrolled, make_program, make_component
+):
+    c1, c2, c3 = (component(make_component, credits="2", hours="3") for _ in range(3))
+    exam = component(make_component, credits="1", kind="exam")
+    programs = [
+        make_program(required=[c1, exam]),
+        make_program(required=[c1], electives=[c2, c3], credits_required=5),
+        make_program(required=[exam], electives=[c2, c3], hours_required=6),
+        make_program(required=[], electives=[c1, c2], credits_required=3, hours_required=5),
+        make_program(required=[], electives=[c3]),
+    ]
+    done_sets = [(), (c1,), (exam,), (c1, exam), (c2,), (c2, c3), (c1, c2, c3, exam)]
+    rows = [enrolled(program, *done) for program in programs for done in done_sets]
+    progress = progress_of_many((row.program, row.contact_id) for row in rows)
+    expected = {choice: set() for choice in CHOICES}
+    for row in rows:
+        shown = progress[(row.program_id, row.contact_id)]
+        choice = "complete" if shown.met else "partial" if shown.done else "none"
+        expected[choice].add(row.pk)
+    assert all(expected.values())  # every choice is exercised
+    for choice in CHOICES:
+        assert listed(choice) == expected[choice], choice
+
+
+def test_the_progress_filter_does_not_apply_the_prerequisite_order(
+    listed, enrolled, admin, make_program, make_component
+):
+    """Documented limit: the SQL filter counts a completion whose prerequisite is gone."""
+    course, exam = make_component(), make_component(kind="exam")
+    services.update_component(exam.pk, admin, prerequisite_ids=[course.pk])
+    program = make_program(required=[exam])
+    row = enrolled(program, course, day=TODAY - timedelta(days=2))
+    services.record_completion(row.contact_id, exam.pk, TODAY - timedelta(days=1), admin)
+    course_done = row.contact.completions.get(component=course)
+    services.remove_completion(course_done.pk, admin, reason="recorded in error")
+    assert progress_of_many([(program, row.contact_id)])[(program.pk, row.contact_id)].met is False
+    assert listed("complete") == {row.pk}
