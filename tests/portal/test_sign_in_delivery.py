@@ -7,6 +7,7 @@ import pytest
 from django.test import Client, TestCase
 
 from certtrack import clock
+from certtrack.certification import services
 from certtrack.certification.management.commands.worker import run_pass
 from certtrack.notifications import delivery
 from certtrack.notifications.models import Email
@@ -202,3 +203,24 @@ def test_the_raw_link_is_only_in_the_queued_email_body(
     assert token in smtp.inbox.received[0].text
     email.refresh_from_db()
     assert email.body == "" and token not in repr(Email.objects.values().get())
+
+
+def test_a_queued_link_for_a_contact_archived_since_is_cancelled(
+    smtp,  # noqa: F811
+    pat,
+    start,
+    travel,
+    admin,
+):
+    smtp.stop()
+    ask_for_link(Client(), "pat@example.org")
+    services.archive_contact(pat.pk, admin)
+    smtp.start()
+    worker_pass(travel, start + timedelta(minutes=1))
+    assert smtp.inbox.received == []
+    email = sign_in_email()
+    assert (email.status, email.last_error, email.body) == (
+        "cancelled",
+        "The contact is archived.",
+        "",
+    )
