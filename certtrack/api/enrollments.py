@@ -238,7 +238,7 @@ def list_enrollments(
 ):
     """The Tracking tab: enrollments by the status true today, filtered and ordered."""
     as_of = _as_of()
-    rows = tracking_queryset(request.GET, as_of).only(*ROW_FIELDS)
+    rows = tracking_queryset(request.GET, as_of, current_status=False).only(*ROW_FIELDS)
     envelope, enrollments = paginate(rows, page, page_size)
     # Rendered as built (`enrollments_out`, which the schema test holds to EnrollmentPage):
     # validating a page of nested objects again cost more than its queries.

@@ -308,10 +308,11 @@ class TrackingFilter(forms.Form):
         return urlencode(params)
 
 
-def rows(form: TrackingFilter, as_of: AsOf):
+def rows(form: TrackingFilter, as_of: AsOf, current_status: bool = True):
     """The Tracking rows for `form`: the shared parser's rows (status true today, ordered),
-    narrowed by this tab's own criteria."""
-    return form.filter(tracking_queryset(form.shared_params(), as_of), as_of)
+    narrowed by this tab's own criteria (`tracking_queryset` says what `current_status` is)."""
+    shared = tracking_queryset(form.shared_params(), as_of, current_status=current_status)
+    return form.filter(shared, as_of)
 
 
 def with_progress_of(rows) -> list:

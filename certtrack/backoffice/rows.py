@@ -13,7 +13,8 @@ from html import escape
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from certtrack.certification.statuses import MEANING, Status
+from certtrack.certification.dates import AsOf
+from certtrack.certification.statuses import MEANING
 
 from .templatetags.backoffice import progress_summary
 
@@ -58,14 +59,15 @@ def _progress_cell(progress, program) -> str:
     )
 
 
-def tracking_rows(enrollments) -> SafeString:
-    """The table rows for enrollments carrying `.progress`, `.current_status`, contact and
-    program."""
+def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
+    """The table rows for enrollments carrying `.progress`, their contact and program, each
+    with its status true on `as_of`."""
     # One reverse() for the page, not one per row: the link differs only by the id.
     before, _, after = reverse("backoffice:enrollment", args=[0]).rpartition("0")
     html = []
     for e in enrollments:
-        contact, program, status = e.contact, e.program, Status(e.current_status)
+        contact, program = e.contact, e.program
+        status = as_of.status_of(e.status, e.expires_on)
         values = {
             "id": e.pk,
             "url": f"{before}{e.pk}{after}",

@@ -183,8 +183,12 @@ def progress_of_many(pairs: Iterable[tuple[Program, int]]) -> dict[tuple[int, in
 # execution (docs/performance.md). They read only; the tests of this module cover them.
 
 
-def _marks(values: Collection) -> str:
-    return ", ".join(["%s"] * len(values))
+def _in(column: str, values: Collection) -> tuple[str, list]:
+    """`column` among `values`: on PostgreSQL one array parameter, so the text of the query
+    is the same whatever the number of values (psycopg parses it once)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _links_of(program_ids: Collection[int]) -> tuple[dict[int, list[_Link]], bool]:
@@ -194,16 +198,16 @@ def _links_of(program_ids: Collection[int]) -> tuple[dict[int, list[_Link]], boo
         return links_of, False
     gates = Component.prerequisites.through._meta.db_table
     links, components = ProgramComponent._meta.db_table, Component._meta.db_table
+    programs, params = _in("pc.program_id", program_ids)
     sql = (
         "SELECT pc.program_id, pc.component_id, pc.required, co.credits_earned,"
         f" co.hours_earned, EXISTS (SELECT 1 FROM {gates} g"
         " WHERE g.from_component_id = pc.component_id)"
-        f" FROM {links} pc JOIN {components} co ON co.id = pc.component_id"
-        f" WHERE pc.program_id IN ({_marks(program_ids)})"
+        f" FROM {links} pc JOIN {components} co ON co.id = pc.component_id WHERE {programs}"
     )
     gated = False
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(program_ids))
+        cursor.execute(sql, params)
         for program_id, component_id, required, credits, hours, gates in cursor.fetchall():
             links_of[program_id].append(
                 _Link(component_id, bool(required), _decimal(credits), _decimal(hours))
@@ -216,15 +220,19 @@ def _counting_dates(contact_ids: Collection[int], component_ids: Collection[int]
     """(contact id, component id, date) of the counting completions (`Completion.counting`)."""
     if not contact_ids or not component_ids:
         return []
+    contacts, contact_params = _in("contact_id", contact_ids)
+    components, component_params = _in("component_id", component_ids)
     sql = (
         f"SELECT contact_id, component_id, completed_on FROM {Completion._meta.db_table}"
-        " WHERE removed_at IS NULL AND state = %s AND passed"
-        f" AND contact_id IN ({_marks(contact_ids)})"
-        f" AND component_id IN ({_marks(component_ids)})"
+        f" WHERE removed_at IS NULL AND state = %s AND passed AND {contacts} AND {components}"
     )
+    params = [CompletionState.APPROVED.value, *contact_params, *component_params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [CompletionState.APPROVED.value, *contact_ids, *component_ids])
-        return [(contact, component, _date(day)) for contact, component, day in cursor]
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and not isinstance(rows[0][2], date):
+        rows = [(contact, component, _date(day)) for contact, component, day in rows]
+    return rows
 
 
 def _decimal(value) -> Decimal:

@@ -113,7 +113,11 @@ def tracking(request: HttpRequest) -> HttpResponse:
     form = TrackingFilter(request.GET or None)
     problems = form.problems()
     # A filter we cannot understand shows nothing rather than pretending it applied.
-    queryset = Enrollment.objects.none() if problems else rows(form, as_of).only(*ROW_FIELDS)
+    queryset = (
+        Enrollment.objects.none()
+        if problems
+        else rows(form, as_of, current_status=False).only(*ROW_FIELDS)
+    )
     paginator = Paginator(queryset, form.page_size)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_progress_of(page.object_list)
@@ -121,7 +125,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "form": form,
         "problems": problems,
         "page": page,
-        "rows": tracking_rows(page.object_list),
+        "rows": tracking_rows(page.object_list, as_of),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
         "quick": _quick_filters(form, as_of, counted=False),
