@@ -772,7 +772,10 @@ def main(argv: list[str] | None = None) -> None:
     ensure_database_exists(args.size)
     env.setup(args.size)
     if args.if_missing and present(size):
-        print(f"bench-data: {size} enrollments already loaded; kept.")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # kept data, current schema
+        print(f"bench-data: {size} enrollments already loaded; kept (schema migrated).")
         return
     started = time.monotonic()
     counts = generate(size, args.seed)
