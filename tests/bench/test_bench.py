@@ -124,3 +124,28 @@ def test_report_prints_one_line_per_figure(capsys):
     assert out[0] == "BENCH list_x 12.5 ms ratio=1.50 target=<=3x ok  # api 13 ms"
     assert out[1] == "BENCH html - ms ratio=- target=<=2x miss  # not there"
     assert (report.ok, report.miss) == (1, 1)
+
+
+def test_a_measured_worker_pass_is_undone_afterwards(as_of):
+    """The worker figure runs committed passes; the data set is as before each one."""
+    from bench.run import _undone_after
+    from certtrack.certification.management.commands.worker import run_pass
+    from certtrack.certification.models import History
+    from certtrack.notifications.models import Email
+
+    run_pass()  # the generator's backlog, so that only the measured pass moves rows
+
+    def state():
+        rows = Enrollment.objects.order_by("id").values_list("id", "status", "updated_at")
+        return list(rows), History.objects.count(), Email.objects.count()
+
+    before = state()
+    with _undone_after() as keep:
+        picked = list(
+            Enrollment.objects.filter(status="expiring").values_list("id", "status", "updated_at")
+        )
+        keep(picked)
+        Enrollment.objects.filter(id__in=[p[0] for p in picked]).update(status="active")
+        assert run_pass()["record_time_transitions"] == len(picked) > 0
+        assert state() != before
+    assert state() == before
