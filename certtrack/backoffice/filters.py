@@ -282,7 +282,7 @@ class TrackingFilter(forms.Form):
         if data.get("expires_within_days") is not None:
             add(("expires_within_days",), f"Expires within {data['expires_within_days']} days")
         if data.get("progress"):
-            add(("progress",), dict(PROGRESS_CHOICES)[data["progress"]])
+            add(("progress",), "Progress: " + dict(PROGRESS_CHOICES)[data["progress"]])
         if data.get("pending"):
             add(("pending",), "Completions awaiting approval")
         for name, _, label in DATE_FIELDS:

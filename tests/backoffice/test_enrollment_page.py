@@ -312,3 +312,25 @@ def test_email_times_are_shown_in_the_organization_time_zone_like_history(
     emails = html.split('id="emails-title"')[1].split("</section>")[0]
     assert "Times in America/New_York" in emails
     assert "15 Jun 2026 12:00" in emails  # 16:00 UTC is noon in New York (EDT)
+
+
+@pytest.mark.parametrize(
+    "status, primary, plain",
+    [
+        ("applied", "Approve application", "Set inactive"),
+        ("in_progress", None, "Set inactive"),
+        ("admin_review", "Approve certification", "Return for more work"),
+        ("inactive", "Reactivate", "Mark not completed"),
+    ],
+)
+def test_only_actions_toward_certification_are_highlighted(
+    admin_client, enroll, status, primary, plain
+):
+    html = page(admin_client, enroll(status)).content.decode()
+    buttons = html.split('id="actions-title"')[1].split("</section>")[0]
+    highlighted = [
+        part.split(">")[1].split("<")[0]
+        for part in buttons.split('class="btn btn-sm btn-primary"')[1:]
+    ]
+    assert highlighted == ([primary] if primary else [])
+    assert f'class="btn btn-sm ">{plain}</button>' in buttons

@@ -486,3 +486,13 @@ def test_saved_filters_are_one_click_away_on_the_page(admin_client, admin_user, 
     SavedFilter.objects.create(owner=admin_user, name="Renewals", query="status=expiring")
     html = admin_client.get("/staff/tracking/").content.decode()
     assert '<a href="?status=expiring">Renewals</a>' in html
+
+
+def test_the_progress_chip_says_what_it_filters(admin_client, one_of_each):
+    html = admin_client.get("/staff/tracking/", {"progress": "partial"}).content.decode()
+    assert 'class="chip">Progress: Under way' in html
+
+
+def test_the_favicon_is_served_from_the_application(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/backoffice/favicon.svg")

@@ -110,6 +110,8 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "meaning": MEANING[current],
         "actions": statuses.actions_from(current),
         "final_statuses": statuses.FINAL,
+        # Highlighted: the actions that move a contact toward (or back to) certification.
+        "forward_actions": {"approve", "approve_completion", "reactivate", "reopen"},
         "can_set_expiry": current in CERTIFIED,
         "has_certificate": certificates.has_certificate(enrollment, as_of),
         "verification_url": certificates.verification_url(enrollment.certificate_number)
