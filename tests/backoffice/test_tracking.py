@@ -496,3 +496,21 @@ def test_the_progress_chip_says_what_it_filters(admin_client, one_of_each):
 def test_the_favicon_is_served_from_the_application(client):
     response = client.get("/favicon.ico")
     assert (response.status_code, response["Location"]) == (301, "/static/backoffice/favicon.svg")
+
+
+def test_the_filter_form_submission_lands_on_a_url_with_only_the_criteria_set(
+    admin_client, one_of_each
+):
+    sent = {"q": "", "status": "expiring", "category": "", "progress": "", "ordering": ""}
+    response = admin_client.get("/staff/tracking/", sent)
+    assert (response.status_code, response["Location"]) == (302, "/staff/tracking/?status=expiring")
+    followed = admin_client.get(response["Location"])
+    assert shown(followed) == {one_of_each["expiring"].pk}
+
+
+def test_the_saved_filter_in_use_is_marked(admin_client, admin_user, one_of_each):
+    SavedFilter.objects.create(owner=admin_user, name="Renewals", query="status=expiring")
+    html = admin_client.get("/staff/tracking/", {"status": "expiring"}).content.decode()
+    assert '<a href="?status=expiring" aria-current="true">Renewals</a>' in html
+    other = admin_client.get("/staff/tracking/", {"status": "expired"}).content.decode()
+    assert '<a href="?status=expiring">Renewals</a>' in other

@@ -109,8 +109,11 @@ def _sort_links(form: TrackingFilter) -> dict:
 @staff_required
 @require_GET
 def tracking(request: HttpRequest) -> HttpResponse:
-    as_of = today_as_of()
     form = TrackingFilter(request.GET or None)
+    if any(value == "" for value in request.GET.values()):
+        # The Customize Filter form sends every field; the URL keeps only those set.
+        return redirect(reverse("backoffice:tracking") + "?" + form.query())
+    as_of = today_as_of()
     problems = form.problems()
     # A filter we cannot understand shows nothing rather than pretending it applied.
     queryset = (
