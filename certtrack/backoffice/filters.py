@@ -234,6 +234,10 @@ class TrackingFilter(forms.Form):
     def page_size(self) -> int:
         return (self._valid_part() if self.is_bound else {}).get("per_page") or DEFAULT_PAGE_SIZE
 
+    def date_ranges(self) -> list[tuple]:
+        """(label, from field, to field) of each date criterion, for the panel."""
+        return [(label, self[f"{name}_from"], self[f"{name}_to"]) for name, _, label in DATE_FIELDS]
+
     def problems(self) -> list[str]:
         """The criteria that cannot be understood, in words (the API answers 400 for these)."""
         if not self.is_bound or self.is_valid():

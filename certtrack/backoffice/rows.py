@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from certtrack.certification.dates import AsOf
-from certtrack.certification.statuses import MEANING
 
-from .templatetags.backoffice import progress_summary
+from .templatetags.backoffice import progress_summary, status_badge
 
 ROW = (
     '<tr data-enrollment="{id}">\n'
@@ -27,7 +26,7 @@ ROW = (
     '    <div><a href="{url}">{name}</a><div class="sub">{who}</div></div></div></td>\n'
     '  <td class="program-cell"><div>{program}</div>'
     '<div class="muted small">{program_sub}</div></td>\n'
-    '  <td><span class="badge badge--{status}" title="{meaning}">{status_label}</span></td>\n'
+    "  <td>{badge}</td>\n"
     "  <td>{progress}</td>\n"
     '  <td class="nowrap col-applied">{applied}</td>\n'
     '  <td class="nowrap col-activated">{activated}</td>\n'
@@ -78,12 +77,16 @@ def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
             "program": program.name,
             "program_sub": " · ".join(filter(None, (program.code, program.category))),
             "status": status.value,
-            "status_label": status.label,
-            "meaning": MEANING[status],
             "applied": day(e.applied_on),
             "activated": day(e.activated_on),
             "expires": day(e.expires_on),
         }
         escaped = {key: escape(str(value)) for key, value in values.items()}
-        html.append(ROW.format(progress=_progress_cell(e.progress, program), **escaped))
+        html.append(
+            ROW.format(
+                badge=status_badge(status),  # format_html: escaped there
+                progress=_progress_cell(e.progress, program),
+                **escaped,
+            )
+        )
     return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped

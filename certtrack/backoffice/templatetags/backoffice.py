@@ -10,16 +10,15 @@ from certtrack.certification.statuses import ACTIONS, MEANING, Status
 register = template.Library()
 
 
+# A status as its seed label, coloured by status, with its meaning as a tooltip.
+BADGE = '<span class="badge badge--{}" title="{}">{}</span>'
+
+
 @register.simple_tag
 def status_badge(status: str):
-    """A status as its seed label, coloured by status, with its meaning as a tooltip."""
+    """A status as its badge (`BADGE`)."""
     value = Status(status)
-    return format_html(
-        '<span class="badge badge--{}" title="{}">{}</span>',
-        value.value,
-        MEANING[value],
-        value.label,
-    )
+    return format_html(BADGE, value.value, MEANING[value], value.label)
 
 
 @register.filter
