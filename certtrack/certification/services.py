@@ -179,9 +179,9 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
     progress = evaluate(program, enrollment.contact_id)
     if not progress.met:
         return
-    # The certification dates from the last requirement met, but never before the
-    # enrollment started (work done earlier counts; it does not back-date the start).
-    met_on = max(progress.met_on, enrollment.started_on or progress.met_on)
+    # The certification rests on the day the work was done (PRODUCT.md §Dates), even
+    # when that is before the enrollment started.
+    met_on = progress.met_on
     if program.completion_requires_approval:
         target, fields = Status.ADMIN_REVIEW, {"completed_on": met_on}
     else:

@@ -65,8 +65,8 @@ def test_approving_an_application_whose_work_is_done_activates_it(
 
     result = services.perform(enrollment.pk, "approve", admin, now=NOW)
 
-    # work done before enrolling counts, but the certification starts no earlier than the enrollment
-    assert (result.status, result.activated_on) == ("active", TODAY)
+    # work done before enrolling counts and dates the certification (PRODUCT.md §Dates)
+    assert (result.status, result.activated_on) == ("active", TODAY - timedelta(days=40))
 
 
 def test_meeting_requirements_activates_automatically_dated_by_last_completion(
@@ -277,7 +277,7 @@ def test_completion_before_enrolling_counts(make_contact, make_program, admin):
     contact, program = make_contact(), make_program()
     complete(contact, program.components.get(), admin, day=TODAY - timedelta(days=300))
     enrollment = services.add(contact.pk, program.pk, admin, now=NOW)
-    assert (enrollment.status, enrollment.activated_on) == ("active", TODAY)
+    assert (enrollment.status, enrollment.activated_on) == ("active", TODAY - timedelta(days=300))
 
 
 def test_one_completed_event_counts_toward_every_program_containing_it(
@@ -495,3 +495,16 @@ def test_progress_reads_exactly_the_completions_that_count(
     )
     assert (contact.pk, exam.pk, TODAY) in read and (contact.pk, exam.pk, day) not in read
     assert pending.state == "pending" and not any(c == reviewed.pk for _, c, _ in read)
+
+
+def test_work_done_before_enrolling_dates_activation_and_expiry(make_contact, make_program, admin):
+    # staff enroll today a contact whose work was done last month: certified from last month
+    contact, program = make_contact(), make_program(validity_months=12)
+    done_on = date(2026, 1, 31)
+    complete(contact, program.components.get(), admin, day=done_on)
+    enrollment = services.add(contact.pk, program.pk, admin, now=at(date(2026, 2, 20)))
+    assert (enrollment.started_on, enrollment.activated_on, enrollment.expires_on) == (
+        date(2026, 2, 20),
+        done_on,
+        date(2027, 1, 31),
+    )
