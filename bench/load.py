@@ -25,7 +25,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -355,9 +354,7 @@ def main() -> int:
     }
     database = f"certtrack_load_{os.getpid()}"
     if options.db == "postgres":
-        subprocess.run(
-            ["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True
-        )
+        subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True)
         env["CERTTRACK_DATABASE_URL"] = f"{PG}/{database}"
     else:
         env["CERTTRACK_DATABASE_URL"] = f"sqlite:///{data_dir}/load.sqlite3"
