@@ -1,9 +1,11 @@
 """Open Badges 3.0 credentials, signed as VC-JWT (1EdTech Open Badges 3.0 §8.2, JSON Web
-Token Proof Format). See docs/credentials.md for the sections followed.
+Token Proof Format): the JWT payload is the OpenBadgeCredential itself, with the JWT
+claims beside its fields. See docs/credentials.md for the sections followed.
 """
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jwt
@@ -34,6 +36,27 @@ def issuer_profile() -> dict:
         "name": issuer_name(),
         "url": settings.BASE_URL,
     }
+
+
+def achievement_id(program) -> str:
+    return f"{settings.BASE_URL}/achievements/{quote(program.code, safe='')}"
+
+
+def achievement(program) -> dict:
+    """The program as an OB 3.0 Achievement (§B.1.2), also served at its own id."""
+    return {
+        "id": achievement_id(program),
+        "type": ["Achievement"],
+        "achievementType": "Certification",
+        "name": program.name,
+        "description": program.description or f"Certification in {program.name}.",
+        "criteria": {"narrative": _criteria(program)},
+        "humanCode": program.code,
+    }
+
+
+def achievement_document(program) -> dict:
+    return {"@context": CONTEXT, **achievement(program)}
 
 
 def _urn(kind: str, key: str) -> str:
@@ -84,15 +107,7 @@ def credential(certificate: Certificate) -> dict:
                     "identityHash": certificate.holder,
                 },
             ],
-            "achievement": {
-                "id": _urn("programs", program.code),
-                "type": ["Achievement"],
-                "achievementType": "Certification",
-                "name": program.name,
-                "description": program.description or f"Certification in {program.name}.",
-                "criteria": {"narrative": _criteria(program)},
-                "humanCode": program.code,
-            },
+            "achievement": achievement(program),
         },
         "evidence": [
             {
@@ -122,9 +137,11 @@ def _numeric_date(iso: str) -> int:
 def signed_credential(certificate: Certificate) -> str:
     """The credential as a Compact JWS (VC-JWT), signed with the current issuer key.
 
-    JOSE header (§8.2.3): alg RS256, kid (a URI dereferencing to the key), typ JWT.
-    Payload (§8.2.4.1): iss = issuer.id, jti = id, sub = credentialSubject.id,
-    nbf = validFrom, exp = validUntil (when it expires), vc = the credential.
+    JOSE header (§8.2 "Create the JOSE Header"): alg RS256, kid (a URI dereferencing to
+    the one public JWK), typ JWT. Payload (§8.2 "JWT Payload Format"): the
+    OpenBadgeCredential itself, with iss = issuer.id, jti = id, sub =
+    credentialSubject.id, nbf = validFrom and exp = validUntil (when it expires) beside
+    its fields.
     """
     vc = credential(certificate)
     claims = {
@@ -132,11 +149,13 @@ def signed_credential(certificate: Certificate) -> str:
         "jti": vc["id"],
         "sub": vc["credentialSubject"]["id"],
         "nbf": _numeric_date(vc["validFrom"]),
-        "vc": vc,
     }
     if "validUntil" in vc:
         claims["exp"] = _numeric_date(vc["validUntil"])
     key = keys.current_key()
     return jwt.encode(
-        claims, key.private_key, algorithm=keys.ALGORITHM, headers={"kid": key.kid, "typ": "JWT"}
+        vc | claims,
+        key.private_key,
+        algorithm=keys.ALGORITHM,
+        headers={"kid": key.kid, "typ": "JWT"},
     )

@@ -41,11 +41,16 @@ class SigningKey:
 
     @property
     def kid(self) -> str:
-        """A URI that dereferences to the JWK set holding this key (OB 3.0 §8.2.3 `kid`)."""
+        """A URI that dereferences to this one public JWK (OB 3.0 §8.2 JOSE Header `kid`)."""
+        return f"{settings.BASE_URL}/.well-known/jwks/{self.thumbprint}.json"
+
+    @property
+    def legacy_kid(self) -> str:
+        """The `kid` of credentials issued before December 2026 (a fragment of the set)."""
         return f"{settings.BASE_URL}/.well-known/jwks.json#{self.thumbprint}"
 
-    def jwk(self) -> dict:
-        return self.public_jwk | {"kid": self.kid, "use": "sig", "alg": ALGORITHM}
+    def jwk(self, kid: str | None = None) -> dict:
+        return self.public_jwk | {"kid": kid or self.kid, "use": "sig", "alg": ALGORITHM}
 
 
 def _b64(data: bytes) -> str:
@@ -128,6 +133,17 @@ def rotate() -> SigningKey:
 
 
 def jwks() -> dict:
-    """The public JWK set (no private members, ever)."""
+    """The public JWK set (no private members, ever), newest key first.
+
+    Each key is listed under its `kid` and again under its legacy `kid`, so that tokens
+    issued before the `kid` became a single key's URL still find their key by `kid`.
+    """
     current_key()
-    return {"keys": [key.jwk() for key in reversed(all_keys())]}
+    published = reversed(all_keys())
+    return {"keys": [entry for key in published for entry in (key.jwk(), key.jwk(key.legacy_kid))]}
+
+
+def public_jwk(thumbprint: str) -> dict | None:
+    """The one public key whose RFC 7638 thumbprint this is (what a `kid` dereferences to)."""
+    current_key()
+    return next((key.jwk() for key in all_keys() if key.thumbprint == thumbprint), None)

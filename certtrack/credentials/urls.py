@@ -9,6 +9,8 @@ urlpatterns = [
     path("verify/<str:number>", views.verify_page, name="verify"),
     path("issuer", views.issuer, name="issuer"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(".well-known/jwks/<str:thumbprint>.json", views.jwk, name="jwk"),
+    path("achievements/<str:code>", views.achievement, name="achievement"),
     path(
         "staff/enrollments/<int:pk>/certificate.pdf",
         views.staff_certificate,

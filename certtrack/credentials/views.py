@@ -7,9 +7,10 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from certtrack.certification.errors import NotFound, Refused
+from certtrack.certification.models import Program
 
 from . import keys
-from .badges import issuer_profile
+from .badges import achievement_document, issuer_profile
 from .certificates import issued, issuer_name, normalize_number, verify
 from .pdf import certificate_pdf
 from .ratelimit import hit
@@ -55,8 +56,28 @@ def jwks(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 @cache_control(public=True, max_age=300)
+def jwk(request: HttpRequest, thumbprint: str) -> JsonResponse:
+    """What a credential's `kid` dereferences to: the one public key (OB 3.0 §8.2)."""
+    key = keys.public_jwk(thumbprint)
+    if key is None:
+        raise Http404("No such key.")
+    return JsonResponse(key, content_type="application/jwk+json")
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
 def issuer(request: HttpRequest) -> JsonResponse:
     return JsonResponse(issuer_profile(), content_type="application/ld+json")
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def achievement(request: HttpRequest, code: str) -> JsonResponse:
+    """A program as the Achievement its credentials name, served at its id."""
+    program = Program.objects.filter(code=code).first()
+    if program is None:
+        raise Http404("No such achievement.")
+    return JsonResponse(achievement_document(program), content_type="application/ld+json")
 
 
 def _pdf_response(enrollment, number: str) -> HttpResponse:

@@ -1,10 +1,14 @@
 """The Open Badges 3.0 credential: a VC-JWT checked with jwcrypto (not PyJWT, which signs
-it) against the JWK set the app publishes."""
+it) against the JWK set the app publishes, and validated against 1EdTech's own
+AchievementCredential JSON Schema (tests/credentials/data)."""
 
 import json
 import stat
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import jsonschema
+import jwt as pyjwt
 import pytest
 from django.core.management import call_command
 from jwcrypto import jwk, jws, jwt
@@ -42,6 +46,16 @@ def verified(token: str, keyset: jwk.JWKSet) -> tuple[dict, dict]:
     return json.loads(checked.header), json.loads(checked.claims)
 
 
+SCHEMA = json.loads(
+    (Path(__file__).parent / "data/ob3-achievementcredential.schema.json").read_text()
+)
+
+
+def schema_errors(credential: dict) -> list[str]:
+    validator = jsonschema.Draft201909Validator(SCHEMA)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(credential)]
+
+
 def epoch(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp())
 
@@ -51,45 +65,82 @@ def test_credential_verifies_against_the_published_jwks(certified, api, client):
     header, claims = verified(token, published_keys(client))
 
     assert header == {"alg": "RS256", "typ": "JWT", "kid": header["kid"]}
-    assert header["kid"].startswith(f"{BASE_URL}/.well-known/jwks.json#")
+    # The payload is the credential itself (OB 3.0 §8.2 "JWT Payload Format"), the JWT
+    # claims beside its fields and consistent with them.
+    assert "vc" not in claims
+    assert claims["iss"] == claims["issuer"]["id"] == f"{BASE_URL}/issuer"
+    assert claims["jti"] == claims["id"] and claims["id"].startswith("urn:uuid:")
+    assert claims["sub"] == claims["credentialSubject"]["id"]
+    assert claims["nbf"] == epoch(claims["validFrom"])
+    assert claims["exp"] == epoch(claims["validUntil"])
 
-    vc = claims["vc"]
-    assert claims["iss"] == vc["issuer"]["id"] == f"{BASE_URL}/issuer"
-    assert claims["jti"] == vc["id"] and vc["id"].startswith("urn:uuid:")
-    assert claims["sub"] == vc["credentialSubject"]["id"]
-    assert claims["nbf"] == epoch(vc["validFrom"])
-    assert claims["exp"] == epoch(vc["validUntil"])
+
+def test_kid_dereferences_to_the_one_signing_key(certified, api, client):
+    token = fetch_credential(api, certified)
+    kid = json.loads(jws.base64url_decode(token.split(".")[0]))["kid"]
+    assert kid.startswith(f"{BASE_URL}/.well-known/jwks/")
+
+    response = client.get(kid.removeprefix(BASE_URL))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/jwk+json"
+    key = jwk.JWK.from_json(response.content)  # a single key, not a set
+    assert "keys" not in response.json() and not key.has_private
+    checked = jwt.JWT(jwt=token, key=key, algs=["RS256"])
+    assert json.loads(checked.claims)["jti"].startswith("urn:uuid:")
+    assert client.get("/.well-known/jwks/unknown.json").status_code == 404
 
 
-def test_credential_is_an_open_badge_certification(certified, api, client):
+def test_issued_credentials_validate_against_the_1edtech_schema(
+    certified, admin, make_contact, make_program, api, client, travel
+):
+    forever = make_program(validity_months=None, description="")
+    unending = services.record_existing(make_contact().pk, forever.pk, date(2026, 5, 1), admin)
+    for enrollment in (certified, unending):
+        _, claims = verified(fetch_credential(api, enrollment), published_keys(client))
+        assert schema_errors(claims) == []
+
+
+def test_the_schema_check_can_fail(certified, api, client):
     _, claims = verified(fetch_credential(api, certified), published_keys(client))
-    vc = claims["vc"]
+    wrapped = {key: claims[key] for key in ("iss", "jti", "sub", "nbf", "exp")} | {"vc": claims}
+    assert schema_errors(wrapped)  # the pre-2026 shape: credential inside a `vc` claim
 
-    assert vc["@context"][0] == "https://www.w3.org/ns/credentials/v2"
-    assert vc["@context"][1].startswith("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0")
-    assert vc["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert vc["issuer"]["type"] == ["Profile"]
-    assert vc["issuer"]["name"] == "Guild of Safety Inspectors"
-    # Valid from the start of the activation day through the whole of the expiry day.
-    assert vc["validFrom"] == "2026-03-01T00:00:00+00:00"
-    assert vc["validUntil"] == "2028-03-01T23:59:59+00:00"
-    subject = vc["credentialSubject"]
-    assert subject["type"] == ["AchievementSubject"]
-    assert {"type": "IdentityObject", "identityType": "name", "hashed": False,
-            "identityHash": "Ada Lovelace"} in subject["identifier"]  # fmt: skip
-    achievement = subject["achievement"]
-    assert achievement["type"] == ["Achievement"]
-    assert achievement["achievementType"] == "Certification"
-    assert achievement["name"] == "Certified Safety Inspector"
-    assert achievement["criteria"]["narrative"]
-    assert "ada@example.org" not in json.dumps(claims)
+
+def test_credential_issued_in_the_old_vc_claim_shape_still_verifies(certified, api, client):
+    """Tokens handed out before the change: payload {iss, jti, …, vc}, kid = jwks.json#thumb."""
+    key = keys.current_key()
+    _, claims = verified(fetch_credential(api, certified), published_keys(client))
+    registered = {name: claims.pop(name) for name in ("iss", "jti", "sub", "nbf", "exp")}
+    legacy = pyjwt.encode(
+        registered | {"vc": claims},
+        key.private_key,
+        algorithm="RS256",
+        headers={"kid": f"{BASE_URL}/.well-known/jwks.json#{key.thumbprint}", "typ": "JWT"},
+    )
+    # A verifier picks the key by the old kid from the published set (jwcrypto, not PyJWT)
+    _, decoded = verified(legacy, published_keys(client))
+    assert decoded["vc"]["credentialSubject"]["achievement"]["name"] == "Certified Safety Inspector"
+    assert schema_errors(decoded["vc"]) == []
+
+
+def test_achievement_is_served_at_its_id(certified, api, client):
+    _, claims = verified(fetch_credential(api, certified), published_keys(client))
+    achievement = claims["credentialSubject"]["achievement"]
+    assert achievement["id"] == f"{BASE_URL}/achievements/CSI"
+
+    response = client.get("/achievements/CSI")
+    assert response.status_code == 200 and response["Content-Type"] == "application/ld+json"
+    document = response.json()
+    assert document["@context"] == claims["@context"]
+    assert {k: v for k, v in document.items() if k != "@context"} == achievement
+    assert client.get("/achievements/NOPE").status_code == 404
 
 
 def test_validity_follows_the_organization_time_zone(certified, api, client, admin):
     services.update_settings(admin, time_zone="America/New_York")
     _, claims = verified(fetch_credential(api, certified), published_keys(client))
-    assert claims["vc"]["validFrom"] == "2026-03-01T00:00:00-05:00"
-    assert claims["vc"]["validUntil"] == "2028-03-01T23:59:59-05:00"
+    assert claims["validFrom"] == "2026-03-01T00:00:00-05:00"
+    assert claims["validUntil"] == "2028-03-01T23:59:59-05:00"
     assert claims["nbf"] == int(datetime(2026, 3, 1, 5, tzinfo=UTC).timestamp())
 
 
@@ -100,14 +151,14 @@ def test_certification_that_never_expires_has_no_exp(
     program = make_program(validity_months=None)
     enrollment = services.record_existing(make_contact().pk, program.pk, date(2026, 5, 1), admin)
     _, claims = verified(fetch_credential(api, enrollment), published_keys(client))
-    assert "exp" not in claims and "validUntil" not in claims["vc"]
+    assert "exp" not in claims and "validUntil" not in claims
 
 
 def test_tampered_credential_fails_verification(certified, api, client):
     token = fetch_credential(api, certified)
     header, payload, signature = token.split(".")
     claims = json.loads(jws.base64url_decode(payload))
-    claims["vc"]["credentialSubject"]["achievement"]["name"] = "Chief Safety Inspector"
+    claims["credentialSubject"]["achievement"]["name"] = "Chief Safety Inspector"
     forged = jws.base64url_encode(json.dumps(claims).encode())
     with pytest.raises(jws.InvalidJWSSignature):
         verified(f"{header}.{forged}.{signature}", published_keys(client))
@@ -153,7 +204,8 @@ def test_rotating_keeps_earlier_credentials_verifiable(certified, api, client):
     old_header, _ = verified(before, keyset)
     new_header, _ = verified(after, keyset)
     assert old_header["kid"] != new_header["kid"]
-    assert len(client.get("/.well-known/jwks.json").json()["keys"]) == 2
+    # each key under its kid and its pre-2026 kid (see test_..._old_vc_claim_shape_...)
+    assert len(client.get("/.well-known/jwks.json").json()["keys"]) == 2 * 2
     assert new_header["kid"] == keys.current_key().kid
 
 
