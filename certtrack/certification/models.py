@@ -385,6 +385,67 @@ class Enrollment(models.Model):
         return self.status in OPEN
 
 
+class PeriodSource(models.TextChoices):
+    EARNED = "earned", "Earned"
+    RENEWED = "renewed", "Renewed"
+    WAIVED = "waived", "Waived"
+    RECORDED = "recorded", "Recorded"
+    IMPORTED = "imported", "Imported"
+
+
+class Period(models.Model):
+    """One cycle of a certified enrollment — PRODUCT.md §3 "Certification periods".
+
+    Never edited once superseded; only the current period's `expires_on` moves, by a
+    staff expiry change (which writes History). The enrollment keeps the current
+    period's dates, so lists and indexes read the enrollment alone.
+    """
+
+    # Why a table: a certification's cycles and the completions each used; read by the
+    # requirements evaluation (which completions are still unused) and the enrollment detail.
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="periods")
+    number = models.PositiveIntegerField()
+    activated_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    renewed_on = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=PeriodSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completions = models.ManyToManyField(
+        Completion, through="PeriodCompletion", related_name="periods"
+    )
+
+    class Meta:
+        ordering = ["enrollment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "number"], name="period_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="period_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"period {self.number} of enrollment {self.enrollment_id}"
+
+
+class PeriodCompletion(models.Model):
+    """A completion a period used. Program and contact are copied here so that one unique
+    constraint says it: a completion counts toward at most one period of a program."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="uses")
+    completion = models.ForeignKey(Completion, on_delete=models.PROTECT, related_name="uses")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "completion"], name="completion_once_per_program"
+            ),
+        ]
+        indexes = [
+            # The evaluation's read: the used completions of a page's contacts and programs.
+            models.Index(fields=["contact", "program"], name="period_use_contact_prog_idx"),
+        ]
+
+
 class HistoryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("History is append-only.")
