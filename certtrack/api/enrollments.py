@@ -60,11 +60,8 @@ def _as_of() -> AsOf:
 def enrollments_out(enrollments: Iterable[Enrollment], as_of: AsOf) -> list[dict]:
     """Enrollment objects for a page of rows: progress in a constant number of queries."""
     enrollments = list(enrollments)
-    progress = progress_of_many((e.program, e.contact_id) for e in enrollments)
-    return [
-        _enrollment_out(e, as_of, progress[(e.program_id, e.contact_id)].as_dict())
-        for e in enrollments
-    ]
+    progress = progress_of_many(enrollments, as_of.today)
+    return [_enrollment_out(e, as_of, progress[e.pk].as_dict()) for e in enrollments]
 
 
 def _enrollment_out(enrollment: Enrollment, as_of: AsOf, progress: dict) -> dict:
@@ -112,7 +109,7 @@ def _component_state(done: bool, attempts: list[Completion]) -> str:
 
 def enrollment_detail(enrollment: Enrollment, as_of: AsOf) -> dict:
     """The enrollment with each component's completion state and the history."""
-    progress = evaluate(enrollment.program, enrollment.contact_id)
+    progress = evaluate(enrollment, as_of.today)
     links = list(enrollment.program.links.select_related("component"))
     attempts: dict[int, list[Completion]] = {}
     for completion in Completion.objects.live().filter(

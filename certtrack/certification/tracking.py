@@ -26,6 +26,7 @@ ROW_FIELDS = [
     *("contact__first_name", "contact__last_name", "contact__email", "contact__organization"),
     *("program__name", "program__code", "program__category"),
     *("program__credits_required", "program__hours_required"),
+    "program__completion_recency_months",
 ]
 
 _WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit id

@@ -120,7 +120,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "expiry_form": expiry_form,
         "completion_form": completion_form,
         "tracker": tracker,
-        "progress": evaluate(enrollment.program, enrollment.contact_id),
+        "progress": evaluate(enrollment, as_of.today),
         "pending": pending,
         "history": enrollment.history.all(),
         "emails": _emails_for(enrollment.pk),
