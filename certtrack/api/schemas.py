@@ -299,6 +299,29 @@ class Progress(Schema):
     hours_earned: float
 
 
+class RenewalProgress(Progress):
+    credits_required: float | None
+    hours_required: float | None
+
+
+class Renewal(Schema):
+    state: Literal["not_open", "open", "review", "grace", "closed"]
+    opens_on: date
+    closes_on: date
+    progress: RenewalProgress
+
+
+class PeriodOut(Schema):
+    number: int
+    activated_on: date
+    expires_on: date | None
+    renewed_on: date | None
+    source: Literal["earned", "renewed", "waived", "recorded", "imported"]
+    certificate_url: str = Field(
+        description="The certificate PDF (for now the enrollment's, showing its current period)."
+    )
+
+
 class EnrollmentOut(Schema):
     id: int
     status: StatusId = Field(description="The status true today.")
@@ -312,6 +335,11 @@ class EnrollmentOut(Schema):
     expires_on: date | None
     progress: Progress
     certificate_number: str | None
+    first_activated_on: date | None = Field(description="Period 1's activation date.")
+    period: int | None = Field(description="The current period's number; null: never certified.")
+    renewal: Renewal | None = Field(
+        description="null when the program has no renewal or the row is not certified."
+    )
 
 
 class EnrollmentPage(Page):
@@ -353,6 +381,7 @@ class HistoryEntry(Schema):
 class EnrollmentDetail(EnrollmentOut):
     components: list[EnrollmentComponent]
     history: list[HistoryEntry]
+    periods: list[PeriodOut] = Field(description="Oldest first.")
 
 
 class StatusCounts(Schema):

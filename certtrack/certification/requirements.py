@@ -56,6 +56,30 @@ class _Link(NamedTuple):
     required: bool
     credits_earned: Decimal
     hours_earned: Decimal
+    required_for_renewal: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What must be done: the required components and the credit / hour thresholds."""
+
+    required: frozenset[int]
+    credits: Decimal | None
+    hours: Decimal | None
+
+    @classmethod
+    def first(cls, program: Program, links: list[_Link]) -> "Rule":
+        """The program's requirements (the first period, and renewal in `repeat` mode)."""
+        required = frozenset(link.component_id for link in links if link.required)
+        return cls(required, program.credits_required, program.hours_required)
+
+    @classmethod
+    def renewal(cls, program: Program, links: list[_Link]) -> "Rule":
+        """What a renewal needs (PRODUCT.md §3 "Certification periods and renewal")."""
+        if program.renewal_requirements != "credits":
+            return cls.first(program, links)
+        required = frozenset(link.component_id for link in links if link.required_for_renewal)
+        return cls(required, program.renewal_credits_required, program.renewal_hours_required)
 
 
 @dataclass
@@ -68,6 +92,7 @@ class Progress:
     done: dict[int, date] = field(default_factory=dict)  # component id -> counting date
     # (completion id, date) of every completion that counts: what a new period uses.
     counted: list[tuple[int, date]] = field(default_factory=list)
+    rule: "Rule | None" = None  # what was measured against
 
     def used_through(self, day: date) -> list[int]:
         """The counting completions dated on or before `day`: those a period from `day` uses."""
@@ -142,10 +167,11 @@ def _wanted(component_ids: set[int], prerequisites: dict[int, set[int]]) -> set[
     return wanted
 
 
-def _progress(program: Program, links: list[_Link], done: dict[int, date]) -> Progress:
-    """Progress from the program's links and the counting date of each component done."""
+def _progress(rule: Rule, links: list[_Link], done: dict[int, date]) -> Progress:
+    """Progress toward `rule` from the program's links and the counting date of each
+    component done."""
     components = {link.component_id: link for link in links}
-    required = {link.component_id for link in links if link.required}
+    required = set(rule.required)
     credits = sum((components[c].credits_earned for c in done), Decimal("0"))
     hours = sum((components[c].hours_earned for c in done), Decimal("0"))
     progress = Progress(
@@ -160,8 +186,8 @@ def _progress(program: Program, links: list[_Link], done: dict[int, date]) -> Pr
         return progress  # a program without components is never met automatically
 
     # Walk the counting completions in date order: the first day every rule holds.
-    need_credits = program.credits_required
-    need_hours = program.hours_required
+    need_credits = rule.credits
+    need_hours = rule.hours
     got_credits, got_hours, got_required = Decimal("0"), Decimal("0"), set()
     for component_id, day in sorted(done.items(), key=lambda item: (item[1], item[0])):
         got_credits += components[component_id].credits_earned
@@ -183,10 +209,14 @@ def evaluate(enrollment: Enrollment, today: date) -> Progress:
     return progress_of_many([enrollment], today)[enrollment.pk]
 
 
-def progress_of_many(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress]:
+def progress_of_many(
+    enrollments: Iterable[Enrollment], today: date, renewal_since: dict[int, date] | None = None
+) -> dict[int, Progress]:
     """Progress of many enrollments (by id) in a constant number of queries.
 
-    For a page of enrollments: the cost does not grow with the number of rows.
+    For a page of enrollments: the cost does not grow with the number of rows. With
+    `renewal_since` ({enrollment id: the latest period's start}): renewal progress
+    instead, from completions dated on or after that day that no period used yet.
     """
     enrollments = list(enrollments)
     programs = {e.program_id: e.program for e in enrollments}
@@ -203,15 +233,24 @@ def progress_of_many(enrollments: Iterable[Enrollment], today: date) -> dict[int
     for enrollment in enrollments:
         program = programs[enrollment.program_id]
         start = recency_start(today, program.completion_recency_months)
+        own = enrollment.pk
+        if renewal_since is not None:
+            since = renewal_since[enrollment.pk]
+            start = since if start is None else max(start, since)
+            own = None  # a renewal counts only work no period used, its own included
         counted, dates = [], {}
         for pk, component_id, completed_on in rows_of[enrollment.contact_id]:
             user = used.get((program.pk, pk))
-            if user == enrollment.pk or (user is None and (start is None or completed_on >= start)):
+            if (user is not None and user == own) or (
+                user is None and (start is None or completed_on >= start)
+            ):
                 counted.append((pk, completed_on))
                 dates.setdefault(component_id, []).append(completed_on)
         links = links_of[program.pk]
         done = _first_counting(dates, {link.component_id for link in links}, prerequisites)
-        progress = _progress(program, links, done)
+        rule = (Rule.first if renewal_since is None else Rule.renewal)(program, links)
+        progress = _progress(rule, links, done)
+        progress.rule = rule
         progress.counted = counted
         result[enrollment.pk] = progress
     return result
@@ -240,16 +279,16 @@ def _links_of(program_ids: Collection[int]) -> tuple[dict[int, list[_Link]], boo
     programs, params = _in("pc.program_id", program_ids)
     sql = (
         "SELECT pc.program_id, pc.component_id, pc.required, co.credits_earned,"
-        f" co.hours_earned, EXISTS (SELECT 1 FROM {gates} g"
+        f" co.hours_earned, pc.required_for_renewal, EXISTS (SELECT 1 FROM {gates} g"
         " WHERE g.from_component_id = pc.component_id)"
         f" FROM {links} pc JOIN {components} co ON co.id = pc.component_id WHERE {programs}"
     )
     gated = False
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for program_id, component_id, required, credits, hours, gates in cursor.fetchall():
+        for program_id, component_id, required, credits, hours, renew, gates in cursor.fetchall():
             links_of[program_id].append(
-                _Link(component_id, bool(required), _decimal(credits), _decimal(hours))
+                _Link(component_id, bool(required), _decimal(credits), _decimal(hours), bool(renew))
             )
             gated = gated or bool(gates)
     return links_of, gated
