@@ -123,6 +123,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "progress": evaluate(enrollment, as_of.today),
         "pending": pending,
         "history": enrollment.history.all(),
+        "periods": enrollment.periods.order_by("number"),
         "emails": _emails_for(enrollment.pk),
         "tz": ZoneInfo(settings.time_zone),
         "as_of": as_of,
