@@ -15,7 +15,7 @@ from ninja import Status as Reply
 from ninja.responses import NinjaJSONEncoder
 
 from certtrack import clock
-from certtrack.certification import services
+from certtrack.certification import renewal, services
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
     Completion,
@@ -23,9 +23,10 @@ from certtrack.certification.models import (
     CompletionState,
     Enrollment,
     GeneralSettings,
+    Period,
 )
 from certtrack.certification.requirements import evaluate, progress_of_many
-from certtrack.certification.statuses import Status, label
+from certtrack.certification.statuses import CERTIFIED, Status, label
 from certtrack.certification.tracking import ROW_FIELDS, tracking_queryset
 
 from .auth import actor
@@ -58,16 +59,76 @@ def _as_of() -> AsOf:
 
 
 def enrollments_out(enrollments: Iterable[Enrollment], as_of: AsOf) -> list[dict]:
-    """Enrollment objects for a page of rows: progress in a constant number of queries."""
+    """Enrollment objects for a page of rows: progress, periods and renewal in a constant
+    number of queries."""
     enrollments = list(enrollments)
-    progress = progress_of_many((e.program, e.contact_id) for e in enrollments)
+    progress = progress_of_many(enrollments, as_of.today)
+    periods_of = _periods_of(enrollments)
+    renewals = _renewals(enrollments, periods_of, as_of)
     return [
-        _enrollment_out(e, as_of, progress[(e.program_id, e.contact_id)].as_dict())
+        _enrollment_out(e, as_of, progress[e.pk].as_dict(), periods_of.get(e.pk, []))
+        | {"renewal": renewals.get(e.pk)}
         for e in enrollments
     ]
 
 
-def _enrollment_out(enrollment: Enrollment, as_of: AsOf, progress: dict) -> dict:
+def _periods_of(enrollments: list[Enrollment]) -> dict[int, list[Period]]:
+    """Each enrollment's periods, oldest first (one query for the page)."""
+    periods_of: dict[int, list[Period]] = {}
+    for period in Period.objects.filter(enrollment_id__in=[e.pk for e in enrollments]).order_by(
+        "enrollment_id", "number"
+    ):
+        periods_of.setdefault(period.enrollment_id, []).append(period)
+    return periods_of
+
+
+def _renewals(enrollments: list[Enrollment], periods_of: dict, as_of: AsOf) -> dict[int, dict]:
+    """The `renewal` object of each certified row of a program that renews."""
+    windows, since = {}, {}
+    for e in enrollments:
+        program = e.program
+        window = renewal.window(
+            e.expires_on, program.renewal_window_days, program.renewal_grace_days
+        )
+        if e.status in CERTIFIED and e.pk in periods_of and window is not None:
+            latest = periods_of[e.pk][-1]
+            windows[e.pk] = window
+            since[e.pk] = latest.renewed_on or latest.activated_on
+    if not windows:
+        return {}
+    rows = [e for e in enrollments if e.pk in windows]
+    progress = progress_of_many(rows, as_of.today, renewal_since=since)
+    out = {}
+    for pk, window in windows.items():
+        done, rule = progress[pk], progress[pk].rule
+        out[pk] = {
+            "state": window.state(as_of.today).value,
+            "opens_on": window.opens_on,
+            "closes_on": window.closes_on,
+            "progress": done.as_dict()
+            | {
+                "credits_required": None if rule.credits is None else float(rule.credits),
+                "hours_required": None if rule.hours is None else float(rule.hours),
+            },
+        }
+    return out
+
+
+def _period_out(period: Period) -> dict:
+    # One PDF per enrollment for now (the current period's): per-period PDFs come later.
+    return {
+        "number": period.number,
+        "activated_on": period.activated_on,
+        "expires_on": period.expires_on,
+        "renewed_on": period.renewed_on,
+        "source": period.source,
+        "certificate_url": f"/api/v1/enrollments/{period.enrollment_id}/certificate.pdf",
+    }
+
+
+def _enrollment_out(
+    enrollment: Enrollment, as_of: AsOf, progress: dict, periods: list[Period]
+) -> dict:
     status = as_of.status_of(enrollment.status, enrollment.expires_on)
     contact, program = enrollment.contact, enrollment.program
     return {
@@ -89,6 +150,8 @@ def _enrollment_out(enrollment: Enrollment, as_of: AsOf, progress: dict) -> dict
         "expires_on": enrollment.expires_on,
         "progress": progress,
         "certificate_number": enrollment.certificate_number,
+        "first_activated_on": periods[0].activated_on if periods else None,
+        "period": periods[-1].number if periods else None,
     }
 
 
@@ -112,7 +175,7 @@ def _component_state(done: bool, attempts: list[Completion]) -> str:
 
 def enrollment_detail(enrollment: Enrollment, as_of: AsOf) -> dict:
     """The enrollment with each component's completion state and the history."""
-    progress = evaluate(enrollment.program, enrollment.contact_id)
+    progress = evaluate(enrollment, as_of.today)
     links = list(enrollment.program.links.select_related("component"))
     attempts: dict[int, list[Completion]] = {}
     for completion in Completion.objects.live().filter(
@@ -155,8 +218,14 @@ def enrollment_detail(enrollment: Enrollment, as_of: AsOf) -> dict:
         }
         for h in enrollment.history.order_by("at", "id")
     ]
-    out = _enrollment_out(enrollment, as_of, progress.as_dict())
-    return {**out, "components": components, "history": history}
+    out = enrollments_out([enrollment], as_of)[0]
+    periods = Period.objects.filter(enrollment=enrollment).order_by("number")
+    return {
+        **out,
+        "components": components,
+        "history": history,
+        "periods": [_period_out(p) for p in periods],
+    }
 
 
 # --- enrollments --------------------------------------------------------------------------

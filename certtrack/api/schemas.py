@@ -151,6 +151,15 @@ class ComponentPage(Page):
 class ProgramComponentIn(Schema):
     component_id: Id
     required: bool = True
+    required_for_renewal: bool = Field(
+        False, description="With renewal_requirements `credits`: must be done again to renew."
+    )
+
+
+Days = Annotated[int, Field(ge=0, le=3650)]
+Months = Annotated[int, Field(ge=1, le=1200)]
+RenewalBase = Literal["previous_expiry", "renewal_date"]
+RenewalRequirements = Literal["repeat", "credits"]
 
 
 class ProgramIn(Schema):
@@ -165,6 +174,19 @@ class ProgramIn(Schema):
     credits_required: Amount | None = None
     hours_required: Amount | None = None
     components: list[ProgramComponentIn] = []
+    completion_recency_months: Months | None = Field(
+        None, description="Completions older than this many months do not count; null: no limit."
+    )
+    renewal_window_days: Days = Field(90, description="0: no renewal.")
+    renewal_grace_days: Days = 0
+    renewal_base: RenewalBase = "previous_expiry"
+    renewal_requirements: RenewalRequirements = "repeat"
+    renewal_credits_required: Amount | None = Field(
+        None, description="Only with renewal_requirements `credits`."
+    )
+    renewal_hours_required: Amount | None = Field(
+        None, description="Only with renewal_requirements `credits`."
+    )
 
 
 class ProgramPatch(Schema):
@@ -184,11 +206,19 @@ class ProgramPatch(Schema):
     components: list[ProgramComponentIn] | None = Field(
         None, description="When given, replaces the program's components."
     )
+    completion_recency_months: Months | None = Field(None, description="null: no limit.")
+    renewal_window_days: Days | None = None
+    renewal_grace_days: Days | None = None
+    renewal_base: RenewalBase | None = None
+    renewal_requirements: RenewalRequirements | None = None
+    renewal_credits_required: Amount | None = None
+    renewal_hours_required: Amount | None = None
 
 
 class ProgramComponentOut(Schema):
     component_id: int
     required: bool
+    required_for_renewal: bool
     name: str
     code: str
     kind: str
@@ -208,6 +238,13 @@ class ProgramOut(Schema):
     hours_required: float | None
     is_active: bool
     components: list[ProgramComponentOut]
+    completion_recency_months: int | None
+    renewal_window_days: int
+    renewal_grace_days: int
+    renewal_base: RenewalBase
+    renewal_requirements: RenewalRequirements
+    renewal_credits_required: float | None
+    renewal_hours_required: float | None
 
 
 class ProgramPage(Page):
@@ -262,6 +299,29 @@ class Progress(Schema):
     hours_earned: float
 
 
+class RenewalProgress(Progress):
+    credits_required: float | None
+    hours_required: float | None
+
+
+class Renewal(Schema):
+    state: Literal["not_open", "open", "review", "grace", "closed"]
+    opens_on: date
+    closes_on: date
+    progress: RenewalProgress
+
+
+class PeriodOut(Schema):
+    number: int
+    activated_on: date
+    expires_on: date | None
+    renewed_on: date | None
+    source: Literal["earned", "renewed", "waived", "recorded", "imported"]
+    certificate_url: str = Field(
+        description="The certificate PDF (for now the enrollment's, showing its current period)."
+    )
+
+
 class EnrollmentOut(Schema):
     id: int
     status: StatusId = Field(description="The status true today.")
@@ -275,6 +335,11 @@ class EnrollmentOut(Schema):
     expires_on: date | None
     progress: Progress
     certificate_number: str | None
+    first_activated_on: date | None = Field(description="Period 1's activation date.")
+    period: int | None = Field(description="The current period's number; null: never certified.")
+    renewal: Renewal | None = Field(
+        description="null when the program has no renewal or the row is not certified."
+    )
 
 
 class EnrollmentPage(Page):
@@ -316,6 +381,7 @@ class HistoryEntry(Schema):
 class EnrollmentDetail(EnrollmentOut):
     components: list[EnrollmentComponent]
     history: list[HistoryEntry]
+    periods: list[PeriodOut] = Field(description="Oldest first.")
 
 
 class StatusCounts(Schema):

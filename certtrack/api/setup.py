@@ -191,10 +191,18 @@ def program_out(program: Program) -> dict:
         "credits_required": program.credits_required,
         "hours_required": program.hours_required,
         "is_active": program.is_active,
+        "completion_recency_months": program.completion_recency_months,
+        "renewal_window_days": program.renewal_window_days,
+        "renewal_grace_days": program.renewal_grace_days,
+        "renewal_base": program.renewal_base,
+        "renewal_requirements": program.renewal_requirements,
+        "renewal_credits_required": program.renewal_credits_required,
+        "renewal_hours_required": program.renewal_hours_required,
         "components": [
             {
                 "component_id": link.component_id,
                 "required": link.required,
+                "required_for_renewal": link.required_for_renewal,
                 "name": link.component.name,
                 "code": link.component.code,
                 "kind": link.component.kind,

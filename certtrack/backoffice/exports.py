@@ -3,6 +3,7 @@
 import csv
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -63,38 +64,40 @@ class _Echo:
         return value
 
 
-def _rows(queryset) -> Iterator:
+def _rows(queryset, today: date) -> Iterator:
     """The rows in chunks, each chunk's progress evaluated at once (memory stays flat)."""
     chunk = []
     for row in queryset.iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) == CHUNK:
-            yield from with_progress_of(chunk)
+            yield from with_progress_of(chunk, today)
             chunk = []
-    yield from with_progress_of(chunk)
+    yield from with_progress_of(chunk, today)
 
 
-def _csv_lines(queryset) -> Iterator[str]:
+def _csv_lines(queryset, today: date) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # BOM: Excel opens UTF-8 correctly
-    for row in _rows(queryset):
+    for row in _rows(queryset, today):
         yield writer.writerow([_safe(v) for v in _values(row)])
 
 
-def csv_response(queryset, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(queryset), content_type="text/csv; charset=utf-8")
+def csv_response(queryset, filename: str, today: date) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        _csv_lines(queryset, today), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
-def xlsx_response(queryset, filename: str) -> FileResponse:
+def xlsx_response(queryset, filename: str, today: date) -> FileResponse:
     # Write-only workbook: rows go to disk as they come, memory stays flat.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Tracking")
     sheet.append(HEADER)
-    for row in _rows(queryset):
+    for row in _rows(queryset, today):
         sheet.append([_safe(v) if isinstance(v, str) else v for v in _values(row)])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(spool)

@@ -7,6 +7,7 @@ through the one shared parser, `certification.tracking.tracking_queryset`, so th
 words mean the same rows in both faces; this tab's extra criteria narrow its result.
 """
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -77,17 +78,17 @@ def contacts_matching(text: str, queryset=None):
     return queryset
 
 
-def progress_q(progress: str) -> Q:
+def progress_q(progress: str, today: date) -> Q:
     """Rows whose progress is `progress` (a PROGRESS_CHOICES key), in SQL at any size.
 
     The domain's rule of requirements met (the progress bar's), without the prerequisite
     order: see `certification.requirements.requirements_met`.
     """
     if progress == "none":
-        return ~Q(something_done())
+        return ~Q(something_done(today))
     if progress == "partial":
-        return Q(something_done()) & ~requirements_met()
-    return requirements_met()
+        return Q(something_done(today)) & ~requirements_met(today)
+    return requirements_met(today)
 
 
 def pending_completions_exist():
@@ -217,7 +218,7 @@ class TrackingFilter(forms.Form):
         if data.get("pending"):
             queryset = queryset.filter(pending_completions_exist())
         if data.get("progress"):
-            queryset = queryset.filter(progress_q(data["progress"]))
+            queryset = queryset.filter(progress_q(data["progress"], as_of.today))
         return queryset
 
     def _valid_part(self) -> dict:
@@ -319,10 +320,10 @@ def rows(form: TrackingFilter, as_of: AsOf, current_status: bool = True):
     return form.filter(shared, as_of)
 
 
-def with_progress_of(rows) -> list:
+def with_progress_of(rows, today: date) -> list:
     """`rows` as a list, each with `.progress`: the domain's evaluation, in constant queries."""
     rows = list(rows)
-    progress = progress_of_many((row.program, row.contact_id) for row in rows)
+    progress = progress_of_many(rows, today)
     for row in rows:
-        row.progress = progress[(row.program_id, row.contact_id)]
+        row.progress = progress[row.pk]
     return rows

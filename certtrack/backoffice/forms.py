@@ -138,6 +138,7 @@ class ComponentForm(ModelFieldsForm):
         return [c.pk for c in self.cleaned_data.get("prerequisites") or []]
 
 
+DEFAULTED = ("renewal_window_days", "renewal_grace_days", "renewal_base", "renewal_requirements")
 ROLE_CHOICES = [("", "Not in this program"), ("required", "Required"), ("elective", "Elective")]
 
 
@@ -159,8 +160,22 @@ class ProgramForm(ModelFieldsForm):
             "hours_required",
             "certificate_template",
             "is_active",
+            "completion_recency_months",
+            "renewal_window_days",
+            "renewal_grace_days",
+            "renewal_base",
+            "renewal_requirements",
+            "renewal_credits_required",
+            "renewal_hours_required",
         ]
         labels = {
+            "completion_recency_months": "Work counts for (months)",
+            "renewal_window_days": "Renewal opens (days before expiry)",
+            "renewal_grace_days": "Grace after expiry (days)",
+            "renewal_base": "A renewed period starts",
+            "renewal_requirements": "To renew",
+            "renewal_credits_required": "Credits to renew",
+            "renewal_hours_required": "Hours to renew",
             "require_approval": "Require Approval (applications wait in Applied)",
             "completion_requires_approval": "Completion requires approval (Admin Review)",
             "validity_months": "Valid for (months)",
@@ -180,12 +195,18 @@ class ProgramForm(ModelFieldsForm):
         self.fields["validity_months"].validators.append(MinValueValidator(1))
         self.fields["validity_months"].widget.attrs["min"] = 1
         self.fields["validity_months"].help_text = "Leave empty if the certification never expires."
-        roles = {}
+        # Left empty (or absent from an older form): the program's default.
+        for name in DEFAULTED:
+            self.fields[name].required = False
+        self.fields["completion_recency_months"].min_value = 1
+        self.fields["completion_recency_months"].validators.append(MinValueValidator(1))
+        roles, renewal = {}, set()
         if self.instance.pk:
+            links = list(self.instance.links.all())
             roles = {
-                link.component_id: "required" if link.required else "elective"
-                for link in self.instance.links.all()
+                link.component_id: "required" if link.required else "elective" for link in links
             }
+            renewal = {link.component_id for link in links if link.required_for_renewal}
         self.component_rows = []
         for component in Component.objects.all():
             name = f"component_{component.pk}"
@@ -193,17 +214,42 @@ class ProgramForm(ModelFieldsForm):
                 label=component.name, choices=ROLE_CHOICES, required=False
             )
             self.initial.setdefault(name, roles.get(component.pk, ""))
+            self.fields[f"renewal_{component.pk}"] = forms.BooleanField(
+                label=f"{component.name}: required for renewal", required=False
+            )
+            self.initial.setdefault(f"renewal_{component.pk}", component.pk in renewal)
             self.component_rows.append((component, name))
 
     def component_fields(self):
-        return [(component, self[name]) for component, name in self.component_rows]
+        return [
+            (component, self[name], self[f"renewal_{component.pk}"])
+            for component, name in self.component_rows
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in DEFAULTED:
+            if cleaned.get(name) in (None, "") and name not in self.errors:
+                cleaned[name] = Program._meta.get_field(name).default
+        for component, name in self.component_rows:
+            if cleaned.get(f"renewal_{component.pk}") and not cleaned.get(name):
+                self.add_error(
+                    f"renewal_{component.pk}",
+                    f"Required for renewal: {component.name} is not in this program "
+                    "(make it required or elective first).",
+                )
+        return cleaned
 
     def fields_for_service(self) -> dict:
         return self.service_fields(PROGRAM_FIELDS)
 
     def components(self) -> list[dict]:
         return [
-            {"component_id": component.pk, "required": self.cleaned_data[name] == "required"}
+            {
+                "component_id": component.pk,
+                "required": self.cleaned_data[name] == "required",
+                "required_for_renewal": bool(self.cleaned_data.get(f"renewal_{component.pk}")),
+            }
             for component, name in self.component_rows
             if self.cleaned_data.get(name)
         ]

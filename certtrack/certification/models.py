@@ -115,6 +115,16 @@ class CertificateTemplate(models.TextChoices):
     MODERN = "modern", "Modern"
 
 
+class RenewalBase(models.TextChoices):
+    PREVIOUS_EXPIRY = "previous_expiry", "The previous expiration date"
+    RENEWAL_DATE = "renewal_date", "The day the renewal is granted"
+
+
+class RenewalRequirements(models.TextChoices):
+    REPEAT = "repeat", "Repeat the requirements"
+    CREDITS = "credits", "Credits and hours"
+
+
 class Program(models.Model):
     """A certification program: components, approval rules and validity."""
 
@@ -134,6 +144,49 @@ class Program(models.Model):
     )
     credits_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     hours_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    completion_recency_months = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Work older than this many months (before the day it is counted) does not "
+        "count. Empty: no limit.",
+    )
+    renewal_window_days = models.PositiveIntegerField(
+        default=90,
+        help_text="How many days before the expiration date a holder can renew. "
+        "0: no renewal (the certification expires and the contact applies again).",
+    )
+    renewal_grace_days = models.PositiveIntegerField(
+        default=0,
+        help_text="How many days after the expiration date a renewal is still accepted.",
+    )
+    renewal_base = models.CharField(
+        max_length=20,
+        choices=RenewalBase.choices,
+        default=RenewalBase.PREVIOUS_EXPIRY,
+        help_text="Where the new period starts: at the old expiration date (renewing early "
+        "loses no time) or on the day the renewal is granted.",
+    )
+    renewal_requirements = models.CharField(
+        max_length=10,
+        choices=RenewalRequirements.choices,
+        default=RenewalRequirements.REPEAT,
+        help_text="What a renewal needs: the same work again, or credits/hours from any of "
+        "the program's components plus the components marked required for renewal.",
+    )
+    renewal_credits_required = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Credits a renewal needs (only with the credits requirement).",
+    )
+    renewal_hours_required = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Hours a renewal needs (only with the credits requirement).",
+    )
     is_active = models.BooleanField(default=True)
     certificate_template = models.CharField(
         max_length=20,
@@ -154,10 +207,34 @@ class Program(models.Model):
                 condition=Q(validity_months__isnull=True) | Q(validity_months__gte=1),
                 name="program_validity_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(completion_recency_months__isnull=True)
+                | Q(completion_recency_months__gte=1),
+                name="program_recency_positive",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        if self.completion_recency_months is not None and self.completion_recency_months < 1:
+            raise ValidationError(
+                {
+                    "completion_recency_months": "completion_recency_months must be 1 or more "
+                    "(empty: no limit)."
+                }
+            )
+        for name in ("renewal_credits_required", "renewal_hours_required"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value < 0:
+                raise ValidationError({name: f"{name} cannot be negative."})
+            if self.renewal_requirements != RenewalRequirements.CREDITS:
+                raise ValidationError(
+                    {name: f"{name} applies only when renewal_requirements is 'credits'."}
+                )
 
 
 class ProgramComponent(models.Model):
@@ -166,6 +243,8 @@ class ProgramComponent(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="links")
     component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="links")
     required = models.BooleanField(default=True)
+    # With renewal_requirements = credits: this component must be done again to renew.
+    required_for_renewal = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -383,6 +462,70 @@ class Enrollment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+
+class PeriodSource(models.TextChoices):
+    EARNED = "earned", "Earned"
+    RENEWED = "renewed", "Renewed"
+    WAIVED = "waived", "Waived"
+    RECORDED = "recorded", "Recorded"
+    IMPORTED = "imported", "Imported"
+
+
+class Period(models.Model):
+    """One cycle of a certified enrollment — PRODUCT.md §3 "Certification periods".
+
+    Never edited once superseded; only the current period's `expires_on` moves, by a
+    staff expiry change (which writes History). The enrollment keeps the current
+    period's dates, so lists and indexes read the enrollment alone.
+    """
+
+    # Why a table: a certification's cycles and the completions each used; read by the
+    # requirements evaluation (which completions are still unused) and the enrollment detail.
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="periods")
+    number = models.PositiveIntegerField()
+    activated_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    renewed_on = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=PeriodSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completions = models.ManyToManyField(
+        Completion, through="PeriodCompletion", related_name="periods"
+    )
+
+    class Meta:
+        ordering = ["enrollment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "number"], name="period_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="period_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"period {self.number} of enrollment {self.enrollment_id}"
+
+
+class PeriodCompletion(models.Model):
+    """A completion a period used. Program and contact are copied here so that one unique
+    constraint says it: a completion counts toward at most one period of a program."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="uses")
+    completion = models.ForeignKey(Completion, on_delete=models.PROTECT, related_name="uses")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "completion"], name="completion_once_per_program"
+            ),
+        ]
+        indexes = [
+            # The evaluation's read: the used completions of a page's contacts and programs.
+            models.Index(fields=["contact", "program"], name="period_use_contact_prog_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"completion {self.completion_id} used by period {self.period_id}"
 
 
 class HistoryQuerySet(models.QuerySet):

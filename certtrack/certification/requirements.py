@@ -6,10 +6,18 @@ program's components reach `credits_required` and `hours_required` where set.
 Completions made before the enrollment count. A completion counts only when its
 component's prerequisites were completed on or before its date.
 
+Which completions count (PRODUCT.md §3 "Certification periods"), for an enrollment on
+the evaluation day `today`: a counting completion (approved, passed, not removed) of one
+of the program's components that
+- a period of this enrollment used, or
+- no period of the program used (for this contact) and, where the program sets
+  `completion_recency_months`, is dated on or after `recency_start(today, months)`.
+So a new enrollment after an earlier one lapsed counts only work no period used.
+
 `evaluate` / `progress_of_many` apply every rule, in Python, for the rows shown.
-`something_done` / `requirements_met` are the same rules in SQL, to filter a table of
-any size; they leave out one: the prerequisite order (a completion dated before its
-prerequisite's counts there, not in `evaluate`).
+`something_done` / `requirements_met` are the same rules in SQL (which completions
+count included), to filter a table of any size; they leave out one: the prerequisite
+order (a completion dated before its prerequisite's counts there, not in `evaluate`).
 """
 
 from collections.abc import Collection, Iterable
@@ -19,10 +27,26 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 
-from .models import Completion, CompletionState, Component, Program, ProgramComponent
+from .dates import add_months
+from .models import (
+    Completion,
+    CompletionState,
+    Component,
+    Enrollment,
+    PeriodCompletion,
+    Program,
+    ProgramComponent,
+)
+
+
+def recency_start(today: date, months: int | None) -> date | None:
+    """The oldest completion date that still counts on `today`: `months` months back,
+    clamped to the month's end (31 Mar − 1 = 28/29 Feb); None when there is no limit."""
+    return None if months is None else add_months(today, -months)
 
 
 class _Link(NamedTuple):
@@ -32,6 +56,30 @@ class _Link(NamedTuple):
     required: bool
     credits_earned: Decimal
     hours_earned: Decimal
+    required_for_renewal: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What must be done: the required components and the credit / hour thresholds."""
+
+    required: frozenset[int]
+    credits: Decimal | None
+    hours: Decimal | None
+
+    @classmethod
+    def first(cls, program: Program, links: list[_Link]) -> "Rule":
+        """The program's requirements (the first period, and renewal in `repeat` mode)."""
+        required = frozenset(link.component_id for link in links if link.required)
+        return cls(required, program.credits_required, program.hours_required)
+
+    @classmethod
+    def renewal(cls, program: Program, links: list[_Link]) -> "Rule":
+        """What a renewal needs (PRODUCT.md §3 "Certification periods and renewal")."""
+        if program.renewal_requirements != "credits":
+            return cls.first(program, links)
+        required = frozenset(link.component_id for link in links if link.required_for_renewal)
+        return cls(required, program.renewal_credits_required, program.renewal_hours_required)
 
 
 @dataclass
@@ -42,6 +90,13 @@ class Progress:
     hours_earned: Decimal
     met_on: date | None  # the day the last requirement was met, or None
     done: dict[int, date] = field(default_factory=dict)  # component id -> counting date
+    # (completion id, date) of every completion that counts: what a new period uses.
+    counted: list[tuple[int, date]] = field(default_factory=list)
+    rule: "Rule | None" = None  # what was measured against
+
+    def used_through(self, day: date) -> list[int]:
+        """The counting completions dated on or before `day`: those a period from `day` uses."""
+        return sorted(pk for pk, completed_on in self.counted if completed_on <= day)
 
     @property
     def met(self) -> bool:
@@ -112,10 +167,11 @@ def _wanted(component_ids: set[int], prerequisites: dict[int, set[int]]) -> set[
     return wanted
 
 
-def _progress(program: Program, links: list[_Link], done: dict[int, date]) -> Progress:
-    """Progress from the program's links and the counting date of each component done."""
+def _progress(rule: Rule, links: list[_Link], done: dict[int, date]) -> Progress:
+    """Progress toward `rule` from the program's links and the counting date of each
+    component done."""
     components = {link.component_id: link for link in links}
-    required = {link.component_id for link in links if link.required}
+    required = set(rule.required)
     credits = sum((components[c].credits_earned for c in done), Decimal("0"))
     hours = sum((components[c].hours_earned for c in done), Decimal("0"))
     progress = Progress(
@@ -130,8 +186,8 @@ def _progress(program: Program, links: list[_Link], done: dict[int, date]) -> Pr
         return progress  # a program without components is never met automatically
 
     # Walk the counting completions in date order: the first day every rule holds.
-    need_credits = program.credits_required
-    need_hours = program.hours_required
+    need_credits = rule.credits
+    need_hours = rule.hours
     got_credits, got_hours, got_required = Decimal("0"), Decimal("0"), set()
     for component_id, day in sorted(done.items(), key=lambda item: (item[1], item[0])):
         got_credits += components[component_id].credits_earned
@@ -148,33 +204,55 @@ def _progress(program: Program, links: list[_Link], done: dict[int, date]) -> Pr
     return progress
 
 
-def evaluate(program: Program, contact_id: int) -> Progress:
-    """The contact's progress in `program`, and the day its requirements were met (if met)."""
-    return progress_of_many([(program, contact_id)])[(program.pk, contact_id)]
+def evaluate(enrollment: Enrollment, today: date) -> Progress:
+    """The enrollment's progress on `today`, and the day its requirements were met (if met)."""
+    return progress_of_many([enrollment], today)[enrollment.pk]
 
 
-def progress_of_many(pairs: Iterable[tuple[Program, int]]) -> dict[tuple[int, int], Progress]:
-    """Progress of many (program, contact id) pairs in a constant number of queries.
+def progress_of_many(
+    enrollments: Iterable[Enrollment], today: date, renewal_since: dict[int, date] | None = None
+) -> dict[int, Progress]:
+    """Progress of many enrollments (by id) in a constant number of queries.
 
-    For a page of enrollments: the cost does not grow with the number of rows.
+    For a page of enrollments: the cost does not grow with the number of rows. With
+    `renewal_since` ({enrollment id: the latest period's start}): renewal progress
+    instead, from completions dated on or after that day that no period used yet.
     """
-    pairs = list(pairs)
-    programs = {program.pk: program for program, _ in pairs}
+    enrollments = list(enrollments)
+    programs = {e.program_id: e.program for e in enrollments}
     links_of, gated = _links_of(programs)
     all_components = {link.component_id for links in links_of.values() for link in links}
     prerequisites = _prerequisites_of(all_components) if gated else {}
     wanted = _wanted(all_components, prerequisites)
-    contact_ids = {contact_id for _, contact_id in pairs}
-    dates: dict[int, dict[int, list[date]]] = {c: {} for c in contact_ids}
-    for contact_id, component_id, completed_on in _counting_dates(contact_ids, wanted):
-        dates[contact_id].setdefault(component_id, []).append(completed_on)
+    contact_ids = {e.contact_id for e in enrollments}
+    rows_of: dict[int, list[tuple[int, int, date]]] = {c: [] for c in contact_ids}
+    for pk, contact_id, component_id, completed_on in _counting_dates(contact_ids, wanted):
+        rows_of[contact_id].append((pk, component_id, completed_on))
+    used = _used_by(contact_ids, programs) if rows_of and any(rows_of.values()) else {}
     result = {}
-    for program, contact_id in pairs:
+    for enrollment in enrollments:
+        program = programs[enrollment.program_id]
+        start = recency_start(today, program.completion_recency_months)
+        own = enrollment.pk
+        if renewal_since is not None:
+            since = renewal_since[enrollment.pk]
+            start = since if start is None else max(start, since)
+            own = None  # a renewal counts only work no period used, its own included
+        counted, dates = [], {}
+        for pk, component_id, completed_on in rows_of[enrollment.contact_id]:
+            user = used.get((program.pk, pk))
+            if (user is not None and user == own) or (
+                user is None and (start is None or completed_on >= start)
+            ):
+                counted.append((pk, completed_on))
+                dates.setdefault(component_id, []).append(completed_on)
         links = links_of[program.pk]
-        done = _first_counting(
-            dates[contact_id], {link.component_id for link in links}, prerequisites
-        )
-        result[(program.pk, contact_id)] = _progress(program, links, done)
+        done = _first_counting(dates, {link.component_id for link in links}, prerequisites)
+        rule = (Rule.first if renewal_since is None else Rule.renewal)(program, links)
+        progress = _progress(rule, links, done)
+        progress.rule = rule
+        progress.counted = counted
+        result[enrollment.pk] = progress
     return result
 
 
@@ -201,38 +279,53 @@ def _links_of(program_ids: Collection[int]) -> tuple[dict[int, list[_Link]], boo
     programs, params = _in("pc.program_id", program_ids)
     sql = (
         "SELECT pc.program_id, pc.component_id, pc.required, co.credits_earned,"
-        f" co.hours_earned, EXISTS (SELECT 1 FROM {gates} g"
+        f" co.hours_earned, pc.required_for_renewal, EXISTS (SELECT 1 FROM {gates} g"
         " WHERE g.from_component_id = pc.component_id)"
         f" FROM {links} pc JOIN {components} co ON co.id = pc.component_id WHERE {programs}"
     )
     gated = False
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for program_id, component_id, required, credits, hours, gates in cursor.fetchall():
+        for program_id, component_id, required, credits, hours, renew, gates in cursor.fetchall():
             links_of[program_id].append(
-                _Link(component_id, bool(required), _decimal(credits), _decimal(hours))
+                _Link(component_id, bool(required), _decimal(credits), _decimal(hours), bool(renew))
             )
             gated = gated or bool(gates)
     return links_of, gated
 
 
 def _counting_dates(contact_ids: Collection[int], component_ids: Collection[int]) -> list:
-    """(contact id, component id, date) of the counting completions (`Completion.counting`)."""
+    """(id, contact id, component id, date) of the counting completions (`Completion.counting`)."""
     if not contact_ids or not component_ids:
         return []
     contacts, contact_params = _in("contact_id", contact_ids)
     components, component_params = _in("component_id", component_ids)
     sql = (
-        f"SELECT contact_id, component_id, completed_on FROM {Completion._meta.db_table}"
+        f"SELECT id, contact_id, component_id, completed_on FROM {Completion._meta.db_table}"
         f" WHERE removed_at IS NULL AND state = %s AND passed AND {contacts} AND {components}"
     )
     params = [CompletionState.APPROVED.value, *contact_params, *component_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if rows and not isinstance(rows[0][2], date):
-        rows = [(contact, component, _date(day)) for contact, component, day in rows]
+    if rows and not isinstance(rows[0][3], date):
+        rows = [(pk, contact, component, _date(day)) for pk, contact, component, day in rows]
     return rows
+
+
+def _used_by(contact_ids: Collection[int], program_ids: Collection[int]) -> dict:
+    """{(program id, completion id): enrollment id} of the completions periods used."""
+    uses = PeriodCompletion._meta.db_table
+    periods = PeriodCompletion._meta.get_field("period").related_model._meta.db_table
+    contacts, contact_params = _in("u.contact_id", contact_ids)
+    programs, program_params = _in("u.program_id", program_ids)
+    sql = (
+        f"SELECT u.program_id, u.completion_id, p.enrollment_id FROM {uses} u"
+        f" JOIN {periods} p ON p.id = u.period_id WHERE {contacts} AND {programs}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*contact_params, *program_params])
+        return {(program, completion): enrollment for program, completion, enrollment in cursor}
 
 
 def _decimal(value) -> Decimal:
@@ -248,18 +341,42 @@ def _date(value) -> date:
 # The rules in SQL, for querysets whose rows have `contact_id` and `program_id` (enrollments).
 
 
-def _links_and_counted():
-    """The row's program's links, and the row's contact's counting completions of a link."""
+def _links_and_counted(today: date):
+    """The row's program's links, and the row's contact's completions of a link that count
+    for the row (the rule of `progress_of_many`; rows are enrollments)."""
     links = ProgramComponent.objects.filter(program_id=OuterRef("program_id"))
-    counted = Completion.objects.counting().filter(
-        contact_id=OuterRef(OuterRef("contact_id")), component_id=OuterRef("component_id")
+    row = OuterRef(OuterRef(OuterRef("pk")))
+    # Used by a period of this program, but not of this row: gone for this row.
+    used_elsewhere = PeriodCompletion.objects.filter(
+        completion_id=OuterRef("pk"), program_id=OuterRef("_program")
+    ).exclude(period__enrollment_id=row)
+    own = PeriodCompletion.objects.filter(completion_id=OuterRef("pk"), period__enrollment_id=row)
+    counted = (
+        Completion.objects.counting()
+        .annotate(_program=OuterRef("program_id"))
+        .filter(contact_id=OuterRef(OuterRef("contact_id")), component_id=OuterRef("component_id"))
+        .filter(~Exists(used_elsewhere))
     )
+    limits = Program.objects.filter(completion_recency_months__isnull=False).values_list(
+        "pk", "completion_recency_months"
+    )
+    if limits := list(limits):
+        # The oldest date that counts, per program (the limits are few: one WHEN each).
+        start = Case(
+            *(
+                When(Exact(OuterRef("program_id"), pk), then=Value(recency_start(today, m)))
+                for pk, m in limits
+            ),
+            default=Value(date.min),
+            output_field=DateField(),
+        )
+        counted = counted.filter(Q(completed_on__gte=start) | Q(Exists(own)))
     return links, counted
 
 
-def something_done() -> Exists:
+def something_done(today: date) -> Exists:
     """SQL: the contact has a counting completion of one of the program's components."""
-    links, counted = _links_and_counted()
+    links, counted = _links_and_counted(today)
     return Exists(links.filter(Exists(counted)))
 
 
@@ -270,13 +387,13 @@ def _reaches(earned: str, required: str) -> Q:
     )
 
 
-def requirements_met() -> Q:
+def requirements_met(today: date) -> Q:
     """SQL: requirements met, as `evaluate` says, but for the prerequisite order (see above).
 
     No required component missing, and the components done (at least one: a program
     without components is never met) reach the credits and hours thresholds where set.
     """
-    links, counted = _links_and_counted()
+    links, counted = _links_and_counted(today)
     missing = links.filter(required=True).filter(~Exists(counted))
     # One row (a group) only if something is done; its sums checked in HAVING. Rounded to
     # the stored precision: SQLite sums decimals as floats (there 0.3 + 0.6 < 0.9).

@@ -20,7 +20,7 @@ from django.db.models import F
 
 from certtrack import clock
 
-from . import events
+from . import events, periods
 from .actors import Actor
 from .dates import AsOf, expiry_for
 from .errors import Invalid, NotFound, Refused
@@ -34,6 +34,7 @@ from .models import (
     Enrollment,
     GeneralSettings,
     History,
+    PeriodSource,
     Program,
     ProgramComponent,
     Scoring,
@@ -176,7 +177,7 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
     if enrollment.status != Status.IN_PROGRESS:
         return
     program = enrollment.program
-    progress = evaluate(program, enrollment.contact_id)
+    progress = evaluate(enrollment, as_of.today)
     if not progress.met:
         return
     # The certification rests on the day the work was done (PRODUCT.md §Dates), even
@@ -189,6 +190,8 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
         fields = {"completed_on": met_on, **_certify_fields(program, met_on)}
     before = {name: getattr(enrollment, name) for name in fields}
     if _move(enrollment, [Status.IN_PROGRESS], target, **fields):
+        if target == Status.ACTIVE:
+            periods.start_first(enrollment, PeriodSource.EARNED, as_of.today)
         changes = _changes(before, fields)
         _log(
             actor,
@@ -343,6 +346,7 @@ def record_existing(
         started_on=activated_on,
         **fields,
     )
+    periods.start_first(enrollment, PeriodSource.RECORDED, as_of.today)
     # Imported long after the fact: record where the dates put it, without reminders.
     settle(enrollment, as_of, now)
     return enrollment
@@ -374,6 +378,8 @@ def perform(
     if not _move(enrollment, step.sources, step.target, **fields):
         enrollment.refresh_from_db()
         raise Refused(refusal(step, enrollment.status), status=enrollment.status)
+    if action == "approve_completion":
+        periods.start_first(enrollment, PeriodSource.EARNED, as_of.today)
     changes = _changes(before, fields)
     _log(
         actor,
@@ -423,6 +429,7 @@ def set_expires_on(
         expires_on=expires_on, status=new_status, cycle=F("cycle") + 1, updated_at=now
     )
     enrollment.refresh_from_db()
+    periods.move_current_expiry(enrollment, expires_on)
     _log(
         actor,
         now,
@@ -923,16 +930,27 @@ PROGRAM_FIELDS = {
     "hours_required",
     "is_active",
     "certificate_template",
+    "completion_recency_months",
+    "renewal_window_days",
+    "renewal_grace_days",
+    "renewal_base",
+    "renewal_requirements",
+    "renewal_credits_required",
+    "renewal_hours_required",
 }
 
 
 def _set_components(program: Program, components) -> None:
     rows = []
     for item in components:
-        component_id = item["component_id"] if isinstance(item, dict) else item.component_id
-        required = item.get("required", True) if isinstance(item, dict) else item.required
-        rows.append((int(component_id), bool(required)))
-    ids = [c for c, _ in rows]
+        if not isinstance(item, dict):
+            item = {name: getattr(item, name, None) for name in ("component_id", "required")} | {
+                "required_for_renewal": getattr(item, "required_for_renewal", False)
+            }
+        required = item.get("required", True)
+        renewal = item.get("required_for_renewal", False)
+        rows.append((int(item["component_id"]), bool(required), bool(renewal)))
+    ids = [c for c, _, _ in rows]
     if len(set(ids)) != len(ids):
         raise Invalid("components", "A component is listed twice.")
     known = set(Component.objects.filter(pk__in=ids).values_list("pk", flat=True))
@@ -940,7 +958,8 @@ def _set_components(program: Program, components) -> None:
         raise Invalid("components", f"Unknown component id(s): {', '.join(map(str, missing))}.")
     ProgramComponent.objects.filter(program=program).delete()
     ProgramComponent.objects.bulk_create(
-        [ProgramComponent(program=program, component_id=c, required=r) for c, r in rows]
+        ProgramComponent(program=program, component_id=c, required=r, required_for_renewal=n)
+        for c, r, n in rows
     )
 
 

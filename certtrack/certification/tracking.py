@@ -26,6 +26,10 @@ ROW_FIELDS = [
     *("contact__first_name", "contact__last_name", "contact__email", "contact__organization"),
     *("program__name", "program__code", "program__category"),
     *("program__credits_required", "program__hours_required"),
+    "program__completion_recency_months",
+    *("program__renewal_window_days", "program__renewal_grace_days"),
+    *("program__renewal_requirements", "program__renewal_credits_required"),
+    "program__renewal_hours_required",
 ]
 
 _WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit id

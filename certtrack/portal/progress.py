@@ -126,7 +126,7 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
     enrollments = list(enrollments)
     if not enrollments:
         return []
-    progress = progress_of_many((e.program, e.contact_id) for e in enrollments)
+    progress = progress_of_many(enrollments, as_of.today)
     links_of: dict[int, list[ProgramComponent]] = {}
     for link in ProgramComponent.objects.filter(
         program_id__in={e.program_id for e in enrollments}
@@ -149,7 +149,7 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
     result = []
     for enrollment in enrollments:
         links = links_of.get(enrollment.program_id, [])
-        done = progress[(enrollment.program_id, enrollment.contact_id)]
+        done = progress[enrollment.pk]
         keys = [(enrollment.contact_id, link.component_id) for link in links]
         summary = Summary(
             enrollment,

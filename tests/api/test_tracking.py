@@ -52,11 +52,13 @@ def test_progress_of_many_agrees_with_evaluate_with_prerequisites(
     services.record_completion(contacts[0].pk, basics.pk, date(2026, 1, 1), admin)
     services.record_completion(contacts[0].pk, advanced.pk, date(2026, 2, 1), admin)
     services.record_completion(contacts[1].pk, elective.pk, date(2026, 1, 1), admin)
-    pairs = [(p, c.pk) for p in (program, other) for c in contacts]
-    many = progress_of_many(pairs)
-    for p, contact_id in pairs:
-        one = evaluate(p, contact_id)
-        assert many[(p.pk, contact_id)].as_dict() == one.as_dict()
-        assert many[(p.pk, contact_id)].done == one.done
-    assert many[(program.pk, contacts[0].pk)].as_dict()["required_done"] == 1
-    assert many[(program.pk, contacts[1].pk)].as_dict()["credits_earned"] == 5.0
+    rows = {
+        (p.pk, c.pk): services.add(c.pk, p.pk, admin) for p in (program, other) for c in contacts
+    }
+    many = progress_of_many(rows.values(), AS_OF.today)
+    for row in rows.values():
+        one = evaluate(row, AS_OF.today)
+        assert many[row.pk].as_dict() == one.as_dict()
+        assert many[row.pk].done == one.done
+    assert many[rows[(program.pk, contacts[0].pk)].pk].as_dict()["required_done"] == 1
+    assert many[rows[(program.pk, contacts[1].pk)].pk].as_dict()["credits_earned"] == 5.0

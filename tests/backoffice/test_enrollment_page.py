@@ -334,3 +334,17 @@ def test_only_actions_toward_certification_are_highlighted(
     ]
     assert highlighted == ([primary] if primary else [])
     assert f'class="btn btn-sm ">{plain}</button>' in buttons
+
+
+def test_the_periods_section_lists_each_period_with_its_dates_and_source(admin_client, enroll):
+    row = enroll("active")
+    period = row.periods.get()
+    response = page(admin_client, row)
+    assert list(view_context(response)["periods"]) == [period]
+    html = response.content.decode()
+    assert 'id="periods-title"' in html and "Recorded" in html
+    assert str(period.activated_on) in html or period.activated_on.strftime("%b") in html
+
+
+def test_a_row_never_certified_has_no_periods_section(admin_client, enroll):
+    assert b'id="periods-title"' not in page(admin_client, enroll("in_progress")).content

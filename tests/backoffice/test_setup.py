@@ -223,3 +223,51 @@ def test_time_zone_choices_are_real_places_and_utc(admin_client):
     names = [value for value, _ in SettingsForm().fields["time_zone"].choices]
     assert "America/New_York" in names and "UTC" in names
     assert "localtime" not in names and "Factory" not in names
+
+
+def test_a_program_keeps_renewal_defaults_and_saves_renewal_settings(admin_client, make_component):
+    core = make_component()
+    data = PROGRAM | {
+        f"component_{core.pk}": "required",
+        f"renewal_{core.pk}": "on",
+        "completion_recency_months": "36",
+        "renewal_window_days": "60",
+        "renewal_base": "renewal_date",
+        "renewal_requirements": "credits",
+        "renewal_credits_required": "20",
+    }
+    assert admin_client.post("/staff/setup/programs/new/", data).status_code == 302
+    program = Program.objects.get(code="CSO")
+    assert (program.renewal_window_days, program.renewal_grace_days) == (60, 0)
+    assert (program.renewal_base, program.renewal_credits_required) == ("renewal_date", 20)
+    assert program.completion_recency_months == 36
+    assert program.links.get().required_for_renewal is True
+    page = admin_client.get(f"/staff/setup/programs/{program.pk}/")
+    assert page.context["form"].initial[f"renewal_{core.pk}"] is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"renewal_window_days": "-1"}, "renewal_window_days"),
+        ({"renewal_grace_days": "-3"}, "renewal_grace_days"),
+        ({"completion_recency_months": "0"}, "completion_recency_months"),
+        ({"renewal_credits_required": "5"}, "renewal_credits_required"),
+    ],
+)
+def test_renewal_settings_out_of_range_are_refused_on_their_field(admin_client, extra, field):
+    response = admin_client.post("/staff/setup/programs/new/", PROGRAM | extra)
+    assert field in response.context["form"].errors
+    assert not Program.objects.filter(code="CSO").exists()
+
+
+def test_required_for_renewal_on_a_component_not_in_the_program_is_refused(
+    admin_client, make_component
+):
+    outside = make_component()
+    response = admin_client.post(
+        "/staff/setup/programs/new/", PROGRAM | {f"renewal_{outside.pk}": "on"}
+    )
+    errors = response.context["form"].errors[f"renewal_{outside.pk}"]
+    assert "not in this program" in errors[0]
+    assert not Program.objects.filter(code="CSO").exists()

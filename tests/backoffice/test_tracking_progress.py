@@ -121,10 +121,10 @@ def test_the_filter_agrees_with_the_progress_bar_on_every_row(
     ]
     done_sets = [(), (c1,), (exam,), (c1, exam), (c2,), (c2, c3), (c1, c2, c3, exam)]
     rows = [enrolled(program, *done) for program in programs for done in done_sets]
-    progress = progress_of_many((row.program, row.contact_id) for row in rows)
+    progress = progress_of_many(rows, TODAY)
     expected = {choice: set() for choice in CHOICES}
     for row in rows:
-        shown = progress[(row.program_id, row.contact_id)]
+        shown = progress[row.pk]
         choice = "complete" if shown.met else "partial" if shown.done else "none"
         expected[choice].add(row.pk)
     assert all(expected.values())  # every choice is exercised
@@ -143,5 +143,38 @@ def test_the_progress_filter_does_not_apply_the_prerequisite_order(
     services.record_completion(row.contact_id, exam.pk, TODAY - timedelta(days=1), admin)
     course_done = row.contact.completions.get(component=course)
     services.remove_completion(course_done.pk, admin, reason="recorded in error")
-    assert progress_of_many([(program, row.contact_id)])[(program.pk, row.contact_id)].met is False
+    assert progress_of_many([row], TODAY)[row.pk].met is False
     assert listed("complete") == {row.pk}
+
+
+def test_the_filter_counts_only_work_no_other_period_used(
+    listed, admin, make_contact, make_program
+):
+    """A member back after an expiry: last cycle's work is the old row's, not the new one's."""
+    from tests.conftest import at
+
+    program = make_program(required=1, validity_months=12, renewal_window_days=0)
+    contact = make_contact()
+    long_ago = TODAY - timedelta(days=500)
+    old = services.add(contact.pk, program.pk, admin, now=at(long_ago))
+    services.record_completion(
+        contact.pk, program.components.get().pk, long_ago, admin, now=at(long_ago)
+    )
+    new = services.add(contact.pk, program.pk, admin)
+    assert Enrollment.objects.get(pk=new.pk).status == "in_progress"
+    assert progress_of_many([new], TODAY)[new.pk].done == {}
+    assert new.pk in listed("none") and new.pk not in listed("complete")
+    assert old.pk in listed("complete")
+
+
+@pytest.mark.parametrize(("age_days", "choice"), [(40, "none"), (20, "complete")])
+def test_the_filter_applies_the_recency_limit(
+    listed, enrolled, make_program, make_component, age_days, choice
+):
+    course = make_component()
+    program = make_program(required=[course], completion_recency_months=1)
+    row = enrolled(program, course, day=TODAY - timedelta(days=age_days))
+    # enrolled → the completion came after the row: an old one leaves it In progress
+    shown = progress_of_many([Enrollment.objects.get(pk=row.pk)], TODAY)[row.pk]
+    assert ("complete" if shown.met else "partial" if shown.done else "none") == choice
+    assert row.pk in listed(choice)

@@ -123,7 +123,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
     )
     paginator = Paginator(queryset, form.page_size)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = with_progress_of(page.object_list)
+    page.object_list = with_progress_of(page.object_list, as_of.today)
     context = {
         "form": form,
         "problems": problems,
@@ -179,8 +179,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     queryset = rows(form, as_of)
     filename = f"certifications-{as_of.today.isoformat()}"
     if fmt == "xlsx":
-        return exports.xlsx_response(queryset, filename)
-    return exports.csv_response(queryset, filename)
+        return exports.xlsx_response(queryset, filename, as_of.today)
+    return exports.csv_response(queryset, filename, as_of.today)
 
 
 @staff_required

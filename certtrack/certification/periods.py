@@ -1,0 +1,50 @@
+"""Certification periods — PRODUCT.md §3 "Certification periods and renewal".
+
+A certified enrollment holds one period per cycle, with the completions it used; a
+completion counts toward at most one period of a program (`requirements` reads these
+rows). Called inside the services' transactions; History is written by the caller.
+"""
+
+from datetime import date
+
+from .models import Enrollment, Period, PeriodCompletion, PeriodSource
+from .requirements import evaluate
+
+
+def start_first(enrollment: Enrollment, source: PeriodSource, today: date) -> Period:
+    """Period 1 of a newly certified enrollment, from its `activated_on` / `expires_on`.
+
+    It uses every completion that counts for the enrollment on `today` dated on or before
+    the activation day (for an Admin Review approval: the day of approval).
+    """
+    period = Period.objects.create(
+        enrollment=enrollment,
+        number=1,
+        activated_on=enrollment.activated_on,
+        expires_on=enrollment.expires_on,
+        source=source,
+    )
+    used = evaluate(enrollment, today).used_through(enrollment.activated_on)
+    PeriodCompletion.objects.bulk_create(
+        PeriodCompletion(
+            period=period,
+            completion_id=pk,
+            program_id=enrollment.program_id,
+            contact_id=enrollment.contact_id,
+        )
+        for pk in used
+    )
+    return period
+
+
+def current(enrollment: Enrollment) -> Period | None:
+    """The enrollment's latest period, or None if it was never certified."""
+    return enrollment.periods.order_by("-number").first()
+
+
+def move_current_expiry(enrollment: Enrollment, expires_on: date | None) -> None:
+    """A staff expiry change moves the current period's `expires_on` (the only edit a
+    period takes; older periods are never edited)."""
+    period = current(enrollment)
+    if period is not None:
+        Period.objects.filter(pk=period.pk).update(expires_on=expires_on)

@@ -1,0 +1,101 @@
+"""Enrollment objects' `first_activated_on`, `period`, `periods` and `renewal` (API.md)."""
+
+from datetime import date
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from certtrack.certification import services
+from tests.conftest import at
+
+
+def test_a_certified_enrollment_shows_its_period(api, admin, make_contact, make_program, travel):
+    travel(date(2026, 6, 15))
+    program = make_program(required=1, validity_months=12, renewal_window_days=90)
+    enrollment = services.record_existing(make_contact().pk, program.pk, date(2025, 8, 31), admin)
+    body = api.get(f"/enrollments/{enrollment.pk}").json()
+    assert (body["first_activated_on"], body["period"]) == ("2025-08-31", 1)
+    assert body["periods"] == [
+        {
+            "number": 1,
+            "activated_on": "2025-08-31",
+            "expires_on": "2026-08-31",
+            "renewed_on": None,
+            "source": "recorded",
+            "certificate_url": f"/api/v1/enrollments/{enrollment.pk}/certificate.pdf",
+        }
+    ]
+    assert body["renewal"] == {
+        "state": "open",  # 2026-06-02 .. 2026-08-31
+        "opens_on": "2026-06-02",
+        "closes_on": "2026-08-31",
+        "progress": {
+            "required_done": 0,
+            "required_total": 1,
+            "credits_earned": 0.0,
+            "hours_earned": 0.0,
+            "credits_required": None,
+            "hours_required": None,
+        },
+    }
+    listed = api.get("/enrollments").json()["results"][0]
+    assert (listed["first_activated_on"], listed["period"]) == ("2025-08-31", 1)
+    assert listed["renewal"]["state"] == "open"
+
+
+def test_renewal_progress_counts_only_work_since_the_period_began_that_no_period_used(
+    api, admin, make_contact, make_component, make_program, travel
+):
+    travel(date(2026, 6, 15))
+    core, extra = make_component(credits_earned=4), make_component(credits_earned=6)
+    program = make_program(
+        required=[core],
+        electives=[extra],
+        renewal_requirements="credits",
+        renewal_credits_required=8,
+    )
+    contact = make_contact()
+    enrollment = services.add(contact.pk, program.pk, admin, now=at(date(2025, 7, 1)))
+    services.record_completion(
+        contact.pk, extra.pk, date(2025, 6, 1), admin, now=at(date(2025, 7, 1))
+    )
+    services.record_completion(
+        contact.pk, core.pk, date(2025, 7, 1), admin, now=at(date(2025, 7, 1))
+    )
+    services.record_completion(contact.pk, extra.pk, date(2026, 5, 1), admin)
+    body = api.get(f"/enrollments/{enrollment.pk}").json()
+    assert body["status"] == "expiring" and body["period"] == 1
+    assert body["renewal"]["progress"] == {
+        "required_done": 0,
+        "required_total": 0,  # no component is required for renewal
+        "credits_earned": 6.0,  # the May 2026 work only
+        "hours_earned": 1.0,
+        "credits_required": 8.0,
+        "hours_required": None,
+    }
+
+
+def test_a_row_never_certified_or_without_renewal_has_none(api, admin, make_contact, make_program):
+    no_renewal = make_program(renewal_window_days=0)
+    certified = services.record_existing(make_contact().pk, no_renewal.pk, date(2026, 1, 1), admin)
+    working = services.add(make_contact().pk, make_program().pk, admin)
+    for enrollment in (certified, working):
+        body = api.get(f"/enrollments/{enrollment.pk}").json()
+        assert body["renewal"] is None
+    body = api.get(f"/enrollments/{working.pk}").json()
+    assert (body["first_activated_on"], body["period"], body["periods"]) == (None, None, [])
+
+
+def test_list_queries_do_not_grow_with_certified_rows(api, admin, make_contact, make_program):
+    program = make_program(required=1, validity_months=12)
+    for n in range(12):
+        services.record_existing(make_contact().pk, program.pk, date(2026, 1, 1 + n), admin)
+    api.get("/enrollments")  # the token's last use is written once; not part of the count
+
+    def page_queries(size: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get("/enrollments", {"page_size": size})
+        assert all(row["period"] == 1 for row in response.json()["results"])
+        return len(queries)
+
+    assert page_queries(2) == page_queries(12)
