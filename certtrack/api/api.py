@@ -1,5 +1,7 @@
 """The REST API at /api/v1 (API.md). Routers of other packages are mounted here."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI
@@ -42,6 +44,18 @@ def invalid(request, exc: Invalid):
 @api.exception_handler(BadFilter)
 def bad_filter(request, exc: BadFilter):
     return _error(request, 400, exc.message, {"parameter": exc.parameter})
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc: RequestDataTooBig):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(request, 413, f"Request body too large: the limit is {limit} bytes.")
+
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def too_many_parts(request, exc: Exception):
+    return _error(request, 413, f"Request body too large: {exc}")
 
 
 @api.exception_handler(AuthenticationError)

@@ -30,6 +30,7 @@ from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import (
     DEFAULT_ORDERING,
     BadFilter,
+    as_id,
     parse_statuses,
     tracking_queryset,
 )
@@ -112,6 +113,20 @@ def _category_choices() -> list[tuple[str, str]]:
     return [("", "Any category")] + [(c, c) for c in categories]
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Programs by id; a value that can name no row is an unknown choice, not a query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if as_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class TrackingFilter(forms.Form):
     """Customize Filter: every criterion of PRODUCT.md §5, combinable."""
 
@@ -129,7 +144,7 @@ class TrackingFilter(forms.Form):
         choices=Status.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    program = forms.ModelMultipleChoiceField(
+    program = IdsChoiceField(
         label="Programs",
         required=False,
         queryset=Program.objects.all(),
@@ -220,6 +235,19 @@ class TrackingFilter(forms.Form):
         if data.get("progress"):
             queryset = queryset.filter(progress_q(data["progress"], as_of.today))
         return queryset
+
+    def criteria_errors(self) -> list[str]:
+        """The errors of the criteria that choose rows ("Programs: … is not one of …"); the
+        display options (ordering, rows per page) have sensible fallbacks instead."""
+        if not self.is_bound or self.is_valid():
+            return []
+        return [
+            f"{self.fields[name].label}: {' '.join(errors)}"
+            if name in self.fields
+            else " ".join(errors)
+            for name, errors in self.errors.items()
+            if name not in ("ordering", "per_page")
+        ]
 
     def _valid_part(self) -> dict:
         if not self.is_bound:

@@ -53,6 +53,17 @@ class Scoring(models.TextChoices):
     SCORED = "scored", "Scored"
 
 
+def _not_negative(obj, *names: str) -> None:
+    """Raise a ValidationError on each of `names` holding a number below zero."""
+    errors = {
+        name: f"{obj._meta.get_field(name).verbose_name.capitalize()} cannot be negative."
+        for name in names
+        if getattr(obj, name) is not None and getattr(obj, name) < 0
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 class Component(models.Model):
     """A unit of required work: a course, exam, task or event."""
 
@@ -89,6 +100,8 @@ class Component(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
+        # Before the check constraint: a message naming the field, not the constraint.
+        _not_negative(self, "credits_earned", "hours_earned", "max_score", "passing_score")
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
             raise ValidationError({"closes_on": "The closing date is before the opening date."})
         if self.kind != ComponentKind.EXAM and self.scoring:
@@ -218,6 +231,7 @@ class Program(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
+        _not_negative(self, "credits_required", "hours_required")
         if self.completion_recency_months is not None and self.completion_recency_months < 1:
             raise ValidationError(
                 {

@@ -499,6 +499,10 @@ def _decimal(field: str, value) -> Decimal | None:
     return result
 
 
+# Older dates are typing slips (1900, 0202), not work anyone can still vouch for.
+EARLIEST_COMPLETION = date(1950, 1, 1)
+
+
 @transaction.atomic
 def record_completion(
     contact_id: int,
@@ -523,6 +527,11 @@ def record_completion(
         raise Invalid(
             "completed_on",
             f"The completion date {completed_on} is in the future (today is {as_of.today}).",
+        )
+    if completed_on < EARLIEST_COMPLETION:
+        raise Invalid(
+            "completed_on",
+            f"The completion date {completed_on} is before {EARLIEST_COMPLETION}: check the year.",
         )
     if component.opens_on and completed_on < component.opens_on:
         raise Invalid(
@@ -940,7 +949,8 @@ PROGRAM_FIELDS = {
 }
 
 
-def _set_components(program: Program, components) -> None:
+def _component_rows(components) -> list[tuple[int, bool]]:
+    """(component id, required) of each item, checked: no duplicate, no unknown id."""
     rows = []
     for item in components:
         if not isinstance(item, dict):
@@ -956,6 +966,21 @@ def _set_components(program: Program, components) -> None:
     known = set(Component.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if missing := [c for c in ids if c not in known]:
         raise Invalid("components", f"Unknown component id(s): {', '.join(map(str, missing))}.")
+    return rows
+
+
+def _check_can_be_met(program: Program, rows: list[tuple[int, bool]]) -> None:
+    # Without either, nothing is ever required: members would sit at "0 of 0" forever.
+    if not any(required for _, required in rows) and not (
+        program.credits_required or program.hours_required
+    ):
+        raise Invalid(
+            "components",
+            "A program needs at least one required component or a credits or hours threshold.",
+        )
+
+
+def _set_components(program: Program, rows: list[tuple[int, bool]]) -> None:
     ProgramComponent.objects.filter(program=program).delete()
     ProgramComponent.objects.bulk_create(
         ProgramComponent(program=program, component_id=c, required=r, required_for_renewal=n)
@@ -971,8 +996,10 @@ def create_program(actor: Actor, components=(), now: datetime | None = None, **f
     if not program.code and program.name:
         program.code = _unique_code(Program, program.name)
     _clean(program)
+    rows = _component_rows(components or [])
+    _check_can_be_met(program, rows)
     program.save()
-    _set_components(program, components or [])
+    _set_components(program, rows)
     return program
 
 
@@ -984,9 +1011,14 @@ def update_program(
     program = _get(Program, program_id, "program")
     _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
+    if components is None:
+        rows = list(program.links.values_list("component_id", "required"))
+    else:
+        rows = _component_rows(components)
+    _check_can_be_met(program, rows)
     program.save()
     if components is not None:
-        _set_components(program, components)
+        _set_components(program, rows)
     return program
 
 

@@ -35,6 +35,12 @@ ROW_FIELDS = [
 _WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit id
 
 
+def as_id(text: str) -> int | None:
+    """The row id `text` names, or None when it can name no row (not ASCII digits, or
+    beyond a 64-bit id: such a number overflows the database's integer)."""
+    return int(text) if _WHOLE.fullmatch(str(text).strip()) else None
+
+
 class BadFilter(DomainError):
     """A filter or ordering value that cannot be understood (HTTP 400)."""
 
@@ -121,9 +127,10 @@ def tracking_queryset(
         rows = rows.in_status(statuses, as_of)
     programs = _list(params, "program")
     if programs:
-        if not all(_WHOLE.fullmatch(p) for p in programs):
+        ids = [as_id(p) for p in programs]
+        if None in ids:
             raise BadFilter("program", "program must be program ids, comma-separated.")
-        rows = rows.filter(program_id__in=[int(p) for p in programs])
+        rows = rows.filter(program_id__in=ids)
     if text := _value(params, "q"):
         rows = rows.search(text)
     expires_from, expires_to = _date(params, "expires_from"), _date(params, "expires_to")

@@ -4,7 +4,7 @@ claims beside its fields. See docs/credentials.md for the sections followed.
 """
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -69,6 +69,11 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+def _end_of(day: date, zone: ZoneInfo) -> datetime:
+    # The day's last second, without computing the next day (9999-12-31 has none).
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -119,8 +124,7 @@ def credential(certificate: Certificate) -> dict:
         ],
     }
     if certificate.expires_on is not None:
-        end = _start_of(certificate.expires_on + timedelta(days=1), zone) - timedelta(seconds=1)
-        body["validUntil"] = _iso(end)
+        body["validUntil"] = _iso(_end_of(certificate.expires_on, zone))
     return body
 
 

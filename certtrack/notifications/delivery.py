@@ -29,7 +29,7 @@ from certtrack.certification.statuses import CERTIFIED, Status
 
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
-from .rendering import Rendered, context_for, recipients_for, render, template_for
+from .rendering import Rendered, context_for, recipients_for, render_or_default, template_for
 
 log = logging.getLogger("certtrack.notifications")
 
@@ -171,7 +171,7 @@ def _render(email: Email, today, templates: dict[str, EmailTemplate]) -> Rendere
         return Rendered(email.subject, email.body, "")
     if email.kind not in templates:
         templates[email.kind] = template_for(email.kind)
-    return render(templates[email.kind], context_for(email.enrollment, today))
+    return render_or_default(templates[email.kind], context_for(email.enrollment, today))
 
 
 def _send_batch(

@@ -1,17 +1,21 @@
 """Turn a stored template and the facts of an enrollment into a subject and two bodies."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 from django.conf import settings
-from django.template import TemplateSyntaxError, engines
+from django.template import Context, Template
 
 from certtrack import clock
 
+from . import sandbox
 from .defaults import DEFAULTS
 from .models import EmailTemplate, Kind
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,8 @@ class TemplateError(ValueError):
         self.field = field
 
 
-# What an editor may write, shown next to the template (context_for fills each one).
+# What an editor may write, shown next to the template (context_for fills each one); the
+# only variables a template may name (see `check`).
 PLACEHOLDERS = (
     "contact.first_name",
     "contact.last_name",
@@ -36,8 +41,12 @@ PLACEHOLDERS = (
     "contact.organization",
     "program.name",
     "program.code",
+    "program.version",
+    "program.category",
+    "program.require_approval",
     "status",
     "applied_on",
+    "started_on",
     "activated_on",
     "expires_on",
     "days_left",
@@ -46,6 +55,7 @@ PLACEHOLDERS = (
     "verification_url",
     "portal_url",
     "staff_url",
+    "today",
 )
 
 
@@ -67,32 +77,32 @@ def recipients_for(kind: str, enrollment, general) -> list[str]:
 
 
 @lru_cache(maxsize=128)
-def _compile(source: str, field: str, autoescape: bool):
-    # Compiled once per distinct source (a pass sends thousands of the same kinds);
-    # an edited template is a new source, so it is compiled afresh.
+def _compile(source: str, field: str, autoescape: bool) -> Template:
+    # Checked and compiled once per distinct source (a pass sends thousands of the same
+    # kinds); an edited template is a new source, so it is checked afresh.
     # Plain text and subjects must not be HTML-escaped ("O'Brien", "R&D").
-    wrapped = source if autoescape else "{% autoescape off %}" + source + "{% endautoescape %}"
     try:
-        return engines["django"].from_string(wrapped)
-    except TemplateSyntaxError as error:
-        raise TemplateError(field, f"Template error: {error}") from None
+        return sandbox.compile(source, autoescape)
+    except sandbox.Problem as problem:
+        raise TemplateError(field, f"Template error on line {problem.line}: {problem}") from None
 
 
 def check(template: EmailTemplate) -> None:
-    """Raise TemplateError naming the field whose template syntax is broken."""
+    """Raise TemplateError naming the field (and the line) of a template that cannot be
+    sent: broken syntax, an unclosed tag, a tag or placeholder not allowed in emails."""
     _compile(template.subject, "subject", False)
     _compile(template.text_body, "text_body", False)
     _compile(template.html_body or "", "html_body", True)
 
 
 def render(template: EmailTemplate, context: dict) -> Rendered:
-    """Render one template with `context`."""
-    subject = _compile(template.subject, "subject", False).render(context)
+    """Render one template with `context` (plain values: see `context_for`)."""
+    subject = _compile(template.subject, "subject", False).render(Context(context))
     # A header line: no line breaks, whatever the placeholders held.
     subject = " ".join(subject.split())
-    text = _compile(template.text_body, "text_body", False).render(context)
+    text = _compile(template.text_body, "text_body", False).render(Context(context))
     html = (
-        _compile(template.html_body, "html_body", True).render(context)
+        _compile(template.html_body, "html_body", True).render(Context(context))
         if template.html_body
         else ""
     )
@@ -101,9 +111,24 @@ def render(template: EmailTemplate, context: dict) -> Rendered:
     return Rendered(str.__str__(subject), str.__str__(text), str.__str__(html))
 
 
+def render_or_default(template: EmailTemplate, context: dict) -> Rendered:
+    """Render `template`; if it fails (a template stored before it was checked, or one
+    that fails only with these facts), the email goes out with the shipped default text."""
+    try:
+        return render(template, context)
+    except Exception as error:  # noqa: BLE001 - any failure of an editor's template
+        log.warning(
+            "email template %s cannot be rendered (%s: %s); sent with the shipped default",
+            template.kind,
+            type(error).__name__,
+            error,
+        )
+        return render(EmailTemplate(kind=template.kind, **DEFAULTS[template.kind]), context)
+
+
 def render_email(kind: str, context: dict) -> Rendered:
     """Render the current template of `kind` (see `context_for` for the placeholders)."""
-    return render(template_for(kind), context)
+    return render_or_default(template_for(kind), context)
 
 
 def links(certificate_number: str | None) -> dict:
@@ -116,16 +141,42 @@ def links(certificate_number: str | None) -> dict:
     }
 
 
+def _contact(contact) -> MappingProxyType:
+    return MappingProxyType(
+        {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "full_name": contact.full_name,
+            "email": contact.email,
+            "organization": contact.organization,
+        }
+    )
+
+
+def _program(program) -> MappingProxyType:
+    return MappingProxyType(
+        {
+            "name": program.name,
+            "code": program.code,
+            "version": program.version,
+            "category": program.category,
+            "require_approval": program.require_approval,
+        }
+    )
+
+
 def context_for(enrollment, today: date, data: dict | None = None) -> dict:
-    """The placeholders of an email about `enrollment` (contact and program loaded)."""
+    """The placeholders of an email about `enrollment` (contact and program loaded).
+
+    Plain values only (strings, dates, numbers, read-only groups of them), never a model
+    instance: a template must not walk from the contact to other rows (passwords, tokens,
+    other contacts' addresses)."""
     from certtrack.certification.statuses import label
 
-    data = data or {}
     expires_on = enrollment.expires_on
     return {
-        "contact": enrollment.contact,
-        "program": enrollment.program,
-        "enrollment": enrollment,
+        "contact": _contact(enrollment.contact),
+        "program": _program(enrollment.program),
         "status": label(enrollment.status),
         "applied_on": enrollment.applied_on,
         "started_on": enrollment.started_on,
@@ -135,7 +186,7 @@ def context_for(enrollment, today: date, data: dict | None = None) -> dict:
         "certificate_number": enrollment.certificate_number or "",
         "today": today,
         **links(enrollment.certificate_number),
-        **data,
+        **(data or {}),
     }
 
 
@@ -159,8 +210,8 @@ def sample_context(today: date | None = None) -> dict:
     expires_on = today + timedelta(days=30)
     number = "CT-7K3D-9QXM-2VHA"
     return {
-        "contact": contact,
-        "program": program,
+        "contact": _contact(contact),
+        "program": _program(program),
         "status": "Active",
         "applied_on": today - timedelta(days=400),
         "started_on": today - timedelta(days=398),

@@ -30,7 +30,7 @@ def test_creating_a_program_with_components_returns_201(api, make_component):
 
 
 def test_a_program_without_validity_never_expires(api):
-    response = api.post("/programs", {"name": "Fellow"})
+    response = api.post("/programs", {"name": "Fellow", "credits_required": 10})
     assert response.status_code == 201
     assert response.json()["validity_months"] is None
 

@@ -117,7 +117,7 @@ def test_the_filter_agrees_with_the_progress_bar_on_every_row(
         make_program(required=[c1], electives=[c2, c3], credits_required=5),
         make_program(required=[exam], electives=[c2, c3], hours_required=6),
         make_program(required=[], electives=[c1, c2], credits_required=3, hours_required=5),
-        make_program(required=[], electives=[c3]),
+        make_program(required=[], electives=[c3], hours_required=3),
     ]
     done_sets = [(), (c1,), (exam,), (c1, exam), (c2,), (c2, c3), (c1, c2, c3, exam)]
     rows = [enrolled(program, *done) for program in programs for done in done_sets]

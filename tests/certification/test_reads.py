@@ -61,7 +61,7 @@ class CountsMatchStatusOf(TestCase):
         Enrollment.objects.all().delete()
         actor = Actor.system("test")
         program = Program.objects.first() or services.create_program(
-            actor, name="P", code="P", validity_months=12
+            actor, name="P", code="P", validity_months=12, credits_required=1
         )
         contact = Contact.objects.first() or services.create_contact(
             actor, first_name="A", last_name="B", email="a@b.org"

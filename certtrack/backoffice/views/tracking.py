@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -176,6 +176,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404("Export as .csv or .xlsx.")
     as_of = today_as_of()
     form = TrackingFilter(request.GET or None)
+    if problems := form.criteria_errors():
+        # An export of other rows than asked for would pass for the right one.
+        return HttpResponseBadRequest(
+            "\n".join(problems) + "\n", content_type="text/plain; charset=utf-8"
+        )
     queryset = rows(form, as_of)
     filename = f"certifications-{as_of.today.isoformat()}"
     if fmt == "xlsx":

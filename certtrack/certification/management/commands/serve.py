@@ -24,6 +24,8 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "certtrack.wsgi:application",
+            "--config",
+            "python:certtrack.gunicorn_conf",  # JSON bodies for gunicorn's own 414/431
             "--bind",
             f"{host}:{port}",
             "--workers",

@@ -1,0 +1,146 @@
+"""The template language of editable emails: Django's syntax, cut down to what an email
+needs. Variables are the placeholders only (rendering.PLACEHOLDERS), tags are the few that
+format text (`if`, `firstof`, `now`, …) and never reach files, URLs or other libraries
+(`include`, `extends`, `load`, `url`, `debug` are refused), and `safe` is not a filter:
+what a contact typed stays escaped in the HTML body.
+"""
+
+from django.template import (
+    Engine,
+    Library,
+    Template,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
+from django.template.base import FilterExpression, Lexer, Parser, TokenType, Variable
+
+ALLOWED_TAGS = (
+    "if",
+    "elif",
+    "else",
+    "endif",
+    "firstof",
+    "now",
+    "comment",
+    "endcomment",
+    "spaceless",
+    "endspaceless",
+    "autoescape",
+    "endautoescape",
+    "verbatim",
+    "endverbatim",
+    "templatetag",
+)
+_SHOWN = ", ".join(tag for tag in ALLOWED_TAGS if not tag.startswith("end"))
+# Marking text safe would let a contact's name carry HTML into the email.
+FORBIDDEN_FILTERS = {"safe", "safeseq", "pprint", "json_script"}
+# Words of an {% if %} condition that are operators, not values.
+_OPERATORS = {"and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">="}
+_OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+class Problem(ValueError):
+    """What is wrong with a template, and on which line (1-based)."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+def _library() -> Library:
+    library = Library()
+    library.tags.update(
+        {
+            name: defaulttags.register.tags[name]
+            for name in ALLOWED_TAGS
+            if name in defaulttags.register.tags
+        }
+    )
+    library.filters.update(
+        {n: f for n, f in defaultfilters.register.filters.items() if n not in FORBIDDEN_FILTERS}
+    )
+    return library
+
+
+def _engine() -> Engine:
+    # No loaders, no libraries: nothing outside the template's own text can be reached.
+    engine = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, debug=True)
+    engine.template_builtins = [_library()]
+    return engine
+
+
+ENGINE = _engine()
+
+
+def compile(source: str, autoescape: bool, placeholders: tuple[str, ...] | None = None) -> Template:  # noqa: A001
+    """The template of `source`, checked; raise Problem naming the line otherwise."""
+    from .rendering import PLACEHOLDERS
+
+    _check_tokens(source, set(placeholders or PLACEHOLDERS))
+    wrapped = source if autoescape else "{% autoescape off %}" + source + "{% endautoescape %}"
+    try:
+        return Template(wrapped, engine=ENGINE)
+    except TemplateSyntaxError as error:
+        line = getattr(error, "template_debug", {}).get("line", 1)
+        raise Problem(line, str(error)) from None
+
+
+def _check_tokens(source: str, placeholders: set[str]) -> None:
+    parser = Parser([], builtins=ENGINE.template_builtins)
+    in_comment = False
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.TEXT:
+            _check_text(token.contents, token.lineno)
+            continue
+        if token.token_type != TokenType.VAR and token.token_type != TokenType.BLOCK:
+            continue
+        if token.token_type == TokenType.BLOCK:
+            bits = token.split_contents()
+            name = bits[0] if bits else ""
+            if in_comment:
+                in_comment = name != "endcomment"
+                continue
+            if name not in ALLOWED_TAGS:
+                raise Problem(
+                    token.lineno,
+                    f"{{% {name} %}} is not allowed in an email template (allowed tags: {_SHOWN}).",
+                )
+            in_comment = name == "comment"
+            values = (
+                [b for b in bits[1:] if b not in _OPERATORS]
+                if name in ("if", "elif", "firstof")
+                else []
+            )
+        else:
+            if in_comment:
+                continue
+            values = [token.contents]
+        for value in values:
+            _check_expression(value, token.lineno, parser, placeholders)
+
+
+def _check_text(text: str, first_line: int) -> None:
+    # Django leaves a "{{" without its "}}" as text; in an email it is always a slip.
+    for opener, closer in _OPENERS.items():
+        at = text.find(opener)
+        if at >= 0:
+            line = first_line + text.count("\n", 0, at)
+            raise Problem(line, f"“{opener}” without its “{closer}” on the same line.")
+
+
+def _check_expression(text: str, line: int, parser: Parser, placeholders: set[str]) -> None:
+    try:
+        expression = FilterExpression(text, parser)
+    except TemplateSyntaxError as error:
+        raise Problem(line, str(error)) from None
+    variables = [expression.var] + [arg for _, args in expression.filters for _, arg in args]
+    for variable in variables:
+        if isinstance(variable, Variable) and variable.lookups is not None:
+            name = ".".join(variable.lookups)
+            if name not in placeholders:
+                raise Problem(
+                    line,
+                    f"unknown placeholder {{{{ {name} }}}} (the placeholders are listed "
+                    f"beside the editor).",
+                )
