@@ -969,9 +969,9 @@ def _component_rows(components) -> list[tuple[int, bool]]:
     return rows
 
 
-def _check_can_be_met(program: Program, rows: list[tuple[int, bool]]) -> None:
+def _check_can_be_met(program: Program, rows: list[tuple[int, bool, bool]]) -> None:
     # Without either, nothing is ever required: members would sit at "0 of 0" forever.
-    if not any(required for _, required in rows) and not (
+    if not any(required for _, required, _ in rows) and not (
         program.credits_required or program.hours_required
     ):
         raise Invalid(
@@ -1012,7 +1012,7 @@ def update_program(
     _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
     if components is None:
-        rows = list(program.links.values_list("component_id", "required"))
+        rows = list(program.links.values_list("component_id", "required", "required_for_renewal"))
     else:
         rows = _component_rows(components)
     _check_can_be_met(program, rows)

@@ -8,7 +8,7 @@ from .conftest import error_detail
 
 
 def test_a_new_program_has_the_default_renewal_settings(api):
-    body = api.post("/programs", {"name": "Fellow"}).json()
+    body = api.post("/programs", {"name": "Fellow", "credits_required": 10}).json()
     assert {k: body[k] for k in body if k.startswith(("renewal_", "completion_recency"))} == {
         "completion_recency_months": None,
         "renewal_window_days": 90,
