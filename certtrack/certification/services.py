@@ -215,6 +215,45 @@ def _lock_enrollment(enrollment_id) -> Enrollment:
         raise NotFound(f"No enrollment with id {enrollment_id!r}.") from None
 
 
+def _other_open(enrollment: Enrollment) -> Enrollment | None:
+    """The contact's other open enrollment of the same program, if there is one."""
+    return (
+        Enrollment.objects.filter(
+            contact_id=enrollment.contact_id,
+            program_id=enrollment.program_id,
+            status__in=sorted(OPEN),
+        )
+        .exclude(pk=enrollment.pk)
+        .order_by("id")
+        .first()
+    )
+
+
+def _second_open(enrollment: Enrollment, doing: str, other: Enrollment | None) -> Refused:
+    """The refusal for a change that would give the contact two open enrollments."""
+    which = f" (id {other.pk}, {label(other.status)})" if other is not None else ""
+    return Refused(
+        f"Cannot {doing}: {enrollment.contact.full_name} already has an open enrollment "
+        f"in {enrollment.program.name}{which}; close that one first.",
+        enrollment_id=other.pk if other is not None else None,
+    )
+
+
+def _opening(enrollment: Enrollment, doing: str, change):
+    """Run `change`, which makes `enrollment` open again, unless another one is open.
+
+    The unique constraint stays the last guard: when a concurrent request opens the
+    other enrollment between the check and the write, its IntegrityError is the same 409.
+    """
+    if (other := _other_open(enrollment)) is not None:
+        raise _second_open(enrollment, doing, other)
+    try:
+        with transaction.atomic():
+            return change()
+    except IntegrityError:
+        raise _second_open(enrollment, doing, _other_open(enrollment)) from None
+
+
 def _context(now: datetime | None) -> tuple[datetime, AsOf]:
     now = now or clock.now()
     return now, GeneralSettings.get().as_of(now)
@@ -371,7 +410,12 @@ def perform(
     elif action in {"reactivate", "reopen"} and enrollment.started_on is None:
         fields["started_on"] = as_of.today
     before = {name: getattr(enrollment, name) for name in fields}
-    if not _move(enrollment, step.sources, step.target, **fields):
+
+    def move() -> bool:
+        return _move(enrollment, step.sources, step.target, **fields)
+
+    reopens = old not in OPEN and step.target in OPEN
+    if not (_opening(enrollment, step.label.lower(), move) if reopens else move()):
         enrollment.refresh_from_db()
         raise Refused(refusal(step, enrollment.status), status=enrollment.status)
     changes = _changes(before, fields)
@@ -419,9 +463,16 @@ def set_expires_on(
     if old_date == expires_on:
         raise Refused(f"The expiration date is already {expires_on}.")
     new_status = as_of.status_of(old_status, expires_on)
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        expires_on=expires_on, status=new_status, cycle=F("cycle") + 1, updated_at=now
-    )
+
+    def change() -> int:
+        return Enrollment.objects.filter(pk=enrollment.pk).update(
+            expires_on=expires_on, status=new_status, cycle=F("cycle") + 1, updated_at=now
+        )
+
+    if old_status not in OPEN and new_status in OPEN:
+        _opening(enrollment, "extend this certification", change)
+    else:
+        change()
     enrollment.refresh_from_db()
     _log(
         actor,
