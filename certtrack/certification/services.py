@@ -39,6 +39,7 @@ from .models import (
     Scoring,
 )
 from .requirements import evaluate
+from .retry import atomic_retry
 from .statuses import ACTIONS, CERTIFIED, OPEN, Status, label, refusal
 
 # --- helpers -------------------------------------------------------------------------
@@ -205,10 +206,12 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
 
 
 def _lock_enrollment(enrollment_id) -> Enrollment:
+    # Only the enrollment row, and FOR NO KEY UPDATE: locking its contact and program
+    # too (a plain FOR UPDATE over the join) deadlocked with completions' inserts.
     try:
         return (
             Enrollment.objects.select_related("program", "contact")
-            .select_for_update()
+            .select_for_update(of=("self",), no_key=True)
             .get(pk=int(enrollment_id))
         )
     except (Enrollment.DoesNotExist, TypeError, ValueError):
@@ -310,7 +313,7 @@ def _enrollable(contact_id, program_id) -> tuple[Contact, Program]:
     return contact, program
 
 
-@transaction.atomic
+@atomic_retry
 def apply(
     contact_id: int, program_id: int, actor: Actor, now: datetime | None = None
 ) -> Enrollment:
@@ -336,7 +339,7 @@ def apply(
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def add(contact_id: int, program_id: int, actor: Actor, now: datetime | None = None) -> Enrollment:
     """Staff add a contact to a program: In progress at once."""
     now, as_of = _context(now)
@@ -348,7 +351,7 @@ def add(contact_id: int, program_id: int, actor: Actor, now: datetime | None = N
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def record_existing(
     contact_id: int,
     program_id: int,
@@ -387,7 +390,7 @@ def record_existing(
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def perform(
     enrollment_id: int, action: str, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> Enrollment:
@@ -395,8 +398,8 @@ def perform(
     if action not in ACTIONS:
         raise Invalid("action", f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
     step = ACTIONS[action]
-    now, as_of = _context(now)
     enrollment = _lock_enrollment(enrollment_id)
+    now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     settle(enrollment, as_of, now)
     old = enrollment.status
     if old not in step.sources:
@@ -437,17 +440,17 @@ def perform(
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def set_expires_on(
     enrollment_id: int, expires_on: date, reason: str, actor: Actor, now: datetime | None = None
 ) -> Enrollment:
     """Staff set the expiration date by hand (an extension or a correction), with a reason."""
-    now, as_of = _context(now)
     if not (reason or "").strip():
         raise Invalid("reason", "A reason is required to change the expiration date.")
     if not isinstance(expires_on, date):
         raise Invalid("expires_on", "expires_on must be a date (YYYY-MM-DD).")
     enrollment = _lock_enrollment(enrollment_id)
+    now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     if enrollment.status not in CERTIFIED:
         raise Refused(
             f"Only an Active, Expiring or Expired certification has an expiration date; "
@@ -509,6 +512,19 @@ def _affected(contact_id: int, component_id: int):
     )
 
 
+def _lock_affected(contact_id: int, component_id: int) -> None:
+    """Lock, in id order, the enrollments a completion change may move, before anything else.
+
+    Every writer takes enrollment locks in the same order and before reading the clock,
+    so two requests never wait on each other in a circle, and History is in order.
+    """
+    list(
+        _affected(contact_id, component_id)
+        .select_for_update(of=("self",), no_key=True)
+        .values_list("id", flat=True)
+    )
+
+
 def _after_completion_change(
     completion: Completion,
     action: str,
@@ -543,7 +559,7 @@ def _decimal(field: str, value) -> Decimal | None:
     return result
 
 
-@transaction.atomic
+@atomic_retry
 def record_completion(
     contact_id: int,
     component_id: int,
@@ -558,9 +574,10 @@ def record_completion(
     now: datetime | None = None,
 ) -> Completion:
     """Record that a contact completed a component (approved, or pending if it needs approval)."""
-    now, as_of = _context(now)
     contact = _get(Contact, contact_id, "contact")
     component = _get(Component, component_id, "component")
+    _lock_affected(contact.pk, component.pk)
+    now, as_of = _context(now)
     if not isinstance(completed_on, date):
         raise Invalid("completed_on", "completed_on must be a date (YYYY-MM-DD).")
     if completed_on > as_of.today:
@@ -676,10 +693,11 @@ def _decide(
     reason: str,
     now: datetime | None,
 ) -> Completion:
-    now, as_of = _context(now)
     completion = _get(Completion, completion_id, "completion")
     if completion.removed_at is not None:
         raise NotFound(f"No completion with id {completion_id!r} (it was removed).")
+    _lock_affected(completion.contact_id, completion.component_id)
+    now, as_of = _context(now)
     changed = Completion.objects.filter(
         pk=completion.pk, state__in=sorted(sources), removed_at__isnull=True
     ).update(state=target, decided_at=now)
@@ -697,7 +715,7 @@ def _decide(
     return completion
 
 
-@transaction.atomic
+@atomic_retry
 def approve_completion(
     completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> Completion:
@@ -713,7 +731,7 @@ def approve_completion(
     )
 
 
-@transaction.atomic
+@atomic_retry
 def reject_completion(
     completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> Completion:
@@ -729,13 +747,14 @@ def reject_completion(
     )
 
 
-@transaction.atomic
+@atomic_retry
 def remove_completion(
     completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> None:
     """Remove a completion recorded in error (kept, marked removed; the history says so)."""
-    now, as_of = _context(now)
     completion = _get(Completion, completion_id, "completion")
+    _lock_affected(completion.contact_id, completion.component_id)
+    now, as_of = _context(now)
     if not Completion.objects.filter(pk=completion.pk, removed_at__isnull=True).update(
         removed_at=now
     ):
@@ -751,7 +770,7 @@ def remove_completion(
     )
 
 
-@transaction.atomic
+@atomic_retry
 def approve_all_completions(enrollment_id: int, actor: Actor, now: datetime | None = None) -> int:
     """ "Mark All Approved": approve every pending completion of the enrollment's components."""
     enrollment = _get(Enrollment, enrollment_id, "enrollment")
@@ -773,9 +792,9 @@ def approve_all_completions(enrollment_id: int, actor: Actor, now: datetime | No
 # --- setup: contacts, components, programs, settings ----------------------------------------
 
 
-def _clean(obj, exclude=None) -> None:
+def _clean(obj, exclude=None, validate_constraints: bool = True) -> None:
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         field = "" if field == "__all__" else field
@@ -822,6 +841,20 @@ def _check_contact_unique(contact: Contact) -> None:
             )
 
 
+def _save_contact(contact: Contact) -> None:
+    """Save a contact whose email and external id are free; a clash is the same 409 however
+    it is found (this check, or the unique constraint when a concurrent request wins)."""
+    _check_contact_unique(contact)
+    # Not the constraints: their message is raw text; the check above and the save say it.
+    _clean(contact, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        _check_contact_unique(contact)  # the other request's row is visible now
+        raise Refused(f"A contact with email {contact.email} already exists.") from None
+
+
 @transaction.atomic
 def create_contact(actor: Actor, now: datetime | None = None, **fields) -> Contact:
     """Create a contact; a duplicate email (any case) is refused."""
@@ -831,13 +864,7 @@ def create_contact(actor: Actor, now: datetime | None = None, **fields) -> Conta
     contact.external_id = contact.external_id or None
     if not contact.email:
         raise Invalid("email", "email is required.")
-    _check_contact_unique(contact)
-    _clean(contact)
-    try:
-        with transaction.atomic():
-            contact.save()
-    except IntegrityError:
-        raise Refused(f"A contact with email {contact.email} already exists.") from None
+    _save_contact(contact)
     return contact
 
 
@@ -848,9 +875,7 @@ def update_contact(contact_id: int, actor: Actor, now: datetime | None = None, *
     contact = _get(Contact, contact_id, "contact")
     changes = _set_fields(contact, fields, CONTACT_FIELDS)
     contact.external_id = contact.external_id or None
-    _check_contact_unique(contact)
-    _clean(contact)
-    contact.save()
+    _save_contact(contact)
     if changes:
         _log(actor, now, "update_contact", contact_id=contact.pk, changes=changes)
     return contact

@@ -59,3 +59,29 @@ def test_the_unique_constraint_under_a_race_is_also_a_409(
     assert response.status_code == 409, response.content
     assert "already has an open enrollment" in response.json()["detail"]
     assert Enrollment.objects.get(pk=first.pk).status == "not_completed"
+
+
+def test_a_contact_email_taken_between_the_check_and_the_save_is_the_same_409(
+    api, make_contact, monkeypatch
+):
+    """Another request commits the same email just after this one checked: 409, not 422."""
+    check = services._check_contact_unique
+    rival = {}
+
+    def check_then_lose_the_race(contact):
+        check(contact)
+        if not rival:
+            rival["contact"] = None
+            rival["contact"] = make_contact(email="grace@example.org")
+
+    monkeypatch.setattr(services, "_check_contact_unique", check_then_lose_the_race)
+
+    response = api.post(
+        "/contacts", {"first_name": "Grace", "last_name": "Hopper", "email": "GRACE@example.org"}
+    )
+
+    assert response.status_code == 409, response.content
+    assert response.json()["detail"] == (
+        f"A contact with email GRACE@example.org already exists (id {rival['contact'].pk})."
+    )
+    assert response.json()["contact_id"] == rival["contact"].pk
