@@ -3,7 +3,7 @@ import signal
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
 from certtrack import clock
@@ -35,7 +35,9 @@ class Command(BaseCommand):
     help = "Record time transitions and deliver email; --once for one pass (cron)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="Do one full pass and exit 0.")
+        parser.add_argument(
+            "--once", action="store_true", help="Do one full pass; exit non-zero if a step failed."
+        )
         parser.add_argument(
             "--flush",
             action="store_true",
@@ -49,6 +51,11 @@ class Command(BaseCommand):
         if once:
             results = run_pass(flush=flush)
             self.stdout.write("worker pass: " + ", ".join(f"{k}={v}" for k, v in results.items()))
+            if failed := [step for step, count in results.items() if count < 0]:
+                # Non-zero exit: cron and systemd see the failure (the traceback is logged above).
+                raise CommandError(
+                    f"worker step(s) failed: {', '.join(f'{s} failed' for s in failed)}"
+                )
             return
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
