@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 from certtrack import clock
@@ -17,6 +18,7 @@ def run_pass(flush: bool = False) -> dict[str, int]:
     results = {}
     for path in settings.CERTTRACK_WORKER_STEPS:
         step = import_string(path)
+        _reconnect_if_broken()
         try:
             results[path.rsplit(".", 1)[-1]] = (
                 step(now, flush=flush) if _takes_flush(step) else step(now)
@@ -25,6 +27,16 @@ def run_pass(flush: bool = False) -> dict[str, int]:
             log.exception("worker step %s failed", path)
             results[path.rsplit(".", 1)[-1]] = -1
     return results
+
+
+def _reconnect_if_broken() -> None:
+    """What a web request's start does: drop a connection that failed or is too old.
+
+    With CONN_HEALTH_CHECKS the next query then checks the connection and reopens it, so
+    a PostgreSQL restart, failover or idle timeout costs at most one failed step.
+    """
+    if not connection.in_atomic_block:  # never inside a caller's transaction (tests)
+        close_old_connections()
 
 
 def _takes_flush(step) -> bool:
