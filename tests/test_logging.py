@@ -2,10 +2,9 @@
 
 import io
 import logging
-import logging.config
+import logging.handlers
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 
 from certtrack import logs
@@ -42,11 +41,16 @@ def test_an_unhandled_exception_is_logged_with_its_traceback(db, stderr):
 @pytest.mark.urls("tests.raising_urls")
 def test_errors_also_go_to_the_log_file_when_configured(db, settings, tmp_path):
     settings.DEBUG = False
-    logging.config.dictConfig(logs.config("certtrack.log", tmp_path))
+    config = logs.config("certtrack.log", tmp_path)
+    assert "file" in config["loggers"]["django.request"]["handlers"]
+    handler = logging.handlers.WatchedFileHandler(config["handlers"]["file"]["filename"])
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
     try:
         Client(raise_request_exception=False).get("/broken/")
     finally:
-        logging.config.dictConfig(django_settings.LOGGING)
+        logger.removeHandler(handler)
+        handler.close()
     text = (tmp_path / "certtrack.log").read_text()
     assert "RuntimeError: the view fell over" in text
 
