@@ -7,6 +7,8 @@ from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
+from certtrack import logs
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CERTTRACK_DATA_DIR", "./var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -176,10 +178,6 @@ CERTTRACK_WORKER_STEPS = [
     "certtrack.notifications.delivery.deliver_due",
 ]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"certtrack": {"handlers": ["console"], "level": "INFO"}},
-}
+# Errors with tracebacks, 403s and failed sign-ins to stderr; also to this file (relative
+# to the data dir) when set.
+LOGGING = logs.config(os.environ.get("CERTTRACK_LOG_FILE"), DATA_DIR)

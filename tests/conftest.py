@@ -134,3 +134,11 @@ def make_program(db, admin, make_component):
         return services.create_program(admin, components=links, **(defaults | fields))
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` skip on SQLite."""
+    skip = pytest.mark.skip(reason="needs PostgreSQL (CERTTRACK_DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip)

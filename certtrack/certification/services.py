@@ -40,6 +40,7 @@ from .models import (
     Scoring,
 )
 from .requirements import evaluate
+from .retry import atomic_retry
 from .statuses import ACTIONS, CERTIFIED, OPEN, Status, label, refusal
 
 # --- helpers -------------------------------------------------------------------------
@@ -208,14 +209,55 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
 
 
 def _lock_enrollment(enrollment_id) -> Enrollment:
+    # Only the enrollment row, and FOR NO KEY UPDATE: locking its contact and program
+    # too (a plain FOR UPDATE over the join) deadlocked with completions' inserts.
     try:
         return (
             Enrollment.objects.select_related("program", "contact")
-            .select_for_update()
+            .select_for_update(of=("self",), no_key=True)
             .get(pk=int(enrollment_id))
         )
     except (Enrollment.DoesNotExist, TypeError, ValueError):
         raise NotFound(f"No enrollment with id {enrollment_id!r}.") from None
+
+
+def _other_open(enrollment: Enrollment) -> Enrollment | None:
+    """The contact's other open enrollment of the same program, if there is one."""
+    return (
+        Enrollment.objects.filter(
+            contact_id=enrollment.contact_id,
+            program_id=enrollment.program_id,
+            status__in=sorted(OPEN),
+        )
+        .exclude(pk=enrollment.pk)
+        .order_by("id")
+        .first()
+    )
+
+
+def _second_open(enrollment: Enrollment, doing: str, other: Enrollment | None) -> Refused:
+    """The refusal for a change that would give the contact two open enrollments."""
+    which = f" (id {other.pk}, {label(other.status)})" if other is not None else ""
+    return Refused(
+        f"Cannot {doing}: {enrollment.contact.full_name} already has an open enrollment "
+        f"in {enrollment.program.name}{which}; close that one first.",
+        enrollment_id=other.pk if other is not None else None,
+    )
+
+
+def _opening(enrollment: Enrollment, doing: str, change):
+    """Run `change`, which makes `enrollment` open again, unless another one is open.
+
+    The unique constraint stays the last guard: when a concurrent request opens the
+    other enrollment between the check and the write, its IntegrityError is the same 409.
+    """
+    if (other := _other_open(enrollment)) is not None:
+        raise _second_open(enrollment, doing, other)
+    try:
+        with transaction.atomic():
+            return change()
+    except IntegrityError:
+        raise _second_open(enrollment, doing, _other_open(enrollment)) from None
 
 
 def _context(now: datetime | None) -> tuple[datetime, AsOf]:
@@ -274,7 +316,7 @@ def _enrollable(contact_id, program_id) -> tuple[Contact, Program]:
     return contact, program
 
 
-@transaction.atomic
+@atomic_retry
 def apply(
     contact_id: int, program_id: int, actor: Actor, now: datetime | None = None
 ) -> Enrollment:
@@ -300,7 +342,7 @@ def apply(
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def add(contact_id: int, program_id: int, actor: Actor, now: datetime | None = None) -> Enrollment:
     """Staff add a contact to a program: In progress at once."""
     now, as_of = _context(now)
@@ -312,7 +354,7 @@ def add(contact_id: int, program_id: int, actor: Actor, now: datetime | None = N
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def record_existing(
     contact_id: int,
     program_id: int,
@@ -352,7 +394,7 @@ def record_existing(
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def perform(
     enrollment_id: int, action: str, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> Enrollment:
@@ -360,8 +402,8 @@ def perform(
     if action not in ACTIONS:
         raise Invalid("action", f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
     step = ACTIONS[action]
-    now, as_of = _context(now)
     enrollment = _lock_enrollment(enrollment_id)
+    now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     settle(enrollment, as_of, now)
     old = enrollment.status
     if old not in step.sources:
@@ -375,7 +417,12 @@ def perform(
     elif action in {"reactivate", "reopen"} and enrollment.started_on is None:
         fields["started_on"] = as_of.today
     before = {name: getattr(enrollment, name) for name in fields}
-    if not _move(enrollment, step.sources, step.target, **fields):
+
+    def move() -> bool:
+        return _move(enrollment, step.sources, step.target, **fields)
+
+    reopens = old not in OPEN and step.target in OPEN
+    if not (_opening(enrollment, step.label.lower(), move) if reopens else move()):
         enrollment.refresh_from_db()
         raise Refused(refusal(step, enrollment.status), status=enrollment.status)
     if action == "approve_completion":
@@ -399,17 +446,17 @@ def perform(
     return enrollment
 
 
-@transaction.atomic
+@atomic_retry
 def set_expires_on(
     enrollment_id: int, expires_on: date, reason: str, actor: Actor, now: datetime | None = None
 ) -> Enrollment:
     """Staff set the expiration date by hand (an extension or a correction), with a reason."""
-    now, as_of = _context(now)
     if not (reason or "").strip():
         raise Invalid("reason", "A reason is required to change the expiration date.")
     if not isinstance(expires_on, date):
         raise Invalid("expires_on", "expires_on must be a date (YYYY-MM-DD).")
     enrollment = _lock_enrollment(enrollment_id)
+    now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     if enrollment.status not in CERTIFIED:
         raise Refused(
             f"Only an Active, Expiring or Expired certification has an expiration date; "
@@ -425,9 +472,16 @@ def set_expires_on(
     if old_date == expires_on:
         raise Refused(f"The expiration date is already {expires_on}.")
     new_status = as_of.status_of(old_status, expires_on)
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        expires_on=expires_on, status=new_status, cycle=F("cycle") + 1, updated_at=now
-    )
+
+    def change() -> int:
+        return Enrollment.objects.filter(pk=enrollment.pk).update(
+            expires_on=expires_on, status=new_status, cycle=F("cycle") + 1, updated_at=now
+        )
+
+    if old_status not in OPEN and new_status in OPEN:
+        _opening(enrollment, "extend this certification", change)
+    else:
+        change()
     enrollment.refresh_from_db()
     periods.move_current_expiry(enrollment, expires_on)
     _log(
@@ -462,6 +516,19 @@ def _affected(contact_id: int, component_id: int):
         Enrollment.objects.select_related("program")
         .filter(contact_id=contact_id, program_id__in=program_ids)
         .order_by("id")
+    )
+
+
+def _lock_affected(contact_id: int, component_id: int) -> None:
+    """Lock, in id order, the enrollments a completion change may move, before anything else.
+
+    Every writer takes enrollment locks in the same order and before reading the clock,
+    so two requests never wait on each other in a circle, and History is in order.
+    """
+    list(
+        _affected(contact_id, component_id)
+        .select_for_update(of=("self",), no_key=True)
+        .values_list("id", flat=True)
     )
 
 
@@ -503,7 +570,7 @@ def _decimal(field: str, value) -> Decimal | None:
 EARLIEST_COMPLETION = date(1950, 1, 1)
 
 
-@transaction.atomic
+@atomic_retry
 def record_completion(
     contact_id: int,
     component_id: int,
@@ -518,9 +585,10 @@ def record_completion(
     now: datetime | None = None,
 ) -> Completion:
     """Record that a contact completed a component (approved, or pending if it needs approval)."""
-    now, as_of = _context(now)
     contact = _get(Contact, contact_id, "contact")
     component = _get(Component, component_id, "component")
+    _lock_affected(contact.pk, component.pk)
+    now, as_of = _context(now)
     if not isinstance(completed_on, date):
         raise Invalid("completed_on", "completed_on must be a date (YYYY-MM-DD).")
     if completed_on > as_of.today:
@@ -641,10 +709,11 @@ def _decide(
     reason: str,
     now: datetime | None,
 ) -> Completion:
-    now, as_of = _context(now)
     completion = _get(Completion, completion_id, "completion")
     if completion.removed_at is not None:
         raise NotFound(f"No completion with id {completion_id!r} (it was removed).")
+    _lock_affected(completion.contact_id, completion.component_id)
+    now, as_of = _context(now)
     changed = Completion.objects.filter(
         pk=completion.pk, state__in=sorted(sources), removed_at__isnull=True
     ).update(state=target, decided_at=now)
@@ -662,7 +731,7 @@ def _decide(
     return completion
 
 
-@transaction.atomic
+@atomic_retry
 def approve_completion(
     completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> Completion:
@@ -678,7 +747,7 @@ def approve_completion(
     )
 
 
-@transaction.atomic
+@atomic_retry
 def reject_completion(
     completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> Completion:
@@ -694,13 +763,14 @@ def reject_completion(
     )
 
 
-@transaction.atomic
+@atomic_retry
 def remove_completion(
     completion_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> None:
     """Remove a completion recorded in error (kept, marked removed; the history says so)."""
-    now, as_of = _context(now)
     completion = _get(Completion, completion_id, "completion")
+    _lock_affected(completion.contact_id, completion.component_id)
+    now, as_of = _context(now)
     if not Completion.objects.filter(pk=completion.pk, removed_at__isnull=True).update(
         removed_at=now
     ):
@@ -716,7 +786,7 @@ def remove_completion(
     )
 
 
-@transaction.atomic
+@atomic_retry
 def approve_all_completions(enrollment_id: int, actor: Actor, now: datetime | None = None) -> int:
     """ "Mark All Approved": approve every pending completion of the enrollment's components."""
     enrollment = _get(Enrollment, enrollment_id, "enrollment")
@@ -738,9 +808,9 @@ def approve_all_completions(enrollment_id: int, actor: Actor, now: datetime | No
 # --- setup: contacts, components, programs, settings ----------------------------------------
 
 
-def _clean(obj, exclude=None) -> None:
+def _clean(obj, exclude=None, validate_constraints: bool = True) -> None:
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         field = "" if field == "__all__" else field
@@ -787,6 +857,20 @@ def _check_contact_unique(contact: Contact) -> None:
             )
 
 
+def _save_contact(contact: Contact) -> None:
+    """Save a contact whose email and external id are free; a clash is the same 409 however
+    it is found (this check, or the unique constraint when a concurrent request wins)."""
+    _check_contact_unique(contact)
+    # Not the constraints: their message is raw text; the check above and the save say it.
+    _clean(contact, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        _check_contact_unique(contact)  # the other request's row is visible now
+        raise Refused(f"A contact with email {contact.email} already exists.") from None
+
+
 @transaction.atomic
 def create_contact(actor: Actor, now: datetime | None = None, **fields) -> Contact:
     """Create a contact; a duplicate email (any case) is refused."""
@@ -796,13 +880,7 @@ def create_contact(actor: Actor, now: datetime | None = None, **fields) -> Conta
     contact.external_id = contact.external_id or None
     if not contact.email:
         raise Invalid("email", "email is required.")
-    _check_contact_unique(contact)
-    _clean(contact)
-    try:
-        with transaction.atomic():
-            contact.save()
-    except IntegrityError:
-        raise Refused(f"A contact with email {contact.email} already exists.") from None
+    _save_contact(contact)
     return contact
 
 
@@ -813,9 +891,7 @@ def update_contact(contact_id: int, actor: Actor, now: datetime | None = None, *
     contact = _get(Contact, contact_id, "contact")
     changes = _set_fields(contact, fields, CONTACT_FIELDS)
     contact.external_id = contact.external_id or None
-    _check_contact_unique(contact)
-    _clean(contact)
-    contact.save()
+    _save_contact(contact)
     if changes:
         _log(actor, now, "update_contact", contact_id=contact.pk, changes=changes)
     return contact

@@ -77,12 +77,29 @@ def _claim(as_of: AsOf):
     return claimed
 
 
+def _settings_in_force() -> GeneralSettings:
+    """General Settings, read inside the pass's transaction after taking its lock.
+
+    SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so no change can
+    commit before it ends. PostgreSQL: FOR SHARE makes a settings change wait for this
+    pass to commit, while other workers' passes (also FOR SHARE) go on.
+    """
+    settings = GeneralSettings.get()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(GeneralSettings._meta.db_table)
+            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [settings.pk])
+        settings.refresh_from_db()
+    return settings
+
+
 def record_time_transitions(now: datetime) -> int:
     """Record every time-driven transition due at `now`; return how many were recorded."""
-    as_of = GeneralSettings.get().as_of(now)
-    total = 0
+    total, as_of = 0, None
     while True:
         with transaction.atomic():
+            # Under the lock: a settings change committed while this pass waited applies.
+            as_of = _settings_in_force().as_of(now)
             rows = _claim(as_of)
             if not rows:
                 break

@@ -28,6 +28,7 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.statuses import label
 from certtrack.credentials.pdf import certificate_pdf
+from certtrack.logs import security
 
 from . import signin
 from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
@@ -107,6 +108,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         signin.check_link(token)
         response = render(request, "portal/confirm.html")
     except signin.LinkProblem as problem:
+        security.warning(
+            "portal sign-in failed: %s link, from %s", problem.kind, signin.client_ip(request)
+        )
         response = render(
             request,
             "portal/link_problem.html",

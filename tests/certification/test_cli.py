@@ -1,8 +1,12 @@
 """The command line of API.md: createstaff, apitoken, demo, worker."""
 
 import io
+import os
+import socket
+import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -69,3 +73,58 @@ def test_demo_is_idempotent_and_shows_all_ten_statuses(db, travel):
     assert all(status_counts[s.value] >= 1 for s in Status), status_counts
     assert status_counts["expiring"] >= 3
     assert User.objects.filter(email="admin@example.com", is_superuser=True).exists()
+
+
+def broken_step(now):
+    raise RuntimeError("mail server on fire")
+
+
+def test_worker_once_fails_naming_the_step_that_failed(db, settings):
+    settings.CERTTRACK_WORKER_STEPS = [
+        "certtrack.certification.worker.record_time_transitions",
+        "tests.certification.test_cli.broken_step",
+    ]
+    with pytest.raises(CommandError, match="broken_step failed"):
+        run("worker", "--once")
+
+
+def test_worker_once_succeeds_when_every_step_did(db):
+    assert "record_time_transitions=0" in run("worker", "--once")
+
+
+def serve(tmp_path, **env) -> subprocess.CompletedProcess:
+    """`certtrack serve` on a port nobody uses; it must stop by itself (the test's timeout)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"CERTTRACK_DATA_DIR": str(tmp_path)} | env
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "certtrack"), "serve", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_an_unmigrated_database_naming_certtrack_migrate(tmp_path):
+    result = serve(tmp_path, CERTTRACK_DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert result.returncode != 0
+    assert "certtrack migrate" in result.stderr
+    assert "serving" not in result.stdout
+
+
+@pytest.mark.postgres
+def test_serve_refuses_a_read_only_database(tmp_path, django_db_blocker):
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    with django_db_blocker.unblock():
+        result = serve(
+            tmp_path,
+            CERTTRACK_DATABASE_URL=url,
+            PGOPTIONS="-c default_transaction_read_only=on",
+        )
+    assert result.returncode != 0
+    assert "read-only" in result.stderr and "certtrack migrate" in result.stderr

@@ -122,7 +122,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "tracker": tracker,
         "progress": evaluate(enrollment, as_of.today),
         "pending": pending,
-        "history": enrollment.history.all(),
+        "history": enrollment.history.order_by("at", "id"),  # id: same-moment events in order
         "periods": enrollment.periods.order_by("number"),
         "emails": _emails_for(enrollment.pk),
         "tz": ZoneInfo(settings.time_zone),

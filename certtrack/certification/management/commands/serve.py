@@ -2,7 +2,38 @@ import os
 import sys
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+
+def check_database() -> None:
+    """Refuse to serve a database the app cannot use: every request would be a 500."""
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        raise CommandError(
+            f"Cannot open the database ({error}). Check CERTTRACK_DATABASE_URL, "
+            "then run `certtrack migrate`."
+        ) from None
+    if pending:
+        raise CommandError(
+            f"The database is not migrated ({len(pending)} migration(s) to apply): "
+            "run `certtrack migrate` first."
+        )
+    from certtrack.certification.models import GeneralSettings
+
+    try:  # a write, rolled back: a read-only database fails here, not on every request
+        with transaction.atomic():
+            GeneralSettings.get()
+            GeneralSettings.objects.update(updated_at=GeneralSettings.objects.get().updated_at)
+            transaction.set_rollback(True)
+    except DatabaseError as error:
+        raise CommandError(
+            f"The database is read-only ({str(error).strip()}): certtrack must write to it. "
+            "Make it writable, then run `certtrack migrate` and start again."
+        ) from None
 
 
 class Command(BaseCommand):
@@ -16,6 +47,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, **options):
+        check_database()
+        connection.close()  # gunicorn's workers open their own
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"certtrack serving on http://{host}:{port}/")
         sys.stdout.flush()

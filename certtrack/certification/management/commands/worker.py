@@ -3,7 +3,8 @@ import signal
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 from certtrack import clock
@@ -17,6 +18,7 @@ def run_pass(flush: bool = False) -> dict[str, int]:
     results = {}
     for path in settings.CERTTRACK_WORKER_STEPS:
         step = import_string(path)
+        _reconnect_if_broken()
         try:
             results[path.rsplit(".", 1)[-1]] = (
                 step(now, flush=flush) if _takes_flush(step) else step(now)
@@ -27,6 +29,16 @@ def run_pass(flush: bool = False) -> dict[str, int]:
     return results
 
 
+def _reconnect_if_broken() -> None:
+    """What a web request's start does: drop a connection that failed or is too old.
+
+    With CONN_HEALTH_CHECKS the next query then checks the connection and reopens it, so
+    a PostgreSQL restart, failover or idle timeout costs at most one failed step.
+    """
+    if not connection.in_atomic_block:  # never inside a caller's transaction (tests)
+        close_old_connections()
+
+
 def _takes_flush(step) -> bool:
     return "flush" in getattr(step, "__code__", type("", (), {"co_varnames": ()})).co_varnames
 
@@ -35,7 +47,9 @@ class Command(BaseCommand):
     help = "Record time transitions and deliver email; --once for one pass (cron)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="Do one full pass and exit 0.")
+        parser.add_argument(
+            "--once", action="store_true", help="Do one full pass; exit non-zero if a step failed."
+        )
         parser.add_argument(
             "--flush",
             action="store_true",
@@ -49,6 +63,11 @@ class Command(BaseCommand):
         if once:
             results = run_pass(flush=flush)
             self.stdout.write("worker pass: " + ", ".join(f"{k}={v}" for k, v in results.items()))
+            if failed := [step for step, count in results.items() if count < 0]:
+                # Non-zero exit: cron and systemd see the failure (the traceback is logged above).
+                raise CommandError(
+                    f"worker step(s) failed: {', '.join(f'{s} failed' for s in failed)}"
+                )
             return
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
