@@ -69,3 +69,17 @@ def test_demo_is_idempotent_and_shows_all_ten_statuses(db, travel):
     assert all(status_counts[s.value] >= 1 for s in Status), status_counts
     assert status_counts["expiring"] >= 3
     assert User.objects.filter(email="admin@example.com", is_superuser=True).exists()
+
+
+@pytest.mark.parametrize(("password", "rule"), [("x", "too short"), ("password123", "too common")])
+def test_createstaff_refuses_a_weak_password_and_creates_nothing(db, password, rule):
+    with pytest.raises(CommandError, match=rule):
+        run("createstaff", "ops@example.com", "--password-stdin", stdin=password + "\n")
+    assert not User.objects.exists()
+
+
+def test_createstaff_refuses_a_weak_new_password_for_an_existing_user(db):
+    run("createstaff", "ops@example.com", "--password", "s3cret-pass-long")
+    with pytest.raises(CommandError, match="too short"):
+        run("createstaff", "ops@example.com", "--password", "x")
+    assert User.objects.get().check_password("s3cret-pass-long")
