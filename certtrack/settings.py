@@ -8,8 +8,11 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
+# Everything this process creates (SQLite file and its -wal/-shm/-journal, keys, evidence,
+# the secret key, logs) is the operator's alone: directories 0700, files 0600.
+os.umask(0o077)
 DATA_DIR = Path(os.environ.get("CERTTRACK_DATA_DIR", "./var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -19,9 +22,10 @@ def _secret_key() -> str:
     path = DATA_DIR / "secret_key"
     if not path.exists():
         try:
-            with open(path, "x") as f:  # "x": two processes starting at once keep one key
+            # O_EXCL: two processes starting at once keep one key; 0600 from the first byte.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(50))
-            path.chmod(0o600)
         except FileExistsError:
             pass
     return path.read_text().strip()
@@ -134,6 +138,9 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Django chmods uploads to 0644 by default, whatever the umask: evidence stays private.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
