@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "ninja",
+    "axes",
     "certtrack.accounts",
     "certtrack.certification",
     "certtrack.notifications",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the 429 page
 ]
 
 ROOT_URLCONF = "certtrack.urls"
@@ -117,6 +120,22 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/staff/login/"
+
+# Staff and admin sign-in throttled by django-axes: after CERTTRACK_LOGIN_FAILURE_LIMIT
+# failures for one account, or from one address, sign-in is refused (even with the right
+# password) until CERTTRACK_LOGIN_LOCKOUT_MINUTES pass without another failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("CERTTRACK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CERTTRACK_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "certtrack.backoffice.views.auth.sign_in_name"
+AXES_CLIENT_IP_CALLABLE = "certtrack.credentials.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "certtrack.backoffice.views.auth.locked_out"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names account and address; never passwords
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -187,5 +206,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"certtrack": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "certtrack": {"handlers": ["console"], "level": "INFO"},
+        "axes": {"handlers": ["console"], "level": "WARNING"},  # each failure and lockout
+    },
 }
