@@ -42,7 +42,17 @@ def _flag(name: str, default: bool = False) -> bool:
 SECRET_KEY = _secret_key()
 DEBUG = _flag("CERTTRACK_DEBUG")
 BASE_URL = os.environ.get("CERTTRACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-ALLOWED_HOSTS = ["*"]
+_BASE = urlsplit(BASE_URL)
+HTTPS = _BASE.scheme == "https"
+# The host of CERTTRACK_BASE_URL, the loopback names (health checks, `make run`) and any
+# CERTTRACK_ALLOWED_HOSTS (comma-separated); Django's test runner adds "testserver".
+ALLOWED_HOSTS = [
+    _BASE.hostname or "localhost",
+    "localhost",
+    "127.0.0.1",
+    "[::1]",
+    *filter(None, (h.strip() for h in os.environ.get("CERTTRACK_ALLOWED_HOSTS", "").split(","))),
+]
 CSRF_TRUSTED_ORIGINS = [BASE_URL, "http://127.0.0.1:8000", "http://localhost:8000"]
 
 INSTALLED_APPS = [
@@ -58,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "ninja",
     "axes",
+    "csp",
     "certtrack.accounts",
     "certtrack.certification",
     "certtrack.notifications",
@@ -69,8 +80,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "certtrack.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "certtrack.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,9 +179,33 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Idle timeout: a session unused this long is over (use pushes the end back, see
+# certtrack.middleware.SessionIdleMiddleware).
+SESSION_COOKIE_AGE = int(float(os.environ.get("CERTTRACK_SESSION_IDLE_HOURS", "8")) * 3600)
+# An https base URL means a TLS proxy in front (gunicorn speaks plain HTTP): it must set
+# X-Forwarded-Proto; plain-HTTP requests are redirected and HSTS is sent.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("CERTTRACK_HSTS_SECONDS", "31536000")) if HTTPS else 0
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site
+# only, no inline script or style, no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 
 def _email(url: str | None) -> dict:
