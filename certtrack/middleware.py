@@ -2,6 +2,8 @@
 
 import time
 
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -41,4 +43,13 @@ class SessionIdleMiddleware:
             now = int(time.time())
             if now - session.get(_SEEN, 0) >= TOUCH_EVERY:
                 session[_SEEN] = now  # modified: saved with a new expiry and cookie max-age
-        return self.get_response(request)
+        response = self.get_response(request)
+        if session.modified and not session.is_empty():
+            session[_SEEN] = int(time.time())  # saved anyway: the stamp is free
+        return response
+
+
+@receiver(user_logged_in, dispatch_uid="certtrack.session_seen")
+def _stamp_sign_in(sender, request: HttpRequest, **kwargs) -> None:
+    """A new session starts seen: its first request does not write it again."""
+    request.session[_SEEN] = int(time.time())
