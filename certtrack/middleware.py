@@ -41,7 +41,8 @@ class SessionIdleMiddleware:
         session = request.session
         if not session.is_empty():
             now = int(time.time())
-            if now - session.get(_SEEN, 0) >= TOUCH_EVERY:
+            # No stamp yet: a session saved outside a request, with its full age ahead.
+            if now - session.get(_SEEN, now) >= TOUCH_EVERY:
                 session[_SEEN] = now  # modified: saved with a new expiry and cookie max-age
         response = self.get_response(request)
         if session.modified and not session.is_empty():
