@@ -145,9 +145,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("CERTTRACK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CERTTRACK_LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+# The address is REMOTE_ADDR (axes' default without django-ipware), as for the other limits.
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "certtrack.backoffice.views.auth.sign_in_name"
-AXES_CLIENT_IP_CALLABLE = "certtrack.credentials.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "certtrack.backoffice.views.auth.locked_out"
 AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names account and address; never passwords
 
