@@ -43,6 +43,7 @@ def config(log_file: str | None, data_dir: Path) -> dict:
         "handlers": handlers,
         "loggers": {
             "certtrack": {"handlers": names, "level": "INFO"},
+            "axes": {"handlers": names, "level": "WARNING"},  # each failure and lockout
             "django.request": {
                 "handlers": names,
                 "level": "WARNING",

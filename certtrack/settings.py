@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -10,8 +11,11 @@ import dj_database_url
 from certtrack import logs
 
 BASE_DIR = Path(__file__).resolve().parent
+# Everything this process creates (SQLite file and its -wal/-shm/-journal, keys, evidence,
+# the secret key, logs) is the operator's alone: directories 0700, files 0600.
+os.umask(0o077)
 DATA_DIR = Path(os.environ.get("CERTTRACK_DATA_DIR", "./var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -21,9 +25,10 @@ def _secret_key() -> str:
     path = DATA_DIR / "secret_key"
     if not path.exists():
         try:
-            with open(path, "x") as f:  # "x": two processes starting at once keep one key
+            # O_EXCL: two processes starting at once keep one key; 0600 from the first byte.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(50))
-            path.chmod(0o600)
         except FileExistsError:
             pass
     return path.read_text().strip()
@@ -39,7 +44,17 @@ def _flag(name: str, default: bool = False) -> bool:
 SECRET_KEY = _secret_key()
 DEBUG = _flag("CERTTRACK_DEBUG")
 BASE_URL = os.environ.get("CERTTRACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-ALLOWED_HOSTS = ["*"]
+_BASE = urlsplit(BASE_URL)
+HTTPS = _BASE.scheme == "https"
+# The host of CERTTRACK_BASE_URL, the loopback names (health checks, `make run`) and any
+# CERTTRACK_ALLOWED_HOSTS (comma-separated); Django's test runner adds "testserver".
+ALLOWED_HOSTS = [
+    _BASE.hostname or "localhost",
+    "localhost",
+    "127.0.0.1",
+    "[::1]",
+    *filter(None, (h.strip() for h in os.environ.get("CERTTRACK_ALLOWED_HOSTS", "").split(","))),
+]
 CSRF_TRUSTED_ORIGINS = [BASE_URL, "http://127.0.0.1:8000", "http://localhost:8000"]
 
 INSTALLED_APPS = [
@@ -54,6 +69,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "ninja",
+    "axes",
+    "csp",
     "certtrack.accounts",
     "certtrack.certification",
     "certtrack.notifications",
@@ -66,14 +83,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "certtrack.api.middleware.JsonErrors",  # outermost: sees every answer under /api/v1
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "certtrack.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "certtrack.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the 429 page
 ]
 
 ROOT_URLCONF = "certtrack.urls"
@@ -117,6 +138,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/staff/login/"
 
+# Staff and admin sign-in throttled by django-axes: after CERTTRACK_LOGIN_FAILURE_LIMIT
+# failures for one account, or from one address, sign-in is refused (even with the right
+# password) until CERTTRACK_LOGIN_LOCKOUT_MINUTES pass without another failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("CERTTRACK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CERTTRACK_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+# The address is REMOTE_ADDR (axes' default without django-ipware), as for the other limits.
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "certtrack.backoffice.views.auth.sign_in_name"
+AXES_LOCKOUT_CALLABLE = "certtrack.backoffice.views.auth.locked_out"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names account and address; never passwords
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -137,14 +174,41 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Django chmods uploads to 0644 by default, whatever the umask: evidence stays private.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Idle timeout: a session unused this long is over (use pushes the end back, see
+# certtrack.middleware.SessionIdleMiddleware).
+SESSION_COOKIE_AGE = int(float(os.environ.get("CERTTRACK_SESSION_IDLE_HOURS", "8")) * 3600)
+# An https base URL means a TLS proxy in front (gunicorn speaks plain HTTP): it must set
+# X-Forwarded-Proto; plain-HTTP requests are redirected and HSTS is sent.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("CERTTRACK_HSTS_SECONDS", "31536000")) if HTTPS else 0
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site
+# only, no inline script or style, no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 
 def _email(url: str | None) -> dict:

@@ -15,6 +15,7 @@ from ninja import Status as Reply
 from ninja.responses import NinjaJSONEncoder
 
 from certtrack import clock
+from certtrack.cells import safe_cell
 from certtrack.certification import renewal, services
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
@@ -354,14 +355,6 @@ EXPORT_COLUMNS = [
     ("expires_on", "expires_on"),
     ("certificate_number", "certificate_number"),
 ]
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (leading =, +, -, @ get a quote)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 # Text columns (a name could start with "="); ids and dates never need quoting.

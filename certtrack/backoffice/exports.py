@@ -7,6 +7,7 @@ from datetime import date
 
 from django.http import FileResponse, StreamingHttpResponse
 
+from certtrack.cells import safe_cell
 from certtrack.certification.statuses import label
 
 from .filters import with_progress_of
@@ -53,12 +54,6 @@ def _values(row) -> list:
     ]
 
 
-def _safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -79,7 +74,7 @@ def _csv_lines(queryset, today: date) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # BOM: Excel opens UTF-8 correctly
     for row in _rows(queryset, today):
-        yield writer.writerow([_safe(v) for v in _values(row)])
+        yield writer.writerow([safe_cell(v) for v in _values(row)])
 
 
 def csv_response(queryset, filename: str, today: date) -> StreamingHttpResponse:
@@ -98,7 +93,7 @@ def xlsx_response(queryset, filename: str, today: date) -> FileResponse:
     sheet = workbook.create_sheet("Tracking")
     sheet.append(HEADER)
     for row in _rows(queryset, today):
-        sheet.append([_safe(v) if isinstance(v, str) else v for v in _values(row)])
+        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in _values(row)])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(spool)
     spool.seek(0)

@@ -22,7 +22,7 @@ ROW = (
     '  <td class="check"><input type="checkbox" name="ids" value="{id}"'
     ' aria-label="Select {name}, {program}"></td>\n'
     '  <td class="person-cell"><div class="person"><span class="avatar" aria-hidden="true"'
-    ' style="background:hsl({hue},50%,32%)">{initials}</span>\n'
+    ' data-hue="{hue}">{initials}</span>\n'
     '    <div><a href="{url}">{name}</a><div class="sub">{who}</div></div></div></td>\n'
     '  <td class="program-cell"><div>{program}</div>'
     '<div class="muted small">{program_sub}</div></td>\n'
@@ -36,7 +36,7 @@ ROW = (
 
 PROGRESS = (
     '<div class="progress" title="{title}"><div class="bar{full}">'
-    '<span style="width:{percent}%"></span></div><span class="num">{text}</span></div>'
+    '<span data-width="{percent}"></span></div><span class="num">{text}</span></div>'
 )
 NO_PROGRESS = '<span class="muted">—</span>'
 

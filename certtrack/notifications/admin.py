@@ -1,8 +1,10 @@
 """Django admin fallback: edit templates (with a preview), watch the outbox."""
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 
 from certtrack import clock
@@ -20,6 +22,15 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 90})},
     }
+
+    class Media:
+        css = {"all": ["notifications/admin.css"]}  # the CSP allows no style="" attribute
+
+    # The preview's sandboxed srcdoc frame inherits the page's policy; emails carry inline
+    # styles. Styles only: scripts stay 'self' (and the sandbox runs none anyway).
+    @method_decorator(csp_update({"style-src": ["'unsafe-inline'"]}))
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request) -> bool:
         return False  # one template per kind, shipped with the product
@@ -41,10 +52,9 @@ class EmailTemplateAdmin(admin.ModelAdmin):
             return format_html('<p class="errornote">{}</p>', error)
         # The HTML body runs in a sandboxed frame: no script, no access to the admin.
         return format_html(
-            '<div style="max-width:48rem"><p><strong>Subject:</strong> {}</p>'
-            '<pre style="white-space:pre-wrap;border:1px solid #ccc;padding:.5rem">{}</pre>'
-            '<iframe sandbox="" title="HTML preview" srcdoc="{}" '
-            'style="width:100%;height:18rem;border:1px solid #ccc;background:#fff"></iframe></div>',
+            '<div class="email-preview"><p><strong>Subject:</strong> {}</p>'
+            "<pre>{}</pre>"
+            '<iframe sandbox="" title="HTML preview" srcdoc="{}"></iframe></div>',
             shown.subject,
             shown.text,
             shown.html,

@@ -4,12 +4,16 @@ The answer to a request is the same whether or not the address belongs to a cont
 so the form reveals nothing. The emailed link opens a confirmation page; only its
 button (a POST) uses the link, so mail scanners that follow links do not consume it.
 
-The email goes through the notifications outbox (retried if the mail server is down)
-and is sent at once after the commit, so nobody waits for the worker's next pass.
+Until the answer is sent, a known and an unknown address cost the same (no timing
+oracle): the request only counts itself. Finding the contact, making the link and sending
+it happen once the answer has gone (`issue_link`, run as the response closes). The email
+goes through the notifications outbox (retried if the mail server is down) and is sent at
+once, so nobody waits for the worker's next pass.
 """
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +31,8 @@ from certtrack.notifications.models import Kind
 from certtrack.notifications.outbox import queue_fixed_text
 
 from .models import SignInLink, SignInRequest
+
+log = logging.getLogger(__name__)
 
 LINK_LIFETIME = timedelta(minutes=15)
 RATE_WINDOW = timedelta(minutes=15)
@@ -80,10 +86,9 @@ def _email_text(contact: Contact, link: str) -> tuple[str, str]:
 
 
 def request_link(email: str, ip: str, now: datetime | None = None) -> Requested:
-    """Count the request; if within the limits and the address is a contact's, email a link.
+    """Count the request against the limits; the same statements whatever the address.
 
-    The link is queued in the outbox (its only copy: the database keeps its hash) and
-    sent right after the commit; if that fails, the worker retries it while it is valid.
+    When `limited` is False, call `issue_link(email, now)` after the answer has gone.
     """
     now = now or clock.now()
     since = now - RATE_WINDOW
@@ -93,35 +98,44 @@ def request_link(email: str, ip: str, now: datetime | None = None) -> Requested:
         SignInRequest.objects.filter(at__lt=now - 2 * RATE_WINDOW).delete()
         SignInRequest.objects.create(address_hash=address, ip=ip, at=now)
         recent = SignInRequest.objects.filter(at__gte=since)
-        if (
+        limited = (
             recent.filter(address_hash=address).count() > per_address_limit()
             or recent.filter(ip=ip).count() > per_ip_limit()
-        ):
-            return Requested(limited=True)
-        contact = (
-            Contact.objects.filter(email__iexact=email.strip(), archived_at__isnull=True)
-            .order_by("pk")
-            .first()
         )
-        if contact is None:
-            return Requested(limited=False)
-        token = secrets.token_urlsafe(32)
-        SignInLink.objects.create(
-            contact=contact,
-            token_hash=token_hash(token),
-            created_at=now,
-            expires_at=now + LINK_LIFETIME,
-        )
-        SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
-        link = settings.BASE_URL + reverse("portal:confirm", args=[token])
-        subject, text = _email_text(contact, link)
-        queued = queue_fixed_text(
-            Kind.SIGN_IN_LINK, contact.pk, subject, text, now, now + LINK_LIFETIME
-        )
-        # Someone is waiting for it: send it once committed (a failure stays queued; the
-        # answer is the same either way, so it reveals nothing about the address).
-        transaction.on_commit(partial(deliver_now, queued.pk, now))
-    return Requested(limited=False)
+    return Requested(limited=limited)
+
+
+def issue_link(email: str, now: datetime) -> None:
+    """If the address is a contact's, queue a link in the outbox and send it at once.
+
+    The link's only copy is the queued email (the database keeps its hash); if the send
+    fails, the worker retries it while it is valid. Never raises: the answer is gone.
+    """
+    try:
+        with transaction.atomic():
+            contact = (
+                Contact.objects.filter(email__iexact=email.strip(), archived_at__isnull=True)
+                .order_by("pk")
+                .first()
+            )
+            if contact is None:
+                return
+            token = secrets.token_urlsafe(32)
+            SignInLink.objects.create(
+                contact=contact,
+                token_hash=token_hash(token),
+                created_at=now,
+                expires_at=now + LINK_LIFETIME,
+            )
+            SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+            link = settings.BASE_URL + reverse("portal:confirm", args=[token])
+            subject, text = _email_text(contact, link)
+            queued = queue_fixed_text(
+                Kind.SIGN_IN_LINK, contact.pk, subject, text, now, now + LINK_LIFETIME
+            )
+            transaction.on_commit(partial(deliver_now, queued.pk, now))
+    except Exception:  # the member asks again; nothing to answer to any more
+        log.exception("sign-in link could not be issued")
 
 
 class LinkProblem(Exception):

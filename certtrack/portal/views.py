@@ -4,7 +4,7 @@ A contact reaches only their own records: every lookup is filtered by the signed
 contact, so another contact's id answers 404, exactly like an id that does not exist.
 """
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -82,13 +82,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        outcome = signin.request_link(email, signin.client_ip(request))
+        now = clock.now()
+        outcome = signin.request_link(email, signin.client_ip(request), now)
         if outcome.limited:
             response = render(request, "portal/sign_in_limited.html", status=429)
             response["Retry-After"] = str(int(signin.RATE_WINDOW.total_seconds()))
             return response
         # The same page whether or not the address is a contact's: it reveals nothing.
-        return render(request, "portal/sign_in_sent.html", {"email": email})
+        response = render(request, "portal/sign_in_sent.html", {"email": email})
+        # Known or not is found out only once the answer has gone (the server closes the
+        # response after sending it), so the time to answer tells nothing.
+        response._resource_closers.append(partial(signin.issue_link, email, now))
+        return response
     return render(request, "portal/sign_in.html", {"form": form})
 
 

@@ -128,3 +128,17 @@ def test_serve_refuses_a_read_only_database(tmp_path, django_db_blocker):
         )
     assert result.returncode != 0
     assert "read-only" in result.stderr and "certtrack migrate" in result.stderr
+
+
+@pytest.mark.parametrize(("password", "rule"), [("x", "too short"), ("password123", "too common")])
+def test_createstaff_refuses_a_weak_password_and_creates_nothing(db, password, rule):
+    with pytest.raises(CommandError, match=rule):
+        run("createstaff", "ops@example.com", "--password-stdin", stdin=password + "\n")
+    assert not User.objects.exists()
+
+
+def test_createstaff_refuses_a_weak_new_password_for_an_existing_user(db):
+    run("createstaff", "ops@example.com", "--password", "s3cret-pass-long")
+    with pytest.raises(CommandError, match="too short"):
+        run("createstaff", "ops@example.com", "--password", "x")
+    assert User.objects.get().check_password("s3cret-pass-long")

@@ -11,7 +11,7 @@ from certtrack.certification.actors import Actor
 from certtrack.certification.models import Completion, Enrollment
 from certtrack.certification.statuses import Status
 
-from .conftest import PDF, PNG
+from .conftest import PDF, PNG, signed_in
 
 
 def text(response) -> str:
@@ -49,7 +49,7 @@ def test_home_shows_the_expiry_and_days_left_as_true_today(
     assert "Expires 1 Jul 2026" in page and "30 days left" in page
     assert "Download certificate" in page
     travel(date(2026, 7, 2))
-    page = text(pat_client.get("/portal/"))
+    page = text(signed_in(pat).get("/portal/"))  # a month idle: the old session is over
     assert "Expired" in page and "Expired on 1 Jul 2026" in page
     assert "Apply again to recertify" in page
 

@@ -1,5 +1,6 @@
 """Setup › Email templates: the text of every email, edited with a live preview."""
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,6 +68,9 @@ def email_templates(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/email_templates.html", {"rows": rows})
 
 
+# The HTML preview's sandboxed srcdoc frame inherits this page's policy; emails carry
+# inline styles. Styles only: scripts stay 'self' (and the sandbox runs none anyway).
+@csp_update({"style-src": ["'unsafe-inline'"]})
 @administrator_required
 def email_template(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _kind_or_404(kind)

@@ -2,6 +2,26 @@
 (function () {
   "use strict";
 
+  // Sizes and colours computed by the server arrive as data attributes and are set
+  // through the CSSOM: the CSP allows no style="" attribute.
+  function applyDataStyles(root) {
+    root.querySelectorAll("[data-height]").forEach(function (el) {
+      el.style.height = el.getAttribute("data-height") + "%";
+    });
+    root.querySelectorAll("[data-width]").forEach(function (el) {
+      el.style.width = el.getAttribute("data-width") + "%";
+    });
+    root.querySelectorAll("[data-hue]").forEach(function (el) {
+      el.style.background = "hsl(" + el.getAttribute("data-hue") + ",50%,32%)";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    applyDataStyles(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    applyDataStyles(event.target);
+  });
+
   function selectionCount(table) {
     var boxes = table.querySelectorAll("input[name=ids]");
     var checked = table.querySelectorAll("input[name=ids]:checked");

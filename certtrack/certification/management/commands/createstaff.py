@@ -1,5 +1,6 @@
 import sys
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             if not password:
                 raise CommandError("No password on stdin.")
         user = User.objects.filter(email__iexact=email).first()
+        if password:
+            _check_password(password, user or User(email=email))
         created = user is None
         if created:
             user = User.objects.create_user(
@@ -42,3 +45,11 @@ class Command(BaseCommand):
             user.save()
         role = "administrator" if user.is_superuser else "staff"
         self.stdout.write(f"{'created' if created else 'exists'}: {user.email} ({role})")
+
+
+def _check_password(password: str, user: User) -> None:
+    """AUTH_PASSWORD_VALIDATORS, as the admin's password screens apply them; nothing is saved."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise CommandError("Password refused: " + " ".join(error.messages)) from None

@@ -13,3 +13,11 @@ document.addEventListener("click", async (event) => {
     status.textContent = "Press Ctrl+C (or ⌘C) to copy the selected link.";
   }
 });
+
+// Progress widths arrive as data attributes, set through the CSSOM (the CSP allows no
+// style="" attribute).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-width]").forEach((el) => {
+    el.style.width = `${el.dataset.width}%`;
+  });
+});
