@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from .badges import MEDIA_TYPE, signed_credential
 from .certificates import issued, issuer_name, verify
-from .pdf import certificate_pdf
+from .pdf import pdf_response
 from .ratelimit import hit
 
 router = Router(tags=["credentials"])
@@ -37,7 +37,8 @@ class Verification(Schema):
 @router.get(
     "/enrollments/{id}/certificate.pdf",
     response={401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
-    summary="The PDF certificate of an Active, Expiring or Expired enrollment",
+    summary="The PDF certificate of an Active, Expiring or Expired enrollment "
+    "(the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
         "responses": {
             200: {
@@ -47,17 +48,16 @@ class Verification(Schema):
         }
     },
 )
-def certificate(request: HttpRequest, id: int):
-    certificate = issued(id)
-    response = HttpResponse(certificate_pdf(certificate.enrollment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
-    return response
+def certificate(request: HttpRequest, id: int, period: int | None = None):
+    certificate = issued(id, period)
+    return pdf_response(certificate)
 
 
 @router.get(
     "/enrollments/{id}/credential",
     response={401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, declared below
-    summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired enrollment",
+    summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired "
+    "enrollment (the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
         "responses": {
             200: {
@@ -68,8 +68,8 @@ def certificate(request: HttpRequest, id: int):
         }
     },
 )
-def credential(request: HttpRequest, id: int):
-    return HttpResponse(signed_credential(issued(id)), content_type=MEDIA_TYPE)
+def credential(request: HttpRequest, id: int, period: int | None = None):
+    return HttpResponse(signed_credential(issued(id, period)), content_type=MEDIA_TYPE)
 
 
 @router.get(
