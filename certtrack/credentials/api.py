@@ -28,8 +28,9 @@ class Verification(Schema):
     certificate_number: str
     holder: str
     program: str
-    activated_on: date | None
+    activated_on: date | None  # the current period's
     expires_on: date | None
+    first_activated_on: date | None  # period 1's: "certified since"
     issuer: str
     as_of: date  # the day (organization time zone) the answer is true for
 
@@ -98,6 +99,7 @@ def as_verification(certificate) -> dict:
         "program": certificate.program,
         "activated_on": certificate.activated_on,
         "expires_on": certificate.expires_on,
+        "first_activated_on": certificate.first_activated_on,
         "issuer": issuer_name(),
         "as_of": certificate.today,
     }
