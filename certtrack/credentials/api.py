@@ -37,7 +37,7 @@ class Verification(Schema):
 
 @router.get(
     "/enrollments/{id}/certificate.pdf",
-    response={401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
+    response={400: Error, 401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
     summary="The PDF certificate of an Active, Expiring or Expired enrollment "
     "(the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
@@ -56,7 +56,7 @@ def certificate(request: HttpRequest, id: int, period: int | None = None):
 
 @router.get(
     "/enrollments/{id}/credential",
-    response={401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, declared below
+    response={400: Error, 401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, below
     summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired "
     "enrollment (the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
