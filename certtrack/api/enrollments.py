@@ -116,14 +116,15 @@ def _renewals(enrollments: list[Enrollment], periods_of: dict, as_of: AsOf) -> d
 
 
 def _period_out(period: Period) -> dict:
-    # One PDF per enrollment for now (the current period's): per-period PDFs come later.
     return {
         "number": period.number,
         "activated_on": period.activated_on,
         "expires_on": period.expires_on,
         "renewed_on": period.renewed_on,
         "source": period.source,
-        "certificate_url": f"/api/v1/enrollments/{period.enrollment_id}/certificate.pdf",
+        "certificate_url": (
+            f"/api/v1/enrollments/{period.enrollment_id}/certificate.pdf?period={period.number}"
+        ),
     }
 
 

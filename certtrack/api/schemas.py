@@ -318,7 +318,7 @@ class PeriodOut(Schema):
     renewed_on: date | None
     source: Literal["earned", "renewed", "waived", "recorded", "imported"]
     certificate_url: str = Field(
-        description="The certificate PDF (for now the enrollment's, showing its current period)."
+        description="This period's certificate PDF (`certificate.pdf?period=N`)."
     )
 
 

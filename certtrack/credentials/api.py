@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from .badges import MEDIA_TYPE, signed_credential
 from .certificates import issued, issuer_name, verify
-from .pdf import certificate_pdf
+from .pdf import pdf_response
 from .ratelimit import hit
 
 router = Router(tags=["credentials"])
@@ -28,16 +28,18 @@ class Verification(Schema):
     certificate_number: str
     holder: str
     program: str
-    activated_on: date | None
+    activated_on: date | None  # the current period's
     expires_on: date | None
+    first_activated_on: date | None  # period 1's: "certified since"
     issuer: str
     as_of: date  # the day (organization time zone) the answer is true for
 
 
 @router.get(
     "/enrollments/{id}/certificate.pdf",
-    response={401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
-    summary="The PDF certificate of an Active, Expiring or Expired enrollment",
+    response={400: Error, 401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
+    summary="The PDF certificate of an Active, Expiring or Expired enrollment "
+    "(the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
         "responses": {
             200: {
@@ -47,17 +49,16 @@ class Verification(Schema):
         }
     },
 )
-def certificate(request: HttpRequest, id: int):
-    certificate = issued(id)
-    response = HttpResponse(certificate_pdf(certificate.enrollment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
-    return response
+def certificate(request: HttpRequest, id: int, period: int | None = None):
+    certificate = issued(id, period)
+    return pdf_response(certificate)
 
 
 @router.get(
     "/enrollments/{id}/credential",
-    response={401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, declared below
-    summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired enrollment",
+    response={400: Error, 401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, below
+    summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired "
+    "enrollment (the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
         "responses": {
             200: {
@@ -68,8 +69,8 @@ def certificate(request: HttpRequest, id: int):
         }
     },
 )
-def credential(request: HttpRequest, id: int):
-    return HttpResponse(signed_credential(issued(id)), content_type=MEDIA_TYPE)
+def credential(request: HttpRequest, id: int, period: int | None = None):
+    return HttpResponse(signed_credential(issued(id, period)), content_type=MEDIA_TYPE)
 
 
 @router.get(
@@ -98,6 +99,7 @@ def as_verification(certificate) -> dict:
         "program": certificate.program,
         "activated_on": certificate.activated_on,
         "expires_on": certificate.expires_on,
+        "first_activated_on": certificate.first_activated_on,
         "issuer": issuer_name(),
         "as_of": certificate.today,
     }

@@ -8,23 +8,19 @@ from datetime import date, datetime, time
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import jwt
 from django.conf import settings
 
 from certtrack.certification.models import GeneralSettings
 
-from . import keys
-from .certificates import Certificate, issuer_name
+from . import status_lists
+from .certificates import Certificate, issuer_id, issuer_name
+from .vcjwt import MEDIA_TYPE, sign
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
-MEDIA_TYPE = "application/vc+jwt"
-
-
-def issuer_id() -> str:
-    return f"{settings.BASE_URL}/issuer"
+__all__ = ["MEDIA_TYPE", "credential", "issuer_id", "signed_credential"]
 
 
 def issuer_profile() -> dict:
@@ -78,19 +74,27 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def credential(certificate: Certificate) -> dict:
-    """The OpenBadgeCredential (OB 3.0 §B.1.1 AchievementCredential) for a certificate.
+def credential_id(certificate: Certificate) -> str:
+    """One id per period, stable for it (the certificate number is the same in every period)."""
+    if certificate.period is None:  # certified before periods existed: its first shape
+        return _urn("credentials", f"{certificate.number}/{certificate.expires_on}")
+    return _urn("credentials", f"{certificate.number}/periods/{certificate.period.number}")
 
-    validFrom is the start of the activation day and validUntil the end of the expiry day
-    (a certification is valid through the whole of that day), in the organization's
-    time zone.
+
+def credential(certificate: Certificate) -> dict:
+    """The OpenBadgeCredential (OB 3.0 §B.1.1 AchievementCredential) for one period of a
+    certificate, with its two status list entries (allocated on first issue).
+
+    validFrom is the start of the period's activation day and validUntil the end of its
+    expiry day (a certification is valid through the whole of that day), in the
+    organization's time zone.
     """
     enrollment = certificate.enrollment
     program, contact = enrollment.program, enrollment.contact
     zone = ZoneInfo(GeneralSettings.get().time_zone)
     body = {
         "@context": CONTEXT,
-        "id": _urn("credentials", f"{certificate.number}/{certificate.expires_on}"),
+        "id": credential_id(certificate),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{program.name} — {certificate.holder}",
         "description": f"{certificate.holder} is certified in {program.name}.",
@@ -125,6 +129,8 @@ def credential(certificate: Certificate) -> dict:
     }
     if certificate.expires_on is not None:
         body["validUntil"] = _iso(_end_of(certificate.expires_on, zone))
+    if certificate.period is not None:
+        body["credentialStatus"] = status_lists.credential_status(certificate.period)
     return body
 
 
@@ -134,32 +140,6 @@ def _criteria(program) -> str:
     return f"Met every requirement of the {program.name} program ({program.code}).{validity}"
 
 
-def _numeric_date(iso: str) -> int:
-    return int(datetime.fromisoformat(iso).timestamp())
-
-
 def signed_credential(certificate: Certificate) -> str:
-    """The credential as a Compact JWS (VC-JWT), signed with the current issuer key.
-
-    JOSE header (§8.2 "Create the JOSE Header"): alg RS256, kid (a URI dereferencing to
-    the one public JWK), typ JWT. Payload (§8.2 "JWT Payload Format"): the
-    OpenBadgeCredential itself, with iss = issuer.id, jti = id, sub =
-    credentialSubject.id, nbf = validFrom and exp = validUntil (when it expires) beside
-    its fields.
-    """
-    vc = credential(certificate)
-    claims = {
-        "iss": vc["issuer"]["id"],
-        "jti": vc["id"],
-        "sub": vc["credentialSubject"]["id"],
-        "nbf": _numeric_date(vc["validFrom"]),
-    }
-    if "validUntil" in vc:
-        claims["exp"] = _numeric_date(vc["validUntil"])
-    key = keys.current_key()
-    return jwt.encode(
-        vc | claims,
-        key.private_key,
-        algorithm=keys.ALGORITHM,
-        headers={"kid": key.kid, "typ": "JWT"},
-    )
+    """The credential as a VC-JWT (OB 3.0 §8.2), signed with the current issuer key."""
+    return sign(credential(certificate))

@@ -15,7 +15,7 @@ from django.conf import settings
 from certtrack import clock
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import NotFound, Refused
-from certtrack.certification.models import Enrollment, GeneralSettings
+from certtrack.certification.models import Enrollment, GeneralSettings, Period
 from certtrack.certification.statuses import CERTIFIED, Status, label
 
 # Verification outcomes (PRODUCT.md §7): what a third party is told.
@@ -48,6 +48,11 @@ def issuer_name() -> str:
     return str(setting("CERTTRACK_ISSUER_NAME", "certtrack"))
 
 
+def issuer_id() -> str:
+    """The issuer Profile's id (served there), in every credential and status list."""
+    return f"{settings.BASE_URL}/issuer"
+
+
 def verification_url(number: str) -> str:
     return f"{settings.BASE_URL}/verify/{number}"
 
@@ -77,12 +82,17 @@ def normalize_number(text: str) -> str:
 
 @dataclass(frozen=True)
 class Certificate:
-    """A certificate as it stands at one moment."""
+    """A certificate of one period (by default the current one) as it stands at one moment.
+
+    The number is the enrollment's, the same for every period; the dates are the period's.
+    """
 
     enrollment: Enrollment
     number: str
     status: Status  # the enrollment's status true now
     today: date
+    period: Period | None = None  # None only for a row certified before periods existed
+    first_activated_on: date | None = None  # period 1's: "certified since"
 
     @property
     def holder(self) -> str:
@@ -94,11 +104,20 @@ class Certificate:
 
     @property
     def activated_on(self) -> date | None:
-        return self.enrollment.activated_on
+        return self.period.activated_on if self.period else self.enrollment.activated_on
 
     @property
     def expires_on(self) -> date | None:
-        return self.enrollment.expires_on
+        return self.period.expires_on if self.period else self.enrollment.expires_on
+
+    @property
+    def period_number(self) -> int | None:
+        return self.period.number if self.period else None
+
+    @property
+    def renewed(self) -> bool:
+        """A later period: its certificate also says since when the holder is certified."""
+        return bool(self.period and self.period.number > 1)
 
     @property
     def outcome(self) -> str:
@@ -132,13 +151,24 @@ def has_certificate(enrollment: Enrollment, as_of: AsOf) -> bool:
     )
 
 
-def _certificate(enrollment: Enrollment) -> Certificate:
+def _certificate(enrollment: Enrollment, period: int | None = None) -> Certificate:
+    """The certificate of period number `period` (None: the current one); NotFound if the
+    enrollment has no such period."""
     as_of = GeneralSettings.get().as_of(clock.now())
+    periods = list(enrollment.periods.order_by("number"))
+    if period is None:
+        chosen = periods[-1] if periods else None
+    else:
+        chosen = next((p for p in periods if p.number == period), None)
+        if chosen is None:
+            raise NotFound(f"Enrollment {enrollment.pk} has no period {period}.")
     return Certificate(
         enrollment=enrollment,
         number=enrollment.certificate_number or "",
         status=as_of.status_of(enrollment.status, enrollment.expires_on),
         today=as_of.today,
+        period=chosen,
+        first_activated_on=periods[0].activated_on if periods else enrollment.activated_on,
     )
 
 
@@ -154,11 +184,22 @@ def verify(number: str) -> Certificate:
     return _certificate(enrollment)
 
 
-def issued(enrollment_id) -> Certificate:
-    """The certificate of an enrollment that is certified now (Active, Expiring, Expired).
+def period_param(request) -> int | None:
+    """A page's `?period=N` (None when absent); NotFound for anything but a period number."""
+    text = request.GET.get("period", "")
+    if text == "":
+        return None
+    if not text.isdigit():
+        raise NotFound(f"No period {text!r}.")
+    return int(text)
 
-    NotFound for an unknown id; Refused when the enrollment was never active, or its
-    certificate is revoked (Cancelled) or suspended (Inactive).
+
+def issued(enrollment_id, period: int | None = None) -> Certificate:
+    """The certificate of an enrollment that is certified now (Active, Expiring, Expired),
+    for its period number `period` (None: the current period; old periods stay available).
+
+    NotFound for an unknown id or period; Refused when the enrollment was never active, or
+    its certificate is revoked (Cancelled) or suspended (Inactive).
     """
     try:
         enrollment = Enrollment.objects.select_related("contact", "program").get(
@@ -166,12 +207,14 @@ def issued(enrollment_id) -> Certificate:
         )
     except (Enrollment.DoesNotExist, TypeError, ValueError):
         raise NotFound(f"No enrollment with id {enrollment_id!r}.") from None
-    certificate = _certificate(enrollment)
-    if not certificate.number or enrollment.activated_on is None:
+    if not enrollment.certificate_number or enrollment.activated_on is None:
+        as_of = GeneralSettings.get().as_of(clock.now())
+        status = as_of.status_of(enrollment.status, enrollment.expires_on)
         raise Refused(
             f"Enrollment {enrollment.pk} has no certificate: it was never active "
-            f"(it is {certificate.status_label})."
+            f"(it is {label(status)})."
         )
+    certificate = _certificate(enrollment, period)
     if certificate.status not in CERTIFIED:
         raise Refused(
             f"The certificate of enrollment {enrollment.pk} is {certificate.outcome}: "

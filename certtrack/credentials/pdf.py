@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import segno
+from django.http import HttpResponse
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.utils import ImageReader
@@ -62,12 +63,20 @@ def template_for(enrollment: Enrollment) -> str:
     return chosen or GeneralSettings.get().default_certificate_template
 
 
-def certificate_pdf(enrollment: Enrollment, page_size: str = "a4") -> bytes:
-    """The PDF certificate of a certified enrollment (Active, Expiring or Expired).
+def certificate_pdf(
+    enrollment: Enrollment, page_size: str = "a4", period: int | None = None
+) -> bytes:
+    """The PDF certificate of a certified enrollment (Active, Expiring or Expired), for its
+    period number `period` (None: the current period).
 
-    Raises Refused (via `issued`) if the enrollment has no certificate to show.
+    Raises Refused (via `issued`) if the enrollment has no certificate to show, NotFound if
+    it has no such period.
     """
-    certificate = issued(enrollment.pk)
+    return render(issued(enrollment.pk, period), page_size)
+
+
+def render(certificate: Certificate, page_size: str = "a4") -> bytes:
+    """The PDF of one period's certificate."""
     buffer = io.BytesIO()
     width, height = PAGE_SIZES[page_size]
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1)
@@ -80,6 +89,16 @@ def certificate_pdf(enrollment: Enrollment, page_size: str = "a4") -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def pdf_response(certificate: Certificate) -> HttpResponse:
+    """The certificate as an inline PDF named by its number (and period, after the first)."""
+    response = HttpResponse(render(certificate), content_type="application/pdf")
+    suffix = f"-period-{certificate.period_number}" if certificate.renewed else ""
+    response["Content-Disposition"] = (
+        f'inline; filename="certificate-{certificate.number}{suffix}.pdf"'
+    )
+    return response
 
 
 def _qr_image(url: str) -> ImageReader:
@@ -98,21 +117,26 @@ def _centered(canvas: Canvas, text: str, x: float, y: float, font: str, size: fl
     canvas.drawCentredString(x, y, text)
 
 
-def _dates_line(certificate: Certificate) -> tuple[str, str]:
+def _date_facts(certificate: Certificate) -> list[tuple[str, str]]:
+    """The period's dates, captioned; a renewed period starts "valid from", not "certified on"."""
     valid_through = (
         long_date(certificate.expires_on) if certificate.expires_on else "Does not expire"
     )
-    return long_date(certificate.activated_on), valid_through
+    start = "VALID FROM" if certificate.renewed else "CERTIFIED ON"
+    return [(start, long_date(certificate.activated_on)), ("VALID THROUGH", valid_through)]
+
+
+def _since(certificate: Certificate) -> str:
+    """After the first period: since when the holder is certified, and which period this is."""
+    if not certificate.renewed:
+        return ""
+    first = long_date(certificate.first_activated_on)
+    return f"Certified since {first} · period {certificate.period_number}"
 
 
 def _facts(canvas, certificate, x, y, label_font, value_font, ink, muted, spacing=150):
     """The three facts side by side: certified on, valid through, certificate number."""
-    activated, valid_through = _dates_line(certificate)
-    facts = [
-        ("CERTIFIED ON", activated),
-        ("VALID THROUGH", valid_through),
-        ("CERTIFICATE NUMBER", certificate.number),
-    ]
+    facts = [*_date_facts(certificate), ("CERTIFICATE NUMBER", certificate.number)]
     start = x - spacing
     for i, (caption, value) in enumerate(facts):
         cx = start + i * spacing
@@ -122,6 +146,10 @@ def _facts(canvas, certificate, x, y, label_font, value_font, ink, muted, spacin
         canvas.setFillColor(ink)
         canvas.setFont(value_font, 11.5)
         canvas.drawCentredString(cx, y, value)
+    if since := _since(certificate):
+        canvas.setFillColor(muted)
+        canvas.setFont(label_font, 9.5)
+        canvas.drawCentredString(x, y - 24, since)
 
 
 def _qr_block(canvas, certificate, x, y, size, ink, muted, font):
@@ -287,12 +315,7 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
     canvas.setFont(sans_bold, size)
     canvas.drawString(left, height - 278, certificate.program)
 
-    activated, valid_through = _dates_line(certificate)
-    facts = [
-        ("CERTIFIED ON", activated),
-        ("VALID THROUGH", valid_through),
-        ("CERTIFICATE NUMBER", certificate.number),
-    ]
+    facts = [*_date_facts(certificate), ("CERTIFICATE NUMBER", certificate.number)]
     column = text_width / 3
     canvas.setStrokeColor(HexColor("#d5dbe0"))
     canvas.setLineWidth(0.8)
@@ -305,6 +328,10 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
         canvas.setFillColor(ink)
         canvas.setFont(sans_bold if i == 2 else sans, 12)
         canvas.drawString(x, 150, value)
+    if since := _since(certificate):
+        canvas.setFillColor(muted)
+        canvas.setFont(sans, 9.5)
+        canvas.drawString(left, 128, since)
 
     canvas.setFillColor(muted)
     canvas.setFont(sans, 8)

@@ -10,6 +10,11 @@ urlpatterns = [
     path("issuer", views.issuer, name="issuer"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path(".well-known/jwks/<str:thumbprint>.json", views.jwk, name="jwk"),
+    path(
+        "status-lists/<int:list_number>/<str:purpose>",
+        views.status_list,
+        name="status_list",
+    ),
     path("achievements/<str:code>", views.achievement, name="achievement"),
     path(
         "staff/enrollments/<int:pk>/certificate.pdf",

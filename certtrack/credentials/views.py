@@ -9,11 +9,12 @@ from django.views.decorators.http import require_safe
 from certtrack.certification.errors import NotFound, Refused
 from certtrack.certification.models import Program
 
-from . import keys
+from . import keys, status_lists
 from .badges import achievement_document, issuer_profile
-from .certificates import issued, issuer_name, normalize_number, verify
-from .pdf import certificate_pdf
+from .certificates import issued, issuer_name, normalize_number, period_param, verify
+from .pdf import pdf_response
 from .ratelimit import hit
+from .vcjwt import MEDIA_TYPE
 
 
 @require_safe
@@ -65,6 +66,19 @@ def jwk(request: HttpRequest, thumbprint: str) -> JsonResponse:
 
 
 @require_safe
+@cache_control(public=True, max_age=status_lists.TTL_SECONDS)
+def status_list(request: HttpRequest, list_number: int, purpose: str) -> HttpResponse:
+    """A signed BitstringStatusListCredential (no token): what a verifier holding a
+    credential reads to learn of its revocation or suspension."""
+    if purpose not in status_lists.PURPOSES or not status_lists.exists(list_number):
+        raise Http404("No such status list.")
+    token = status_lists.signed_status_list(list_number, purpose)
+    response = HttpResponse(token, content_type=MEDIA_TYPE)
+    response["Access-Control-Allow-Origin"] = "*"  # public; wallets fetch it from a page
+    return response
+
+
+@require_safe
 @cache_control(public=True, max_age=300)
 def issuer(request: HttpRequest) -> JsonResponse:
     return JsonResponse(issuer_profile(), content_type="application/ld+json")
@@ -80,21 +94,15 @@ def achievement(request: HttpRequest, code: str) -> JsonResponse:
     return JsonResponse(achievement_document(program), content_type="application/ld+json")
 
 
-def _pdf_response(enrollment, number: str) -> HttpResponse:
-    response = HttpResponse(certificate_pdf(enrollment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{number}.pdf"'
-    return response
-
-
 @require_safe
 def staff_certificate(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return redirect_to_login(request.get_full_path())
     try:
-        certificate = issued(pk)
+        certificate = issued(pk, period_param(request))
     except NotFound as error:
         raise Http404(error.message) from None
     except Refused as error:
         return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
-    return _pdf_response(certificate.enrollment, certificate.number)
+    return pdf_response(certificate)

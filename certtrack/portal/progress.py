@@ -105,6 +105,21 @@ class Summary:
         return has_certificate(self.enrollment, self.as_of)
 
     @property
+    def periods(self) -> list:
+        """The certification's periods, oldest first (prefetch `periods` for a list)."""
+        return list(self.enrollment.periods.all())
+
+    @property
+    def first_activated_on(self) -> date | None:
+        periods = self.periods
+        return periods[0].activated_on if periods else self.enrollment.activated_on
+
+    @property
+    def past_periods(self) -> list:
+        """Earlier periods, newest first: each keeps its certificate."""
+        return self.periods[:-1][::-1]
+
+    @property
     def verification_url(self) -> str:
         return verification_url(self.enrollment.certificate_number or "")
 

@@ -27,6 +27,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import label
+from certtrack.credentials.certificates import period_param
 from certtrack.credentials.pdf import certificate_pdf
 from certtrack.logs import security
 
@@ -292,9 +293,11 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
 @contact_required
 def certificates(request: HttpRequest) -> HttpResponse:
     as_of = _as_of()
-    enrollments = Enrollment.objects.filter(
-        contact=request.contact, certificate_number__isnull=False
-    ).select_related("program")
+    enrollments = (
+        Enrollment.objects.filter(contact=request.contact, certificate_number__isnull=False)
+        .select_related("program")
+        .prefetch_related("periods")
+    )
     rows = summaries(enrollments.order_by("-activated_on", "-id"), as_of)
     held = [s for s in rows if s.has_certificate]
     return render(request, "portal/certificates.html", {"summaries": held})
@@ -305,7 +308,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
 def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = _own_enrollment(request, pk)
     try:
-        content = certificate_pdf(enrollment)
+        content = certificate_pdf(enrollment, period=period_param(request))
     except (Refused, NotFound):
         raise Http404("This enrollment has no certificate.") from None
     response = HttpResponse(content, content_type="application/pdf")

@@ -22,7 +22,7 @@ def test_a_certified_enrollment_shows_its_period(api, admin, make_contact, make_
             "expires_on": "2026-08-31",
             "renewed_on": None,
             "source": "recorded",
-            "certificate_url": f"/api/v1/enrollments/{enrollment.pk}/certificate.pdf",
+            "certificate_url": f"/api/v1/enrollments/{enrollment.pk}/certificate.pdf?period=1",
         }
     ]
     assert body["renewal"] == {

@@ -6,7 +6,13 @@ import pytest
 from django.utils.html import escape
 
 from certtrack.certification import services
-from certtrack.certification.models import Completion, CompletionState, Enrollment
+from certtrack.certification.models import (
+    Completion,
+    CompletionState,
+    Enrollment,
+    Period,
+    PeriodSource,
+)
 from certtrack.certification.statuses import MEANING, Status, actions_from
 from tests.backoffice.conftest import TODAY
 
@@ -344,6 +350,16 @@ def test_the_periods_section_lists_each_period_with_its_dates_and_source(admin_c
     html = response.content.decode()
     assert 'id="periods-title"' in html and "Recorded" in html
     assert str(period.activated_on) in html or period.activated_on.strftime("%b") in html
+
+
+def test_each_period_links_to_its_own_certificate(admin_client, enroll):
+    row = enroll("active")
+    Period.objects.create(
+        enrollment=row, number=2, activated_on=row.expires_on, source=PeriodSource.RENEWED
+    )
+    html = page(admin_client, row).content.decode()
+    for number in (1, 2):
+        assert f'href="/staff/enrollments/{row.pk}/certificate.pdf?period={number}"' in html
 
 
 def test_a_row_never_certified_has_no_periods_section(admin_client, enroll):

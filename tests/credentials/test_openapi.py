@@ -20,6 +20,7 @@ def test_schema_describes_the_credential_endpoints(client, db):
 def test_verification_schema_lists_the_contract_fields(client, db):
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     fields = schemas["Verification"]["properties"]
-    assert {"valid", "status", "holder", "program", "activated_on", "expires_on"} <= fields.keys()
+    contract = {"valid", "status", "holder", "program", "activated_on", "expires_on"}
+    assert contract | {"first_activated_on"} <= fields.keys()
     assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked"]
     assert "email" not in fields

@@ -31,6 +31,7 @@ def assert_outcome(client, enrollment, status, valid, enrollment_status):
     assert body["program"] == "Certified Safety Inspector"
     assert body["activated_on"] == "2026-03-01"
     assert body["expires_on"] == "2028-03-01"
+    assert body["first_activated_on"] == "2026-03-01"
     html = page.content.decode()
     assert f"outcome-{status}" in html
     assert "Ada Lovelace" in html and "Certified Safety Inspector" in html
@@ -74,6 +75,35 @@ def test_inactive_certification_is_suspended(ada_details, client):
     Enrollment.objects.filter(pk=ada_details.pk).update(status=Status.INACTIVE)
     _, html = assert_outcome(client, ada_details, "suspended", False, "inactive")
     assert ">Suspended<" in html
+
+
+def test_a_renewed_certification_shows_the_current_period_and_since_when(
+    ada_details, client, travel
+):
+    from .test_periods import renew
+
+    renew(ada_details, date(2028, 3, 1), date(2030, 3, 1), date(2028, 1, 10))
+    travel(date(2029, 5, 1))  # in period 2: valid, though period 1 ended a year ago
+    body = client.get(f"/api/v1/verify/{ada_details.certificate_number}").json()
+    assert (body["status"], body["valid"]) == ("valid", True)
+    assert (body["activated_on"], body["expires_on"]) == ("2028-03-01", "2030-03-01")
+    assert body["first_activated_on"] == "2026-03-01"
+    html = client.get(f"/verify/{ada_details.certificate_number}").content.decode()
+    assert "Certified since" in html and "1 March 2026" in html
+    assert "1 March 2028" in html and "1 March 2030" in html
+
+
+def test_a_suspended_renewed_certification_is_suspended(ada_details, client):
+    from .test_periods import renew
+
+    renew(ada_details, date(2028, 3, 1), date(2030, 3, 1), date(2026, 6, 1))
+    Enrollment.objects.filter(pk=ada_details.pk).update(status=Status.INACTIVE)
+    body = client.get(f"/api/v1/verify/{ada_details.certificate_number}").json()
+    assert (body["status"], body["valid"], body["first_activated_on"]) == (
+        "suspended",
+        False,
+        "2026-03-01",
+    )
 
 
 def test_cancelled_certification_is_revoked(ada_details, client, admin):

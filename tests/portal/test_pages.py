@@ -1,14 +1,16 @@
 """The contact's pages: enrollments, programs and applying, reporting work, certificates."""
 
+import io
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from pypdf import PdfReader
 
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
-from certtrack.certification.models import Completion, Enrollment
+from certtrack.certification.models import Completion, Enrollment, Period, PeriodSource
 from certtrack.certification.statuses import Status
 
 from .conftest import PDF, PNG, signed_in
@@ -251,6 +253,30 @@ def test_the_certificate_pdf_downloads(pat_client, certified):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_past_periods_keep_their_certificates(pat_client, certified):
+
+    Period.objects.create(
+        enrollment=certified,
+        number=2,
+        activated_on=date(2028, 3, 1),
+        expires_on=date(2030, 3, 1),
+        renewed_on=date(2028, 1, 5),
+        source=PeriodSource.RENEWED,
+    )
+    Enrollment.objects.filter(pk=certified.pk).update(
+        activated_on=date(2028, 3, 1), expires_on=date(2030, 3, 1)
+    )
+    listing = text(pat_client.get("/portal/certificates/"))
+    assert "Certified since" in listing and "Past periods" in listing
+    assert f'href="/portal/enrollments/{certified.pk}/certificate.pdf?period=1"' in listing
+    old = pat_client.get(f"/portal/enrollments/{certified.pk}/certificate.pdf?period=1")
+    assert old.status_code == 200
+    old_text = PdfReader(io.BytesIO(old.content)).pages[0].extract_text()
+    assert "1 March 2026" in old_text and "2030" not in old_text
+    missing = pat_client.get(f"/portal/enrollments/{certified.pk}/certificate.pdf?period=7")
+    assert missing.status_code == 404
 
 
 def test_an_enrollment_without_certificate_has_no_pdf(pat_client, enrollment):
