@@ -48,6 +48,34 @@ class Health:
     def ok(self) -> bool:
         return not self.failing
 
+    def warnings(self) -> list[str]:
+        """What staff must look at, in words: the failing parts, then the last pass's failures."""
+        said = {
+            "database": f"The database: {self.database}.",
+            "migrations": "The database is not up to date: run “certtrack migrate”.",
+            "worker": (
+                "The worker has never run: no time transition is recorded and no email is "
+                "sent. Start “certtrack worker” (or “certtrack worker --once” from cron)."
+                if self.last_pass is None
+                else "The worker has not finished a pass for more than 2 hours: time "
+                "transitions and emails are waiting. Check that “certtrack worker” is running."
+            ),
+            "outbox": (
+                f"The email queue is stuck: {self.queued} email(s) queued, the oldest for more "
+                "than an hour. Check the worker and the mail server (CERTTRACK_EMAIL_URL)."
+            ),
+        }
+        found = [said[part] for part in self.failing]
+        if self.last_pass is not None and self.last_pass.errors:
+            found.append(
+                "The last worker pass had failed steps: "
+                + "; ".join(
+                    f"{step} ({error})" for step, error in sorted(self.last_pass.errors.items())
+                )
+                + "."
+            )
+        return found
+
     def as_json(self) -> dict:
         """The body of GET /healthz (API.md), each part "ok" or "fail: why"."""
         age = self.last_pass_age
