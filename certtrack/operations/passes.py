@@ -12,6 +12,7 @@ import socket
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.dispatch import receiver
 
@@ -83,15 +84,16 @@ def last_pass() -> WorkerPass | None:
 
 
 def what_it_did(worker_pass: WorkerPass) -> list[tuple[str, int]]:
-    """(label, count) for each step that ran and each tally, in words for staff."""
-    done = [
-        (STEP_LABELS.get(step, step.replace("_", " ")), n)
-        for step, n in worker_pass.steps.items()
-        if n >= 0
-    ]
-    return done + [
-        (TALLY_LABELS.get(k, k.replace("_", " ")), n) for k, n in worker_pass.tallies.items()
-    ]
+    """(label, count) for each step that ran, in the order steps run, then each tally."""
+    # PostgreSQL's jsonb does not keep key order: order by the configured steps instead.
+    order = [path.rsplit(".", 1)[-1] for path in settings.CERTTRACK_WORKER_STEPS]
+    steps = sorted(
+        worker_pass.steps.items(),
+        key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]),
+    )
+    done = [(STEP_LABELS.get(step, step.replace("_", " ")), n) for step, n in steps if n >= 0]
+    tallies = sorted(worker_pass.tallies.items())
+    return done + [(TALLY_LABELS.get(k, k.replace("_", " ")), n) for k, n in tallies]
 
 
 @receiver(events.transitions_recorded, dispatch_uid="operations.skipped_late")
