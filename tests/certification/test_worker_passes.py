@@ -151,3 +151,17 @@ def test_a_database_that_refuses_the_record_does_not_stop_the_worker(settings, m
     monkeypatch.setattr(WorkerPass.objects, "create", refuse)
     settings.CERTTRACK_WORKER_STEPS = STEPS
     assert run_pass() == {"record_time_transitions": 0, "deliver_due": 0}
+
+
+def test_staff_can_read_the_passes_in_the_admin(admin_client_for_passes):
+    response = admin_client_for_passes.get("/staff/admin/operations/workerpass/")
+    assert response.status_code == 200
+    assert "broken_step" in response.content.decode()
+
+
+@pytest.fixture
+def admin_client_for_passes(client, admin_user, settings):
+    settings.CERTTRACK_WORKER_STEPS = [f"{__name__}.broken_step"]
+    run_pass()
+    client.force_login(admin_user)
+    return client
