@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "certtrack.accounts",
     "certtrack.certification",
     "certtrack.notifications",
+    "certtrack.operations",
     "certtrack.credentials",
     "certtrack.backoffice",
     "certtrack.portal",

@@ -20,6 +20,7 @@ for module in (
     "certtrack.portal.urls",
     "certtrack.credentials.urls",
     "certtrack.notifications.urls",
+    "certtrack.operations.urls",
 ):
     try:
         urlpatterns.append(path("", include(module)))

@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
+from certtrack.operations.tally import tally
 
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
@@ -201,6 +202,7 @@ def _send_batch(
                 mine.update(
                     status=EmailStatus.CANCELLED, last_error=reason, claimed_until=None, body=""
                 )
+                tally("emails_cancelled")
                 continue
             try:
                 rendered = _render(email, as_of.today, templates)
@@ -275,6 +277,7 @@ def _message(rendered: Rendered, to: list[str], connection) -> EmailMultiAlterna
 
 
 def _failed(email: Email, mine, now: datetime, error: str) -> None:
+    tally("emails_failed")
     attempts = email.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         mine.update(

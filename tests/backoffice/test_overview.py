@@ -1,11 +1,12 @@
 """Overview: counts by status, the Action required queue, expirations per month."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from certtrack.certification import services
 from tests.backoffice.conftest import TODAY
+from tests.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +48,72 @@ def test_expiring_per_month_covers_the_next_twelve_months(admin_client, enroll):
     assert per_month[date(2026, 6, 1)] == 1
     assert per_month[date(2027, 3, 1)] == 1
     assert sum(per_month.values()) == 2
+
+
+# --- The worker's health on the overview (PRODUCT.md §10) ---
+
+
+def _passed(at, **fields):
+    from certtrack.operations import passes
+
+    return passes.record(
+        at,
+        at + timedelta(seconds=2),
+        fields.get("steps", {"record_time_transitions": 3, "deliver_due": 5}),
+        fields.get("errors", {}),
+        fields.get("tallies", {}),
+    )
+
+
+def _alert(response) -> str:
+    html = response.content.decode()
+    start = html.find('id="health-alert"')
+    return "" if start < 0 else html[start : html.index("</div>", start)]
+
+
+def test_the_overview_shows_the_last_worker_pass_and_what_it_did(staff_client, today):
+    _passed(at(today) - timedelta(minutes=3), tallies={"emails_failed": 1})
+    response = staff_client.get("/staff/overview/")
+    assert response.context["last_pass"].steps["deliver_due"] == 5
+    assert response.context["last_pass_did"] == [
+        ("transitions recorded", 3),
+        ("emails sent", 5),
+        ("email attempts failed", 1),
+    ]
+    html = response.content.decode()
+    assert "Transitions recorded" in html and "2.0 s" in html
+    assert _alert(response) == ""
+
+
+def test_a_warning_when_no_worker_pass_finished_for_two_hours(staff_client, today):
+    _passed(at(today) - timedelta(hours=2, minutes=1))
+    alert = _alert(staff_client.get("/staff/overview/"))
+    assert "not finished a pass for more than 2 hours" in alert
+
+
+def test_no_warning_for_a_pass_just_under_two_hours_ago(staff_client, today):
+    _passed(at(today) - timedelta(hours=2) + timedelta(seconds=3))
+    assert _alert(staff_client.get("/staff/overview/")) == ""
+
+
+def test_a_warning_when_the_worker_never_ran(staff_client):
+    assert "The worker has never run" in _alert(staff_client.get("/staff/overview/"))
+
+
+def test_a_warning_when_the_email_queue_is_stuck(
+    staff_client, today, travel, make_contact, make_program, admin
+):
+    travel(at(today) - timedelta(hours=2))
+    services.apply(make_contact().pk, make_program().pk, admin)  # its emails, two hours ago
+    travel(today)
+    _passed(at(today))  # the worker runs, but the mail server refuses everything
+    alert = _alert(staff_client.get("/staff/overview/"))
+    assert "The email queue is stuck" in alert
+    assert "worker has" not in alert
+
+
+def test_a_warning_when_the_last_pass_had_failed_steps(staff_client, today):
+    _passed(at(today), errors={"deliver_due": "SMTPServerDisconnected: gone"})
+    response = staff_client.get("/staff/overview/")
+    assert "deliver_due (SMTPServerDisconnected: gone)" in _alert(response)
+    assert "deliver_due failed" in response.content.decode()

@@ -325,3 +325,32 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(page, enroll, a
     page.goto("/staff/tracking/")
     width = page.locator(".progress .bar span").first.evaluate("e => e.style.width")
     assert width.endswith("%")
+
+
+# --- the worker's health on the overview (PRODUCT.md §10) ----------------------------
+
+
+def test_the_overview_warns_when_the_last_worker_pass_is_three_hours_old(page, admin_user):
+    from datetime import timedelta
+
+    from certtrack.operations import passes
+
+    seen = _watch(page)
+    now = clock.now()
+    backdated = now - timedelta(hours=3)
+    passes.record(backdated, backdated + timedelta(seconds=1), {"deliver_due": 2}, {}, {})
+    sign_in(page, admin_user.email)
+    page.goto("/staff/overview/")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("not finished a pass for more than 2 hours")
+    worker = page.locator("#worker")
+    expect(worker).to_contain_text("Emails sent")
+    expect(worker.locator(".tag-bad")).to_have_text("Needs attention")
+    if shots := os.environ.get("CERTTRACK_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/overview-worker-warning.png", full_page=True)
+
+    passes.record(now, now, {"deliver_due": 0}, {}, {})  # the worker is back
+    page.reload()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(worker.locator(".tag-ok")).to_have_text("Running")
+    assert seen == []

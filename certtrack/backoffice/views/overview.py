@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from certtrack import clock
 from certtrack.certification.dates import AsOf, add_months
 from certtrack.certification.models import (
     Completion,
@@ -18,6 +19,7 @@ from certtrack.certification.models import (
     History,
 )
 from certtrack.certification.statuses import CERTIFIED, Status
+from certtrack.operations import health, passes
 
 from ..access import staff_required
 from .common import today_as_of
@@ -44,6 +46,19 @@ def _expiring_by_month(as_of: AsOf) -> list[dict]:
         {"month": m, "count": n, "percent": round(100 * n / top)}
         for m, n in zip(months, counts, strict=True)
     ]
+
+
+def _worker_health() -> dict:
+    """The last worker pass and what staff must look at (PRODUCT.md §10)."""
+    now = clock.now()
+    state = health.check(now)
+    last = state.last_pass
+    return {
+        "health": state,
+        "health_warnings": state.warnings(),
+        "last_pass": last,
+        "last_pass_did": passes.what_it_did(last) if last else [],
+    }
 
 
 @staff_required
@@ -76,6 +91,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "as_of": as_of,
+        **_worker_health(),
         "tiles": tiles,
         "total": sum(counts.values()),
         "counts": counts,

@@ -8,24 +8,33 @@ from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 from certtrack import clock
+from certtrack.operations import passes
+from certtrack.operations.tally import counting
 
 log = logging.getLogger("certtrack.worker")
 
 
 def run_pass(flush: bool = False) -> dict[str, int]:
-    """One full pass: every step of CERTTRACK_WORKER_STEPS, each given the same `now`."""
+    """One full pass: every step of CERTTRACK_WORKER_STEPS, each given the same `now`.
+
+    The pass is recorded (operations.passes): what each step returned, what it tallied,
+    which steps failed and why.
+    """
     now = clock.now()
-    results = {}
-    for path in settings.CERTTRACK_WORKER_STEPS:
-        step = import_string(path)
-        _reconnect_if_broken()
-        try:
-            results[path.rsplit(".", 1)[-1]] = (
-                step(now, flush=flush) if _takes_flush(step) else step(now)
-            )
-        except Exception:  # one failing step must not stop the others, nor the loop
-            log.exception("worker step %s failed", path)
-            results[path.rsplit(".", 1)[-1]] = -1
+    results, errors = {}, {}
+    with counting() as tallies:
+        for path in settings.CERTTRACK_WORKER_STEPS:
+            name = path.rsplit(".", 1)[-1]
+            step = import_string(path)
+            _reconnect_if_broken()
+            try:
+                results[name] = step(now, flush=flush) if _takes_flush(step) else step(now)
+            except Exception as error:  # one failing step must not stop the others, nor the loop
+                log.exception("worker step %s failed", path)
+                results[name] = -1
+                errors[name] = f"{type(error).__name__}: {error}"[:2000]
+    _reconnect_if_broken()
+    passes.record(now, clock.now(), results, errors, tallies)
     return results
 
 
