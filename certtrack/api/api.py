@@ -4,15 +4,15 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from certtrack.certification.errors import Invalid, NotFound, Refused
+from certtrack.certification.errors import Duplicate, Invalid, NotFound, Refused
 from certtrack.certification.tracking import BadFilter
 
 from .auth import TokenAuth
+from .openapi import CerttrackAPI
 
-api = NinjaAPI(
+api = CerttrackAPI(
     title="certtrack API",
     version="1",
     description="Certification tracking: programs, enrollments, completions, credentials.",
@@ -39,6 +39,11 @@ def refused(request, exc: Refused):
 @api.exception_handler(Invalid)
 def invalid(request, exc: Invalid):
     return _error(request, 422, exc.message, {**exc.extra, "field": exc.field})
+
+
+@api.exception_handler(Duplicate)
+def duplicate(request, exc: Duplicate):
+    return _error(request, 409, exc.message, {**exc.extra, "field": exc.field})
 
 
 @api.exception_handler(BadFilter)

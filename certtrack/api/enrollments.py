@@ -154,6 +154,7 @@ def _enrollment_out(
         "certificate_number": enrollment.certificate_number,
         "first_activated_on": periods[0].activated_on if periods else None,
         "period": periods[-1].number if periods else None,
+        "updated_at": enrollment.updated_at,
     }
 
 
@@ -242,6 +243,9 @@ FILTER_DOCS = {
     "expires_within_days": "Certifications still valid today that expire within n days.",
     "ordering": "contact, program, status, expires_on, activated_on or applied_on; "
     "prefix - for descending.",
+    "updated_since": "Only rows written at or after this time (ISO 8601 with offset): "
+    "transitions, completions that change progress, the worker's status changes, "
+    "expiry edits. Poll with the largest `updated_at` seen (docs/integrations.md).",
 }
 
 
@@ -304,6 +308,7 @@ def list_enrollments(
     expires_to: str | None = _filter("expires_to"),
     expires_within_days: str | None = _filter("expires_within_days"),
     ordering: str | None = _filter("ordering"),
+    updated_since: str | None = _filter("updated_since"),
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
 ):
@@ -411,7 +416,7 @@ def export_lines(rows) -> Iterator[str]:
         }
     },
 )
-def export_csv(
+def export_enrollments(
     request: HttpRequest,
     status: str | None = _filter("status"),
     program: str | None = _filter("program"),

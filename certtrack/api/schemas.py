@@ -2,12 +2,17 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
+from django.db.models import TextChoices
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, create_model
 
-from certtrack.certification.statuses import ACTIONS, Status
+from certtrack.certification import models
+from certtrack.certification.renewal import RenewalState as DomainRenewalState
+from certtrack.certification.statuses import ACTIONS, MEANING
+from certtrack.certification.statuses import Status as DomainStatus
 
 # Ids fit a 64-bit column; larger numbers cannot name anything.
 Id = Annotated[int, Field(ge=1, le=2**62)]
@@ -29,13 +34,87 @@ def _date_text(value):
 Day = Annotated[date, BeforeValidator(_date_text)]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("99999.99"), decimal_places=2)]
 Score = Annotated[Decimal, Field(ge=0, le=Decimal("99999.99"), decimal_places=2)]
-StatusId = Literal[tuple(Status.values)]  # type: ignore[valid-type]
-ActionName = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
+
+
+# --- enums: one named schema component each, built from the domain's own tables, so a
+# status or action added there appears here (and in generated clients) unchanged.
+
+
+def _enum(name: str, values, doc: str) -> type[StrEnum]:
+    enum = StrEnum(name, {str(v): str(v) for v in values})
+    enum.__doc__ = doc  # the component's description
+    enum.__module__ = __name__
+    return enum
+
+
+def _choices(choices: type[TextChoices], name: str, doc: str) -> type[StrEnum]:
+    labels = "; ".join(f"`{c.value}`: {c.label}" for c in choices)
+    return _enum(name, choices.values, f"{doc} {labels}.")
+
+
+Status = _enum(
+    "Status",
+    DomainStatus.values,
+    "An enrollment's status: "
+    + "; ".join(f"`{s.value}` ({s.label}): {MEANING[s]}" for s in DomainStatus),
+)
+StatusId = Status  # the name the rest of the API used for it
+ActionName = _enum(
+    "Action",
+    ACTIONS,
+    "A staff action on an enrollment: "
+    + "; ".join(f"`{a.name}`: {a.label}" for a in ACTIONS.values())
+    + ".",
+)
+RenewalState = _enum(
+    "RenewalState", [s.value for s in DomainRenewalState], "Where a certification's renewal is."
+)
+ComponentKind = _choices(models.ComponentKind, "ComponentKind", "What a component is.")
+Scoring = _choices(models.Scoring, "Scoring", "How a component's result is given.")
+CompletionState = _choices(models.CompletionState, "CompletionState", "A completion's state.")
+CompletionSource = _choices(
+    models.CompletionSource, "CompletionSource", "Where a completion was recorded."
+)
+PeriodSource = _choices(models.PeriodSource, "PeriodSource", "How a period began.")
+RenewalBase = _choices(models.RenewalBase, "RenewalBase", "What a renewed period starts from.")
+RenewalRequirements = _choices(
+    models.RenewalRequirements, "RenewalRequirements", "What renewing requires."
+)
+CertificateTemplate = _choices(
+    models.CertificateTemplate, "CertificateTemplate", "The certificate's design."
+)
+ComponentState = _enum(
+    "ComponentState",
+    ["completed", "pending", "failed", "not_started"],
+    "completed (counts toward requirements), pending (awaits approval), failed (only failed "
+    "or rejected attempts, or prerequisites missing), not_started.",
+)
+
+
+class RowError(Schema):
+    line: int
+    column: str
+    message: str
 
 
 class Error(Schema):
+    """Every error body: `detail` always; the other fields where the problem has them."""
+
     detail: str = Field(description="A human-readable message.")
     field: str | None = Field(None, description="The field at fault (422), when one is.")
+    parameter: str | None = Field(None, description="The query parameter at fault (400).")
+    status: Status | None = Field(
+        None, description="The enrollment's status when an action is refused from it (409)."
+    )
+    contact_id: int | None = Field(None, description="The contact concerned, when one is.")
+    enrollment_id: int | None = Field(
+        None, description="The enrollment concerned (e.g. the open one a request conflicts with)."
+    )
+    errors: dict[str, list[str]] | list[RowError] | None = Field(
+        None,
+        description="Every problem found (422): messages by field, or an import's bad rows "
+        "with their line and column.",
+    )
 
 
 class Page(Schema):
@@ -53,7 +132,7 @@ class SettingsOut(Schema):
     application_recipients: list[str]
     admin_review_recipients: list[str]
     enroll_attendees_to_all_relevant: bool
-    default_certificate_template: str
+    default_certificate_template: CertificateTemplate
     default_program_id: int | None
 
 
@@ -63,7 +142,7 @@ class SettingsPatch(Schema):
     application_recipients: list[Text(254)] | None = None
     admin_review_recipients: list[Text(254)] | None = None
     enroll_attendees_to_all_relevant: bool | None = None
-    default_certificate_template: Literal["classic", "modern"] | None = None
+    default_certificate_template: CertificateTemplate | None = None
     default_program_id: Id | None = None
 
 
@@ -110,12 +189,12 @@ class ContactPage(Page):
 class ComponentIn(Schema):
     name: Text(200, min_length=1)
     code: Text(50) | None = None
-    kind: Literal["course", "exam", "task", "event"]
+    kind: ComponentKind
     description: Text(10_000) = ""
     credits_earned: Amount = Decimal("0")
     hours_earned: Amount = Decimal("0")
     requires_approval: bool = False
-    scoring: Literal["pass_fail", "scored"] | None = None
+    scoring: Scoring | None = None
     max_score: Score | None = None
     passing_score: Score | None = None
     opens_on: Day | None = None
@@ -127,12 +206,12 @@ class ComponentOut(Schema):
     id: int
     name: str
     code: str
-    kind: str
+    kind: ComponentKind
     description: str
     credits_earned: float
     hours_earned: float
     requires_approval: bool
-    scoring: str
+    scoring: Scoring | Literal[""] = Field(description="Empty: a component without a result.")
     max_score: float | None
     passing_score: float | None
     opens_on: date | None
@@ -158,8 +237,6 @@ class ProgramComponentIn(Schema):
 
 Days = Annotated[int, Field(ge=0, le=3650)]
 Months = Annotated[int, Field(ge=1, le=1200)]
-RenewalBase = Literal["previous_expiry", "renewal_date"]
-RenewalRequirements = Literal["repeat", "credits"]
 
 
 class ProgramIn(Schema):
@@ -179,8 +256,8 @@ class ProgramIn(Schema):
     )
     renewal_window_days: Days = Field(90, description="0: no renewal.")
     renewal_grace_days: Days = 0
-    renewal_base: RenewalBase = "previous_expiry"
-    renewal_requirements: RenewalRequirements = "repeat"
+    renewal_base: RenewalBase = RenewalBase("previous_expiry")
+    renewal_requirements: RenewalRequirements = RenewalRequirements("repeat")
     renewal_credits_required: Amount | None = Field(
         None, description="Only with renewal_requirements `credits`."
     )
@@ -221,7 +298,7 @@ class ProgramComponentOut(Schema):
     required_for_renewal: bool
     name: str
     code: str
-    kind: str
+    kind: ComponentKind
 
 
 class ProgramOut(Schema):
@@ -270,6 +347,8 @@ class EnrollmentIn(Schema):
 
 
 class ActionIn(Schema):
+    """Optional: an action without a body has no reason."""
+
     reason: Text(10_000) = ""
 
 
@@ -305,7 +384,7 @@ class RenewalProgress(Progress):
 
 
 class Renewal(Schema):
-    state: Literal["not_open", "open", "review", "grace", "closed"]
+    state: RenewalState
     opens_on: date
     closes_on: date
     progress: RenewalProgress
@@ -316,7 +395,7 @@ class PeriodOut(Schema):
     activated_on: date
     expires_on: date | None
     renewed_on: date | None
-    source: Literal["earned", "renewed", "waived", "recorded", "imported"]
+    source: PeriodSource
     certificate_url: str = Field(
         description="This period's certificate PDF (`certificate.pdf?period=N`)."
     )
@@ -340,6 +419,10 @@ class EnrollmentOut(Schema):
     renewal: Renewal | None = Field(
         description="null when the program has no renewal or the row is not certified."
     )
+    updated_at: datetime = Field(
+        description="When the row was last written (a move, a completion counted, an expiry "
+        "edit): the cursor for `?updated_since`."
+    )
 
 
 class EnrollmentPage(Page):
@@ -349,7 +432,7 @@ class EnrollmentPage(Page):
 class CompletionBrief(Schema):
     id: int
     completed_on: date
-    state: Literal["pending", "approved", "rejected"]
+    state: CompletionState
     passed: bool
     score: float | None
 
@@ -358,24 +441,29 @@ class EnrollmentComponent(Schema):
     component_id: int
     name: str
     code: str
-    kind: str
+    kind: ComponentKind
     required: bool
-    state: Literal["completed", "pending", "failed", "not_started"] = Field(
-        description="completed (counts toward requirements), pending (awaits approval), "
-        "failed (only failed or rejected attempts, or prerequisites missing), not_started."
-    )
+    state: ComponentState
     completed_on: date | None = Field(description="The date it counts from, when completed.")
     completions: list[CompletionBrief]
+
+
+# A value recorded in a history entry's `changes`: JSON scalars, or a list of them.
+Scalar = str | int | float | bool | None
+ChangeValue = Scalar | list[Scalar | list[Scalar]]
 
 
 class HistoryEntry(Schema):
     at: datetime
     actor: str
     action: str
-    from_status: str
-    to_status: str
+    from_status: str = Field(description="A status id; empty when the entry moved nothing.")
+    to_status: str = Field(description="A status id; empty when the entry moved nothing.")
     reason: str
-    changes: dict
+    changes: dict[str, ChangeValue] = Field(
+        description="What changed: `{field: [old, new]}`; a completion's entries also carry "
+        "`completion_id` and `component` (its code)."
+    )
 
 
 class EnrollmentDetail(EnrollmentOut):
@@ -384,9 +472,17 @@ class EnrollmentDetail(EnrollmentOut):
     periods: list[PeriodOut] = Field(description="Oldest first.")
 
 
+CountsByStatus = create_model(
+    "CountsByStatus",
+    __base__=Schema,
+    __doc__="How many enrollments are in each status: one property per status.",
+    **{status: (int, ...) for status in Status},
+)
+
+
 class StatusCounts(Schema):
-    counts: dict[StatusId, int]
-    total: int
+    counts: CountsByStatus  # type: ignore[valid-type]
+    total: int = Field(description="The sum of the counts.")
 
 
 # --- completions ------------------------------------------------------------------------
@@ -404,6 +500,8 @@ class CompletionIn(Schema):
 
 
 class DecisionIn(Schema):
+    """Optional: without a body the decision has no reason (the contact's email says none)."""
+
     reason: Text(10_000) = ""
 
 
@@ -414,7 +512,7 @@ class CompletionOut(Schema):
     completed_on: date
     score: float | None
     passed: bool
-    state: Literal["pending", "approved", "rejected"]
+    state: CompletionState
     note: str
-    source: str
+    source: CompletionSource
     removed: bool

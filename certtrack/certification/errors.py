@@ -24,3 +24,8 @@ class Invalid(DomainError):
     def __init__(self, field: str, message: str, **extra):
         super().__init__(message, field=field, **extra)
         self.field = field
+
+
+class Duplicate(Invalid):
+    """A value another row already has where it must be unique, e.g. a code (HTTP 409, a
+    conflict as for a duplicate email; forms still show it next to `field`)."""

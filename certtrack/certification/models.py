@@ -465,6 +465,8 @@ class Enrollment(models.Model):
             models.Index(fields=["contact", "program"], name="enrollment_contact_prog_idx"),
             models.Index(fields=["activated_on", "id"], name="enrollment_activated_idx"),
             models.Index(fields=["applied_on", "id"], name="enrollment_applied_idx"),
+            # GET /api/v1/enrollments?updated_since=…: the rows written since a moment.
+            models.Index(fields=["updated_at", "id"], name="enrollment_updated_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ from certtrack import clock
 from . import events, periods
 from .actors import Actor
 from .dates import AsOf, expiry_for
-from .errors import Invalid, NotFound, Refused
+from .errors import Duplicate, Invalid, NotFound, Refused
 from .models import (
     Completion,
     CompletionSource,
@@ -543,6 +543,8 @@ def _after_completion_change(
 ) -> None:
     """Log on each enrollment it concerns, then re-evaluate those In progress."""
     enrollments = list(_affected(completion.contact_id, completion.component_id))
+    # Their progress changed: `updated_at` says so to a client polling `updated_since`.
+    Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).update(updated_at=now)
     changes = {"completion_id": completion.pk, "component": completion.component.code, **changes}
     open_ones = [e for e in enrollments if e.status in OPEN]
     for enrollment in open_ones:
@@ -814,7 +816,9 @@ def _clean(obj, exclude=None, validate_constraints: bool = True) -> None:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         field = "" if field == "__all__" else field
-        raise Invalid(
+        codes = {e.code for e in getattr(error, "error_dict", {}).get(field, [])}
+        refusal = Duplicate if "unique" in codes else Invalid  # a clash, not a bad value
+        raise refusal(
             field or "non_field",
             f"{field + ': ' if field else ''}{' '.join(messages)}",
             errors=error.message_dict,

@@ -8,7 +8,7 @@ Knows nothing of HTTP: it takes a mapping of strings (a QueryDict works) and rai
 
 import re
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
@@ -17,11 +17,14 @@ from .errors import DomainError
 from .models import ORDERINGS, Enrollment
 from .statuses import CERTIFIED, Status
 
-FILTERS = ("status", "program", "q", "expires_from", "expires_to", "expires_within_days")
+FILTERS = (
+    *("status", "program", "q", "expires_from", "expires_to", "expires_within_days"),
+    "updated_since",
+)
 DEFAULT_ORDERING = "contact"
 # What a row of a Tracking list shows (the API's list, the Tracking tab): `.only()` these.
 ROW_FIELDS = [
-    *("contact", "program", "status", "certificate_number"),
+    *("contact", "program", "status", "certificate_number", "updated_at"),
     *("applied_on", "started_on", "completed_on", "activated_on", "expires_on"),
     *("contact__first_name", "contact__last_name", "contact__email", "contact__organization"),
     *("program__name", "program__code", "program__category"),
@@ -60,7 +63,10 @@ def _value(params: Mapping, name: str) -> str:
 
 
 def _list(params: Mapping, name: str) -> list[str]:
-    return [part.strip() for part in _value(params, name).split(",") if part.strip()]
+    """A list parameter: comma-separated, or repeated (`?status=a&status=b`, a QueryDict)."""
+    repeated = params.getlist(name) if hasattr(params, "getlist") else []
+    texts = [_value({name: text}, name) for text in repeated] or [_value(params, name)]
+    return [part.strip() for text in texts for part in text.split(",") if part.strip()]
 
 
 def parse_statuses(params: Mapping) -> list[Status]:
@@ -83,6 +89,23 @@ def _date(params: Mapping, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise BadFilter(name, f"{name} must be a date (YYYY-MM-DD), not {value!r}.") from None
+
+
+def _moment(params: Mapping, name: str) -> datetime | None:
+    value = _value(params, name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "+"))  # a "+" unescaped in a URL
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadFilter(
+            name,
+            f"{name} must be an ISO 8601 time with its offset (e.g. "
+            f"2026-03-01T12:00:00+00:00), not {value!r}.",
+        )
+    return moment
 
 
 def _ordering(params: Mapping) -> list[str]:
@@ -112,6 +135,7 @@ def tracking_queryset(
     Parameters: `status` (ids, comma-separated), `program` (ids, comma-separated), `q`
     (name, email or organization), `expires_from` / `expires_to` (dates, inclusive),
     `expires_within_days` (certifications expiring between today and today + n),
+    `updated_since` (an ISO time with offset: rows written since, `updated_at >=` it),
     `ordering` (an ORDERINGS key, `-` for descending). Anything else is ignored.
     `by_status=False` leaves the status filter out (the per-status counts).
     Rows carry their contact and program, and `current_status` unless `current_status=False`
@@ -140,6 +164,8 @@ def tracking_queryset(
         rows = rows.filter(expires_on__gte=expires_from)
     if expires_to:
         rows = rows.filter(expires_on__lte=expires_to)
+    if since := _moment(params, "updated_since"):
+        rows = rows.filter(updated_at__gte=since)  # index enrollment_updated_at
     if within := _value(params, "expires_within_days"):
         if not _WHOLE.fullmatch(within) or int(within) > 36500:
             raise BadFilter(

@@ -5,8 +5,13 @@
 from datetime import date
 from typing import Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
+from pydantic import Field
+
+from certtrack.api.common import errors
+from certtrack.api.openapi import component
+from certtrack.api.schemas import Error
 
 from .badges import MEDIA_TYPE, signed_credential
 from .certificates import issued, issuer_name, verify
@@ -16,8 +21,11 @@ from .ratelimit import hit
 router = Router(tags=["credentials"])
 
 
-class Error(Schema):
-    detail: str
+@component
+class CredentialJson(Schema):
+    """The credential for a client that reads JSON only (`Accept: application/json`)."""
+
+    jwt: str = Field(description="The VC-JWT (Compact JWS), exactly as served as vc+jwt.")
 
 
 class Verification(Schema):
@@ -37,7 +45,7 @@ class Verification(Schema):
 
 @router.get(
     "/enrollments/{id}/certificate.pdf",
-    response={400: Error, 401: Error, 404: Error, 409: Error},  # 200: a PDF, declared below
+    response=errors(404, 409),  # 200: a PDF, declared below
     summary="The PDF certificate of an Active, Expiring or Expired enrollment "
     "(the current period, or `?period=N`; 404 for a period it does not have)",
     openapi_extra={
@@ -45,32 +53,49 @@ class Verification(Schema):
             200: {
                 "description": "The certificate",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                "headers": {
+                    "Content-Disposition": {
+                        "description": "`inline; filename=certificate-<number>.pdf`",
+                        "schema": {"type": "string"},
+                    }
+                },
             }
         }
     },
 )
-def certificate(request: HttpRequest, id: int, period: int | None = None):
+def get_certificate(request: HttpRequest, id: int, period: int | None = None):
     certificate = issued(id, period)
     return pdf_response(certificate)
 
 
 @router.get(
     "/enrollments/{id}/credential",
-    response={400: Error, 401: Error, 404: Error, 409: Error},  # 200: a VC-JWT, below
+    response=errors(404, 409),  # 200: a VC-JWT or its JSON form, declared below
     summary="The Open Badges 3.0 credential (VC-JWT) of an Active, Expiring or Expired "
     "enrollment (the current period, or `?period=N`; 404 for a period it does not have)",
+    description="Served as `application/vc+jwt`; a client that asks for "
+    '`Accept: application/json` (and not vc+jwt) gets `{"jwt": "<the same token>"}`.',
     openapi_extra={
         "responses": {
             200: {
                 "description": "A Compact JWS; verify it with the key of its `kid` from "
                 "/.well-known/jwks.json",
-                "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+                "content": {
+                    MEDIA_TYPE: {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/CredentialJson"}},
+                },
             }
         }
     },
 )
-def credential(request: HttpRequest, id: int, period: int | None = None):
-    return HttpResponse(signed_credential(issued(id, period)), content_type=MEDIA_TYPE)
+def get_credential(request: HttpRequest, id: int, period: int | None = None):
+    token = signed_credential(issued(id, period))
+    if request.get_preferred_type([MEDIA_TYPE, "application/json"]) == "application/json":
+        response = JsonResponse(CredentialJson(jwt=token).model_dump())
+    else:
+        response = HttpResponse(token, content_type=MEDIA_TYPE)
+    response["Vary"] = "Accept"
+    return response
 
 
 @router.get(
@@ -79,7 +104,7 @@ def credential(request: HttpRequest, id: int, period: int | None = None):
     response={200: Verification, 404: Error, 429: Error},
     summary="Verify a certificate (public, no token; rate-limited per client)",
 )
-def verification(request: HttpRequest, response: HttpResponse, certificate_number: str):
+def verify_certificate(request: HttpRequest, response: HttpResponse, certificate_number: str):
     verdict = hit(request)
     if not verdict.allowed:
         response["Retry-After"] = str(verdict.retry_after)

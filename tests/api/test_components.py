@@ -77,3 +77,11 @@ def test_one_component_is_read_by_id(api, make_component):
 
 def test_an_unknown_component_is_not_found(api):
     error_detail(api.get("/components/999"), 404)
+
+
+def test_a_duplicate_code_is_a_conflict(api, make_component, unchanged):
+    make_component(code="WLD-101")
+    with unchanged():
+        response = api.post("/components", {"name": "Welding", "code": "WLD-101", "kind": "course"})
+        error_detail(response, 409)
+    assert response.json()["field"] == "code"

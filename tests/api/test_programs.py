@@ -46,10 +46,15 @@ def test_a_zero_validity_is_invalid(api, unchanged):
         error_detail(api.post("/programs", {"name": "X", "validity_months": 0}), 422)
 
 
-def test_a_duplicate_code_is_invalid(api, make_program, unchanged):
+def test_a_duplicate_code_is_a_conflict(api, make_program, unchanged):
     make_program(code="CWI")
     with unchanged():
-        error_detail(api.post("/programs", {"name": "X", "code": "CWI"}), 422)
+        response = api.post("/programs", {"name": "X", "code": "CWI"})
+        error_detail(response, 409)
+    assert response.json()["field"] == "code"
+    other = make_program(code="OTHER")
+    with unchanged():
+        error_detail(api.patch(f"/programs/{other.pk}", {"code": "CWI"}), 409)
 
 
 def test_programs_are_listed_and_read(api, make_program):

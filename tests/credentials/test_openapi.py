@@ -9,7 +9,10 @@ def test_schema_describes_the_credential_endpoints(client, db):
     assert {"401", "404", "409"} <= pdf["responses"].keys()
 
     credential = paths["/api/v1/enrollments/{id}/credential"]["get"]
-    assert list(credential["responses"]["200"]["content"]) == ["application/vc+jwt"]
+    assert list(credential["responses"]["200"]["content"]) == [
+        "application/vc+jwt",
+        "application/json",
+    ]
     assert {"401", "404", "409"} <= credential["responses"].keys()
 
     verify = paths["/api/v1/verify/{certificate_number}"]["get"]
