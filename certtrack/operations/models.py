@@ -24,11 +24,11 @@ class WorkerPass(models.Model):
     # Nothing done, nothing failed: kept only briefly (a pass every 10 s is 8,640 rows a day).
     idle = models.BooleanField()
 
+    # Why a table: one row per worker pass, so staff and monitors can see the worker is
+    # alive; read by the back-office overview and GET /healthz (operations.health.check).
+    # (A code comment, not db_table_comment: SQLite has none and Django warns about it.)
+
     class Meta:
-        db_table_comment = (
-            "One row per worker pass, so staff and monitors can see the worker is alive: "
-            "read by the back-office overview and GET /healthz (operations.health.check)."
-        )
         indexes = [
             # "The last pass" (overview, /healthz): one backward step on this index.
             # Also the range the 90-day pruning deletes.

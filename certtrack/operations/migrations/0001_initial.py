@@ -25,7 +25,6 @@ class Migration(migrations.Migration):
                 ('idle', models.BooleanField()),
             ],
             options={
-                'db_table_comment': 'One row per worker pass, so staff and monitors can see the worker is alive: read by the back-office overview and GET /healthz (operations.health.check).',
                 'indexes': [models.Index(fields=['finished_at'], name='workerpass_finished_idx'), models.Index(condition=models.Q(('idle', True)), fields=['finished_at'], name='workerpass_idle_idx')],
             },
         ),
