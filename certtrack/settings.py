@@ -148,7 +148,15 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("CERTTRACK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CERTTRACK_LOGIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+# Per account here; per address (a higher limit, so one person's typos never lock out a
+# shared office address) in certtrack.accounts.throttle.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "certtrack.accounts.throttle.Throttle"
+CERTTRACK_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("CERTTRACK_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
+)
+# A locked-out attempt (even with the right password) does not restart the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address is REMOTE_ADDR (axes' default without django-ipware), as for the other limits.
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "certtrack.backoffice.views.auth.sign_in_name"

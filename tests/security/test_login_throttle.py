@@ -1,4 +1,5 @@
-"""Staff and admin sign-in are throttled per account and per address (django-axes)."""
+"""Staff and admin sign-in are throttled per account (django-axes) and per address
+(certtrack.accounts.throttle, a higher limit)."""
 
 import logging
 from datetime import timedelta
@@ -39,12 +40,32 @@ def test_the_account_is_locked_whatever_the_address_or_letter_case(client, staff
     assert sign_in(client, staff_user.email, PASSWORD, address="192.0.2.99").status_code == 429
 
 
-def test_the_address_is_locked_whatever_the_account(client, staff_user, admin_user):
-    for n in range(5):
-        sign_in(client, f"guess{n}@example.com", "wrong")
+def test_the_address_is_locked_whatever_the_account(client, staff_user, admin_user, settings):
+    settings.CERTTRACK_LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    for n in range(12):  # a spray: a few tries on many accounts, none locked on its own
+        sign_in(client, f"guess{n // 3}@example.com", "wrong")
     assert sign_in(client, admin_user.email, PASSWORD).status_code == 429
     # Another address signs in to the same account.
     assert sign_in(client, admin_user.email, PASSWORD, address="192.0.2.1").status_code == 302
+
+
+def test_one_accounts_typos_do_not_lock_out_colleagues_at_the_same_address(
+    client, staff_user, admin_user
+):
+    """From a new user's trial: 6 wrong passwords for staff@ locked admin@ out too."""
+    for _ in range(6):
+        sign_in(client, staff_user.email, "wrong")
+    assert sign_in(client, staff_user.email, PASSWORD).status_code == 429
+    assert sign_in(client, admin_user.email, PASSWORD).status_code == 302
+
+
+def test_trying_during_the_lockout_does_not_extend_it(client, staff_user):
+    for _ in range(5):
+        sign_in(client, staff_user.email, "wrong")
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        assert sign_in(client, staff_user.email, PASSWORD).status_code == 429
+    with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
+        assert sign_in(client, staff_user.email, PASSWORD).status_code == 302
 
 
 def test_the_admin_login_is_throttled_with_the_same_counts(client, admin_user):
