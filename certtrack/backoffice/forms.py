@@ -37,7 +37,11 @@ def submit(form: forms.Form, call: Callable):
         return call()
     except Invalid as error:
         field = FIELD_ALIASES.get(error.field, error.field)
-        form.add_error(field if field in form.fields else None, error.message)
+        if field in form.fields:
+            # Under its field the message needs no "passing_score: " (the API's prefix).
+            form.add_error(field, error.message.removeprefix(f"{error.field}: "))
+        else:
+            form.add_error(None, error.message)
     except (Refused, NotFound) as error:
         form.add_error(None, error.message)
     return None

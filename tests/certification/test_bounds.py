@@ -139,6 +139,15 @@ def test_back_office_exam_with_negative_scores_is_an_error_on_the_field(staff):
     assert not Component.objects.filter(code="FX1").exists()
 
 
+def test_back_office_passing_above_maximum_is_said_under_the_field_in_words(staff):
+    """From a new user's trial: the message under the field began "passing_score: "."""
+    data = EXAM | {"scoring": "scored", "max_score": "50", "passing_score": "60"}
+    response = staff.post("/staff/setup/components/new/", data)
+    assert response.context["form"].errors["passing_score"] == [
+        "The passing score exceeds the maximum score."
+    ]
+
+
 def test_back_office_program_without_components_or_threshold_is_refused(staff, make_component):
     elective = make_component()
     response = staff.post(
