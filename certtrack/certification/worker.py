@@ -69,9 +69,9 @@ def _claim(as_of: AsOf):
         rows = Enrollment.objects.filter(due).order_by("status", "expires_on", "id")
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
-        claimed += rows.values("pk", "status", "expires_on", "contact_id", "program_id", "cycle")[
-            : BATCH - len(claimed)
-        ]
+        claimed += rows.values(
+            "pk", "status", "expires_on", "contact_id", "program_id", "cycle", "period_number"
+        )[: BATCH - len(claimed)]
         if len(claimed) >= BATCH:
             break
     return claimed
@@ -150,6 +150,7 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
                     today=as_of.today,
                     expires_on=r["expires_on"],
                     cycle=r["cycle"],
+                    period=r["period_number"],
                     automatic=True,
                 )
             )
