@@ -270,7 +270,10 @@ class EnrollmentIn(Schema):
 
 
 class ActionIn(Schema):
-    reason: Text(10_000) = ""
+    reason: Text(10_000) = Field(
+        "", description="Required for suspend, renew and reject_renewal (422 without)."
+    )
+    expires_on: Day | None = Field(None, description="renew only: the new period's expiry.")
 
 
 class EnrollmentPatch(Schema):

@@ -108,7 +108,9 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "program": enrollment.program,
         "status": current,
         "meaning": MEANING[current],
-        "actions": statuses.actions_from(current),
+        "actions": statuses.actions_from(
+            statuses.standing(current, enrollment.period_number > 0)
+        ),
         "final_statuses": statuses.FINAL,
         # Highlighted: the actions that move a contact toward (or back to) certification.
         "forward_actions": {"approve", "approve_completion", "reactivate", "reopen"},
@@ -140,14 +142,15 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
 def perform_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
-        services.perform(
+        done = services.perform(
             pk, action, actor_of(request), reason=request.POST.get("reason", "").strip()
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
         step = statuses.ACTIONS[action]
-        messages.success(request, f"{step.label}: done. The enrollment is now {step.target.label}.")
+        now = statuses.label(done.status)
+        messages.success(request, f"{step.label}: done. The enrollment is now {now}.")
     return redirect(back_to(request, reverse("backoffice:enrollment", args=[pk])))
 
 
