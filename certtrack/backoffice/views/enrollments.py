@@ -108,9 +108,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "program": enrollment.program,
         "status": current,
         "meaning": MEANING[current],
-        "actions": statuses.actions_from(
-            statuses.standing(current, enrollment.period_number > 0)
-        ),
+        "actions": statuses.actions_from(statuses.standing(current, enrollment.period_number > 0)),
         "final_statuses": statuses.FINAL,
         # Highlighted: the actions that move a contact toward (or back to) certification.
         "forward_actions": {"approve", "approve_completion", "reactivate", "reopen"},
