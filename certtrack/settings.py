@@ -239,6 +239,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Steps of one worker pass, in order; each is called with `now` and returns a count.
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
+    "certtrack.certification.worker.grant_renewals",
     "certtrack.notifications.delivery.deliver_due",
 ]
 

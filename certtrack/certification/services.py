@@ -781,7 +781,26 @@ def _decide(
     _after_completion_change(
         completion, action, actor, now, as_of, {"state": [old, target]}, reason
     )
+    if target == CompletionState.REJECTED:
+        _tell_rejected(completion, now, as_of, reason)
     return completion
+
+
+def _tell_rejected(completion: Completion, now: datetime, as_of: AsOf, reason: str) -> None:
+    """The contact's email about rejected work, about their first open enrollment it
+    concerns (one email, however many programs hold the component); none without one."""
+    about = next(
+        (e for e in _affected(completion.contact_id, completion.component_id) if e.is_open), None
+    )
+    if about is not None:
+        events.completion_rejected.send(
+            sender=Completion,
+            completion=completion,
+            enrollment_id=about.pk,
+            at=now,
+            today=as_of.today,
+            reason=(reason or "").strip(),
+        )
 
 
 @atomic_retry

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Q
 
-from . import events
+from . import events, renewals
 from .actors import Actor
 from .dates import AsOf
 from .models import Enrollment, GeneralSettings, History
@@ -158,3 +158,16 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
     if transitions:
         events.transitions_recorded.send(sender=Enrollment, transitions=transitions)
     return len(transitions)
+
+
+def grant_renewals(now: datetime) -> int:
+    """Grant the renewals whose window opens today for work recorded earlier (PRODUCT.md §3).
+
+    Index-friendly: per distinct window length, an equality on `expires_on` within the
+    certified statuses of the (status, expires_on, id) index (`renewals.opening_q`), so
+    the pass reads only the rows opening today, at any table size.
+    """
+    granted = renewals.grant_opening_today(now, WORKER)
+    if granted:
+        log.info("granted or put in review %d renewal(s) opening today", granted)
+    return granted
