@@ -8,7 +8,6 @@ import pytest
 
 from certtrack.certification import services
 from certtrack.notifications.models import Email
-from tests.conftest import at
 
 EARNED = date(2025, 4, 10)  # validity 12 months, window 90 days, notice 30 days
 
