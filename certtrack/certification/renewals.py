@@ -228,6 +228,14 @@ def consider(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) -
     return True
 
 
+def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
+    """Whether the renewal's state allows `step` (a renewal action) on `today`."""
+    state = state_of(enrollment, today)
+    if step.renewal == "review":
+        return state == RenewalState.REVIEW
+    return step.renewal != "open" or is_open(state)
+
+
 def perform(
     enrollment: Enrollment,
     step: Action,
@@ -238,10 +246,8 @@ def perform(
     expires_on: date | None = None,
 ) -> Enrollment:
     """`renew` (a waiver), `approve_renewal` or `reject_renewal` on a locked, settled row."""
-    state = state_of(enrollment, as_of.today)
-    if step.renewal == "review" and state != RenewalState.REVIEW:
-        raise Refused(_refusal(step, enrollment, state), status=enrollment.status)
-    if step.renewal == "open" and not is_open(state):
+    if not allows(step, enrollment, as_of.today):
+        state = state_of(enrollment, as_of.today)
         raise Refused(_refusal(step, enrollment, state), status=enrollment.status)
     if expires_on is not None:
         if step.name != "renew":
