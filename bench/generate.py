@@ -516,7 +516,8 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                     e_program.append(p)
                     e_status.append(statuses.index(row[3]) if row[3] in statuses else 0)
                     e_done.append(done)
-                    yield (*row, stamp, stamp)
+                    # period_number 0: the generator writes no Period rows (no renewal here).
+                    yield (*row, 0, stamp, stamp)
 
         loader.load(
             Enrollment._meta.db_table,
@@ -532,6 +533,7 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                 "expires_on",
                 "certificate_number",
                 "cycle",
+                "period_number",
                 "created_at",
                 "updated_at",
             ],

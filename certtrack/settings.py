@@ -152,6 +152,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CERTTRACK_LOGIN_LOCKOU
 # shared office address) in certtrack.accounts.throttle.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_HANDLER = "certtrack.accounts.throttle.Throttle"
+# axes.W006 warns that the address is not a lockout parameter: the Throttle handler
+# counts it itself, with its own (higher) limit.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 CERTTRACK_LOGIN_ADDRESS_FAILURE_LIMIT = int(
     os.environ.get("CERTTRACK_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
 )
@@ -248,6 +251,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Steps of one worker pass, in order; each is called with `now` and returns a count.
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
+    "certtrack.certification.worker.grant_renewals",
     "certtrack.notifications.delivery.deliver_due",
 ]
 

@@ -98,12 +98,16 @@ def _renewals(enrollments: list[Enrollment], periods_of: dict, as_of: AsOf) -> d
     if not windows:
         return {}
     rows = [e for e in enrollments if e.pk in windows]
+    by_id = {e.pk: e for e in rows}
     progress = progress_of_many(rows, as_of.today, renewal_since=since)
     out = {}
     for pk, window in windows.items():
         done, rule = progress[pk], progress[pk].rule
+        review = by_id[pk].renewal_review_on is not None  # met, awaiting staff
         out[pk] = {
-            "state": window.state(as_of.today).value,
+            "state": renewal.RenewalState.REVIEW.value
+            if review
+            else window.state(as_of.today).value,
             "opens_on": window.opens_on,
             "closes_on": window.closes_on,
             "progress": done.as_dict()
@@ -241,6 +245,8 @@ FILTER_DOCS = {
     "expires_from": "Expiring on or after this date (YYYY-MM-DD).",
     "expires_to": "Expiring on or before this date (YYYY-MM-DD).",
     "expires_within_days": "Certifications still valid today that expire within n days.",
+    "renewal": "Renewal states, comma-separated: open (in the window), review (met, awaiting "
+    "staff), grace (expired, still renewable).",
     "ordering": "contact, program, status, expires_on, activated_on or applied_on; "
     "prefix - for descending.",
     "updated_since": "Only rows written at or after this time (ISO 8601 with offset): "
@@ -307,6 +313,7 @@ def list_enrollments(
     expires_from: str | None = _filter("expires_from"),
     expires_to: str | None = _filter("expires_to"),
     expires_within_days: str | None = _filter("expires_within_days"),
+    renewal: str | None = _filter("renewal"),
     ordering: str | None = _filter("ordering"),
     updated_since: str | None = _filter("updated_since"),
     page: int = PAGE,
@@ -334,6 +341,7 @@ def status_counts(
     expires_from: str | None = _filter("expires_from"),
     expires_to: str | None = _filter("expires_to"),
     expires_within_days: str | None = _filter("expires_within_days"),
+    renewal: str | None = _filter("renewal"),
 ):
     """How many enrollments are in each of the ten statuses today (the Quick Filter)."""
     as_of = _as_of()
@@ -424,6 +432,7 @@ def export_enrollments(
     expires_from: str | None = _filter("expires_from"),
     expires_to: str | None = _filter("expires_to"),
     expires_within_days: str | None = _filter("expires_within_days"),
+    renewal: str | None = _filter("renewal"),
     ordering: str | None = _filter("ordering"),
 ):
     """The Tracking rows as CSV, streamed (constant memory at any size)."""
@@ -463,9 +472,11 @@ def patch_enrollment(request: HttpRequest, payload: EnrollmentPatch, id: int = I
 def perform_action(
     request: HttpRequest, action: ActionName, id: int = ID, payload: ActionIn | None = None
 ):
-    """A staff action of the transition table; not allowed from the current status → 409."""
+    """A staff action of the transition table; not allowed from the current status (or the
+    renewal's state) → 409; `suspend`, `renew`, `reject_renewal` without a reason → 422."""
     reason = payload.reason if payload is not None else ""
-    services.perform(id, action, actor(request), reason=reason)
+    expires_on = payload.expires_on if payload is not None else None
+    services.perform(id, action, actor(request), reason=reason, expires_on=expires_on)
     return enrollment_out(id)
 
 

@@ -349,7 +349,10 @@ class EnrollmentIn(Schema):
 class ActionIn(Schema):
     """Optional: an action without a body has no reason."""
 
-    reason: Text(10_000) = ""
+    reason: Text(10_000) = Field(
+        "", description="Required for suspend, renew and reject_renewal (422 without)."
+    )
+    expires_on: Day | None = Field(None, description="renew only: the new period's expiry.")
 
 
 class EnrollmentPatch(Schema):

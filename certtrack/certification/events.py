@@ -22,11 +22,18 @@ class Transition:
     expires_on: date | None
     cycle: int
     automatic: bool  # recorded by the worker from the dates
+    reason: str = ""  # the staff's reason, for the emails that carry it
+    period: int = 0  # the enrollment's current period number (0: never certified)
 
 
 # transitions_recorded(sender, transitions: list[Transition])
 transitions_recorded = Signal()
 # expiry_changed(sender, enrollment_id, old, new, cycle, at): a new cycle of reminders
 expiry_changed = Signal()
+# renewal_changed(sender, enrollment_id, event, period, at, today, reason): event is
+# "renewed" (a new period), "review" (met, awaiting staff) or "rejected"
+renewal_changed = Signal()
+# completion_rejected(sender, completion, enrollment_id, at, today, reason)
+completion_rejected = Signal()
 # completion_recorded(sender, completion, at): e.g. to tell staff work awaits approval
 completion_recorded = Signal()

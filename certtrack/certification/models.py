@@ -426,6 +426,13 @@ class Enrollment(models.Model):
     certificate_number = models.CharField(max_length=20, null=True, blank=True, unique=True)
     # Reminders for the dates of this cycle have been armed; set again when expires_on moves.
     cycle = models.PositiveIntegerField(default=1)
+    # The day the renewal requirements were met where the program needs approval: the
+    # renewal waits in review (renewal state `review`) until staff approve or reject it.
+    # A stored fact, not read from History; cleared by either decision or a new period.
+    renewal_review_on = models.DateField(null=True, blank=True)
+    # The current period's number (0: never certified). A copy of the latest Period's, so
+    # "suspended" (Inactive with a period) and the outbox's per-period key need no join.
+    period_number = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -467,6 +474,12 @@ class Enrollment(models.Model):
             models.Index(fields=["applied_on", "id"], name="enrollment_applied_idx"),
             # GET /api/v1/enrollments?updated_since=…: the rows written since a moment.
             models.Index(fields=["updated_at", "id"], name="enrollment_updated_at_idx"),
+            # `renewal=review`: the few rows awaiting a renewal decision, whatever the size.
+            models.Index(
+                fields=["renewal_review_on", "id"],
+                name="enrollment_renewal_review_idx",
+                condition=Q(renewal_review_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

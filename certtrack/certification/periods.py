@@ -24,6 +24,8 @@ def start_first(enrollment: Enrollment, source: PeriodSource, today: date) -> Pe
         expires_on=enrollment.expires_on,
         source=source,
     )
+    Enrollment.objects.filter(pk=enrollment.pk).update(period_number=1)
+    enrollment.period_number = 1
     used = evaluate(enrollment, today).used_through(enrollment.activated_on)
     PeriodCompletion.objects.bulk_create(
         PeriodCompletion(

@@ -20,7 +20,7 @@ from django.db.models import F
 
 from certtrack import clock
 
-from . import events, periods
+from . import events, periods, renewals
 from .actors import Actor
 from .dates import AsOf, expiry_for
 from .errors import Duplicate, Invalid, NotFound, Refused
@@ -41,7 +41,17 @@ from .models import (
 )
 from .requirements import evaluate
 from .retry import atomic_retry
-from .statuses import ACTIONS, CERTIFIED, OPEN, Status, label, refusal
+from .statuses import (
+    ACTIONS,
+    AS_DATES,
+    CERTIFIED,
+    OPEN,
+    RENEWAL_ACTIONS,
+    Status,
+    label,
+    refusal,
+    standing,
+)
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -93,6 +103,7 @@ def _announce(
     now: datetime,
     as_of: AsOf,
     automatic=False,
+    reason: str = "",
 ):
     transition = events.Transition(
         enrollment_id=enrollment.pk,
@@ -105,6 +116,8 @@ def _announce(
         expires_on=enrollment.expires_on,
         cycle=enrollment.cycle,
         automatic=automatic,
+        reason=reason,
+        period=enrollment.period_number,
     )
     events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
 
@@ -278,10 +291,18 @@ def _create(
     action: str,
     **fields,
 ) -> Enrollment:
-    for previous in Enrollment.objects.filter(
+    for previous in Enrollment.objects.select_related("program").filter(
         contact=contact, program=program, status__in=sorted(CERTIFIED)
     ):
         settle(previous, as_of, now)
+        if renewals.in_grace(previous, as_of.today):
+            closes_on = renewals.window_of(previous).closes_on
+            raise Refused(
+                f"{contact.full_name}'s {program.name} certification (id {previous.pk}) "
+                f"expired on {previous.expires_on} and its renewal is open until "
+                f"{closes_on}: renew it instead of applying again.",
+                enrollment_id=previous.pk,
+            )
     existing = Enrollment.objects.filter(
         contact=contact, program=program, status__in=sorted(OPEN)
     ).first()
@@ -396,32 +417,52 @@ def record_existing(
 
 @atomic_retry
 def perform(
-    enrollment_id: int, action: str, actor: Actor, reason: str = "", now: datetime | None = None
+    enrollment_id: int,
+    action: str,
+    actor: Actor,
+    reason: str = "",
+    now: datetime | None = None,
+    expires_on: date | None = None,
 ) -> Enrollment:
-    """A staff action of PRODUCT.md §3's table on one enrollment; anything else is refused."""
+    """A staff action of PRODUCT.md §3's table on one enrollment; anything else is refused.
+
+    `renew` takes an optional `expires_on` (a waiver's own date); `suspend`, `renew` and
+    `reject_renewal` need a reason.
+    """
     if action not in ACTIONS:
         raise Invalid("action", f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
     step = ACTIONS[action]
+    reason = (reason or "").strip()
+    if step.reason_required and not reason:
+        raise Invalid("reason", f"A reason is required to {step.label.lower()}.")
     enrollment = _lock_enrollment(enrollment_id)
     now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     settle(enrollment, as_of, now)
     old = enrollment.status
-    if old not in step.sources:
-        raise Refused(refusal(step, old), status=old)
+    where = standing(old, enrollment.period_number > 0)
+    target = step.target_from(where)
+    if target is None:
+        raise Refused(refusal(step, where), status=old)
+    if action in RENEWAL_ACTIONS:
+        return renewals.perform(enrollment, step, actor, now, as_of, reason, expires_on)
+    if expires_on is not None:
+        raise Invalid("expires_on", "expires_on is only for renew.")
+    if target == AS_DATES:  # a suspended certification: the period ran on
+        target = as_of.status_of(Status.ACTIVE, enrollment.expires_on)
     fields: dict = {}
     if action == "approve":
         fields["started_on"] = as_of.today
     elif action == "approve_completion":
         fields = _certify_fields(enrollment.program, as_of.today)
         fields["completed_on"] = enrollment.completed_on or as_of.today
-    elif action in {"reactivate", "reopen"} and enrollment.started_on is None:
+    elif target == Status.IN_PROGRESS and enrollment.started_on is None:
         fields["started_on"] = as_of.today
     before = {name: getattr(enrollment, name) for name in fields}
 
     def move() -> bool:
-        return _move(enrollment, step.sources, step.target, **fields)
+        return _move(enrollment, [old], target, **fields)
 
-    reopens = old not in OPEN and step.target in OPEN
+    reopens = old not in OPEN and target in OPEN
     if not (_opening(enrollment, step.label.lower(), move) if reopens else move()):
         enrollment.refresh_from_db()
         raise Refused(refusal(step, enrollment.status), status=enrollment.status)
@@ -434,14 +475,15 @@ def perform(
         action,
         enrollment=enrollment,
         from_status=old,
-        to_status=step.target,
+        to_status=target,
         changes=changes,
         reason=reason,
     )
-    _announce(enrollment, old, step.target, now, as_of)
-    if step.target in CERTIFIED:
+    _announce(enrollment, old, target, now, as_of, reason=reason)
+    if target in CERTIFIED:
         settle(enrollment, as_of, now)
-    if step.evaluates:
+        renewals.consider(enrollment, actor, now, as_of)  # work done while suspended
+    if step.evaluates and target == Status.IN_PROGRESS:
         _evaluate(enrollment, actor, now, as_of)
     return enrollment
 
@@ -554,6 +596,17 @@ def _after_completion_change(
     for enrollment in enrollments:
         if enrollment.status == Status.IN_PROGRESS:
             _evaluate(enrollment, actor, now, as_of)
+        elif enrollment.status in CERTIFIED and state_counts(completion):
+            renewals.consider(enrollment, actor, now, as_of)
+
+
+def state_counts(completion: Completion) -> bool:
+    """Whether a completion now counts (approved, passed, live): only then can it renew."""
+    return (
+        completion.state == CompletionState.APPROVED
+        and completion.passed
+        and completion.removed_at is None
+    )
 
 
 def _decimal(field: str, value) -> Decimal | None:
@@ -730,7 +783,26 @@ def _decide(
     _after_completion_change(
         completion, action, actor, now, as_of, {"state": [old, target]}, reason
     )
+    if target == CompletionState.REJECTED:
+        _tell_rejected(completion, now, as_of, reason)
     return completion
+
+
+def _tell_rejected(completion: Completion, now: datetime, as_of: AsOf, reason: str) -> None:
+    """The contact's email about rejected work, about their first open enrollment it
+    concerns (one email, however many programs hold the component); none without one."""
+    about = next(
+        (e for e in _affected(completion.contact_id, completion.component_id) if e.is_open), None
+    )
+    if about is not None:
+        events.completion_rejected.send(
+            sender=Completion,
+            completion=completion,
+            enrollment_id=about.pk,
+            at=now,
+            today=as_of.today,
+            reason=(reason or "").strip(),
+        )
 
 
 @atomic_retry

@@ -14,12 +14,13 @@ from django.db.models import Q, QuerySet
 
 from .dates import AsOf
 from .errors import DomainError
-from .models import ORDERINGS, Enrollment
+from .models import ORDERINGS, Enrollment, Program
 from .statuses import CERTIFIED, Status
 
 FILTERS = (
     *("status", "program", "q", "expires_from", "expires_to", "expires_within_days"),
     "updated_since",
+    "renewal",
 )
 DEFAULT_ORDERING = "contact"
 # What a row of a Tracking list shows (the API's list, the Tracking tab): `.only()` these.
@@ -33,6 +34,7 @@ ROW_FIELDS = [
     *("program__renewal_window_days", "program__renewal_grace_days"),
     *("program__renewal_requirements", "program__renewal_credits_required"),
     "program__renewal_hours_required",
+    *("renewal_review_on", "period_number"),
 ]
 
 _WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit id
@@ -79,6 +81,43 @@ def parse_statuses(params: Mapping) -> list[Status]:
             )
         statuses.append(Status(item))
     return statuses
+
+
+RENEWAL_FILTERS = ("open", "review", "grace")
+
+
+def renewal_q(states: list[str], today: date) -> Q:
+    """SQL: rows whose renewal state today is one of `states` (PRODUCT.md §3 renewal).
+
+    From the dates and the program's settings, as `renewals.state_of` says: one range of
+    the expiry indexes per distinct window (or grace) length, and programs have few.
+    """
+    certified = Q(status__in=sorted(CERTIFIED))
+    renews = Program.objects.filter(renewal_window_days__gt=0)
+    q = Q(pk__in=[])
+    if "review" in states:
+        q |= Q(renewal_review_on__isnull=False)
+    if "open" in states:
+        for days in renews.values_list("renewal_window_days", flat=True).distinct():
+            q |= Q(
+                program__renewal_window_days=days,
+                expires_on__gte=today,
+                expires_on__lte=today + timedelta(days=days),
+                renewal_review_on__isnull=True,
+            )
+    if "grace" in states:
+        lengths = renews.filter(renewal_grace_days__gt=0).values_list(
+            "renewal_grace_days", flat=True
+        )
+        for days in lengths.distinct():
+            q |= Q(
+                program__renewal_grace_days=days,
+                program__renewal_window_days__gt=0,
+                expires_on__lt=today,
+                expires_on__gte=today - timedelta(days=days),
+                renewal_review_on__isnull=True,
+            )
+    return certified & q
 
 
 def _date(params: Mapping, name: str) -> date | None:
@@ -177,4 +216,12 @@ def tracking_queryset(
             & Q(expires_on__gte=as_of.today)
             & Q(expires_on__lte=as_of.today + timedelta(days=int(within)))
         )
+    if states := _list(params, "renewal"):
+        for state in states:
+            if state not in RENEWAL_FILTERS:
+                raise BadFilter(
+                    "renewal",
+                    f"Unknown renewal state {state!r}; one of: {', '.join(RENEWAL_FILTERS)}.",
+                )
+        rows = rows.filter(renewal_q(states, as_of.today))
     return rows.order_by(*order) if ordered else rows

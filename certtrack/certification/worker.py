@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Q
 
-from . import events
+from . import events, renewals
 from .actors import Actor
 from .dates import AsOf
 from .models import Enrollment, GeneralSettings, History
@@ -69,9 +69,9 @@ def _claim(as_of: AsOf):
         rows = Enrollment.objects.filter(due).order_by("status", "expires_on", "id")
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
-        claimed += rows.values("pk", "status", "expires_on", "contact_id", "program_id", "cycle")[
-            : BATCH - len(claimed)
-        ]
+        claimed += rows.values(
+            "pk", "status", "expires_on", "contact_id", "program_id", "cycle", "period_number"
+        )[: BATCH - len(claimed)]
         if len(claimed) >= BATCH:
             break
     return claimed
@@ -150,6 +150,7 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
                     today=as_of.today,
                     expires_on=r["expires_on"],
                     cycle=r["cycle"],
+                    period=r["period_number"],
                     automatic=True,
                 )
             )
@@ -157,3 +158,16 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
     if transitions:
         events.transitions_recorded.send(sender=Enrollment, transitions=transitions)
     return len(transitions)
+
+
+def grant_renewals(now: datetime) -> int:
+    """Grant the renewals whose window opens today for work recorded earlier (PRODUCT.md §3).
+
+    Index-friendly: per distinct window length, an equality on `expires_on` within the
+    certified statuses of the (status, expires_on, id) index (`renewals.opening_q`), so
+    the pass reads only the rows opening today, at any table size.
+    """
+    granted = renewals.grant_opening_today(now, WORKER)
+    if granted:
+        log.info("granted or put in review %d renewal(s) opening today", granted)
+    return granted

@@ -3,7 +3,9 @@
 Placeholders (Django template syntax): {{ contact.first_name }}, {{ contact.full_name }},
 {{ program.name }}, {{ status }}, {{ applied_on }}, {{ activated_on }}, {{ expires_on }},
 {{ days_left }}, {{ certificate_number }}, {{ certificate_url }}, {{ verification_url }},
-{{ portal_url }}, {{ staff_url }}.
+{{ portal_url }}, {{ staff_url }}, and where the email follows a staff decision
+{{ reason }}; {{ component.name }} and {{ completed_on }} for a rejected completion;
+{{ period }} (the period's number) for a renewal.
 """
 
 from .models import Kind
@@ -69,13 +71,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
             "We are sorry: your application to {{ program.name }} was not approved.\n"
+            "{% if reason %}The reason: {{ reason }}\n{% endif %}"
             "You may apply again at any time at {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>We are sorry: your application to <strong>{{ program.name }}</strong> was not "
-            'approved. You may <a href="{{ portal_url }}">apply again</a> at any time.</p>'
-            + _HTML_FOOT
+            "approved.</p>\n{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
+            '<p>You may <a href="{{ portal_url }}">apply again</a> at any time.</p>' + _HTML_FOOT
         ),
     },
     Kind.ADMIN_REVIEW_REQUIRED: {
@@ -144,6 +147,131 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "<p>Your <strong>{{ program.name }}</strong> certification expired on "
             "{{ expires_on|date:'F j, Y' }}.</p>\n"
             '<p>To be certified again, <a href="{{ portal_url }}">renew it</a>.</p>' + _HTML_FOOT
+        ),
+    },
+    Kind.COMPLETION_REJECTED: {
+        "subject": "Your {{ component.name }} completion was not accepted",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "The completion of {{ component.name }} you reported for "
+            "{{ completed_on|date:'F j, Y' }} was not accepted, so it does not count toward "
+            "{{ program.name }}.\n"
+            "{% if reason %}The reason: {{ reason }}\n{% endif %}\n"
+            "See what is still needed: {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>\n"
+            "<p>The completion of <strong>{{ component.name }}</strong> you reported for "
+            "{{ completed_on|date:'F j, Y' }} was not accepted, so it does not count toward "
+            "<strong>{{ program.name }}</strong>.</p>\n"
+            "{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
+            '<p><a href="{{ portal_url }}">See what is still needed</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.CERTIFICATION_SUSPENDED: {
+        "subject": "Your {{ program.name }} certification is suspended",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Your {{ program.name }} certification ({{ certificate_number }}) is suspended: "
+            'until it is reactivated, its verification page answers "suspended".\n'
+            "{% if reason %}The reason: {{ reason }}\n{% endif %}\n"
+            "Your certifications: {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>\n"
+            "<p>Your <strong>{{ program.name }}</strong> certification ({{ certificate_number }}) "
+            "is suspended: until it is reactivated, its verification page answers "
+            "&ldquo;suspended&rdquo;.</p>\n"
+            "{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
+            '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.CERTIFICATION_RENEWED: {
+        "subject": "Your {{ program.name }} certification is renewed",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Your {{ program.name }} certification is renewed: the new period runs from "
+            "{{ activated_on|date:'F j, Y' }}"
+            "{% if expires_on %} through {{ expires_on|date:'F j, Y' }}{% endif %}.\n\n"
+            "Certificate number: {{ certificate_number }}\n"
+            "Download your new certificate: {{ certificate_url }}\n"
+            "Anyone can verify it at: {{ verification_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>\n"
+            "<p>Your <strong>{{ program.name }}</strong> certification is renewed: the new "
+            "period runs from {{ activated_on|date:'F j, Y' }}"
+            "{% if expires_on %} through {{ expires_on|date:'F j, Y' }}{% endif %}.</p>\n"
+            "<p>Certificate number: <strong>{{ certificate_number }}</strong></p>\n"
+            '<p><a href="{{ certificate_url }}">Download your new certificate</a> · '
+            '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.RENEWAL_REVIEW_REQUIRED: {
+        "subject": "Renewal awaiting review: {{ contact.full_name }}, {{ program.name }}",
+        "text_body": (
+            "{{ contact.full_name }} <{{ contact.email }}> has met the renewal requirements "
+            "of {{ program.name }} (certified through {{ expires_on|date:'F j, Y' }}).\n\n"
+            "The renewal waits for your approval: {{ staff_url }}\n"
+        ),
+        "html_body": (
+            "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt; has met "
+            "the renewal requirements of <strong>{{ program.name }}</strong> (certified "
+            "through {{ expires_on|date:'F j, Y' }}).</p>\n"
+            '<p>The renewal waits for your approval: <a href="{{ staff_url }}">'
+            "open the back-office</a>.</p>"
+        ),
+    },
+    Kind.RENEWAL_REJECTED: {
+        "subject": "Your {{ program.name }} renewal",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "We are sorry: the renewal of your {{ program.name }} certification was not "
+            "approved.\n{% if reason %}The reason: {{ reason }}\n{% endif %}"
+            "Your certification is valid through {{ expires_on|date:'F j, Y' }}; see what "
+            "the renewal still needs at {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>\n"
+            "<p>We are sorry: the renewal of your <strong>{{ program.name }}</strong> "
+            "certification was not approved.</p>\n"
+            "{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
+            "<p>Your certification is valid through {{ expires_on|date:'F j, Y' }}; "
+            '<a href="{{ portal_url }}">see what the renewal still needs</a>.</p>' + _HTML_FOOT
+        ),
+    },
+    Kind.ENROLLMENT_CANCELLED: {
+        "subject": "Your {{ program.name }} enrollment is cancelled",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Your enrollment in {{ program.name }} is cancelled"
+            "{% if certificate_number %}, and certificate {{ certificate_number }} is "
+            "revoked{% endif %}.\n{% if reason %}The reason: {{ reason }}\n{% endif %}"
+            "\nYour certifications: {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>\n"
+            "<p>Your enrollment in <strong>{{ program.name }}</strong> is cancelled"
+            "{% if certificate_number %}, and certificate {{ certificate_number }} is "
+            "revoked{% endif %}.</p>\n{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
+            '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
+        ),
+    },
+    Kind.RETURNED_FOR_MORE_WORK: {
+        "subject": "{{ program.name }}: more work is needed",
+        "text_body": (
+            "Hello {{ contact.first_name }},\n\n"
+            "Our staff reviewed your work toward {{ program.name }} and returned it: more "
+            "work is needed before the certification.\n"
+            "{% if reason %}The reason: {{ reason }}\n{% endif %}\n"
+            "See what is still needed: {{ portal_url }}" + _SIGN_OFF
+        ),
+        "html_body": (
+            "<p>Hello {{ contact.first_name }},</p>\n"
+            "<p>Our staff reviewed your work toward <strong>{{ program.name }}</strong> and "
+            "returned it: more work is needed before the certification.</p>\n"
+            "{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
+            '<p><a href="{{ portal_url }}">See what is still needed</a></p>' + _HTML_FOOT
         ),
     },
 }

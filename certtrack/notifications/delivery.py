@@ -30,7 +30,14 @@ from certtrack.operations.tally import tally
 
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
-from .rendering import Rendered, context_for, recipients_for, render_or_default, template_for
+from .rendering import (
+    Rendered,
+    context_for,
+    from_data,
+    recipients_for,
+    render_or_default,
+    template_for,
+)
 
 log = logging.getLogger("certtrack.notifications")
 
@@ -137,6 +144,8 @@ def stale_reason(email: Email, as_of: AsOf, now: datetime | None = None) -> str:
     enrollment = email.enrollment
     status = as_of.status_of(enrollment.status, enrollment.expires_on)
     if email.kind in (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED):
+        if email.period != enrollment.period_number:
+            return "The certification was renewed; the new period has its own reminders."
         if email.cycle != enrollment.cycle:
             return "The expiration date changed; the new date has its own reminders."
         if email.kind == Kind.CERTIFICATION_EXPIRING and status != Status.EXPIRING:
@@ -172,7 +181,8 @@ def _render(email: Email, today, templates: dict[str, EmailTemplate]) -> Rendere
         return Rendered(email.subject, email.body, "")
     if email.kind not in templates:
         templates[email.kind] = template_for(email.kind)
-    return render_or_default(templates[email.kind], context_for(email.enrollment, today))
+    facts = from_data(email.enrollment, email.data or {})
+    return render_or_default(templates[email.kind], context_for(email.enrollment, today, facts))
 
 
 def _send_batch(

@@ -16,10 +16,28 @@ class Kind(models.TextChoices):
     CERTIFICATION_EXPIRING = "certification_expiring", "Certification Expiring"
     CERTIFICATION_EXPIRED = "certification_expired", "Certification expired"
     SIGN_IN_LINK = "sign_in_link", "Sign-in link"
+    # Issue 14: staff decisions with their reason, and renewal.
+    COMPLETION_REJECTED = "completion_rejected", "Completion rejected"
+    CERTIFICATION_SUSPENDED = "certification_suspended", "Certification suspended"
+    CERTIFICATION_RENEWED = "certification_renewed", "Certification renewed"
+    RENEWAL_REVIEW_REQUIRED = "renewal_review_required", "Renewal awaiting review"
+    RENEWAL_REJECTED = "renewal_rejected", "Renewal rejected"
+    ENROLLMENT_CANCELLED = "enrollment_cancelled", "Enrollment cancelled"
+    RETURNED_FOR_MORE_WORK = "returned_for_more_work", "Returned for more work"
 
 
 # Kinds that go to the staff recipients of General Settings rather than to the contact.
-STAFF_KINDS = {Kind.NEW_APPLICATION, Kind.ADMIN_REVIEW_REQUIRED}
+STAFF_KINDS = {Kind.NEW_APPLICATION, Kind.ADMIN_REVIEW_REQUIRED, Kind.RENEWAL_REVIEW_REQUIRED}
+# Kinds a staff decision can owe more than once in one period (suspend, reactivate, suspend
+# again): the outbox's once-per-period key leaves them out; each is written once by the
+# decision's own transaction, which the enrollment's row lock serialises.
+REPEATABLE_KINDS = (
+    Kind.COMPLETION_REJECTED,
+    Kind.CERTIFICATION_SUSPENDED,
+    Kind.RENEWAL_REVIEW_REQUIRED,
+    Kind.RENEWAL_REJECTED,
+    Kind.RETURNED_FOR_MORE_WORK,
+)
 # Kinds whose text is written when queued (kept in Email.body), not an editable template:
 # a sign-in link's text carries the link itself, which exists nowhere else.
 FIXED_TEXT_KINDS = {Kind.SIGN_IN_LINK}
@@ -88,6 +106,8 @@ class Email(models.Model):
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # The enrollment's reminder cycle: a new expires_on is a new cycle, a new reminder.
     cycle = models.PositiveIntegerField()
+    # The enrollment's period when the email was owed: expiring/expired once per period.
+    period = models.PositiveIntegerField(default=0)
     # The text of a FIXED_TEXT_KINDS email (a sign-in link: the only copy of the raw link).
     # Emptied once the email leaves the queue (sent, cancelled or failed).
     body = models.TextField(blank=True, default="")
@@ -109,8 +129,12 @@ class Email(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
+            # Once per period (and per expiry change within it: `cycle`, which a staff
+            # extension bumps to re-arm the reminders); decisions that repeat are left out.
             models.UniqueConstraint(
-                fields=["enrollment", "kind", "cycle"], name="email_once_per_cycle"
+                fields=["enrollment", "kind", "period", "cycle"],
+                condition=~Q(kind__in=[k.value for k in REPEATABLE_KINDS]),
+                name="email_once_per_period",
             ),
             models.CheckConstraint(
                 condition=Q(enrollment__isnull=False) | Q(contact__isnull=False),

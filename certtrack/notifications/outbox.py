@@ -1,8 +1,11 @@
 """The transactional outbox: the domain's signals queue emails in the domain's transaction.
 
 A receiver runs inside the service's transaction, so an email is queued if and only if
-the change commits. The unique key (enrollment, kind, cycle) makes a second row for the
-same email impossible, however many services or workers record the same event.
+the change commits. The unique key (enrollment, kind, period, cycle) makes a second row
+for the same email impossible, however many services or workers record the same event:
+expiring and expired once per period (a renewal is a new period), and again after a staff
+extension within it (which bumps `cycle`, re-arming them). Decisions that may repeat
+(`REPEATABLE_KINDS`) are outside the key: each is written once by its own decision.
 """
 
 from datetime import date, datetime, timedelta
@@ -52,6 +55,14 @@ def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = Fals
         return []  # staff add, attendee enrolment, import: nobody applied
     if new == Status.ADMIN_REVIEW:
         return [Kind.ADMIN_REVIEW_REQUIRED]
+    if new == Status.CANCELLED:
+        return [Kind.ENROLLMENT_CANCELLED]
+    if old == Status.ADMIN_REVIEW and new == Status.IN_PROGRESS:
+        return [Kind.RETURNED_FOR_MORE_WORK]
+    if old in (Status.ACTIVE, Status.EXPIRING) and new == Status.INACTIVE:
+        return [Kind.CERTIFICATION_SUSPENDED]
+    if old == Status.INACTIVE and new in CERTIFIED:
+        return []  # a suspension lifted: nothing was earned anew
     if old == Status.APPLIED and new == Status.IN_PROGRESS:
         return [Kind.APPLICATION_APPROVED]
     if old == Status.APPLIED and new == Status.DECLINED:
@@ -67,12 +78,26 @@ def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = Fals
     return []
 
 
-def _row(enrollment_id: int, kind: Kind, cycle: int, at: datetime, today: date, expires_on):
+def _row(
+    enrollment_id: int,
+    kind: Kind,
+    cycle: int,
+    at: datetime,
+    today: date,
+    expires_on,
+    period: int = 0,
+    **facts,
+):
     return Email(
         enrollment_id=enrollment_id,
         kind=kind,
         cycle=cycle,
-        data={"today": today.isoformat(), "expires_on": expires_on and expires_on.isoformat()},
+        period=period,
+        data={
+            "today": today.isoformat(),
+            "expires_on": expires_on and expires_on.isoformat(),
+            **{name: value for name, value in facts.items() if value},
+        },
         created_at=at,
         next_attempt_at=at,
     )
@@ -116,7 +141,18 @@ def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs
     for t in transitions:
         created_by = "apply" if t.enrollment_id in applied else ""
         for kind in kinds_owed(t, created_by, (t.enrollment_id, t.at) in imported):
-            rows.append(_row(t.enrollment_id, kind, t.cycle, t.at, t.today, t.expires_on))
+            rows.append(
+                _row(
+                    t.enrollment_id,
+                    kind,
+                    t.cycle,
+                    t.at,
+                    t.today,
+                    t.expires_on,
+                    t.period,
+                    reason=t.reason,
+                )
+            )
     if rows:
         Email.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -137,12 +173,82 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
     if at < clock.now() - RECORDED_LATE:
         return
     as_of = GeneralSettings.get().as_of(at)
-    stored = Enrollment.objects.filter(pk=enrollment_id).values_list("status", flat=True).first()
-    if stored and as_of.status_of(stored, new) == Status.EXPIRING:
+    row = Enrollment.objects.filter(pk=enrollment_id).values("status", "period_number").first()
+    if row and as_of.status_of(row["status"], new) == Status.EXPIRING:
         Email.objects.bulk_create(
-            [_row(enrollment_id, Kind.CERTIFICATION_EXPIRING, cycle, at, as_of.today, new)],
+            [
+                _row(
+                    enrollment_id,
+                    Kind.CERTIFICATION_EXPIRING,
+                    cycle,
+                    at,
+                    as_of.today,
+                    new,
+                    row["period_number"],
+                )
+            ],
             ignore_conflicts=True,
         )
+
+
+RENEWAL_KINDS = {
+    "renewed": Kind.CERTIFICATION_RENEWED,
+    "review": Kind.RENEWAL_REVIEW_REQUIRED,
+    "rejected": Kind.RENEWAL_REJECTED,
+}
+
+
+@receiver(events.renewal_changed, dispatch_uid="notifications.renewal")
+def queue_for_renewal(
+    sender, enrollment_id: int, event: str, period: int, at, today, reason: str, **kwargs
+) -> None:
+    """Renewed (contact, the new certificate), awaiting review (staff), rejected (contact,
+    with the reason). A renewal voids the old period's queued reminders."""
+    if event == "renewed":
+        Email.objects.filter(
+            enrollment_id=enrollment_id,
+            kind__in=DATED_KINDS,
+            period__lt=period,
+            status=EmailStatus.QUEUED,
+        ).update(status=EmailStatus.CANCELLED, last_error="The certification was renewed.")
+    if at < clock.now() - RECORDED_LATE:
+        return
+    row = Enrollment.objects.filter(pk=enrollment_id).values("cycle", "expires_on").get()
+    email = _row(
+        enrollment_id,
+        RENEWAL_KINDS[event],
+        row["cycle"],
+        at,
+        today,
+        row["expires_on"],
+        period,
+        reason=reason,
+    )
+    if event == "renewed":
+        email.data["period"] = period  # the new period's certificate link
+    Email.objects.bulk_create([email], ignore_conflicts=True)
+
+
+@receiver(events.completion_rejected, dispatch_uid="notifications.completion_rejected")
+def queue_for_rejected_completion(
+    sender, completion, enrollment_id: int, at, today, reason: str, **kwargs
+) -> None:
+    """The contact learns that reported work was not accepted, and why."""
+    if at < clock.now() - RECORDED_LATE:
+        return
+    row = Enrollment.objects.filter(pk=enrollment_id).values("cycle", "period_number").get()
+    _row(
+        enrollment_id,
+        Kind.COMPLETION_REJECTED,
+        row["cycle"],
+        at,
+        today,
+        None,
+        row["period_number"],
+        reason=reason,
+        component=completion.component.name,
+        completed_on=completion.completed_on.isoformat(),
+    ).save()
 
 
 def queue_fixed_text(

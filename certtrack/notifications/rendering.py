@@ -56,6 +56,12 @@ PLACEHOLDERS = (
     "portal_url",
     "staff_url",
     "today",
+    # Where the email follows a staff decision (decline, cancel, suspend, return for more
+    # work, reject renewal, reject completion): the reason staff gave, or "".
+    "reason",
+    "component.name",
+    "completed_on",
+    "period",
 )
 
 
@@ -71,7 +77,7 @@ def recipients_for(kind: str, enrollment, general) -> list[str]:
     """Who receives an email of `kind` about `enrollment`, as General Settings say now."""
     if kind == Kind.NEW_APPLICATION:
         return list(general.application_recipients or [])
-    if kind == Kind.ADMIN_REVIEW_REQUIRED:
+    if kind in (Kind.ADMIN_REVIEW_REQUIRED, Kind.RENEWAL_REVIEW_REQUIRED):
         return list(general.admin_review_recipients or [])
     return [enrollment.contact.email]
 
@@ -165,6 +171,23 @@ def _program(program) -> MappingProxyType:
     )
 
 
+def from_data(enrollment, data: dict) -> dict:
+    """The placeholders an outbox row's `data` (the facts of the moment it was owed) fills:
+    reason, component, completion date, period (with that period's certificate link)."""
+    out: dict = {"reason": str(data.get("reason") or "")}
+    if component := data.get("component"):
+        out["component"] = MappingProxyType({"name": str(component)})
+    if completed_on := data.get("completed_on"):
+        out["completed_on"] = date.fromisoformat(completed_on)
+    if period := data.get("period"):
+        out["period"] = int(period)
+        out["certificate_url"] = (
+            f"{settings.BASE_URL}/portal/enrollments/{enrollment.pk}/certificate.pdf"
+            f"?period={int(period)}"
+        )
+    return out
+
+
 def context_for(enrollment, today: date, data: dict | None = None) -> dict:
     """The placeholders of an email about `enrollment` (contact and program loaded).
 
@@ -185,6 +208,8 @@ def context_for(enrollment, today: date, data: dict | None = None) -> dict:
         "days_left": (expires_on - today).days if expires_on else None,
         "certificate_number": enrollment.certificate_number or "",
         "today": today,
+        "reason": "",
+        "period": enrollment.period_number or None,
         **links(enrollment.certificate_number),
         **(data or {}),
     }
@@ -221,6 +246,10 @@ def sample_context(today: date | None = None) -> dict:
         "certificate_number": number,
         "today": today,
         **links(number),
+        "reason": "The evidence file could not be read; please upload it again.",
+        "component": MappingProxyType({"name": "Annual safety refresher"}),
+        "completed_on": today - timedelta(days=3),
+        "period": 2,
     }
 
 

@@ -13,7 +13,7 @@ from certtrack.certification.models import (
     Period,
     PeriodSource,
 )
-from certtrack.certification.statuses import MEANING, Status, actions_from
+from certtrack.certification.statuses import MEANING, RENEWAL_ACTIONS, Status, actions_from
 from tests.backoffice.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,12 @@ def test_shows_the_status_its_meaning_and_only_the_actions_allowed_from_it(
     assert view_context(response)["status"] == status
     assert escape(MEANING[Status(status)]).encode() in response.content
     offered = [a.name for a in response.context["actions"]]
-    assert offered == [a.name for a in actions_from(status)]
+    table = [a.name for a in actions_from(status)]
+    # Renewal actions are offered only while the renewal's state allows them (below).
+    assert [a for a in offered if a not in RENEWAL_ACTIONS] == [
+        a for a in table if a not in RENEWAL_ACTIONS
+    ]
+    assert set(offered) <= set(table)
     for action in ("approve", "decline", "reopen", "reactivate"):
         marker = f'name="action" value="{action}"'.encode()
         assert (marker in response.content) == (action in offered)
@@ -364,3 +369,36 @@ def test_each_period_links_to_its_own_certificate(admin_client, enroll):
 
 def test_a_row_never_certified_has_no_periods_section(admin_client, enroll):
     assert b'id="periods-title"' not in page(admin_client, enroll("in_progress")).content
+
+
+def test_a_suspended_certification_offers_reactivate_and_cancel_and_reactivates(
+    admin_client, enroll
+):
+    row = enroll("active")
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/action/",
+        {"action": "suspend", "reason": "Audit"},
+        follow=True,
+    )
+    assert "now Inactive" in [str(m) for m in response.context["messages"]][0]
+    response = page(admin_client, row)
+    assert response.status_code == 200
+    assert [a.name for a in response.context["actions"]] == ["reactivate", "cancel"]
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/action/", {"action": "reactivate"}, follow=True
+    )
+    row.refresh_from_db()
+    message = [str(m) for m in response.context["messages"]][0]
+    assert f"now {Status(row.status).label}" in message and row.status in {"active", "expiring"}
+
+
+def test_a_certified_row_offers_suspend_with_a_reason_and_no_renewal_before_the_window(
+    admin_client, enroll
+):
+    response = page(admin_client, enroll("active"))
+    offered = [a.name for a in response.context["actions"]]
+    assert "suspend" in offered and "renew" not in offered  # its renewal is not open yet
+    assert "approve_renewal" not in offered
+    assert b'id="reason-suspend" type="text" name="reason" placeholder="Reason" required' in (
+        response.content
+    )

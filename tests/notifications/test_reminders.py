@@ -234,5 +234,9 @@ def test_a_certification_cancelled_before_its_earned_email_went_out_gets_none(
     services.record_completion(ana.pk, program.components.get().pk, date(2026, 3, 2), admin)
     services.perform(enrollment.pk, "cancel", admin, reason="Recorded by mistake")
     worker(date(2026, 3, 2))
-    assert smtp.inbox.received == []
-    assert Email.objects.get(enrollment=enrollment).status == "cancelled"
+    # Only the cancellation, with its reason (PRODUCT.md §3: cancel emails the contact).
+    [received] = smtp.inbox.received
+    assert received.subject.endswith("enrollment is cancelled")
+    assert "The reason: Recorded by mistake" in received.text
+    earned = Email.objects.get(enrollment=enrollment, kind="certification_earned")
+    assert earned.status == "cancelled"

@@ -18,6 +18,7 @@ from ..forms import EmailTemplateForm
 AUDIENCE = {
     Kind.NEW_APPLICATION: "Staff: General Settings › New Certification Application recipients",
     Kind.ADMIN_REVIEW_REQUIRED: "Staff: General Settings › Admin Review Required recipients",
+    Kind.RENEWAL_REVIEW_REQUIRED: "Staff: General Settings › Admin Review Required recipients",
 }
 OWED_WHEN = {
     Kind.APPLICATION_RECEIVED: "The contact applies to a program.",
@@ -28,6 +29,13 @@ OWED_WHEN = {
     Kind.CERTIFICATION_EARNED: "The certification becomes Active.",
     Kind.CERTIFICATION_EXPIRING: "The notice days before expiry (General Settings).",
     Kind.CERTIFICATION_EXPIRED: "The certification expires.",
+    Kind.COMPLETION_REJECTED: "Staff reject a completion (with the reason).",
+    Kind.CERTIFICATION_SUSPENDED: "Staff suspend a certification (with the reason).",
+    Kind.CERTIFICATION_RENEWED: "A renewal is granted: a new period begins.",
+    Kind.RENEWAL_REVIEW_REQUIRED: "Renewal requirements are met in a program that needs a review.",
+    Kind.RENEWAL_REJECTED: "Staff reject a renewal (with the reason).",
+    Kind.ENROLLMENT_CANCELLED: "Staff cancel an enrollment (with the reason).",
+    Kind.RETURNED_FOR_MORE_WORK: "Staff return work in Admin Review (with the reason).",
 }
 
 

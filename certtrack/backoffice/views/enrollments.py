@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import services, statuses
+from certtrack.certification import renewals, services, statuses
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
     Completion,
@@ -108,7 +108,11 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "program": enrollment.program,
         "status": current,
         "meaning": MEANING[current],
-        "actions": statuses.actions_from(current),
+        "actions": [
+            a
+            for a in statuses.actions_from(statuses.standing(current, enrollment.period_number > 0))
+            if not a.renewal or renewals.allows(a, enrollment, as_of.today)
+        ],
         "final_statuses": statuses.FINAL,
         # Highlighted: the actions that move a contact toward (or back to) certification.
         "forward_actions": {"approve", "approve_completion", "reactivate", "reopen"},
@@ -140,14 +144,15 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
 def perform_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
-        services.perform(
+        done = services.perform(
             pk, action, actor_of(request), reason=request.POST.get("reason", "").strip()
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
         step = statuses.ACTIONS[action]
-        messages.success(request, f"{step.label}: done. The enrollment is now {step.target.label}.")
+        now = statuses.label(done.status)
+        messages.success(request, f"{step.label}: done. The enrollment is now {now}.")
     return redirect(back_to(request, reverse("backoffice:enrollment", args=[pk])))
 
 

@@ -1,0 +1,356 @@
+"""Renewal services — PRODUCT.md §3 "Certification periods and renewal".
+
+A renewal is granted at once when its requirements are met while it is open (window or
+grace): on a completion recorded or approved (`consider`), and by the worker on the day
+the window opens for work recorded earlier (`grant_opening_today`). Where the program has
+`completion_requires_approval` it waits in review (`Enrollment.renewal_review_on`) for
+`approve_renewal` / `reject_renewal`; staff `renew` is a waiver. A granted renewal is a
+new Period with the completions it used; the enrollment takes the new period's dates.
+
+Called by `services` with the enrollment row locked (`_lock_enrollment` or
+`_lock_affected`), inside its transaction; a suspended (Inactive) certification is never
+renewed, as it is not certified while suspended.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from . import events, periods, renewal
+from .actors import Actor
+from .dates import AsOf, add_months
+from .errors import Invalid, Refused
+from .models import (
+    Enrollment,
+    Period,
+    PeriodCompletion,
+    PeriodSource,
+    Program,
+    RenewalBase,
+)
+from .renewal import RenewalState, Window
+from .requirements import Progress, progress_of_many
+from .statuses import CERTIFIED, OPEN, Action, Status, label
+
+
+def window_of(enrollment: Enrollment) -> Window | None:
+    """The renewal window of a certified enrollment, or None (no renewal)."""
+    program = enrollment.program
+    return renewal.window(
+        enrollment.expires_on, program.renewal_window_days, program.renewal_grace_days
+    )
+
+
+def state_of(enrollment: Enrollment, today: date) -> RenewalState | None:
+    """The renewal state on `today` (`review` while a met renewal awaits staff), or None."""
+    if enrollment.status not in CERTIFIED or enrollment.period_number == 0:
+        return None
+    window = window_of(enrollment)
+    if window is None:
+        return None
+    if enrollment.renewal_review_on is not None:
+        return RenewalState.REVIEW
+    return window.state(today)
+
+
+def is_open(state: RenewalState | None) -> bool:
+    return state in (RenewalState.OPEN, RenewalState.GRACE, RenewalState.REVIEW)
+
+
+def in_grace(enrollment: Enrollment, today: date) -> bool:
+    """An Expired certification still renewable: applying again is refused (PRODUCT.md §3).
+
+    The caller settled the row first, so its stored status is the one the dates give."""
+    return enrollment.status == Status.EXPIRED and is_open(state_of(enrollment, today))
+
+
+def progress_since(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress]:
+    """Renewal progress of certified enrollments: unused work since the latest period began."""
+    rows = list(enrollments)
+    latest = {
+        p.enrollment_id: p
+        for p in Period.objects.filter(enrollment__in=rows).order_by("enrollment_id", "number")
+    }
+    since = {e.pk: latest[e.pk].renewed_on or latest[e.pk].activated_on for e in rows}
+    return progress_of_many(rows, today, renewal_since=since)
+
+
+def new_dates(program: Program, old_expires_on: date, granted_on: date) -> tuple[date, date | None]:
+    """(activated_on, expires_on) of the period a renewal granted on `granted_on` starts."""
+    # previous_expiry: renewing early loses no time, and in grace the chain has no gap.
+    early = program.renewal_base == RenewalBase.PREVIOUS_EXPIRY
+    start = old_expires_on if early else granted_on
+    months = program.validity_months
+    return start, (add_months(start, months) if months is not None else None)
+
+
+def _services():
+    # services imports this module for its completion hook; imported late to avoid a cycle.
+    from . import services
+
+    return services
+
+
+def grant(
+    enrollment: Enrollment,
+    source: PeriodSource,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    as_of: AsOf,
+    *,
+    reason: str = "",
+    expires_on: date | None = None,
+) -> Period:
+    """Start the next period now: the enrollment takes its dates and the status they give."""
+    core = _services()
+    old_period = periods.current(enrollment)
+    start, end = new_dates(enrollment.program, enrollment.expires_on, as_of.today)
+    if expires_on is not None:
+        end = expires_on
+    used = progress_since([enrollment], as_of.today)[enrollment.pk].used_through(as_of.today)
+    old_status = enrollment.status
+    target = as_of.status_of(old_status, end)
+    before = {
+        "activated_on": enrollment.activated_on,
+        "expires_on": enrollment.expires_on,
+        "period": old_period.number,
+    }
+    fields = {
+        "activated_on": start,
+        "expires_on": end,
+        "period_number": old_period.number + 1,
+        "renewal_review_on": None,
+    }
+
+    def write() -> Period:
+        period = Period.objects.create(
+            enrollment=enrollment,
+            number=old_period.number + 1,
+            activated_on=start,
+            expires_on=end,
+            renewed_on=as_of.today,
+            source=source,
+        )
+        PeriodCompletion.objects.bulk_create(
+            PeriodCompletion(
+                period=period,
+                completion_id=pk,
+                program_id=enrollment.program_id,
+                contact_id=enrollment.contact_id,
+            )
+            for pk in used
+        )
+        Enrollment.objects.filter(pk=enrollment.pk).update(status=target, updated_at=now, **fields)
+        return period
+
+    reopens = old_status not in OPEN and target in OPEN  # from Expired, in grace
+    if reopens and (other := core._other_open(enrollment)) is not None:
+        raise core._second_open(enrollment, "renew", other)
+    try:
+        with transaction.atomic():
+            period = write()
+    except IntegrityError:
+        # The last guard: the period number or a completion was taken by a concurrent grant.
+        raise Refused(
+            "This renewal was granted by another request at the same moment; nothing more "
+            "was changed."
+        ) from None
+    enrollment.status = target
+    for name, value in fields.items():
+        setattr(enrollment, name, value)
+    after = {"activated_on": start, "expires_on": end, "period": period.number}
+    core._log(
+        actor,
+        now,
+        action,
+        enrollment=enrollment,
+        from_status=old_status if target != old_status else "",
+        to_status=target if target != old_status else "",
+        changes=core._changes(before, after),
+        reason=reason,
+    )
+    if target != old_status:
+        core._announce(enrollment, old_status, target, now, as_of)
+    events.renewal_changed.send(
+        sender=Enrollment,
+        enrollment_id=enrollment.pk,
+        event="renewed",
+        period=period.number,
+        at=now,
+        today=as_of.today,
+        reason=reason,
+    )
+    return period
+
+
+def _await_review(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) -> None:
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        renewal_review_on=as_of.today, updated_at=now
+    )
+    enrollment.renewal_review_on = as_of.today
+    _services()._log(
+        actor,
+        now,
+        "renewal_review",
+        enrollment=enrollment,
+        changes={"renewal_state": [None, RenewalState.REVIEW.value]},
+        reason="Renewal requirements met; awaiting staff approval.",
+    )
+    events.renewal_changed.send(
+        sender=Enrollment,
+        enrollment_id=enrollment.pk,
+        event="review",
+        period=enrollment.period_number,
+        at=now,
+        today=as_of.today,
+        reason="",
+    )
+
+
+def consider(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) -> bool:
+    """Grant the renewal (or put it in review) if it is open and its requirements are met.
+
+    The caller holds the enrollment's lock. Returns whether anything changed.
+    """
+    _services().settle(enrollment, as_of, now)
+    state = state_of(enrollment, as_of.today)
+    if state not in (RenewalState.OPEN, RenewalState.GRACE):
+        return False  # not open, closed, already in review, suspended, or no renewal
+    if not progress_since([enrollment], as_of.today)[enrollment.pk].met:
+        return False
+    if enrollment.program.completion_requires_approval:
+        _await_review(enrollment, actor, now, as_of)
+    else:
+        grant(enrollment, PeriodSource.RENEWED, "renewal_granted", actor, now, as_of)
+    return True
+
+
+def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
+    """Whether the renewal's state allows `step` (a renewal action) on `today`."""
+    state = state_of(enrollment, today)
+    if step.renewal == "review":
+        return state == RenewalState.REVIEW
+    return step.renewal != "open" or is_open(state)
+
+
+def perform(
+    enrollment: Enrollment,
+    step: Action,
+    actor: Actor,
+    now: datetime,
+    as_of: AsOf,
+    reason: str = "",
+    expires_on: date | None = None,
+) -> Enrollment:
+    """`renew` (a waiver), `approve_renewal` or `reject_renewal` on a locked, settled row."""
+    if not allows(step, enrollment, as_of.today):
+        state = state_of(enrollment, as_of.today)
+        raise Refused(_refusal(step, enrollment, state), status=enrollment.status)
+    if expires_on is not None:
+        if step.name != "renew":
+            raise Invalid("expires_on", "expires_on is only for renew.")
+        start, _ = new_dates(enrollment.program, enrollment.expires_on, as_of.today)
+        if expires_on < max(start, as_of.today):
+            raise Invalid(
+                "expires_on",
+                f"The new expiration date {expires_on} is before the new period starts "
+                f"({max(start, as_of.today)}).",
+            )
+    if step.name == "renew":
+        grant(
+            enrollment,
+            PeriodSource.WAIVED,
+            "renew",
+            actor,
+            now,
+            as_of,
+            reason=reason,
+            expires_on=expires_on,
+        )
+    elif step.name == "approve_renewal":
+        grant(enrollment, PeriodSource.RENEWED, "approve_renewal", actor, now, as_of, reason=reason)
+    else:
+        _reject(enrollment, actor, now, as_of, reason)
+    return enrollment
+
+
+def _reject(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf, reason: str):
+    Enrollment.objects.filter(pk=enrollment.pk).update(renewal_review_on=None, updated_at=now)
+    enrollment.renewal_review_on = None
+    _services()._log(
+        actor,
+        now,
+        "reject_renewal",
+        enrollment=enrollment,
+        changes={"renewal_state": [RenewalState.REVIEW.value, None]},
+        reason=reason,
+    )
+    events.renewal_changed.send(
+        sender=Enrollment,
+        enrollment_id=enrollment.pk,
+        event="rejected",
+        period=enrollment.period_number,
+        at=now,
+        today=as_of.today,
+        reason=reason,
+    )
+
+
+def _refusal(step: Action, enrollment: Enrollment, state: RenewalState | None) -> str:
+    if state is None:
+        why = (
+            f"{enrollment.program.name} has no renewal"
+            if window_of(enrollment) is None
+            else f"the enrollment is {label(enrollment.status)}"
+        )
+    else:
+        window = window_of(enrollment)
+        why = f"the renewal is {state.value.replace('_', ' ')}"
+        if state == RenewalState.NOT_OPEN:
+            why += f" (it opens on {window.opens_on})"
+        elif state == RenewalState.CLOSED:
+            why += f" (it closed on {window.closes_on})"
+    needs = "in review" if step.renewal == "review" else "open or in its grace days"
+    return f"Cannot {step.label.lower()}: {why}; this action needs a renewal {needs}."
+
+
+# --- the worker -------------------------------------------------------------------------
+
+
+def opening_q(today: date) -> Q:
+    """SQL: certified rows whose renewal window opens on `today` (expires_on − window days).
+
+    A range of the (status, expires_on, id) index per window length: programs have few
+    distinct `renewal_window_days`, so the pass reads only the rows opening today.
+    """
+    q = Q(pk__in=[])
+    lengths = (
+        Program.objects.filter(renewal_window_days__gt=0)
+        .values_list("renewal_window_days", flat=True)
+        .distinct()
+    )
+    for days in lengths:
+        q |= Q(
+            expires_on=today + timedelta(days=days),
+            program__renewal_window_days=days,
+            renewal_review_on__isnull=True,
+        )
+    return Q(status__in=sorted(CERTIFIED)) & q
+
+
+def grant_opening_today(now: datetime, actor: Actor) -> int:
+    """Grant (or put in review) every renewal whose window opens today with its work done
+    before; returns how many. One transaction per enrollment, its row locked."""
+    core = _services()
+    as_of = core._context(now)[1]
+    ids = list(Enrollment.objects.filter(opening_q(as_of.today)).values_list("pk", flat=True))
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            enrollment = core._lock_enrollment(pk)
+            if consider(enrollment, actor, now, as_of):
+                done += 1
+    return done
