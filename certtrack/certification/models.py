@@ -191,14 +191,14 @@ class Program(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Credits a renewal needs (only with the credits requirement).",
+        help_text="Credits a renewal needs (only when renewing by credits and hours).",
     )
     renewal_hours_required = models.DecimalField(
         max_digits=7,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Hours a renewal needs (only with the credits requirement).",
+        help_text="Hours a renewal needs (only when renewing by credits and hours).",
     )
     is_active = models.BooleanField(default=True)
     certificate_template = models.CharField(

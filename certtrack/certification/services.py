@@ -37,6 +37,7 @@ from .models import (
     PeriodSource,
     Program,
     ProgramComponent,
+    RenewalRequirements,
     Scoring,
 )
 from .requirements import evaluate
@@ -1129,6 +1130,17 @@ def _check_can_be_met(program: Program, rows: list[tuple[int, bool, bool]]) -> N
         raise Invalid(
             "components",
             "A program needs at least one required component or a credits or hours threshold.",
+        )
+    # Renewing by credits with no credits, no hours and no component to redo asks nothing.
+    if program.renewal_requirements == RenewalRequirements.CREDITS and not (
+        program.renewal_credits_required
+        or program.renewal_hours_required
+        or any(renewal for _, _, renewal in rows)
+    ):
+        raise Invalid(
+            "renewal_requirements",
+            "Renewing by credits and hours needs renewal credits, renewal hours or a "
+            "component required for renewal.",
         )
 
 

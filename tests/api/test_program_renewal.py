@@ -98,3 +98,21 @@ def test_required_for_renewal_names_a_component_of_the_program(api, unchanged):
             422,
         )
     assert "999" in detail
+
+
+def test_renewing_by_credits_must_ask_for_something(api, make_component):
+    """From a new user's trial: "Credits and hours" with nothing to earn was saved."""
+    core = make_component()
+    body = {
+        "name": "Empty renewal",
+        "validity_months": 12,
+        "renewal_requirements": "credits",
+        "components": [{"component_id": core.pk, "required": True}],
+    }
+    response = api.post("/programs", body)
+    assert response.status_code == 422
+    assert response.json()["field"] == "renewal_requirements"
+    assert not Program.objects.filter(name="Empty renewal").exists()
+    # Any one of the three makes it a rule.
+    body["components"][0]["required_for_renewal"] = True
+    assert api.post("/programs", body).status_code == 201

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='program',
             name='renewal_credits_required',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Credits a renewal needs (only with the credits requirement).', max_digits=7, null=True),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='Credits a renewal needs (only when renewing by credits and hours).', max_digits=7, null=True),
         ),
         migrations.AddField(
             model_name='program',
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='program',
             name='renewal_hours_required',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Hours a renewal needs (only with the credits requirement).', max_digits=7, null=True),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='Hours a renewal needs (only when renewing by credits and hours).', max_digits=7, null=True),
         ),
         migrations.AddField(
             model_name='program',
