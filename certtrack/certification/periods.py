@@ -26,7 +26,13 @@ def start_first(enrollment: Enrollment, source: PeriodSource, today: date) -> Pe
     )
     Enrollment.objects.filter(pk=enrollment.pk).update(period_number=1)
     enrollment.period_number = 1
-    used = evaluate(enrollment, today).used_through(enrollment.activated_on)
+    use(period, evaluate(enrollment, today).used_through(enrollment.activated_on))
+    return period
+
+
+def use(period: Period, completion_ids) -> None:
+    """Record the completions a period used (the unique constraint: once per program)."""
+    enrollment = period.enrollment
     PeriodCompletion.objects.bulk_create(
         PeriodCompletion(
             period=period,
@@ -34,9 +40,8 @@ def start_first(enrollment: Enrollment, source: PeriodSource, today: date) -> Pe
             program_id=enrollment.program_id,
             contact_id=enrollment.contact_id,
         )
-        for pk in used
+        for pk in completion_ids
     )
-    return period
 
 
 def current(enrollment: Enrollment) -> Period | None:

@@ -25,7 +25,6 @@ from .errors import Invalid, Refused
 from .models import (
     Enrollment,
     Period,
-    PeriodCompletion,
     PeriodSource,
     Program,
     RenewalBase,
@@ -134,15 +133,7 @@ def grant(
             renewed_on=as_of.today,
             source=source,
         )
-        PeriodCompletion.objects.bulk_create(
-            PeriodCompletion(
-                period=period,
-                completion_id=pk,
-                program_id=enrollment.program_id,
-                contact_id=enrollment.contact_id,
-            )
-            for pk in used
-        )
+        periods.use(period, used)
         Enrollment.objects.filter(pk=enrollment.pk).update(status=target, updated_at=now, **fields)
         return period
 

@@ -1,19 +1,14 @@
 """Two processes allocating status list indexes at once against one PostgreSQL."""
 
 import json
-import os
-import subprocess
-import sys
-import time
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from certtrack.certification.models import Period, PeriodSource
 from certtrack.credentials.models import StatusListEntry
 from tests.conftest import ON_POSTGRES
+from tests.processes import run_together
 
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (CERTTRACK_DATABASE_URL)"),
@@ -37,36 +32,6 @@ print(json.dumps(got))
 """
 
 
-def run_child_twice(child: str, *args: str) -> list:
-    """Run `child` in two processes that start together on the test database; their output."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    url = f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
-    env = os.environ | {
-        "CERTTRACK_DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "certtrack.settings",
-    }
-    start = str(time.time() + 2.0)
-    root = Path(__file__).resolve().parents[2]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", child, start, *args],
-            env=env,
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
-
-
 def test_two_processes_never_share_an_index_and_give_a_period_one_entry(certified):
     periods = [
         Period.objects.create(
@@ -78,7 +43,7 @@ def test_two_processes_never_share_an_index_and_give_a_period_one_entry(certifie
         for n in range(2, 42)
     ]
 
-    results = run_child_twice(CHILD, json.dumps([p.pk for p in periods]))
+    results = run_together(CHILD, json.dumps([p.pk for p in periods]))
 
     assert results[0] == results[1]  # both processes were told the same entry per period
     entries = StatusListEntry.objects.filter(period__in=periods)

@@ -1,0 +1,46 @@
+"""Run a small Django script in two processes that start together on the test database.
+
+For the PostgreSQL race tests: each child gets the moment to start as `sys.argv[1]` (it
+waits for it, so both hit the database at once), then the caller's arguments, and
+prints one JSON line as its last line of output, which is returned.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_together(child: str, *args: str, copies: int = 2) -> list:
+    """The last JSON line each copy of `child` printed, in start order."""
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    url = f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
+    env = os.environ | {
+        "CERTTRACK_DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "certtrack.settings",
+    }
+    start = str(time.time() + 2.0)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", child, start, *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(copies)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
