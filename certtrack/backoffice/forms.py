@@ -1,6 +1,7 @@
 """The back-office's forms. They validate input and show errors; services do every write."""
 
 from collections.abc import Callable, Collection
+from datetime import date
 from zoneinfo import available_timezones
 
 from django import forms
@@ -45,6 +46,17 @@ def submit(form: forms.Form, call: Callable):
     except (Refused, NotFound) as error:
         form.add_error(None, error.message)
     return None
+
+
+def optional_date(value: str | None, field: str):
+    """A date typed in a plain form field (YYYY-MM-DD), or None when left empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(field, f"{field} must be a date (YYYY-MM-DD), not {value!r}.") from None
 
 
 def time_zone_names() -> list[str]:

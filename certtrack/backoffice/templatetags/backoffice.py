@@ -5,6 +5,9 @@ from datetime import datetime
 from django import template
 from django.utils.html import format_html
 
+from certtrack.certification.renewal import RenewalState
+from certtrack.certification.renewal_progress import LABELS as RENEWAL_LABELS
+from certtrack.certification.renewal_progress import MEANINGS as RENEWAL_MEANINGS
 from certtrack.certification.statuses import ACTIONS, MEANING, Status
 
 register = template.Library()
@@ -24,6 +27,17 @@ def status_badge(status: str):
 @register.filter
 def status_label(status: str) -> str:
     return Status(status).label if status else ""
+
+
+@register.filter
+def renewal_state(state: str) -> str:
+    """A renewal state in words ("In grace")."""
+    return RENEWAL_LABELS[RenewalState(state)] if state else ""
+
+
+@register.filter
+def renewal_meaning(state: str) -> str:
+    return RENEWAL_MEANINGS[RenewalState(state)] if state else ""
 
 
 @register.filter
