@@ -19,8 +19,11 @@ from certtrack.certification.models import (
     Completion,
     CompletionState,
     Contact,
+    Period,
     Program,
 )
+from certtrack.certification.renewal import RenewalState
+from certtrack.certification.renewal_progress import LABELS
 from certtrack.certification.requirements import (
     progress_of_many,
     requirements_met,
@@ -29,6 +32,7 @@ from certtrack.certification.requirements import (
 from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import (
     DEFAULT_ORDERING,
+    RENEWAL_FILTERS,
     BadFilter,
     as_id,
     parse_statuses,
@@ -62,7 +66,12 @@ FILTER_PARAMS = [
     "expires_within_days",
     "progress",
     "pending",
+    "renewal",
+    "renewed_from",
+    "renewed_to",
 ] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
+# The API's `renewal` values (certification.tracking.RENEWAL_FILTERS), in words.
+RENEWAL_CHOICES = [(state, LABELS[RenewalState(state)]) for state in RENEWAL_FILTERS]
 
 
 def contacts_matching(text: str, queryset=None):
@@ -101,6 +110,17 @@ def pending_completions_exist():
             component__links__program_id=OuterRef("program_id"),
         )
     )
+
+
+def renewed_between(start: date | None, end: date | None):
+    """Rows with a renewal granted between `start` and `end` (inclusive): a period's
+    `renewed_on` (PRODUCT.md §5 "renewed within a date range")."""
+    periods = Period.objects.filter(enrollment_id=OuterRef("pk"), renewed_on__isnull=False)
+    if start:
+        periods = periods.filter(renewed_on__gte=start)
+    if end:
+        periods = periods.filter(renewed_on__lte=end)
+    return Exists(periods)
 
 
 def _category_choices() -> list[tuple[str, str]]:
@@ -156,6 +176,18 @@ class TrackingFilter(forms.Form):
     )
     progress = forms.ChoiceField(label="Progress", required=False, choices=PROGRESS_CHOICES)
     pending = forms.BooleanField(label="Has completions awaiting approval", required=False)
+    renewal = forms.MultipleChoiceField(
+        label="Renewal",
+        required=False,
+        choices=RENEWAL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    renewed_from = forms.DateField(
+        label="Renewed from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    renewed_to = forms.DateField(
+        label="Renewed to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     ordering = forms.CharField(required=False, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label="Rows per page",
@@ -170,7 +202,7 @@ class TrackingFilter(forms.Form):
         if data is not None:
             # Also the API's form: `status=expiring,expired` means both, as repeated params do.
             data = data.copy()
-            for name in ("status", "program"):
+            for name in ("status", "program", "renewal"):
                 values = [v.strip() for item in data.getlist(name) for v in item.split(",")]
                 data.setlist(name, [v for v in values if v])
             if not data.get("per_page"):
@@ -197,6 +229,9 @@ class TrackingFilter(forms.Form):
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if start and end and end < start:
                 self.add_error(f"{name}_to", f"{label} to is before {label.lower()} from.")
+        start, end = data.get("renewed_from"), data.get("renewed_to")
+        if start and end and end < start:
+            self.add_error("renewed_to", "Renewed to is before renewed from.")
         return data
 
     # --- turning into a queryset ---------------------------------------------------------
@@ -216,6 +251,8 @@ class TrackingFilter(forms.Form):
                 params[f"expires_{end}"] = data[f"expires_{end}"].isoformat()
         if data.get("expires_within_days") is not None:
             params["expires_within_days"] = str(data["expires_within_days"])
+        if data.get("renewal"):
+            params["renewal"] = ",".join(data["renewal"])
         return params
 
     def filter(self, queryset, as_of: AsOf):
@@ -234,6 +271,10 @@ class TrackingFilter(forms.Form):
             queryset = queryset.filter(pending_completions_exist())
         if data.get("progress"):
             queryset = queryset.filter(progress_q(data["progress"], as_of.today))
+        if data.get("renewed_from") or data.get("renewed_to"):
+            queryset = queryset.filter(
+                renewed_between(data.get("renewed_from"), data.get("renewed_to"))
+            )
         return queryset
 
     def criteria_errors(self) -> list[str]:
@@ -318,6 +359,12 @@ class TrackingFilter(forms.Form):
             add(("progress",), "Progress: " + dict(PROGRESS_CHOICES)[data["progress"]])
         if data.get("pending"):
             add(("pending",), "Completions awaiting approval")
+        if data.get("renewal"):
+            choices = dict(RENEWAL_CHOICES)
+            add(("renewal",), "Renewal: " + ", ".join(choices[s] for s in data["renewal"]))
+        start, end = data.get("renewed_from"), data.get("renewed_to")
+        if start or end:
+            add(("renewed_from", "renewed_to"), f"Renewed: {start or '…'} – {end or '…'}")
         for name, _, label in DATE_FIELDS:
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if start or end:
