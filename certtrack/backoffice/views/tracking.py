@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.certification import services, statuses
 from certtrack.certification.dates import AsOf
-from certtrack.certification.errors import DomainError
+from certtrack.certification.errors import DomainError, Invalid
 from certtrack.certification.models import (
     Enrollment,
     Program,
@@ -26,20 +26,28 @@ from ..filters import TrackingFilter, contacts_matching, rows, with_progress_of
 from ..forms import (
     AddEnrollmentForm,
     SaveFilterForm,
+    optional_date,
     submit,
 )
 from ..models import SavedFilter
 from ..rows import tracking_rows
 from .common import actor_of, back_to, today_as_of
 
-# The Tracking tab's bulk actions, with the past tense its result line uses.
+# The Tracking tab's bulk actions (PRODUCT.md §5), with the past tense its result line uses.
 BULK_ACTIONS = {
     "approve": "approved",
     "decline": "declined",
     "set_inactive": "set inactive",
     "mark_not_completed": "marked not completed",
     "cancel": "cancelled",
+    "suspend": "suspended",
+    "renew": "renewed",
+    "set_expiry": "given the new expiration date",
 }
+# "Set expiry" is not a transition of the table: the expiry service, with its own label.
+SET_EXPIRY_LABEL = "Set expiry"
+# The batch's reason where the action needs none and staff gave none.
+DEFAULT_REASON = "Bulk action from the Tracking tab"
 
 
 def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> dict:
@@ -135,7 +143,10 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "sort_links": _sort_links(form),
         "query": form.query(),
         "page_query": form.query(page=None),
-        "bulk_actions": [(name, statuses.ACTIONS[name].label) for name in BULK_ACTIONS],
+        "bulk_actions": [
+            (name, SET_EXPIRY_LABEL if name == "set_expiry" else statuses.ACTIONS[name].label)
+            for name in BULK_ACTIONS
+        ],
         "saved_filters": list(SavedFilter.objects.filter(owner=request.user)),
         # The Customize Filter panel and the "+ Add" form are rendered when opened (htmx):
         # most visits only read the rows. Inline when the filter has errors, or without JS.
@@ -188,24 +199,53 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     return exports.csv_response(queryset, filename, as_of.today)
 
 
+def _bulk_call(action: str, reason: str, expires_on):
+    """The one service a row of the batch goes through: the single action's own service."""
+    if action == "set_expiry":
+        if expires_on is None:
+            raise Invalid("expires_on", "Give the new expiration date to set it.")
+        return lambda pk, actor: services.set_expires_on(pk, expires_on, reason, actor)
+    return lambda pk, actor: services.perform(
+        pk, action, actor, reason=reason, expires_on=expires_on
+    )
+
+
+def _needs_reason(action: str) -> bool:
+    return action == "set_expiry" or statuses.ACTIONS[action].reason_required
+
+
 @staff_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the selected rows with one reason for the batch; a per-row result."""
     back = back_to(request, reverse("backoffice:tracking"))
     action = request.POST.get("action", "")
     ids = request.POST.getlist("ids")
+    reason = request.POST.get("reason", "").strip()
     if action not in BULK_ACTIONS:
         messages.error(request, "Choose an action to apply to the selected rows.")
         return redirect(back)
     if not ids:
         messages.error(request, "Select at least one row first.")
         return redirect(back)
+    if _needs_reason(action) and not reason:
+        # Checked once for the batch: a missing reason would refuse every row alike.
+        messages.error(request, "Give a reason: it is recorded in each row's history.")
+        return redirect(back)
+    try:
+        expires_on = optional_date(request.POST.get("expires_on"), "expires_on")
+        if expires_on is not None and action not in ("renew", "set_expiry"):
+            raise Invalid("expires_on", "A new expiration date is only for renew or set expiry.")
+        call = _bulk_call(action, reason or DEFAULT_REASON, expires_on)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(back)
     actor = actor_of(request)
     done, refused = 0, []
     for pk in ids:
         try:
             # One service call per row: each succeeds or is refused on its own.
-            services.perform(pk, action, actor, reason="Bulk action from the Tracking tab")
+            call(pk, actor)
             done += 1
         except DomainError as error:
             refused.append((pk, error.message))
