@@ -37,6 +37,11 @@ urlpatterns = [
     path("staff/setup/programs/", setup.programs, name="programs"),
     path("staff/setup/programs/new/", setup.program_edit, name="program_new"),
     path("staff/setup/programs/<int:pk>/", setup.program_edit, name="program_edit"),
+    path(
+        "staff/setup/programs/renewal-example/",
+        setup.renewal_example,
+        name="renewal_example",
+    ),
     path("staff/setup/components/", setup.components, name="components"),
     path("staff/setup/components/new/", setup.component_edit, name="component_new"),
     path("staff/setup/components/<int:pk>/", setup.component_edit, name="component_edit"),

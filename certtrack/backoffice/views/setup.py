@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import services
+from certtrack.certification import renewal_progress, services
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
     Component,
@@ -59,7 +59,64 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if saved is not None:
             messages.success(request, f"Program {saved.name} saved.")
             return redirect("backoffice:programs")
-    return render(request, "backoffice/program_form.html", {"form": form, "program": program})
+    source = request.POST if form.is_bound else _program_values(program)
+    context = {"form": form, "program": program, **_renewal_example(source)}
+    return render(request, "backoffice/program_form.html", context)
+
+
+def _program_values(program: Program) -> dict[str, str]:
+    """The program's renewal settings as the form's fields send them."""
+    names = [*RENEWAL_FIELDS, "completion_requires_approval"]
+    values = {name: getattr(program, name) for name in names}
+    return {k: "" if v is None else ("on" if v is True else str(v)) for k, v in values.items()}
+
+
+# The program form's fields the renewal example reads (PRODUCT.md §3 program settings).
+RENEWAL_FIELDS = (
+    "validity_months",
+    "renewal_window_days",
+    "renewal_grace_days",
+    "renewal_base",
+    "renewal_requirements",
+    "renewal_credits_required",
+    "renewal_hours_required",
+)
+
+
+def _whole(values, name: str, default: int | None) -> int | None:
+    text = (values.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(name)
+    return int(text)
+
+
+def _renewal_example(values) -> dict:
+    """The context of the renewal settings' dated example for the values in `values`."""
+    try:
+        validity = _whole(values, "validity_months", None)
+        window_days = _whole(values, "renewal_window_days", 90)
+        grace_days = _whole(values, "renewal_grace_days", 0)
+    except ValueError:
+        return {"problem": "Enter whole numbers of months and days to see the example."}
+    base = values.get("renewal_base") or "previous_expiry"
+    return {
+        "example": renewal_progress.example(validity or None, window_days, grace_days, base),
+        "window_days": window_days,
+        "grace_days": grace_days,
+        "requirements": values.get("renewal_requirements") or "repeat",
+        "credits": (values.get("renewal_credits_required") or "").strip(),
+        "hours": (values.get("renewal_hours_required") or "").strip(),
+        "needs_approval": bool(values.get("completion_requires_approval")),
+    }
+
+
+@staff_required
+@require_GET
+def renewal_example(request: HttpRequest) -> HttpResponse:
+    """The renewal settings' dated example, redrawn as the program form's fields change."""
+    return render(request, "backoffice/_renewal_example.html", _renewal_example(request.GET))
 
 
 @staff_required
