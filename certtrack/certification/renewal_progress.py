@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Count, Exists, OuterRef, Q
+
 from . import renewal, renewals
-from .models import Enrollment, Program, ProgramComponent, RenewalBase
+from .dates import add_months
+from .models import Enrollment, Period, Program, ProgramComponent, RenewalBase
 from .renewal import RenewalState, Window
 from .requirements import Progress
+from .statuses import CERTIFIED
 
 # Each renewal state in words, as staff and members read it (the API says the value).
 LABELS = {
@@ -160,3 +164,67 @@ def example(
     early = outcomes(expires_on - timedelta(days=min(EXAMPLE_EARLY_DAYS, window_days)))
     late = outcomes(window.closes_on) if grace_days > 0 else []
     return Example(expires_on, validity_months, window, early, late)
+
+
+# --- the overview's figures (docs/decisions.md "Renewal figures on the overview") ------------
+
+DUE_DAYS = 90
+
+
+def due_q(today: date, days: int = DUE_DAYS) -> Q:
+    """SQL: certifications whose renewal comes due within `days`: certified now, in a
+    program with renewal, expiring between today and today + `days` (the range of the
+    expiry index; a renewal granted early moved `expires_on` on, so it is not due)."""
+    return Q(
+        status__in=sorted(CERTIFIED),
+        program__renewal_window_days__gt=0,
+        expires_on__gte=today,
+        expires_on__lte=today + timedelta(days=days),
+    )
+
+
+def renewing_program_ids() -> list[int]:
+    return list(Program.objects.filter(renewal_window_days__gt=0).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Renewal rate: of the periods whose renewal closed in the 12 months before today,
+    how many were followed by a new period."""
+
+    closed: int
+    renewed: int
+    since: date
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.renewed / self.closed) if self.closed else None
+
+
+def renewal_rate(today: date) -> Rate:
+    """The renewal rate of the last 12 months (one query): periods of renewing programs
+    whose renewal closed (expiry + grace days) on or after today − 12 months and before
+    today, renewed = a later period of the same enrollment exists. One `expires_on` range
+    per distinct grace length, as the Tracking filter does."""
+    since = add_months(today, -12)
+    q = Q(pk__in=[])
+    lengths = (
+        Program.objects.filter(renewal_window_days__gt=0)
+        .values_list("renewal_grace_days", flat=True)
+        .distinct()
+    )
+    for grace in lengths:
+        q |= Q(
+            enrollment__program__renewal_grace_days=grace,
+            expires_on__gte=since - timedelta(days=grace),
+            expires_on__lt=today - timedelta(days=grace),
+        )
+    later = Period.objects.filter(
+        enrollment_id=OuterRef("enrollment_id"), number__gt=OuterRef("number")
+    )
+    counts = (
+        Period.objects.filter(q, enrollment__program__renewal_window_days__gt=0)
+        .annotate(followed=Exists(later))
+        .aggregate(closed=Count("pk"), renewed=Count("pk", filter=Q(followed=True)))
+    )
+    return Rate(closed=counts["closed"], renewed=counts["renewed"], since=since)

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from certtrack import clock
+from certtrack.certification import renewal_progress
 from certtrack.certification.dates import AsOf, add_months
 from certtrack.certification.models import (
     Completion,
@@ -46,6 +47,22 @@ def _expiring_by_month(as_of: AsOf) -> list[dict]:
         {"month": m, "count": n, "percent": round(100 * n / top)}
         for m, n in zip(months, counts, strict=True)
     ]
+
+
+def _renewals(as_of: AsOf, base) -> dict:
+    """Renewals due in the next 90 days (count, the first few, their Tracking link) and
+    the renewal rate of the last 12 months (docs/decisions.md)."""
+    due = base.filter(renewal_progress.due_q(as_of.today)).order_by("expires_on", "id")
+    days = renewal_progress.DUE_DAYS
+    params = [("expires_within_days", days)]
+    params += [("program", pk) for pk in renewal_progress.renewing_program_ids()]
+    return {
+        "renewals_due": list(due[:6]),
+        "renewals_due_count": due.count(),
+        "renewals_due_days": days,
+        "renewals_due_url": "?" + urlencode(params + [("ordering", "expires_on")]),
+        "renewal_rate": renewal_progress.renewal_rate(as_of.today),
+    }
 
 
 def _worker_health() -> dict:
@@ -108,5 +125,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         .select_related("enrollment__contact", "enrollment__program")
         .order_by("-at", "-id")[:8],
         "tz": ZoneInfo(GeneralSettings.get().time_zone),
+        **_renewals(as_of, base),
     }
     return render(request, "backoffice/overview.html", context)
