@@ -97,7 +97,7 @@ def test_the_certification_shows_the_renewal_state_its_dates_and_what_is_still_n
     assert f'href="/portal/enrollments/{held.pk}/renew/"' in html
     assert "Your renewal is open until 15 Jan 2027" in page
     home = client.get("/portal/")
-    assert "Renewal open Renewal 0% done · renew by 29 Jan 2027" in text(home)
+    assert "Renewal open Renewal 0% done · renew by 15 Jan 2027" in text(home)
     assert f'href="/portal/enrollments/{held.pk}/renew/"' in home.content.decode()
 
 
@@ -192,6 +192,7 @@ def test_work_reported_on_the_renew_page_waits_for_approval_then_renews(
         "15 Jan 2027 to 15 Jan 2029. Its next renewal opens on 17 Oct 2028." in page
     )
     assert "Not open yet" in page and "Certified since 15 Jan 2025" in page
+    assert "Period 2 from 15 Jan 2027" in page
     assert "Past periods Period 1 · 15 Jan 2025 – 15 Jan 2027" in page
 
 
@@ -220,6 +221,7 @@ def test_in_grace_an_expired_certification_is_renewed_from_the_renew_page(
     client = on(LAST_GRACE_DAY)
     page = text(client.get(f"/portal/enrollments/{held.pk}/"))
     assert "Expired" in page and "Grace days" in page
+    assert "Renewal 0% done · last day 29 Jan 2027" in text(client.get("/portal/"))
     assert "you can still renew it until 29 Jan 2027" in page
     page = text(report(client, held, course, LAST_GRACE_DAY))
     assert "Your certification expired on 15 Jan 2027; you can still renew it until" in page
