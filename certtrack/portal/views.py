@@ -16,8 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from certtrack import clock
-from certtrack.certification import services
+from certtrack.certification import renewals, services
 from certtrack.certification.actors import Actor
+from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import (
     Completion,
@@ -28,7 +29,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.renewal import RenewalState
-from certtrack.certification.statuses import label
+from certtrack.certification.statuses import Status, label
 from certtrack.credentials import pdf
 from certtrack.credentials.badges import MEDIA_TYPE, signed_credential
 from certtrack.credentials.certificates import Certificate, issued, period_param
@@ -156,23 +157,38 @@ def home(request: HttpRequest) -> HttpResponse:
 @contact_required
 def programs(request: HttpRequest) -> HttpResponse:
     as_of = _as_of()
-    open_enrollments = {
-        e.program_id: e for e in Enrollment.objects.filter(contact=request.contact).open()
+    own = Enrollment.objects.filter(contact=request.contact).select_related("program")
+    open_enrollments = {  # open today: an expired certification is not, stored or not
+        e.program_id: e
+        for e in own.open()
+        if as_of.status_of(e.status, e.expires_on) != Status.EXPIRED
+    }
+    # An expired certification still in its grace days (stored Active until the worker
+    # passes, so perhaps among the open ones too): renewed, not applied for again.
+    renewable = {
+        e.program_id: e for e in own.filter(as_of.status_q(Status.EXPIRED)) if _in_grace(e, as_of)
     }
     rows = []
     for program in Program.objects.filter(is_active=True).prefetch_related("links__component"):
-        enrollment = open_enrollments.get(program.pk)
+        enrollment = renewable.get(program.pk) or open_enrollments.get(program.pk)
         status = as_of.status_of(enrollment.status, enrollment.expires_on) if enrollment else None
         rows.append(
             {
                 "program": program,
                 "links": list(program.links.all()),
                 "enrollment": enrollment,
+                "renew": program.pk in renewable,
                 "status": status,
                 "status_label": label(status) if status else "",
             }
         )
     return render(request, "portal/programs.html", {"rows": rows})
+
+
+def _in_grace(enrollment: Enrollment, as_of: AsOf) -> bool:
+    """Expired today (whether or not the worker has recorded it) and still renewable."""
+    expired = as_of.status_of(enrollment.status, enrollment.expires_on) == Status.EXPIRED
+    return expired and renewals.is_open(renewals.state_of(enrollment, as_of.today))
 
 
 @require_POST
@@ -183,6 +199,14 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         enrollment = services.apply(request.contact.pk, program.pk, Actor.contact(request.contact))
     except Refused as error:
         existing = error.extra.get("enrollment_id")
+        if existing and _in_grace(_own_enrollment(request, existing), _as_of()):
+            # Expired, in its grace days: the portal offers "Renew" (PRODUCT.md §3).
+            messages.info(
+                request,
+                f"Your {program.name} certification can still be renewed: report the work "
+                "it needs here instead of applying again.",
+            )
+            return redirect("portal:renew", pk=existing)
         if existing:
             messages.error(request, f"You are already enrolled in {program.name}.")
             return redirect("portal:enrollment", pk=existing)

@@ -232,6 +232,19 @@ def test_in_grace_an_expired_certification_is_renewed_from_the_renew_page(
     assert "Active" in text(client.get(f"/portal/enrollments/{held.pk}/"))
 
 
+def test_in_grace_the_programs_page_offers_renew_and_applying_again_leads_there(held, renewing, on):
+    client = on(date(2027, 1, 20))
+    page = client.get("/portal/programs/").content.decode()
+    assert f'href="/portal/enrollments/{held.pk}/renew/"' in page
+    assert f'action="/portal/programs/{renewing.pk}/apply/"' not in page
+    response = client.post(f"/portal/programs/{renewing.pk}/apply/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/portal/enrollments/{held.pk}/renew/"
+    assert "can still be renewed: report the work it needs here" in text(response)
+    assert Enrollment.objects.filter(program=renewing).count() == 1
+    after_grace = on(date(2027, 1, 30)).get("/portal/programs/").content.decode()
+    assert f'action="/portal/programs/{renewing.pk}/apply/"' in after_grace
+
+
 def test_the_day_after_the_grace_days_the_renewal_is_closed(held, course, on):
     client = on(date(2027, 1, 30))
     assert "Renewal closed" in text(client.get(f"/portal/enrollments/{held.pk}/"))
