@@ -112,6 +112,16 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     assert_fits_the_screen(page)
     shot(page, "renew-reported")
 
+    # The certification's page: the report stands apart from the work period 1 used.
+    page.get_by_role("link", name="Certified Safety Inspector").first.click()
+    work = page.locator("section", has_text="Your reports and completions")
+    assert work.get_by_role("heading", name="Not used by a period yet").is_visible()
+    assert "Awaiting approval" in work.inner_text()
+    assert "Renewal open" in page.locator("section.renewal").inner_text()
+    assert_fits_the_screen(page)
+    shot(page, "renewal-enrollment")
+    page.get_by_role("link", name="Renew", exact=True).click()
+
     # Staff approve the work: the domain grants the renewal.
     completion = Completion.objects.get(contact=pat, source="self_report")
     services.approve_completion(completion.pk, admin)
