@@ -65,6 +65,12 @@ def in_grace(enrollment: Enrollment, today: date) -> bool:
     return enrollment.status == Status.EXPIRED and is_open(state_of(enrollment, today))
 
 
+def counts_from(latest: Period) -> date:
+    """The oldest completion date that counts toward renewing the period `latest`: its
+    `renewed_on` where it has one, else its `activated_on`."""
+    return latest.renewed_on or latest.activated_on
+
+
 def progress_since(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress]:
     """Renewal progress of certified enrollments: unused work since the latest period began."""
     rows = list(enrollments)
@@ -72,7 +78,7 @@ def progress_since(enrollments: Iterable[Enrollment], today: date) -> dict[int, 
         p.enrollment_id: p
         for p in Period.objects.filter(enrollment__in=rows).order_by("enrollment_id", "number")
     }
-    since = {e.pk: latest[e.pk].renewed_on or latest[e.pk].activated_on for e in rows}
+    since = {e.pk: counts_from(latest[e.pk]) for e in rows}
     return progress_of_many(rows, today, renewal_since=since)
 
 

@@ -57,13 +57,32 @@ class ReportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
     )
 
-    def __init__(self, *args, components, **kwargs):
+    def __init__(self, *args, components, earliest=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # On the Renew page: work dated before the current period began cannot renew it.
+        self.earliest = earliest
+        if earliest is not None:
+            self.fields["completed_on"].widget.attrs["min"] = earliest.isoformat()
+            self.fields[
+                "completed_on"
+            ].help_text = (
+                f"On or after {earliest.day} {earliest:%B %Y}, when your current period began."
+            )
         # Only the program's courses and tasks: an id from elsewhere is "not a valid choice".
         self.fields["component"].queryset = components
         self.fields["component"].label_from_instance = lambda c: (
             f"{c.name} ({c.get_kind_display().lower()})"
         )
+
+    def clean_completed_on(self):
+        day = self.cleaned_data["completed_on"]
+        if self.earliest is not None and day < self.earliest:
+            raise forms.ValidationError(
+                f"Work for this renewal must be dated on or after "
+                f"{self.earliest.day} {self.earliest:%B %Y}: earlier work belongs to your "
+                "current period."
+            )
+        return day
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")

@@ -4,18 +4,22 @@ and what to do next. Read-only; every rule comes from the certification domain.
 
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
     Completion,
     CompletionState,
-    ComponentKind,
     Enrollment,
+    Period,
     ProgramComponent,
 )
+from certtrack.certification.renewal import RenewalState
 from certtrack.certification.requirements import Progress, progress_of_many
 from certtrack.certification.statuses import MEANING, Status, label
-from certtrack.credentials.certificates import has_certificate, verification_url
+from certtrack.credentials.certificates import has_certificate, issuer_name, verification_url
+
+from .renewing import REPORTABLE_KINDS, Renewal, renewals_of
 
 # The contact's next step in each status, in the contact's words.
 NEXT_STEP = {
@@ -30,8 +34,8 @@ NEXT_STEP = {
     Status.DECLINED: "Your application was declined. You may apply again.",
     Status.CANCELLED: "This certification was cancelled.",
 }
-# Component kinds a contact may report themselves; exams and events are recorded by staff.
-REPORTABLE_KINDS = (ComponentKind.COURSE, ComponentKind.TASK)
+# LinkedIn's documented "Add to profile" link for a certification.
+LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 
 
 @dataclass
@@ -69,6 +73,8 @@ class Summary:
     as_of: AsOf
     pending: int = 0
     steps: list[Step] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)  # oldest first
+    renewal: Renewal | None = None
 
     @property
     def status_label(self) -> str:
@@ -80,6 +86,25 @@ class Summary:
 
     @property
     def next_step(self) -> str:
+        renewal = self.renewal if self.has_certificate else None
+        if renewal is None:
+            return NEXT_STEP[self.status]
+        window = renewal.window
+        if renewal.state == RenewalState.REVIEW:
+            return "Your renewal is with our staff for approval. You stay certified meanwhile."
+        if renewal.state == RenewalState.OPEN:
+            return (
+                f"Your renewal is open until {day_text(window.expires_on)}: report the work "
+                "it needs on the Renew page."
+            )
+        if renewal.state == RenewalState.GRACE:
+            return (
+                "Your certification has expired, but you can still renew it until "
+                f"{day_text(window.closes_on)}: report the work on the Renew page."
+            )
+        if renewal.state == RenewalState.NOT_OPEN and self.status == Status.EXPIRING:
+            opens = day_text(window.opens_on)
+            return f"Your certification expires soon. Its renewal opens on {opens}."
         return NEXT_STEP[self.status]
 
     @property
@@ -105,11 +130,6 @@ class Summary:
         return has_certificate(self.enrollment, self.as_of)
 
     @property
-    def periods(self) -> list:
-        """The certification's periods, oldest first (prefetch `periods` for a list)."""
-        return list(self.enrollment.periods.all())
-
-    @property
     def first_activated_on(self) -> date | None:
         periods = self.periods
         return periods[0].activated_on if periods else self.enrollment.activated_on
@@ -120,8 +140,32 @@ class Summary:
         return self.periods[:-1][::-1]
 
     @property
+    def current_period(self) -> Period | None:
+        return self.periods[-1] if self.periods else None
+
+    @property
     def verification_url(self) -> str:
         return verification_url(self.enrollment.certificate_number or "")
+
+    @property
+    def linkedin_url(self) -> str:
+        """LinkedIn's "Add to profile" link: issued when first certified (the number stays
+        the same across periods, as a licence's does), expiring with the current period."""
+        issued = self.first_activated_on
+        params = {
+            "startTask": "CERTIFICATION_NAME",
+            "name": self.program.name,
+            "organizationName": issuer_name(),
+        }
+        if issued is not None:
+            params |= {"issueYear": issued.year, "issueMonth": issued.month}
+        if (expires_on := self.enrollment.expires_on) is not None:
+            params |= {"expirationYear": expires_on.year, "expirationMonth": expires_on.month}
+        params |= {
+            "certUrl": self.verification_url,
+            "certId": self.enrollment.certificate_number or "",
+        }
+        return f"{LINKEDIN_ADD_TO_PROFILE}?{urlencode(params)}"
 
     @property
     def can_report(self) -> bool:
@@ -131,6 +175,11 @@ class Summary:
     def working(self) -> bool:
         """Still working towards the certification: progress is the news (not the certificate)."""
         return self.enrollment.is_open and not self.has_certificate
+
+
+def day_text(day: date) -> str:
+    """A date as the portal writes it: 1 Mar 2026."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
@@ -149,7 +198,7 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
         links_of.setdefault(link.program_id, []).append(link)
     # The latest live completion of each (contact, component): what a step shows.
     latest: dict[tuple[int, int], Completion] = {}
-    pending: dict[tuple[int, int], bool] = {}
+    pending_of: dict[tuple[int, int], list[date]] = {}
     for completion in (
         Completion.objects.live()
         .filter(
@@ -160,7 +209,14 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
     ):
         key = (completion.contact_id, completion.component_id)
         latest[key] = completion
-        pending[key] = pending.get(key, False) or completion.state == CompletionState.PENDING
+        if completion.state == CompletionState.PENDING:
+            pending_of.setdefault(key, []).append(completion.completed_on)
+    periods_of: dict[int, list[Period]] = {}
+    for period in Period.objects.filter(enrollment__in=enrollments).order_by(
+        "enrollment_id", "number"
+    ):
+        periods_of.setdefault(period.enrollment_id, []).append(period)
+    renewal_of = renewals_of(enrollments, periods_of, links_of, pending_of, as_of)
     result = []
     for enrollment in enrollments:
         links = links_of.get(enrollment.program_id, [])
@@ -171,7 +227,9 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
             as_of.status_of(enrollment.status, enrollment.expires_on),
             done,
             as_of,
-            sum(1 for key in keys if pending.get(key)),
+            sum(1 for key in keys if key in pending_of),
+            periods=periods_of.get(enrollment.pk, []),
+            renewal=renewal_of.get(enrollment.pk),
         )
         if steps:
             summary.steps = [

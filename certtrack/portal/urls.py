@@ -13,10 +13,16 @@ urlpatterns = [
     path("portal/programs/<int:pk>/apply/", views.apply, name="apply"),
     path("portal/enrollments/<int:pk>/", views.enrollment, name="enrollment"),
     path("portal/enrollments/<int:pk>/report/", views.report, name="report"),
+    path("portal/enrollments/<int:pk>/renew/", views.renew, name="renew"),
     path(
         "portal/enrollments/<int:pk>/certificate.pdf",
         views.certificate_download,
         name="certificate_pdf",
+    ),
+    path(
+        "portal/enrollments/<int:pk>/credential.jwt",
+        views.credential_download,
+        name="credential",
     ),
     path("portal/certificates/", views.certificates, name="certificates"),
     path("portal/completions/<int:pk>/evidence/", views.evidence, name="evidence"),
