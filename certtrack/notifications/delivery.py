@@ -28,6 +28,7 @@ from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 from certtrack.operations.tally import tally
 
+from . import reminders
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
 from .rendering import (
@@ -35,6 +36,7 @@ from .rendering import (
     context_for,
     from_data,
     recipients_for,
+    reminder_template,
     render_or_default,
     template_for,
 )
@@ -143,6 +145,8 @@ def stale_reason(email: Email, as_of: AsOf, now: datetime | None = None) -> str:
         return _stale_fixed_text(email, now)
     enrollment = email.enrollment
     status = as_of.status_of(enrollment.status, enrollment.expires_on)
+    if email.kind == Kind.REMINDER:
+        return reminders.stale_reason(email, enrollment, status, as_of.today)
     if email.kind in (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED):
         if email.period != enrollment.period_number:
             return "The certification was renewed; the new period has its own reminders."
@@ -179,10 +183,14 @@ def _recipients(email: Email, general: GeneralSettings) -> list[str]:
 def _render(email: Email, today, templates: dict[str, EmailTemplate]) -> Rendered:
     if email.kind in FIXED_TEXT_KINDS:
         return Rendered(email.subject, email.body, "")
-    if email.kind not in templates:
-        templates[email.kind] = template_for(email.kind)
+    key = email.kind
+    if email.kind == Kind.REMINDER:
+        key = (email.data or {}).get("template") or reminders.default_template(email.step or 0)
+    if key not in templates:
+        is_step = email.kind == Kind.REMINDER
+        templates[key] = reminder_template(key) if is_step else template_for(key)
     facts = from_data(email.enrollment, email.data or {})
-    return render_or_default(templates[email.kind], context_for(email.enrollment, today, facts))
+    return render_or_default(templates[key], context_for(email.enrollment, today, facts))
 
 
 def _send_batch(
