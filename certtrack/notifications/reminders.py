@@ -412,6 +412,22 @@ def upcoming(enrollment: Enrollment, today: date) -> list[tuple[date, Step]]:
     ]
 
 
+def step_states(enrollment: Enrollment, today: date) -> list[dict]:
+    """The enrollment page's lines: each step in words, its day and its state."""
+    steps = schedule_of(enrollment.program_id)
+    if not steps:
+        return []
+    names = template_keys()
+    sent = sent_states(enrollment) if enrollment.status in REMINDED else {}
+    if enrollment.status in REMINDED:
+        rows = state(steps, enrollment.expires_on, today, sent)
+    else:
+        words = f"not sent while {Status(enrollment.status).label}"
+        expires_on = enrollment.expires_on
+        rows = [(s, day_of(s, expires_on) if expires_on else None, words) for s in steps]
+    return [{"step": describe(s, names), "on": d, "state": w} for s, d, w in rows]
+
+
 def sent_states(enrollment: Enrollment) -> dict[int, str]:
     """offset → words for the steps in the outbox for the current period and cycle."""
     rows = Email.objects.filter(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("portal/programs/<int:pk>/apply/", views.apply, name="apply"),
     path("portal/enrollments/<int:pk>/", views.enrollment, name="enrollment"),
     path("portal/enrollments/<int:pk>/report/", views.report, name="report"),
+    path("portal/enrollments/<int:pk>/reminders/", views.reminder_choice, name="reminder_choice"),
     path(
         "portal/enrollments/<int:pk>/certificate.pdf",
         views.certificate_download,

@@ -30,6 +30,8 @@ from certtrack.certification.statuses import label
 from certtrack.credentials.certificates import period_param
 from certtrack.credentials.pdf import certificate_pdf
 from certtrack.logs import security
+from certtrack.notifications import reminders
+from certtrack.notifications.models import ReminderOptOut
 
 from . import signin
 from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
@@ -203,7 +205,37 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("component")
         .distinct()
     )
-    return render(request, "portal/enrollment.html", {"s": summary, "completions": completions})
+    upcoming = reminders.upcoming(summary.enrollment, _as_of().today)
+    return render(
+        request,
+        "portal/enrollment.html",
+        {
+            "s": summary,
+            "completions": completions,
+            "reminders": [
+                {"on": on, "mandatory": step.mandatory, "before": step.offset_days <= 0}
+                for on, step in upcoming
+            ],
+            "reminders_off": ReminderOptOut.objects.filter(enrollment=summary.enrollment).exists(),
+            "has_optional": any(not step.mandatory for _, step in upcoming),
+        },
+    )
+
+
+@require_POST
+@contact_required
+def reminder_choice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member turns optional reminders off or on; mandatory ones are always sent."""
+    enrollment = _own_enrollment(request, pk)
+    off = request.POST.get("optional") == "off"
+    reminders.set_optional_off(enrollment, off, clock.now())
+    messages.success(
+        request,
+        "Optional reminders are off; required notices are still sent."
+        if off
+        else "Optional reminders are on.",
+    )
+    return redirect("portal:enrollment", pk=pk)
 
 
 def _oversized(request: HttpRequest) -> bool:

@@ -19,6 +19,7 @@ from certtrack.certification.models import (
 from certtrack.certification.requirements import evaluate
 from certtrack.certification.statuses import CERTIFIED, MEANING
 from certtrack.credentials import certificates
+from certtrack.notifications import reminders
 
 from ..access import staff_required
 from ..forms import (
@@ -129,6 +130,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "history": enrollment.history.order_by("at", "id"),  # id: same-moment events in order
         "periods": enrollment.periods.order_by("number"),
         "emails": _emails_for(enrollment.pk),
+        "reminder_steps": reminders.step_states(enrollment, as_of.today),
         "tz": ZoneInfo(settings.time_zone),
         "as_of": as_of,
         "other_enrollments": Enrollment.objects.filter(contact=enrollment.contact)
