@@ -243,7 +243,7 @@ class Owed:
     step: Step
 
 
-def _owed_rows(program_id: int, step: Step, lo: date, hi: date):
+def _owed_rows(program_ids: list[int], step: Step, lo: date, hi: date):
     sent = Email.objects.filter(
         enrollment=OuterRef("pk"),
         kind=Kind.REMINDER,
@@ -252,7 +252,7 @@ def _owed_rows(program_id: int, step: Step, lo: date, hi: date):
         cycle=OuterRef("cycle"),
     )
     rows = Enrollment.objects.filter(
-        status__in=REMINDED, expires_on__gte=lo, expires_on__lte=hi, program_id=program_id
+        status__in=REMINDED, expires_on__gte=lo, expires_on__lte=hi, program_id__in=program_ids
     ).exclude(Exists(sent))
     if not step.mandatory:
         rows = rows.exclude(Exists(ReminderOptOut.objects.filter(enrollment=OuterRef("pk"))))
@@ -268,15 +268,21 @@ def owed(
     """Every reminder step the worker would queue on [today, today + days − 1] if nothing
     changed, with the day it would go: the worker (days=1) and the preview call this."""
     templates = set(templates) if templates else None
-    out = []
+    # Programs with the same steps share one query per step (one index range each).
+    same: dict[tuple[Step, ...], list[int]] = {}
     for program_id, steps in schedules(program_ids).items():
+        same.setdefault(tuple(steps), []).append(program_id)
+    out = []
+    for steps, ids in same.items():
         for step, lo, hi in ranges(steps, today, days):
             if templates is not None and step.template not in templates:
                 continue
-            rows = _owed_rows(program_id, step, lo, hi).values_list(
-                "pk", "contact_id", "period_number", "cycle", "expires_on"
+            rows = _owed_rows(ids, step, lo, hi).values_list(
+                "pk", "contact_id", "program_id", "period_number", "cycle", "expires_on"
             )
-            for pk, contact_id, period, cycle, expires_on in rows.iterator(chunk_size=2000):
+            for pk, contact_id, program_id, period, cycle, expires_on in rows.iterator(
+                chunk_size=5000
+            ):
                 on = max(today, day_of(step, expires_on))
                 out.append(Owed(on, pk, contact_id, program_id, period, cycle, expires_on, step))
     out.sort(key=lambda o: (o.on, o.enrollment_id, o.step.offset_days))
