@@ -139,14 +139,19 @@ def deliver_now(email_id: int, now: datetime) -> bool:
         return False
 
 
-def stale_reason(email: Email, as_of: AsOf, now: datetime | None = None) -> str:
-    """Why `email` is no longer true to send today, or at `now` ("" if it still is)."""
+def stale_reason(
+    email: Email, as_of: AsOf, now: datetime | None = None, facts: dict | None = None
+) -> str:
+    """Why `email` is no longer true to send today, or at `now` ("" if it still is).
+
+    `facts`: a dict kept for one batch, so reminder steps read each program's schedule
+    and the batch's opt-outs once (not two queries per email)."""
     if email.enrollment_id is None:
         return _stale_fixed_text(email, now)
     enrollment = email.enrollment
     status = as_of.status_of(enrollment.status, enrollment.expires_on)
     if email.kind == Kind.REMINDER:
-        return reminders.stale_reason(email, enrollment, status, as_of.today)
+        return reminders.stale_reason(email, enrollment, status, as_of.today, facts)
     if email.kind in (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED):
         if email.period != enrollment.period_number:
             return "The certification was renewed; the new period has its own reminders."
@@ -203,6 +208,7 @@ def _send_batch(
 ) -> tuple[int, bool]:
     """Send one claimed batch; return how many were sent and whether the server was down."""
     templates: dict[str, EmailTemplate] = {}
+    facts: dict = {"batch": [e.enrollment_id for e in batch if e.kind == Kind.REMINDER]}
     lease_until = moment() + LEASE
     owned = _renew(token, lease_until)
     connection = get_connection()
@@ -212,7 +218,7 @@ def _send_batch(
     try:
         for email in batch:
             mine = Email.objects.filter(pk=email.pk, claim=token)
-            reason = stale_reason(email, as_of, moment())
+            reason = stale_reason(email, as_of, moment(), facts)
             to = _recipients(email, general)
             if not reason and not to:
                 reason = "No recipients for this email in General Settings."
