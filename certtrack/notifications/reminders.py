@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -232,8 +233,7 @@ def scheduled_programs(program_ids: Iterable[int]) -> set[int]:
 # --- what is owed: the worker and the preview ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Owed:
+class Owed(NamedTuple):  # a tuple: 140,000 of them for a 30-day preview at 1M rows
     on: date
     enrollment_id: int
     contact_id: int
@@ -281,12 +281,24 @@ def owed(
             rows = _owed_rows(ids, step, lo, hi).values_list(
                 "pk", "contact_id", "program_id", "period_number", "cycle", "expires_on"
             )
+            offset = timedelta(days=step.offset_days)
             for pk, contact_id, program_id, period, cycle, expires_on in rows.iterator(
                 chunk_size=5000
             ):
-                on = max(today, day_of(step, expires_on))
-                out.append(Owed(on, pk, contact_id, program_id, period, cycle, expires_on, step))
-    out.sort(key=lambda o: (o.on, o.enrollment_id, o.step.offset_days))
+                on = expires_on + offset  # the step's day, or today when catching up
+                out.append(
+                    Owed(
+                        on if on > today else today,
+                        pk,
+                        contact_id,
+                        program_id,
+                        period,
+                        cycle,
+                        expires_on,
+                        step,
+                    )
+                )
+    out.sort(key=lambda o: (o[0], o[1], o[7].offset_days))
     return out
 
 
