@@ -95,7 +95,11 @@ def ranges(steps: Sequence[Step], today: date, days: int) -> list[tuple[Step, da
 
 
 def state(
-    steps: Sequence[Step], expires_on: date | None, today: date, sent: dict[int, str]
+    steps: Sequence[Step],
+    expires_on: date | None,
+    today: date,
+    sent: dict[int, str],
+    opted_out: bool = False,
 ) -> list[tuple[Step, date | None, str]]:
     """Each step's state for one enrollment, for staff: (step, its day, words).
 
@@ -107,19 +111,22 @@ def state(
     ordered = sorted(steps, key=lambda s: s.offset_days)
     for step in ordered:
         day = day_of(step, expires_on)
+        later_sent = any(s.offset_days > step.offset_days for s in ordered if s.offset_days in sent)
         if step.offset_days in sent:
             words = sent[step.offset_days]
+        elif opted_out and not step.mandatory:
+            words = "off: the member turned off optional reminders"
         elif today < day:
             words = f"scheduled for {day.isoformat()}"
+        elif later_sent:
+            words = "skipped: a later step was due at the same time"
         elif today > last_day(step, expires_on):
             words = (
                 "skipped: its day passed and the certification expired"
                 if step.offset_days <= 0
                 else f"skipped: more than {LATE_AFTER} days late"
             )
-        elif chosen(ordered, expires_on, today) != step or any(
-            s.offset_days > step.offset_days for s in ordered if s.offset_days in sent
-        ):
+        elif chosen(ordered, expires_on, today) != step:
             words = "skipped: a later step was due at the same time"
         else:
             words = "due today"
@@ -466,7 +473,8 @@ def step_states(enrollment: Enrollment, today: date) -> list[dict]:
     names = template_keys()
     sent = sent_states(enrollment) if enrollment.status in REMINDED else {}
     if enrollment.status in REMINDED:
-        rows = state(steps, enrollment.expires_on, today, sent)
+        off = ReminderOptOut.objects.filter(enrollment=enrollment).exists()
+        rows = state(steps, enrollment.expires_on, today, sent, off)
     else:
         words = f"not sent while {Status(enrollment.status).label}"
         expires_on = enrollment.expires_on

@@ -340,3 +340,24 @@ def test_what_the_worker_sends_over_60_days_is_what_the_preview_said_on_day_0(
         for e in Email.objects.filter(kind="reminder", status="sent").exclude(pk__in=before)
     }
     assert sent == said
+
+
+def test_the_states_say_why_a_step_was_skipped_or_is_off():
+    steps = [reminders.Step(o, "certification_expiring", o == -7) for o in (-90, -30, -7, 1)]
+    after = EXPIRY + timedelta(days=40)
+    words = {
+        s.offset_days: w
+        for s, _, w in reminders.state(steps, EXPIRY, after, {-7: "sent 2026-04-03"})
+    }
+    assert words == {
+        -90: "skipped: a later step was due at the same time",
+        -30: "skipped: a later step was due at the same time",
+        -7: "sent 2026-04-03",
+        1: "skipped: more than 30 days late",
+    }
+    words = {
+        s.offset_days: w
+        for s, _, w in reminders.state(steps, EXPIRY, day(-100), {}, opted_out=True)
+    }
+    assert words[-90] == "off: the member turned off optional reminders"
+    assert words[-7] == "scheduled for 2026-04-03"
