@@ -48,14 +48,15 @@ def floor_sql(today: date, days: int, program_ids: list[int]) -> list[tuple]:
             "SELECT e.id, e.contact_id, e.program_id, e.period_number, e.cycle, e.expires_on, "
             "%s AS step FROM certification_enrollment e "
             "WHERE e.status IN ('active', 'expiring', 'expired') "
-            "AND e.expires_on BETWEEN %s AND %s AND e.program_id = ANY(%s) "
+            "AND e.expires_on BETWEEN %s AND %s "
+            f"AND e.program_id IN ({', '.join(['%s'] * len(program_ids))}) "
             "AND NOT EXISTS (SELECT 1 FROM notifications_email m WHERE m.enrollment_id = e.id "
             "AND m.kind = 'reminder' AND m.step = %s AND m.period = e.period_number "
             "AND m.cycle = e.cycle) "
             "AND NOT EXISTS (SELECT 1 FROM notifications_reminderoptout o "
             "WHERE o.enrollment_id = e.id)"
         )
-        params += [step.offset_days, lo, hi, program_ids, step.offset_days]
+        params += [step.offset_days, lo, hi, *program_ids, step.offset_days]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         return cursor.fetchall()
