@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from . import env
+from . import reminders as reminders_bench
 
 # A Tracking tab row: <tr data-enrollment="123">
 ROW_ID = re.compile(r'<tr data-enrollment="([0-9]+)"')
@@ -471,6 +472,7 @@ def main(argv: list[str] | None = None) -> None:
         "queries": bench.queries_per_page,
         "export": lambda: bench.export(total),
         "worker": lambda: bench.worker(10_000),
+        "reminders": lambda: reminders_bench.run(report, args.runs),
     }
     only = [g for g in args.only.split(",") if g] or list(groups)
     for name in only:

@@ -252,6 +252,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
     "certtrack.certification.worker.grant_renewals",
+    "certtrack.notifications.reminders.queue_reminders",
     "certtrack.notifications.delivery.deliver_due",
 ]
 

@@ -235,6 +235,39 @@ class ProgramComponentIn(Schema):
     )
 
 
+class ReminderStepIn(Schema):
+    # Range and template are checked by the domain (one message naming reminder_schedule).
+    offset_days: int = Field(
+        description="Days relative to expires_on: negative before, positive after (−730…+365)."
+    )
+    template: str | None = Field(
+        None,
+        description="A template key (certification_expiring, certification_expired or one "
+        "made in the back-office); default: expiring before expiry, expired after.",
+    )
+    mandatory: bool = Field(False, description="The member cannot turn this one off.")
+
+
+class ReminderStepOut(Schema):
+    offset_days: int
+    template: str
+    mandatory: bool
+    description: str
+
+
+class ReminderPreviewRow(Schema):
+    on: date
+    enrollment_id: int
+    contact: str
+    program: str
+    template: str
+    offset_days: int
+
+
+class ReminderPreview(Schema):
+    results: list[ReminderPreviewRow]
+
+
 Days = Annotated[int, Field(ge=0, le=3650)]
 Months = Annotated[int, Field(ge=1, le=1200)]
 
@@ -264,6 +297,9 @@ class ProgramIn(Schema):
     renewal_hours_required: Amount | None = Field(
         None, description="Only with renewal_requirements `credits`."
     )
+    reminder_schedule: list[ReminderStepIn] = Field(
+        [], description="Empty: the General Setting's single expiring email and the expired email."
+    )
 
 
 class ProgramPatch(Schema):
@@ -290,6 +326,9 @@ class ProgramPatch(Schema):
     renewal_requirements: RenewalRequirements | None = None
     renewal_credits_required: Amount | None = None
     renewal_hours_required: Amount | None = None
+    reminder_schedule: list[ReminderStepIn] | None = Field(
+        None, description="When given, replaces the schedule ([] removes it)."
+    )
 
 
 class ProgramComponentOut(Schema):
@@ -322,6 +361,7 @@ class ProgramOut(Schema):
     renewal_requirements: RenewalRequirements
     renewal_credits_required: float | None
     renewal_hours_required: float | None
+    reminder_schedule: list[ReminderStepOut]
 
 
 class ProgramPage(Page):

@@ -6,8 +6,10 @@ from ninja import Query, Router
 from ninja import Status as Reply
 from ninja.errors import HttpError
 
+from certtrack import clock
 from certtrack.certification import services
 from certtrack.certification.models import Component, Contact, GeneralSettings, Program
+from certtrack.notifications import reminders
 
 from .auth import actor
 from .common import ID, errors, get_or_404, paginate
@@ -24,6 +26,7 @@ from .schemas import (
     ProgramOut,
     ProgramPage,
     ProgramPatch,
+    ReminderPreview,
     SettingsOut,
     SettingsPatch,
 )
@@ -198,6 +201,7 @@ def program_out(program: Program) -> dict:
         "renewal_requirements": program.renewal_requirements,
         "renewal_credits_required": program.renewal_credits_required,
         "renewal_hours_required": program.renewal_hours_required,
+        "reminder_schedule": _schedule_out(program),
         "components": [
             {
                 "component_id": link.component_id,
@@ -212,8 +216,23 @@ def program_out(program: Program) -> dict:
     }
 
 
+def _schedule_out(program: Program) -> list[dict]:
+    names = reminders.template_keys()
+    return [
+        {
+            "offset_days": r.offset_days,
+            "template": r.template,
+            "mandatory": r.mandatory,
+            "description": reminders.describe(
+                reminders.Step(r.offset_days, r.template, r.mandatory), names
+            ),
+        }
+        for r in program.reminder_steps.all()  # prefetched
+    ]
+
+
 def _programs():
-    return Program.objects.prefetch_related("links__component")
+    return Program.objects.prefetch_related("links__component", "reminder_steps")
 
 
 def _program(program_id: int) -> Program:
@@ -246,8 +265,23 @@ def get_program(request: HttpRequest, id: int = ID):
 def patch_program(request: HttpRequest, payload: ProgramPatch, id: int = ID):
     """Change a program's fields; `components`, when given, replaces its components."""
     fields = payload.model_dump(exclude_unset=True, exclude={"components"})
+    if fields.get("reminder_schedule", 0) is None:
+        del fields["reminder_schedule"]
     components = None
     if "components" in payload.model_fields_set and payload.components is not None:
         components = [c.model_dump() for c in payload.components]
     services.update_program(id, actor(request), components=components, **fields)
     return program_out(_program(id))
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/reminders/preview", response={200: ReminderPreview, **errors(400)}, tags=["reminders"]
+)
+def reminder_preview(request: HttpRequest, days: int = 30):
+    """Every reminder the worker would send in the next `days` days (1–366) if nothing
+    changed: the same computation the worker uses to decide what is due."""
+    rows = reminders.preview(clock.now(), days)
+    return {"results": rows}

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MinValueValidator
+from django.utils.text import slugify
 
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import (
@@ -18,7 +19,8 @@ from certtrack.certification.models import (
     Scoring,
 )
 from certtrack.certification.services import COMPONENT_FIELDS, CONTACT_FIELDS, PROGRAM_FIELDS
-from certtrack.notifications.models import EmailTemplate
+from certtrack.notifications import reminders
+from certtrack.notifications.models import EmailTemplate, ReminderTemplate
 from certtrack.notifications.rendering import Rendered, TemplateError, preview
 
 # Service argument names that a form shows under another field name.
@@ -154,6 +156,8 @@ class ComponentForm(ModelFieldsForm):
         return [c.pk for c in self.cleaned_data.get("prerequisites") or []]
 
 
+EXTRA_STEPS = 4  # empty step rows under a program's schedule (save to get more)
+STEP_WHEN = [("before", "before expiry"), ("after", "after expiry")]
 DEFAULTED = ("renewal_window_days", "renewal_grace_days", "renewal_base", "renewal_requirements")
 ROLE_CHOICES = [("", "Not in this program"), ("required", "Required"), ("elective", "Elective")]
 
@@ -235,6 +239,7 @@ class ProgramForm(ModelFieldsForm):
             )
             self.initial.setdefault(f"renewal_{component.pk}", component.pk in renewal)
             self.component_rows.append((component, name))
+        self._add_step_fields()
 
     def component_fields(self):
         return [
@@ -247,6 +252,10 @@ class ProgramForm(ModelFieldsForm):
         for name in DEFAULTED:
             if cleaned.get(name) in (None, "") and name not in self.errors:
                 cleaned[name] = Program._meta.get_field(name).default
+        try:
+            reminders.parse_schedule(self.reminder_schedule())
+        except Invalid as error:
+            self.add_error("reminder_schedule", error.message)
         for component, name in self.component_rows:
             if cleaned.get(f"renewal_{component.pk}") and not cleaned.get(name):
                 self.add_error(
@@ -258,6 +267,60 @@ class ProgramForm(ModelFieldsForm):
 
     def fields_for_service(self) -> dict:
         return self.service_fields(PROGRAM_FIELDS)
+
+    def _add_step_fields(self) -> None:
+        """One row per reminder step, and EXTRA_STEPS empty rows to add more."""
+        names = reminders.template_keys()
+        saved = reminders.schedule_of(self.instance.pk) if self.instance.pk else []
+        self.step_lines = [reminders.describe(step, names) for step in saved]
+        self.fields["reminder_schedule"] = forms.CharField(
+            required=False, widget=forms.HiddenInput, label="Reminder schedule"
+        )
+        self.step_count = len(saved) + EXTRA_STEPS
+        for i in range(self.step_count):
+            step = saved[i] if i < len(saved) else None
+            self.fields[f"step_{i}_days"] = forms.IntegerField(
+                label=f"Step {i + 1}: days", required=False, min_value=0
+            )
+            self.fields[f"step_{i}_when"] = forms.ChoiceField(
+                label=f"Step {i + 1}: before or after", choices=STEP_WHEN, required=False
+            )
+            self.fields[f"step_{i}_template"] = forms.ChoiceField(
+                label=f"Step {i + 1}: email template",
+                choices=[("", "Default (expiring before, expired after)"), *names.items()],
+                required=False,
+            )
+            self.fields[f"step_{i}_mandatory"] = forms.BooleanField(
+                label=f"Step {i + 1}: mandatory", required=False
+            )
+            if step is not None:
+                self.initial[f"step_{i}_days"] = abs(step.offset_days)
+                self.initial[f"step_{i}_when"] = "after" if step.offset_days > 0 else "before"
+                self.initial[f"step_{i}_template"] = step.template
+                self.initial[f"step_{i}_mandatory"] = step.mandatory
+
+    def step_rows(self):
+        return [
+            [self[f"step_{i}_{part}"] for part in ("days", "when", "template", "mandatory")]
+            for i in range(self.step_count)
+        ]
+
+    def reminder_schedule(self) -> list[dict]:
+        """The steps as the service takes them (rows without days are left out)."""
+        steps = []
+        for i in range(self.step_count):
+            days = self.cleaned_data.get(f"step_{i}_days")
+            if days is None:
+                continue
+            sign = 1 if self.cleaned_data.get(f"step_{i}_when") == "after" else -1
+            steps.append(
+                {
+                    "offset_days": sign * days,
+                    "template": self.cleaned_data.get(f"step_{i}_template") or None,
+                    "mandatory": bool(self.cleaned_data.get(f"step_{i}_mandatory")),
+                }
+            )
+        return steps
 
     def components(self) -> list[dict]:
         return [
@@ -447,3 +510,56 @@ class EmailTemplateForm(forms.ModelForm):
             self.add_error(error.field, str(error))
         except Exception as error:  # noqa: BLE001 - any failure of an editor's template
             self.add_error(None, f"The template cannot be rendered: {error}")
+
+
+class ReminderTemplateForm(forms.ModelForm):
+    """A reminder step's email, made from a shipped template (Setup › Email templates)."""
+
+    class Meta:
+        model = ReminderTemplate
+        fields = ["name", "key", "based_on", *EMAIL_TEMPLATE_FIELDS]
+        labels = {"key": "Key (used by the API)", "based_on": "Started from"}
+        widgets = {
+            "subject": forms.TextInput(attrs={"autocomplete": "off"}),
+            "text_body": forms.Textarea(attrs={"rows": 12, "class": "mono"}),
+            "html_body": forms.Textarea(attrs={"rows": 12, "class": "mono", "spellcheck": "false"}),
+        }
+        help_texts = {
+            "key": "Letters, digits and hyphens; leave empty to derive one from the name.",
+            "html_body": "Optional. Without it the email is sent as plain text only.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].required = False
+        if self.instance.pk:
+            self.fields["key"].disabled = True  # schedules name it
+
+    def clean_key(self):
+        key = self.cleaned_data.get("key") or slugify(self.cleaned_data.get("name") or "")[:60]
+        if not key:
+            raise forms.ValidationError("A key is needed (or a name to derive one from).")
+        if key in reminders.template_keys() and key != self.instance.key:
+            raise forms.ValidationError(f"The key {key!r} is taken.")
+        return key
+
+
+class ReminderPreviewForm(forms.Form):
+    """The preview's filter: how many days ahead, which program, which template."""
+
+    days = forms.IntegerField(
+        label="Next days", initial=30, min_value=reminders.MIN_DAYS, max_value=reminders.MAX_DAYS
+    )
+    program = forms.ModelChoiceField(
+        queryset=Program.objects.filter(reminder_steps__isnull=False).distinct(),
+        required=False,
+        empty_label="All programs",
+    )
+    template = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [
+            ("", "All templates"),
+            *reminders.template_keys().items(),
+        ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import auth, emails, enrollments, overview, setup, tracking
+from .views import auth, emails, enrollments, overview, reminders, setup, tracking
 
 app_name = "backoffice"
 
@@ -52,6 +52,17 @@ urlpatterns = [
     path("staff/contacts/<int:pk>/archive/", setup.contact_archive, name="contact_archive"),
     path("staff/setup/settings/", setup.settings_view, name="settings"),
     path("staff/setup/emails/", emails.email_templates, name="email_templates"),
+    path(
+        "staff/setup/emails/reminders/new/",
+        reminders.reminder_template,
+        name="reminder_template_new",
+    ),
+    path(
+        "staff/setup/emails/reminders/<slug:key>/",
+        reminders.reminder_template,
+        name="reminder_template",
+    ),
+    path("staff/reminders/preview/", reminders.reminder_preview, name="reminder_preview"),
     path("staff/setup/emails/<str:kind>/", emails.email_template, name="email_template"),
     path(
         "staff/setup/emails/<str:kind>/preview/",

@@ -251,6 +251,35 @@ class Program(models.Model):
                 )
 
 
+class ReminderStep(models.Model):
+    """One step of a program's reminder schedule — PRODUCT.md §4 "Reminder schedule".
+
+    Why a table: a program's steps, read once per worker pass and per preview
+    (certification.reminders); the enrollments each step is owed to are found on the
+    Enrollment (status, expires_on, id) index, one range per step.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reminder_steps")
+    # Days relative to expires_on: negative before, positive after (0: on the day).
+    offset_days = models.IntegerField()
+    # A template key: a shipped kind (certification_expiring / _expired) or a
+    # notifications.ReminderTemplate key.
+    template = models.CharField(max_length=60)
+    # The legally required notice: a member cannot turn it off on the portal.
+    mandatory = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["program", "offset_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "offset_days"], name="reminder_step_once_per_offset"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offset_days:+d} days: {self.template}"
+
+
 class ProgramComponent(models.Model):
     """A component's place in a program: required or elective."""
 

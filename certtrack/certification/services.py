@@ -1152,9 +1152,32 @@ def _set_components(program: Program, rows: list[tuple[int, bool]]) -> None:
     )
 
 
+def _reminder_steps(reminder_schedule):
+    """The checked steps of a reminder schedule (None: leave it as it is)."""
+    if reminder_schedule is None:
+        return None
+    from certtrack.notifications import reminders  # the schedule's rules live there
+
+    return reminders.parse_schedule(reminder_schedule)
+
+
+def _set_reminder_steps(program: Program, steps) -> None:
+    if steps is not None:
+        from certtrack.notifications import reminders
+
+        reminders.set_schedule(program, steps)
+
+
 @transaction.atomic
-def create_program(actor: Actor, components=(), now: datetime | None = None, **fields) -> Program:
-    """Create a certification program with its components (each required or elective)."""
+def create_program(
+    actor: Actor,
+    components=(),
+    now: datetime | None = None,
+    reminder_schedule=None,
+    **fields,
+) -> Program:
+    """Create a certification program with its components (each required or elective)
+    and, optionally, its reminder schedule (PRODUCT.md §4)."""
     program = Program()
     _set_fields(program, fields, PROGRAM_FIELDS)
     if not program.code and program.name:
@@ -1162,16 +1185,23 @@ def create_program(actor: Actor, components=(), now: datetime | None = None, **f
     _clean(program)
     rows = _component_rows(components or [])
     _check_can_be_met(program, rows)
+    steps = _reminder_steps(reminder_schedule)
     program.save()
     _set_components(program, rows)
+    _set_reminder_steps(program, steps)
     return program
 
 
 @transaction.atomic
 def update_program(
-    program_id: int, actor: Actor, components=None, now: datetime | None = None, **fields
+    program_id: int,
+    actor: Actor,
+    components=None,
+    now: datetime | None = None,
+    reminder_schedule=None,
+    **fields,
 ) -> Program:
-    """Change a program's fields (and components, when given)."""
+    """Change a program's fields (and components, and reminder schedule, when given)."""
     program = _get(Program, program_id, "program")
     _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
@@ -1180,9 +1210,11 @@ def update_program(
     else:
         rows = _component_rows(components)
     _check_can_be_met(program, rows)
+    steps = _reminder_steps(reminder_schedule)
     program.save()
     if components is not None:
         _set_components(program, rows)
+    _set_reminder_steps(program, steps)
     return program
 
 

@@ -28,6 +28,7 @@ from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 from certtrack.operations.tally import tally
 
+from . import reminders
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
 from .rendering import (
@@ -35,6 +36,7 @@ from .rendering import (
     context_for,
     from_data,
     recipients_for,
+    reminder_template,
     render_or_default,
     template_for,
 )
@@ -137,12 +139,19 @@ def deliver_now(email_id: int, now: datetime) -> bool:
         return False
 
 
-def stale_reason(email: Email, as_of: AsOf, now: datetime | None = None) -> str:
-    """Why `email` is no longer true to send today, or at `now` ("" if it still is)."""
+def stale_reason(
+    email: Email, as_of: AsOf, now: datetime | None = None, facts: dict | None = None
+) -> str:
+    """Why `email` is no longer true to send today, or at `now` ("" if it still is).
+
+    `facts`: a dict kept for one batch, so reminder steps read each program's schedule
+    and the batch's opt-outs once (not two queries per email)."""
     if email.enrollment_id is None:
         return _stale_fixed_text(email, now)
     enrollment = email.enrollment
     status = as_of.status_of(enrollment.status, enrollment.expires_on)
+    if email.kind == Kind.REMINDER:
+        return reminders.stale_reason(email, enrollment, status, as_of.today, facts)
     if email.kind in (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED):
         if email.period != enrollment.period_number:
             return "The certification was renewed; the new period has its own reminders."
@@ -179,10 +188,14 @@ def _recipients(email: Email, general: GeneralSettings) -> list[str]:
 def _render(email: Email, today, templates: dict[str, EmailTemplate]) -> Rendered:
     if email.kind in FIXED_TEXT_KINDS:
         return Rendered(email.subject, email.body, "")
-    if email.kind not in templates:
-        templates[email.kind] = template_for(email.kind)
+    key = email.kind
+    if email.kind == Kind.REMINDER:
+        key = (email.data or {}).get("template") or reminders.default_template(email.step or 0)
+    if key not in templates:
+        is_step = email.kind == Kind.REMINDER
+        templates[key] = reminder_template(key) if is_step else template_for(key)
     facts = from_data(email.enrollment, email.data or {})
-    return render_or_default(templates[email.kind], context_for(email.enrollment, today, facts))
+    return render_or_default(templates[key], context_for(email.enrollment, today, facts))
 
 
 def _send_batch(
@@ -195,6 +208,7 @@ def _send_batch(
 ) -> tuple[int, bool]:
     """Send one claimed batch; return how many were sent and whether the server was down."""
     templates: dict[str, EmailTemplate] = {}
+    facts: dict = {"batch": [e.enrollment_id for e in batch if e.kind == Kind.REMINDER]}
     lease_until = moment() + LEASE
     owned = _renew(token, lease_until)
     connection = get_connection()
@@ -204,7 +218,7 @@ def _send_batch(
     try:
         for email in batch:
             mine = Email.objects.filter(pk=email.pk, claim=token)
-            reason = stale_reason(email, as_of, moment())
+            reason = stale_reason(email, as_of, moment(), facts)
             to = _recipients(email, general)
             if not reason and not to:
                 reason = "No recipients for this email in General Settings."

@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     RENEWAL_REJECTED = "renewal_rejected", "Renewal rejected"
     ENROLLMENT_CANCELLED = "enrollment_cancelled", "Enrollment cancelled"
     RETURNED_FOR_MORE_WORK = "returned_for_more_work", "Returned for more work"
+    # Issue 15: a step of a program's reminder schedule (its template is in `data`).
+    REMINDER = "reminder", "Reminder"
 
 
 # Kinds that go to the staff recipients of General Settings rather than to the contact.
@@ -42,7 +44,9 @@ REPEATABLE_KINDS = (
 # a sign-in link's text carries the link itself, which exists nowhere else.
 FIXED_TEXT_KINDS = {Kind.SIGN_IN_LINK}
 # The kinds an administrator edits (Setup › Email templates).
-TEMPLATE_KINDS = [kind for kind in Kind if kind not in FIXED_TEXT_KINDS]
+TEMPLATE_KINDS = [kind for kind in Kind if kind not in FIXED_TEXT_KINDS and kind != Kind.REMINDER]
+# The shipped templates a reminder step may use as they are (or start a new one from).
+REMINDER_BASE_KINDS = (Kind.CERTIFICATION_EXPIRING, Kind.CERTIFICATION_EXPIRED)
 
 
 class EmailTemplate(models.Model):
@@ -125,6 +129,8 @@ class Email(models.Model):
     recipient = models.TextField(blank=True, default="", help_text="As sent, comma-separated.")
     subject = models.CharField(max_length=250, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A reminder step's offset_days (kind "reminder" only).
+    step = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -133,8 +139,14 @@ class Email(models.Model):
             # extension bumps to re-arm the reminders); decisions that repeat are left out.
             models.UniqueConstraint(
                 fields=["enrollment", "kind", "period", "cycle"],
-                condition=~Q(kind__in=[k.value for k in REPEATABLE_KINDS]),
+                condition=~Q(kind__in=[k.value for k in (*REPEATABLE_KINDS, Kind.REMINDER)]),
                 name="email_once_per_period",
+            ),
+            # Each reminder step once per period (and expiry cycle), however many workers.
+            models.UniqueConstraint(
+                fields=["enrollment", "period", "cycle", "step"],
+                condition=Q(kind="reminder"),
+                name="email_reminder_step_once",
             ),
             models.CheckConstraint(
                 condition=Q(enrollment__isnull=False) | Q(contact__isnull=False),
@@ -161,3 +173,58 @@ class Email(models.Model):
         if self.enrollment_id is not None:
             return f"enrollment {self.enrollment_id}"
         return f"contact {self.contact_id}"
+
+
+class ReminderTemplate(models.Model):
+    """An email template staff made for reminder steps, starting from a shipped one.
+
+    Why a table: the shipped templates are one per kind (EmailTemplate); a schedule needs
+    several texts of the same kind ("Certification Expiring — 30 days", "— 7 days").
+    Read by rendering.reminder_template when a step's email is sent or previewed.
+    """
+
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    based_on = models.CharField(
+        max_length=40, choices=[(k.value, k.label) for k in REMINDER_BASE_KINDS]
+    )
+    subject = models.CharField(max_length=250)
+    text_body = models.TextField("Plain-text body")
+    html_body = models.TextField("HTML body", blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind(self) -> str:
+        return self.based_on
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .rendering import TemplateError, check
+
+        try:
+            check(self)
+        except TemplateError as error:
+            raise ValidationError({error.field: str(error)}) from None
+
+
+class ReminderOptOut(models.Model):
+    """A member turned off the optional reminder steps of one enrollment (portal).
+
+    Why a table: few rows (only those who opted out); read by the reminder query as an
+    anti-join on the enrollment, so mandatory steps are still sent.
+    """
+
+    enrollment = models.OneToOneField(
+        "certification.Enrollment", on_delete=models.CASCADE, related_name="reminder_opt_out"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"optional reminders off for enrollment {self.enrollment_id}"

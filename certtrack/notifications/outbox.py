@@ -19,6 +19,7 @@ from certtrack.certification.models import Enrollment, GeneralSettings, History
 from certtrack.certification.statuses import CERTIFIED, Status
 
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, Kind
+from .reminders import scheduled_programs
 
 # PRODUCT.md §4: no "expired" mail for expiries older than this.
 EXPIRED_NEWS_FOR = timedelta(days=30)
@@ -137,10 +138,16 @@ def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs
     cutoff = clock.now() - RECORDED_LATE
     transitions = [t for t in transitions if t.at >= cutoff]
     applied, imported = _creations(transitions)
+    # A program with a reminder schedule has its steps instead of these two (PRODUCT.md §4).
+    scheduled = scheduled_programs(
+        t.program_id for t in transitions if t.to_status in (Status.EXPIRING, Status.EXPIRED)
+    )
     rows = []
     for t in transitions:
         created_by = "apply" if t.enrollment_id in applied else ""
         for kind in kinds_owed(t, created_by, (t.enrollment_id, t.at) in imported):
+            if kind in DATED_KINDS and t.program_id in scheduled:
+                continue
             rows.append(
                 _row(
                     t.enrollment_id,
@@ -173,8 +180,16 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
     if at < clock.now() - RECORDED_LATE:
         return
     as_of = GeneralSettings.get().as_of(at)
-    row = Enrollment.objects.filter(pk=enrollment_id).values("status", "period_number").first()
-    if row and as_of.status_of(row["status"], new) == Status.EXPIRING:
+    row = (
+        Enrollment.objects.filter(pk=enrollment_id)
+        .values("status", "period_number", "program_id")
+        .first()
+    )
+    if (
+        row
+        and as_of.status_of(row["status"], new) == Status.EXPIRING
+        and not scheduled_programs([row["program_id"]])
+    ):
         Email.objects.bulk_create(
             [
                 _row(

@@ -13,7 +13,7 @@ from certtrack import clock
 
 from . import sandbox
 from .defaults import DEFAULTS
-from .models import EmailTemplate, Kind
+from .models import EmailTemplate, Kind, ReminderTemplate
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,17 @@ def template_for(kind: str) -> EmailTemplate:
     if template is None:
         template, _ = EmailTemplate.objects.get_or_create(kind=kind, defaults=DEFAULTS[kind])
     return template
+
+
+def reminder_template(key: str) -> EmailTemplate | ReminderTemplate:
+    """A reminder step's template: one staff made, or a shipped one (its kind as key).
+
+    A key that no longer exists sends the shipped Certification Expiring text.
+    """
+    if key in DEFAULTS:
+        return template_for(key)
+    made = ReminderTemplate.objects.filter(key=key).first()
+    return made or template_for(Kind.CERTIFICATION_EXPIRING)
 
 
 def recipients_for(kind: str, enrollment, general) -> list[str]:

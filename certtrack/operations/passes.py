@@ -31,12 +31,14 @@ IDLE_KEPT = timedelta(days=2)  # enough to see the worker ran overnight; 8,640 r
 # How the overview says what a step returned; a step not listed shows under its own name.
 STEP_LABELS = {
     "record_time_transitions": "transitions recorded",
+    "queue_reminders": "reminder emails queued",
     "deliver_due": "emails sent",
 }
 TALLY_LABELS = {
     "emails_failed": "email attempts failed",
     "emails_cancelled": "emails cancelled (no longer true)",
     "emails_skipped_late": "expired emails skipped (expiry more than 30 days ago)",
+    "reminders_queued_by_another_worker": "reminder steps another worker queued first",
 }
 
 

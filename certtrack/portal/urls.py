@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/enrollments/<int:pk>/", views.enrollment, name="enrollment"),
     path("portal/enrollments/<int:pk>/report/", views.report, name="report"),
     path("portal/enrollments/<int:pk>/renew/", views.renew, name="renew"),
+    path("portal/enrollments/<int:pk>/reminders/", views.reminder_choice, name="reminder_choice"),
     path(
         "portal/enrollments/<int:pk>/certificate.pdf",
         views.certificate_download,

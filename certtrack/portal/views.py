@@ -34,6 +34,8 @@ from certtrack.credentials import pdf
 from certtrack.credentials.badges import MEDIA_TYPE, signed_credential
 from certtrack.credentials.certificates import Certificate, issued, period_param
 from certtrack.logs import security
+from certtrack.notifications import reminders
+from certtrack.notifications.models import ReminderOptOut
 
 from . import signin
 from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
@@ -225,7 +227,37 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 @contact_required
 def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
     summary = summarize(_own_enrollment(request, pk), _as_of(), steps=True)
-    return render(request, "portal/enrollment.html", {"s": summary, "groups": grouped(summary)})
+    upcoming = reminders.upcoming(summary.enrollment, _as_of().today)
+    return render(
+        request,
+        "portal/enrollment.html",
+        {
+            "s": summary,
+            "groups": grouped(summary),
+            "reminders": [
+                {"on": on, "mandatory": step.mandatory, "before": step.offset_days <= 0}
+                for on, step in upcoming
+            ],
+            "reminders_off": ReminderOptOut.objects.filter(enrollment=summary.enrollment).exists(),
+            "has_optional": any(not step.mandatory for _, step in upcoming),
+        },
+    )
+
+
+@require_POST
+@contact_required
+def reminder_choice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member turns optional reminders off or on; mandatory ones are always sent."""
+    enrollment = _own_enrollment(request, pk)
+    off = request.POST.get("optional") == "off"
+    reminders.set_optional_off(enrollment, off, clock.now())
+    messages.success(
+        request,
+        "Optional reminders are off; required notices are still sent."
+        if off
+        else "Optional reminders are on.",
+    )
+    return redirect("portal:enrollment", pk=pk)
 
 
 def _oversized(request: HttpRequest) -> bool:

@@ -149,3 +149,27 @@ def test_a_measured_worker_pass_is_undone_afterwards(as_of):
         assert run_pass()["record_time_transitions"] == len(picked) > 0
         assert state() != before
     assert state() == before
+
+
+def test_the_reminder_floor_selects_what_the_worker_would_and_the_figures_clean_up(as_of):
+    """bench/reminders.py: the hand-written SQL and `reminders.owed` agree; nothing stays."""
+    from bench import reminders as reminder_bench
+    from certtrack.certification.models import ReminderStep
+    from certtrack.notifications import reminders
+    from certtrack.notifications.models import Email
+
+    ids = reminder_bench._install_schedule()
+    try:
+        owed = reminders.owed(as_of.today, 30)
+        rows = reminder_bench.floor_sql(as_of.today, 30, ids)
+        assert len(owed) > 0
+        assert sorted((o.enrollment_id, o.step.offset_days) for o in owed) == sorted(
+            (r[0], r[6]) for r in rows
+        )
+    finally:
+        reminder_bench._remove_everything()
+    report = Report()
+    reminder_bench.run(report, runs=1)
+    assert set(report.figures) == {"reminder_preview_30d", "reminder_worker_10000_due"}
+    assert not ReminderStep.objects.exists()
+    assert not Email.objects.filter(kind="reminder").exists()

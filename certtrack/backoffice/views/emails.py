@@ -7,7 +7,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.notifications.defaults import DEFAULTS
-from certtrack.notifications.models import STAFF_KINDS, TEMPLATE_KINDS, EmailTemplate, Kind
+from certtrack.notifications.models import (
+    STAFF_KINDS,
+    TEMPLATE_KINDS,
+    EmailTemplate,
+    Kind,
+    ReminderTemplate,
+)
 from certtrack.notifications.rendering import PLACEHOLDERS, Rendered, preview, template_for
 
 from ..access import administrator_required
@@ -73,7 +79,11 @@ def email_templates(request: HttpRequest) -> HttpResponse:
                 "updated_at": template.updated_at if customized else None,
             }
         )
-    return render(request, "backoffice/email_templates.html", {"rows": rows})
+    return render(
+        request,
+        "backoffice/email_templates.html",
+        {"rows": rows, "reminder_templates": ReminderTemplate.objects.all()},
+    )
 
 
 # The HTML preview's sandboxed srcdoc frame inherits this page's policy; emails carry

@@ -21,6 +21,7 @@ from certtrack.certification.models import (
 from certtrack.certification.requirements import evaluate
 from certtrack.certification.statuses import CERTIFIED, MEANING
 from certtrack.credentials import certificates
+from certtrack.notifications import reminders
 
 from ..access import staff_required
 from ..forms import (
@@ -150,6 +151,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "renewal_since": latest and (latest.renewed_on or latest.activated_on),
         "renewal": renewal_progress.of(enrollment, as_of.today),
         "emails": _emails_for(enrollment.pk),
+        "reminder_steps": reminders.step_states(enrollment, as_of.today),
         "tz": ZoneInfo(settings.time_zone),
         "as_of": as_of,
         "other_enrollments": Enrollment.objects.filter(contact=enrollment.contact)

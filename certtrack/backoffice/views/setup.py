@@ -49,11 +49,18 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         actor = actor_of(request)
         if pk:
             call = lambda: services.update_program(  # noqa: E731
-                pk, actor, components=form.components(), **form.fields_for_service()
+                pk,
+                actor,
+                components=form.components(),
+                reminder_schedule=form.reminder_schedule(),
+                **form.fields_for_service(),
             )
         else:
             call = lambda: services.create_program(  # noqa: E731
-                actor, components=form.components(), **form.fields_for_service()
+                actor,
+                components=form.components(),
+                reminder_schedule=form.reminder_schedule(),
+                **form.fields_for_service(),
             )
         saved = submit(form, call)
         if saved is not None:

@@ -1,0 +1,501 @@
+"""Reminder schedules — PRODUCT.md §4 "Reminder schedule".
+
+A program's steps are each `offset_days` from `expires_on` (negative before, positive
+after). A step's day is `expires_on + offset_days`. The rules, as the spec says them:
+
+- each step at most once per period (and expiry cycle): the outbox's unique key;
+- never before its day;
+- a step before expiry (offset ≤ 0) never after `expires_on`;
+- a step after expiry never more than LATE_AFTER days after its day;
+- none while suspended or once renewed (the enrollment's current period is what counts);
+- several due at once → only the latest due step (the others are skipped, for good:
+  the step chosen on a day only ever moves to later steps, see `chosen`).
+
+`owed(today, days)` is the one source of truth: the worker queues `owed(today, 1)`,
+the preview shows `owed(today, N)`. It reads, per program step, one range of
+`expires_on` on the Enrollment (status, expires_on, id) index, minus the steps already
+in the outbox.
+"""
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+
+from certtrack.certification.errors import Invalid
+from certtrack.certification.models import Enrollment, GeneralSettings, Program, ReminderStep
+from certtrack.certification.statuses import Status
+from certtrack.certification.tracking import BadFilter
+from certtrack.operations.tally import tally
+
+from .models import REMINDER_BASE_KINDS, Email, Kind, ReminderOptOut, ReminderTemplate
+
+MIN_OFFSET, MAX_OFFSET = -730, 365
+LATE_AFTER = 30  # an after-expiry step is never sent more than this many days late
+MIN_DAYS, MAX_DAYS = 1, 366  # the preview's `days` (API.md)
+# Suspended (Inactive), cancelled or never certified: no reminders.
+REMINDED = (Status.ACTIVE, Status.EXPIRING, Status.EXPIRED)
+BATCH = 500
+ANALYZE_AFTER = 1000  # reminder rows queued in one pass (see queue_reminders)
+
+
+@dataclass(frozen=True)
+class Step:
+    offset_days: int
+    template: str
+    mandatory: bool = False
+
+
+# --- the rules, pure ---------------------------------------------------------------------
+
+
+def day_of(step: Step, expires_on: date) -> date:
+    """The first day `step` may be sent for a certification expiring on `expires_on`."""
+    return expires_on + timedelta(days=step.offset_days)
+
+
+def last_day(step: Step, expires_on: date) -> date:
+    """The last day `step` may still be sent: expiry for a step before it, else 30 days late."""
+    if step.offset_days <= 0:
+        return expires_on
+    return day_of(step, expires_on) + timedelta(days=LATE_AFTER)
+
+
+def chosen(steps: Sequence[Step], expires_on: date, today: date) -> Step | None:
+    """The step to send on `today` if not yet sent: the latest one whose window is open.
+
+    Windows of later steps open later and close no earlier, so the chosen step only
+    moves forward in time: an earlier step passed over is never owed again.
+    """
+    open_ = [s for s in steps if day_of(s, expires_on) <= today <= last_day(s, expires_on)]
+    return max(open_, key=lambda s: s.offset_days, default=None)
+
+
+def ranges(steps: Sequence[Step], today: date, days: int) -> list[tuple[Step, date, date]]:
+    """For each step, the expiry dates for which it is chosen on a day of
+    [today, today + days − 1]: on `today` (catching up) or on its own day after it.
+
+    `chosen` written as ranges of `expires_on`, so a database index can answer it.
+    """
+    steps = sorted(steps, key=lambda s: s.offset_days)
+    out = []
+    for i, step in enumerate(steps):
+        o = step.offset_days
+        hi = today + timedelta(days=days - 1 - o)  # its day comes by the last day
+        lo = today if o <= 0 else today - timedelta(days=o + LATE_AFTER)  # window open today
+        if i + 1 < len(steps):  # a later step whose day has come is chosen instead
+            lo = max(lo, today - timedelta(days=steps[i + 1].offset_days - 1))
+        if lo <= hi:
+            out.append((step, lo, hi))
+    return out
+
+
+def state(
+    steps: Sequence[Step],
+    expires_on: date | None,
+    today: date,
+    sent: dict[int, str],
+    opted_out: bool = False,
+) -> list[tuple[Step, date | None, str]]:
+    """Each step's state for one enrollment, for staff: (step, its day, words).
+
+    `sent`: offset → the outbox state of the step's email ("sent", "queued", …).
+    """
+    out = []
+    if expires_on is None:
+        return [(s, None, "not scheduled: the certification never expires") for s in steps]
+    ordered = sorted(steps, key=lambda s: s.offset_days)
+    for step in ordered:
+        day = day_of(step, expires_on)
+        later_sent = any(s.offset_days > step.offset_days for s in ordered if s.offset_days in sent)
+        if step.offset_days in sent:
+            words = sent[step.offset_days]
+        elif opted_out and not step.mandatory:
+            words = "off: the member turned off optional reminders"
+        elif today < day:
+            words = f"scheduled for {day.isoformat()}"
+        elif later_sent:
+            words = "skipped: a later step was due at the same time"
+        elif today > last_day(step, expires_on):
+            words = (
+                "skipped: its day passed and the certification expired"
+                if step.offset_days <= 0
+                else f"skipped: more than {LATE_AFTER} days late"
+            )
+        elif chosen(ordered, expires_on, today) != step:
+            words = "skipped: a later step was due at the same time"
+        else:
+            words = "due today"
+        out.append((step, day, words))
+    return out
+
+
+# --- the schedule of a program ------------------------------------------------------------
+
+
+def template_keys() -> dict[str, str]:
+    """Every template a step may use: key → name."""
+    keys = {kind.value: kind.label for kind in REMINDER_BASE_KINDS}
+    keys |= dict(ReminderTemplate.objects.values_list("key", "name"))
+    return keys
+
+
+def default_template(offset_days: int) -> str:
+    return (Kind.CERTIFICATION_EXPIRING if offset_days <= 0 else Kind.CERTIFICATION_EXPIRED).value
+
+
+def describe(step: Step, names: dict[str, str] | None = None) -> str:
+    """A step in plain words: "30 days before expiry: Certification Expiring — 30 days"."""
+    names = names if names is not None else template_keys()
+    n = abs(step.offset_days)
+    unit = "day" if n == 1 else "days"
+    if step.offset_days < 0:
+        when = f"{n} {unit} before expiry"
+    elif step.offset_days > 0:
+        when = f"{n} {unit} after expiry"
+    else:
+        when = "On the day of expiry"
+    when = when[0].upper() + when[1:]
+    name = names.get(step.template, f"missing template {step.template!r}")
+    return f"{when}: {name}" + (" (mandatory)" if step.mandatory else "")
+
+
+def parse_schedule(items: Iterable) -> list[Step]:
+    """Steps from the API's / form's items, checked: offset in range, no two on one day,
+    every template known. Raises Invalid naming `reminder_schedule`."""
+    field = "reminder_schedule"
+    steps = []
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            item = {
+                name: getattr(item, name, None) for name in ("offset_days", "template", "mandatory")
+            }
+        offset = item.get("offset_days")
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise Invalid(field, f"Step {i}: offset_days must be a whole number of days.")
+        if not MIN_OFFSET <= offset <= MAX_OFFSET:
+            raise Invalid(
+                field,
+                f"Step {i}: offset_days {offset} is outside {MIN_OFFSET}…+{MAX_OFFSET} days.",
+            )
+        template = item.get("template") or default_template(offset)
+        steps.append(Step(offset, str(template), bool(item.get("mandatory") or False)))
+    offsets = [s.offset_days for s in steps]
+    if dupes := sorted({o for o in offsets if offsets.count(o) > 1}):
+        raise Invalid(field, f"Two steps have the same offset_days ({dupes[0]}).")
+    known = template_keys()
+    for step in steps:
+        if step.template not in known:
+            raise Invalid(field, f"Step at {step.offset_days} days: no template {step.template!r}.")
+    return sorted(steps, key=lambda s: s.offset_days)
+
+
+def set_schedule(program: Program, steps: Sequence[Step]) -> bool:
+    """Replace the program's steps; return whether they changed.
+
+    Steps not yet sent are re-armed by this (they are computed from the schedule); the
+    outbox keeps every step already sent in this period, so none is sent twice.
+    """
+    before = schedule_of(program.pk)
+    if before == list(steps):
+        return False
+    ReminderStep.objects.filter(program=program).delete()
+    ReminderStep.objects.bulk_create(
+        ReminderStep(
+            program=program, offset_days=s.offset_days, template=s.template, mandatory=s.mandatory
+        )
+        for s in steps
+    )
+    return True
+
+
+def schedule_of(program_id: int) -> list[Step]:
+    rows = ReminderStep.objects.filter(program_id=program_id).order_by("offset_days")
+    return [Step(r.offset_days, r.template, r.mandatory) for r in rows]
+
+
+def schedules(program_ids: Iterable[int] | None = None) -> dict[int, list[Step]]:
+    """program id → its steps, for every program that has a schedule."""
+    rows = ReminderStep.objects.order_by("program_id", "offset_days")
+    if program_ids is not None:
+        rows = rows.filter(program_id__in=list(program_ids))
+    out: dict[int, list[Step]] = {}
+    for r in rows:
+        out.setdefault(r.program_id, []).append(Step(r.offset_days, r.template, r.mandatory))
+    return out
+
+
+def scheduled_programs(program_ids: Iterable[int]) -> set[int]:
+    """The programs among these that replace the single expiring / expired email."""
+    ids = sorted(set(program_ids))
+    if not ids:
+        return set()
+    return set(ReminderStep.objects.filter(program_id__in=ids).values_list("program_id", flat=True))
+
+
+# --- what is owed: the worker and the preview ---------------------------------------------
+
+
+class Owed(NamedTuple):  # a tuple: 140,000 of them for a 30-day preview at 1M rows
+    on: date
+    enrollment_id: int
+    contact_id: int
+    program_id: int
+    period: int
+    cycle: int
+    expires_on: date
+    step: Step
+
+
+def _owed_rows(program_ids: list[int], step: Step, lo: date, hi: date):
+    sent = Email.objects.filter(
+        enrollment=OuterRef("pk"),
+        kind=Kind.REMINDER,
+        step=step.offset_days,
+        period=OuterRef("period_number"),
+        cycle=OuterRef("cycle"),
+    )
+    rows = Enrollment.objects.filter(
+        status__in=REMINDED, expires_on__gte=lo, expires_on__lte=hi, program_id__in=program_ids
+    ).exclude(Exists(sent))
+    if not step.mandatory:
+        rows = rows.exclude(Exists(ReminderOptOut.objects.filter(enrollment=OuterRef("pk"))))
+    return rows
+
+
+def owed(
+    today: date,
+    days: int,
+    program_ids: Iterable[int] | None = None,
+    templates: Iterable[str] | None = None,
+) -> list[Owed]:
+    """Every reminder step the worker would queue on [today, today + days − 1] if nothing
+    changed, with the day it would go: the worker (days=1) and the preview call this."""
+    templates = set(templates) if templates else None
+    # Programs with the same steps share one query per step (one index range each).
+    same: dict[tuple[Step, ...], list[int]] = {}
+    for program_id, steps in schedules(program_ids).items():
+        same.setdefault(tuple(steps), []).append(program_id)
+    out = []
+    for steps, ids in same.items():
+        for step, lo, hi in ranges(steps, today, days):
+            if templates is not None and step.template not in templates:
+                continue
+            rows = _owed_rows(ids, step, lo, hi).values_list(
+                "pk", "contact_id", "program_id", "period_number", "cycle", "expires_on"
+            )
+            offset = timedelta(days=step.offset_days)
+            for pk, contact_id, program_id, period, cycle, expires_on in rows.iterator(
+                chunk_size=5000
+            ):
+                on = expires_on + offset  # the step's day, or today when catching up
+                out.append(
+                    Owed(
+                        on if on > today else today,
+                        pk,
+                        contact_id,
+                        program_id,
+                        period,
+                        cycle,
+                        expires_on,
+                        step,
+                    )
+                )
+    out.sort(key=lambda o: (o[0], o[1], o[7].offset_days))
+    return out
+
+
+def preview(
+    now: datetime,
+    days: int,
+    program_ids: Iterable[int] | None = None,
+    templates: Iterable[str] | None = None,
+) -> list[dict]:
+    """Who gets which reminder on which day in the next `days` days (PRODUCT.md §4),
+    with names for people; `days` outside 1–366 is refused naming `days`."""
+    if isinstance(days, bool) or not isinstance(days, int) or not MIN_DAYS <= days <= MAX_DAYS:
+        raise BadFilter("days", f"days must be a whole number from {MIN_DAYS} to {MAX_DAYS}.")
+    today = GeneralSettings.get().as_of(now).today
+    rows = owed(today, days, program_ids, templates)
+    ids = {o.enrollment_id for o in rows}
+    names = {}
+    for start in range(0, len(ids), 5000):
+        chunk = sorted(ids)[start : start + 5000]
+        for pk, first, last, program in Enrollment.objects.filter(pk__in=chunk).values_list(
+            "pk", "contact__first_name", "contact__last_name", "program__name"
+        ):
+            names[pk] = (f"{first} {last}".strip(), program)
+    return [
+        {
+            "on": o.on,
+            "enrollment_id": o.enrollment_id,
+            "contact": names[o.enrollment_id][0],
+            "program": names[o.enrollment_id][1],
+            "template": o.step.template,
+            "offset_days": o.step.offset_days,
+        }
+        for o in rows
+        if o.enrollment_id in names
+    ]
+
+
+def queue_reminders(now: datetime) -> int:
+    """Worker step: queue every reminder step due today; return how many this worker queued.
+
+    Two workers may find the same step due: the outbox's unique key keeps one row, and
+    each counts only the rows it inserted (marked with its token until it commits).
+    """
+    today = GeneralSettings.get().as_of(now).today
+    due = owed(today, 1)
+    queued = 0
+    for start in range(0, len(due), BATCH):
+        queued += _queue(due[start : start + BATCH], now, today)
+    if queued >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # The next pass's outbox anti-join must be planned on real counts: with the
+        # statistics of an outbox that had none of these rows, PostgreSQL compared every
+        # candidate with every row (137 s for one step at a million enrollments, measured
+        # in bench/reminders.py); after ANALYZE it probes the unique index (0.1 s).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Email._meta.db_table}")
+    return queued
+
+
+def _queue(batch: list[Owed], now: datetime, today: date) -> int:
+    token = secrets.token_hex(16)
+    rows = [
+        Email(
+            enrollment_id=o.enrollment_id,
+            kind=Kind.REMINDER,
+            step=o.step.offset_days,
+            period=o.period,
+            cycle=o.cycle,
+            data={
+                "today": today.isoformat(),
+                "expires_on": o.expires_on.isoformat(),
+                "template": o.step.template,
+                "offset_days": o.step.offset_days,
+            },
+            created_at=now,
+            next_attempt_at=now,
+            claim=token,
+        )
+        for o in batch
+    ]
+    with transaction.atomic():
+        Email.objects.bulk_create(rows, ignore_conflicts=True)
+        # Our rows are ours alone until this commits: count them and drop the mark.
+        mine = Email.objects.filter(
+            enrollment_id__in=[o.enrollment_id for o in batch], kind=Kind.REMINDER, claim=token
+        ).update(claim="")
+    if len(batch) > mine:
+        tally("reminders_queued_by_another_worker", len(batch) - mine)
+    return mine
+
+
+def stale_reason(
+    email: Email, enrollment: Enrollment, status: Status, today: date, facts: dict | None = None
+) -> str:
+    """Why a queued reminder step is no longer true to send on `today` ("" if it is).
+
+    `facts` (delivery's per-batch dict, with "batch": the enrollment ids of the batch's
+    reminders) keeps each program's steps and the batch's opt-outs for the next email.
+    """
+    facts = {} if facts is None else facts
+    if email.period != enrollment.period_number:
+        return "The certification was renewed; the new period has its own reminders."
+    if email.cycle != enrollment.cycle or enrollment.expires_on is None:
+        return "The expiration date changed; the new date has its own reminders."
+    if status not in REMINDED or enrollment.status == Status.INACTIVE:
+        return f"No reminders while the certification is {status.label}."
+    key = ("steps", enrollment.program_id)
+    if key not in facts:
+        facts[key] = {s.offset_days: s for s in schedule_of(enrollment.program_id)}
+    step = facts[key].get(email.step)
+    if step is None:
+        return "The step was removed from the program's reminder schedule."
+    if today > last_day(step, enrollment.expires_on):
+        if step.offset_days <= 0:
+            return "The certification expired before this reminder could be sent."
+        return f"More than {LATE_AFTER} days late."
+    if not step.mandatory:
+        if "opted_out" not in facts:
+            ids = facts.get("batch") or [enrollment.pk]
+            facts["opted_out"] = set(
+                ReminderOptOut.objects.filter(enrollment_id__in=ids).values_list(
+                    "enrollment_id", flat=True
+                )
+            )
+        if enrollment.pk in facts["opted_out"] or (
+            enrollment.pk not in (facts.get("batch") or [enrollment.pk])
+            and ReminderOptOut.objects.filter(enrollment=enrollment).exists()
+        ):
+            return "The member turned off optional reminders."
+    return ""
+
+
+def set_optional_off(enrollment: Enrollment, off: bool, now: datetime) -> None:
+    """The member turns optional reminders off (or back on) for one enrollment."""
+    if off:
+        ReminderOptOut.objects.get_or_create(enrollment=enrollment, defaults={"created_at": now})
+    else:
+        ReminderOptOut.objects.filter(enrollment=enrollment).delete()
+
+
+def upcoming(enrollment: Enrollment, today: date) -> list[tuple[date, Step]]:
+    """The member's view: the reminder steps still to come for this enrollment, with dates."""
+    if enrollment.expires_on is None or enrollment.status not in REMINDED:
+        return []
+    sent = set(
+        Email.objects.filter(
+            enrollment=enrollment,
+            kind=Kind.REMINDER,
+            period=enrollment.period_number,
+            cycle=enrollment.cycle,
+        ).values_list("step", flat=True)
+    )
+    steps = schedule_of(enrollment.program_id)
+    return [
+        (day_of(s, enrollment.expires_on), s)
+        for s in steps
+        if s.offset_days not in sent and day_of(s, enrollment.expires_on) >= today
+    ]
+
+
+def step_states(enrollment: Enrollment, today: date) -> list[dict]:
+    """The enrollment page's lines: each step in words, its day and its state."""
+    steps = schedule_of(enrollment.program_id)
+    if not steps:
+        return []
+    names = template_keys()
+    sent = sent_states(enrollment) if enrollment.status in REMINDED else {}
+    if enrollment.status in REMINDED:
+        off = ReminderOptOut.objects.filter(enrollment=enrollment).exists()
+        rows = state(steps, enrollment.expires_on, today, sent, off)
+    else:
+        words = f"not sent while {Status(enrollment.status).label}"
+        expires_on = enrollment.expires_on
+        rows = [(s, day_of(s, expires_on) if expires_on else None, words) for s in steps]
+    return [{"step": describe(s, names), "on": d, "state": w} for s, d, w in rows]
+
+
+def sent_states(enrollment: Enrollment) -> dict[int, str]:
+    """offset → words for the steps in the outbox for the current period and cycle."""
+    rows = Email.objects.filter(
+        enrollment=enrollment,
+        kind=Kind.REMINDER,
+        period=enrollment.period_number,
+        cycle=enrollment.cycle,
+    ).values_list("step", "status", "sent_at", "last_error")
+    out = {}
+    for step, status, sent_at, error in rows:
+        if status == "sent":
+            out[step] = f"sent {sent_at:%Y-%m-%d}" if sent_at else "sent"
+        elif status == "cancelled":
+            out[step] = f"skipped: {error}" if error else "skipped"
+        else:
+            out[step] = status
+    return out
