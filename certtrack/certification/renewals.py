@@ -2,9 +2,10 @@
 
 A renewal is granted at once when its requirements are met while it is open (window or
 grace): on a completion recorded or approved (`consider`), and by the worker on the day
-the window opens for work recorded earlier (`grant_opening_today`). Where the program has
-`completion_requires_approval` it waits in review (`Enrollment.renewal_review_on`) for
-`approve_renewal` / `reject_renewal`; staff `renew` is a waiver. A granted renewal is a
+the window opens for work recorded earlier (`grant_opened`, which also catches up the
+days a worker was down). Where the program has `completion_requires_approval` it waits
+in review (`Enrollment.renewal_review_on`) for `approve_renewal` / `reject_renewal`;
+staff `renew` is a waiver. A granted renewal is a
 new Period with the completions it used; the enrollment takes the new period's dates.
 
 Called by `services` with the enrollment row locked (`_lock_enrollment` or
@@ -311,33 +312,47 @@ def _refusal(step: Action, enrollment: Enrollment, state: RenewalState | None) -
 # --- the worker -------------------------------------------------------------------------
 
 
-def opening_q(today: date) -> Q:
-    """SQL: certified rows whose renewal window opens on `today` (expires_on − window days).
+def opened_q(after: date, today: date) -> Q | None:
+    """SQL: certified rows whose renewal window opened after `after`, through `today`, and
+    is still open today (None: no day to look at).
 
-    A range of the (status, expires_on, id) index per window length: programs have few
-    distinct `renewal_window_days`, so the pass reads only the rows opening today.
+    The window opens on `expires_on − window days` and closes after `expires_on + grace
+    days`: per distinct (window, grace) of the programs, one range of the (status,
+    expires_on, id) index. Programs have few distinct settings, so a pass reads only the
+    rows that opened since the last pass, at any table size.
     """
+    if after >= today:
+        return None
     q = Q(pk__in=[])
-    lengths = (
+    settings = (
         Program.objects.filter(renewal_window_days__gt=0)
-        .values_list("renewal_window_days", flat=True)
+        .values_list("renewal_window_days", "renewal_grace_days")
         .distinct()
     )
-    for days in lengths:
+    for days, grace in settings:
         q |= Q(
-            expires_on=today + timedelta(days=days),
+            expires_on__gt=after + timedelta(days=days),
+            expires_on__lte=today + timedelta(days=days),
+            expires_on__gte=today - timedelta(days=grace),
             program__renewal_window_days=days,
+            program__renewal_grace_days=grace,
             renewal_review_on__isnull=True,
         )
     return Q(status__in=sorted(CERTIFIED)) & q
 
 
-def grant_opening_today(now: datetime, actor: Actor) -> int:
-    """Grant (or put in review) every renewal whose window opens today with its work done
-    before; returns how many. One transaction per enrollment, its row locked."""
+def grant_opened(now: datetime, actor: Actor, since: date | None = None) -> int:
+    """Grant (or put in review) every renewal whose window opened after `since` through
+    today with its work done before; returns how many. `since`: the last day a pass
+    already looked at (default: yesterday, so today's openings). One transaction per
+    enrollment, its row locked."""
     core = _services()
     as_of = core._context(now)[1]
-    ids = list(Enrollment.objects.filter(opening_q(as_of.today)).values_list("pk", flat=True))
+    since = as_of.today - timedelta(days=1) if since is None or since > as_of.today else since
+    q = opened_q(since, as_of.today)
+    if q is None:
+        return 0
+    ids = list(Enrollment.objects.filter(q).order_by("pk").values_list("pk", flat=True))
     done = 0
     for pk in ids:
         with transaction.atomic():
