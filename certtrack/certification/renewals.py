@@ -13,6 +13,7 @@ Called by `services` with the enrollment row locked (`_lock_enrollment` or
 renewed, as it is not certified while suspended.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -33,6 +34,9 @@ from .models import (
 from .renewal import RenewalState, Window
 from .requirements import Progress, progress_of_many
 from .statuses import CERTIFIED, OPEN, Action, Status, label
+
+log = logging.getLogger("certtrack.worker")
+GRANT_BATCH = 200  # renewals the worker considers per transaction
 
 
 def window_of(enrollment: Enrollment) -> Window | None:
@@ -103,32 +107,37 @@ def grant(
     *,
     reason: str = "",
     expires_on: date | None = None,
+    progress: Progress | None = None,
 ) -> Period:
-    """Start the next period now: the enrollment takes its dates and the status they give."""
+    """Start the next period now: the enrollment takes its dates and the status they give.
+
+    `progress`: the renewal progress the caller already evaluated (the worker's batch)."""
     core = _services()
-    old_period = periods.current(enrollment)
+    old_number = enrollment.period_number  # the current period's number, kept on the row
     start, end = new_dates(enrollment.program, enrollment.expires_on, as_of.today)
     if expires_on is not None:
         end = expires_on
-    used = progress_since([enrollment], as_of.today)[enrollment.pk].used_through(as_of.today)
+    if progress is None:
+        progress = progress_since([enrollment], as_of.today)[enrollment.pk]
+    used = progress.used_through(as_of.today)
     old_status = enrollment.status
     target = as_of.status_of(old_status, end)
     before = {
         "activated_on": enrollment.activated_on,
         "expires_on": enrollment.expires_on,
-        "period": old_period.number,
+        "period": old_number,
     }
     fields = {
         "activated_on": start,
         "expires_on": end,
-        "period_number": old_period.number + 1,
+        "period_number": old_number + 1,
         "renewal_review_on": None,
     }
 
     def write() -> Period:
         period = Period.objects.create(
             enrollment=enrollment,
-            number=old_period.number + 1,
+            number=old_number + 1,
             activated_on=start,
             expires_on=end,
             renewed_on=as_of.today,
@@ -207,17 +216,49 @@ def consider(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) -
 
     The caller holds the enrollment's lock. Returns whether anything changed.
     """
-    _services().settle(enrollment, as_of, now)
-    state = state_of(enrollment, as_of.today)
-    if state not in (RenewalState.OPEN, RenewalState.GRACE):
-        return False  # not open, closed, already in review, suspended, or no renewal
-    if not progress_since([enrollment], as_of.today)[enrollment.pk].met:
-        return False
-    if enrollment.program.completion_requires_approval:
-        _await_review(enrollment, actor, now, as_of)
-    else:
-        grant(enrollment, PeriodSource.RENEWED, "renewal_granted", actor, now, as_of)
-    return True
+    return bool(_consider_many([enrollment], actor, now, as_of))
+
+
+def _consider_many(
+    enrollments: list[Enrollment], actor: Actor, now: datetime, as_of: AsOf, *, skip=False
+) -> int:
+    """`consider` for locked rows, their renewal progress evaluated in one go; returns how
+    many were granted or put in review. `skip`: a grant refused (a concurrent grant, a
+    second open enrollment) is logged and skipped instead of raised (the worker)."""
+    for enrollment in enrollments:
+        _services().settle(enrollment, as_of, now)
+    # not open, closed, already in review, suspended, or no renewal: nothing to do
+    candidates = [
+        e
+        for e in enrollments
+        if state_of(e, as_of.today) in (RenewalState.OPEN, RenewalState.GRACE)
+    ]
+    progress = progress_since(candidates, as_of.today) if candidates else {}
+    done = 0
+    for enrollment in candidates:
+        if not progress[enrollment.pk].met:
+            continue
+        if enrollment.program.completion_requires_approval:
+            _await_review(enrollment, actor, now, as_of)
+            done += 1
+            continue
+        try:
+            grant(
+                enrollment,
+                PeriodSource.RENEWED,
+                "renewal_granted",
+                actor,
+                now,
+                as_of,
+                progress=progress[enrollment.pk],
+            )
+        except Refused as refused:
+            if not skip:
+                raise
+            log.warning("renewal of enrollment %s not granted: %s", enrollment.pk, refused)
+            continue
+        done += 1
+    return done
 
 
 def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
@@ -346,17 +387,22 @@ def grant_opened(now: datetime, actor: Actor, since: date | None = None) -> int:
     today with its work done before; returns how many. `since`: the last day a pass
     already looked at (default: yesterday, so today's openings). One transaction per
     enrollment, its row locked."""
-    core = _services()
-    as_of = core._context(now)[1]
+    as_of = _services()._context(now)[1]
     since = as_of.today - timedelta(days=1) if since is None or since > as_of.today else since
     q = opened_q(since, as_of.today)
     if q is None:
         return 0
     ids = list(Enrollment.objects.filter(q).order_by("pk").values_list("pk", flat=True))
     done = 0
-    for pk in ids:
+    # A batch of rows per transaction, locked in id order like every writer, evaluated in
+    # one go: one commit and one progress evaluation per batch rather than per renewal.
+    for first in range(0, len(ids), GRANT_BATCH):
         with transaction.atomic():
-            enrollment = core._lock_enrollment(pk)
-            if consider(enrollment, actor, now, as_of):
-                done += 1
+            rows = list(
+                Enrollment.objects.select_related("program", "contact")
+                .select_for_update(of=("self",), no_key=True)
+                .filter(pk__in=ids[first : first + GRANT_BATCH])
+                .order_by("pk")
+            )
+            done += _consider_many(rows, actor, now, as_of, skip=True)
     return done

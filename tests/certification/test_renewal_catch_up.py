@@ -77,7 +77,7 @@ def test_a_failed_pass_does_not_count_as_having_looked(met_early, travel, monkey
 
     pass_on(travel, date(2026, 10, 15))
     with monkeypatch.context() as patched:
-        patched.setattr(renewals, "consider", lambda *a: 1 / 0)
+        patched.setattr(renewals, "_consider_many", lambda *a, **k: 1 / 0)
         assert pass_on(travel, date(2026, 10, 17))["grant_renewals"] == -1
     assert pass_on(travel, date(2026, 10, 18))["grant_renewals"] == 1
 
@@ -94,3 +94,29 @@ def test_later_passes_the_same_day_read_no_enrollment_again(met_early, travel, m
         if "certification_enrollment" in q["sql"] and "renewal_review_on" in q["sql"]
     ]
     assert enrollment_reads == []
+
+
+def test_one_refused_grant_does_not_stop_the_others(
+    met_early, make_contact, admin, travel, monkeypatch
+):
+    from certtrack.certification import renewals
+    from certtrack.certification.errors import Refused
+
+    program, component = met_early.program, met_early.program.components.get()
+    contact = make_contact()
+    other = services.add(contact.pk, program.pk, admin, now=at(EARNED))
+    for day in (EARNED, date(2026, 10, 1)):
+        services.record_completion(contact.pk, component.pk, day, admin, now=at(day))
+    real = renewals.grant
+
+    def refuse_the_first(enrollment, *args, **kwargs):
+        if enrollment.pk == met_early.pk:
+            raise Refused("granted by another request at the same moment")
+        return real(enrollment, *args, **kwargs)
+
+    monkeypatch.setattr(renewals, "grant", refuse_the_first)
+    pass_on(travel, date(2026, 10, 16))
+    assert pass_on(travel, date(2026, 10, 17))["grant_renewals"] == 1
+    other.refresh_from_db()
+    met_early.refresh_from_db()
+    assert (met_early.period_number, other.period_number) == (1, 2)
