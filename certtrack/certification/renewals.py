@@ -368,6 +368,7 @@ def opened_q(after: date, today: date) -> Q | None:
     settings = (
         Program.objects.filter(renewal_window_days__gt=0)
         .values_list("renewal_window_days", "renewal_grace_days")
+        .order_by()  # without Program's default ordering, which would split the DISTINCT
         .distinct()
     )
     for days, grace in settings:
