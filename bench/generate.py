@@ -536,7 +536,7 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                     e_program.append(p)
                     e_status.append(statuses.index(row[3]) if row[3] in statuses else 0)
                     e_done.append(done)
-                    cycles = _periods(rng, row, validity[p], add_months)
+                    cycles = _periods(rng, row, validity[p], add_months, today)
                     for number, (start, end, renewed) in enumerate(cycles, 1):
                         source = "earned" if number == 1 else "renewed"
                         periods.append((eid, number, start, end, renewed, source))
@@ -654,9 +654,10 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
     }
 
 
-def _periods(rng, row, validity, add_months) -> list[tuple]:
+def _periods(rng, row, validity, add_months, today) -> list[tuple]:
     """(activated_on, expires_on, renewed_on) of each period of an enrollment row, as ISO
-    strings: none unless certified; one, or two where it was renewed once."""
+    strings: none unless certified; one, or two where it was renewed once (renewed before
+    today, also when the period begins later: an early renewal)."""
     activated, expires = row[7], row[8]
     if activated is None or row[3] not in ("active", "expiring", "expired"):
         return []
@@ -664,7 +665,7 @@ def _periods(rng, row, validity, add_months) -> list[tuple]:
         return [(activated, expires, None)]
     start = date.fromisoformat(activated)
     earlier = add_months(start, -validity)
-    renewed = start - timedelta(days=rng.randint(0, 60))
+    renewed = min(start, today - timedelta(days=1)) - timedelta(days=rng.randint(0, 60))
     return [(earlier.isoformat(), activated, None), (activated, expires, renewed.isoformat())]
 
 

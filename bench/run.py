@@ -366,7 +366,8 @@ class Bench:
 
         run_pass()  # the generator's backlog of time transitions, not measured here
         _vacuum()
-        with _renewals_opening(self.as_of.today, opening) as picked:
+        with _renewals_opening(self.as_of.today, opening) as ids:
+            picked = len(ids)
             begun = time.perf_counter()
             result = run_pass()
             seconds = time.perf_counter() - begun
@@ -460,8 +461,8 @@ def _undone_after():
 def _renewals_opening(today, wanted: int):
     """`wanted` Active rows of programs that renew (without completion approval) moved so
     that their window opens today, each with its renewal work (every required component
-    again) done yesterday; the last worker pass dated yesterday. Yields how many were set
-    up; afterwards the data set is as before (rows, periods, completions, History, emails,
+    again) done yesterday; the last worker pass dated yesterday. Yields their ids;
+    afterwards the data set is as before (rows, periods, completions, History, emails,
     passes)."""
     from datetime import datetime
     from datetime import time as clock_time
@@ -552,7 +553,7 @@ def _renewals_opening(today, wanted: int):
         )
     _vacuum()
     try:
-        yield len(rows)
+        yield [r["id"] for r in rows]
     finally:
         with transaction.atomic(), connection.cursor() as cursor:
             # Append-only in the application; the benchmark removes its own rows.

@@ -165,6 +165,7 @@ def test_generator_gives_every_certified_row_its_periods(as_of):
         current = e.periods.get(number=e.period_number)
         assert (current.activated_on, current.expires_on) == (e.activated_on, e.expires_on)
     assert Period.objects.filter(number=2, source="renewed").exists()
+    assert not Period.objects.filter(renewed_on__gte=as_of.today).exists()  # renewed before
     assert PeriodCompletion.objects.exists()
 
 
@@ -202,10 +203,12 @@ def test_the_renewals_opening_figure_grants_them_all_then_undoes_everything(as_o
         )
 
     before = state()
-    with _renewals_opening(as_of.today, 5) as picked:
-        assert picked == 5
+    with _renewals_opening(as_of.today, 40) as picked:
+        assert len(picked) == 40
         result = run_pass()
-        assert result["grant_renewals"] >= 5
+        assert result["grant_renewals"] >= 40
+        granted = Period.objects.filter(enrollment__in=picked, renewed_on=as_of.today)
+        assert granted.count() == 40  # every one set up, none left behind
         assert History.objects.filter(action="renewal_granted").count() >= 5
         assert run_pass()["grant_renewals"] == 0  # the day's later passes: nothing again
     assert state() == before
