@@ -19,16 +19,20 @@ P = "certification_program"
 PC = "certification_programcomponent"
 CO = "certification_component"
 CP = "certification_completion"
+PE = "certification_period"
+PU = "certification_periodcompletion"
 CERTIFIED = ("active", "expired", "expiring")
 
 
 @dataclass(frozen=True)
 class Filter:
-    """One Tracking filter: a status (true today), a program, or search words."""
+    """One Tracking filter: a status (true today), a program, search words, or the
+    renewal state `open` (the window is open today and no review is pending)."""
 
     status: str | None = None
     program: int | None = None
     words: tuple[str, ...] = ()
+    renewal: str | None = None
     ordering: str = "contact"  # or "expires_on"
 
     def params(self) -> dict[str, str]:
@@ -40,6 +44,8 @@ class Filter:
             out["program"] = str(self.program)
         if self.words:
             out["q"] = " ".join(self.words)
+        if self.renewal:
+            out["renewal"] = self.renewal
         return out
 
 
@@ -75,8 +81,33 @@ def _like(column: str) -> str:
     return f"{column} LIKE %s ESCAPE '\\'"
 
 
-def where(f: Filter, today: date, notice_days: int) -> tuple[str, list]:
+def _plus_window(day: date) -> str:
+    """SQL: `day` + the program's renewal window, in days (a date)."""
+    if connection.vendor == "postgresql":
+        return "(%s::date + p.renewal_window_days)"
+    return "date(%s, '+' || p.renewal_window_days || ' days')"
+
+
+def renewal_open_sql(today: date, longest_window: int) -> tuple[str, list]:
+    """A WHERE fragment on `e` joined to its program `p`: the renewal is open today (from
+    expires_on − window through expires_on) and not in review. `longest_window` bounds
+    the expiry range so that the (status, expires_on) index serves it."""
+    sql = (
+        "e.status IN ('active', 'expired', 'expiring') AND e.renewal_review_on IS NULL"
+        " AND p.renewal_window_days > 0 AND e.expires_on >= %s AND e.expires_on <= %s"
+        f" AND e.expires_on <= {_plus_window(today)}"
+    )
+    return sql, [today, today + timedelta(days=longest_window), today]
+
+
+def where(f: Filter, today: date, notice_days: int, cursor=None) -> tuple[str, list]:
     parts, params = [], []
+    if f.renewal:
+        assert f.renewal == "open", f.renewal
+        cursor.execute(f"SELECT MAX(renewal_window_days) FROM {P}")
+        sql, p = renewal_open_sql(today, cursor.fetchone()[0] or 0)
+        parts.append(f"({sql})")
+        params += p
     if f.status:
         sql, p = status_sql(f.status, today, notice_days)
         parts.append(f"({sql})")
@@ -100,11 +131,13 @@ ORDER = {
 
 def page(f: Filter, today: date, notice_days: int, size: int = 50) -> dict:
     """Page 1 of the Tracking list: count, rows (with contact and program), progress."""
-    sql, params = where(f, today, notice_days)
     joins = f"FROM {E} e JOIN {C} c ON c.id = e.contact_id"
     with connection.cursor() as cursor:
         _settings(cursor)
+        sql, params = where(f, today, notice_days, cursor)
         count_joins = joins if f.words else f"FROM {E} e"
+        if f.renewal:
+            count_joins += f" JOIN {P} p ON p.id = e.program_id"
         cursor.execute(f"SELECT COUNT(*) {count_joins} WHERE {sql}", params)
         count = cursor.fetchone()[0]
         cursor.execute(
@@ -139,7 +172,30 @@ def page(f: Filter, today: date, notice_days: int, size: int = 50) -> dict:
                     [*contacts, *components],
                 )
                 completions = cursor.fetchall()
-    return {"count": count, "ids": [r[0] for r in rows], "links": links, "done": completions}
+        periods = []
+        if rows and f.renewal:
+            # Renewal progress also needs each row's periods and the completions they used.
+            marks = ", ".join(["%s"] * len(rows))
+            cursor.execute(
+                "SELECT enrollment_id, number, activated_on, expires_on, renewed_on, source "
+                f"FROM {PE} WHERE enrollment_id IN ({marks}) ORDER BY enrollment_id, number",
+                [r[0] for r in rows],
+            )
+            periods = cursor.fetchall()
+            cmarks = ", ".join(["%s"] * len(contacts))
+            cursor.execute(
+                f"SELECT contact_id, program_id, completion_id FROM {PU} "
+                f"WHERE contact_id IN ({cmarks})",
+                contacts,
+            )
+            periods += cursor.fetchall()
+    return {
+        "count": count,
+        "ids": [r[0] for r in rows],
+        "links": links,
+        "done": completions,
+        "periods": periods,
+    }
 
 
 def status_counts(today: date, notice_days: int) -> dict[str, int]:

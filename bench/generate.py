@@ -5,6 +5,9 @@ Per 1,000,000 enrollments: 300,000 contacts and 3,000,000 completions (50 progra
 certifications expire today, some entered the notice window today, and a backlog of
 certified rows is still stored as `active` although the dates say Expiring or Expired
 (as after an import), so the worker and the true-now reads have real work.
+Every certified enrollment has its periods (a quarter of those that expire were renewed
+once: period 2 after period 1) with the completions period 1 used, and `period_number`;
+programs renew with windows of 0 (no renewal), 60 or 90 days, some with grace days.
 
 The database is rebuilt from scratch (`migrate`), the big tables are loaded in bulk —
 PostgreSQL: COPY through psycopg 3 with the secondary indexes dropped and foreign-key
@@ -50,6 +53,10 @@ BACKLOG = 0.03
 EXPIRING_TODAY = 0.08
 # Share of Active rows that entered the notice window today (due for the worker).
 ENTERING_WINDOW = 0.003
+# Share of certified rows with an expiry that were renewed once (two periods).
+RENEWED = 0.25
+WINDOWS = [90, 90, 60, 0]  # renewal_window_days, by program (0: no renewal)
+GRACES = [0, 0, 30]
 
 FIRST = [
     "Ada",
@@ -393,6 +400,8 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         Contact,
         Enrollment,
         GeneralSettings,
+        Period,
+        PeriodCompletion,
         Program,
         ProgramComponent,
     )
@@ -444,6 +453,9 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                 validity_months=None if i % 10 == 9 else rng.choice([12, 24, 36]),
                 require_approval=i % 3 == 0,
                 completion_requires_approval=i % 4 == 0,
+                renewal_window_days=WINDOWS[i % len(WINDOWS)],
+                renewal_grace_days=GRACES[i % len(GRACES)],
+                renewal_base="renewal_date" if i % 5 == 4 else "previous_expiry",
             )
         )
     Program.objects.bulk_create(programs)
@@ -462,7 +474,13 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
     ProgramComponent.objects.bulk_create(links)
     say(f"{len(programs)} programs, {len(component_ids)} components")
 
-    tables = [Contact._meta.db_table, Enrollment._meta.db_table, Completion._meta.db_table]
+    tables = [
+        Contact._meta.db_table,
+        Enrollment._meta.db_table,
+        Completion._meta.db_table,
+        Period._meta.db_table,
+        PeriodCompletion._meta.db_table,
+    ]
     indexes = _secondary_indexes(connection, tables)
     loader = Loader(connection)
     if connection.vendor == "sqlite" and outside:
@@ -493,6 +511,8 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         validity = [p.validity_months for p in programs]
         e_contact, e_program, e_status = array("l"), array("b"), array("b")
         e_done = array("l")  # ordinal of the day the work was done (0: none)
+        e_period = array("l")  # id of the period its completions went to (0: none)
+        periods: list[tuple] = []
         statuses, cumulative = _weighted(MIX)
         popularity = list(itertools.accumulate(1 / (i + 1) ** 0.6 for i in range(len(programs))))
         top = popularity[-1]
@@ -516,8 +536,13 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                     e_program.append(p)
                     e_status.append(statuses.index(row[3]) if row[3] in statuses else 0)
                     e_done.append(done)
-                    # period_number 0: the generator writes no Period rows (no renewal here).
-                    yield (*row, 0, stamp, stamp)
+                    cycles = _periods(rng, row, validity[p], add_months, today)
+                    for number, (start, end, renewed) in enumerate(cycles, 1):
+                        source = "earned" if number == 1 else "renewed"
+                        periods.append((eid, number, start, end, renewed, source))
+                    # Period 1 used the completions generated below (dated before it began).
+                    e_period.append(len(periods) - len(cycles) + 1 if cycles else 0)
+                    yield (*row, len(cycles), stamp, stamp)
 
         loader.load(
             Enrollment._meta.db_table,
@@ -541,6 +566,17 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         )
         say(f"{len(e_contact)} enrollments")
 
+        loader.load(
+            Period._meta.db_table,
+            ["id", "enrollment_id", "number", "activated_on", "expires_on", "renewed_on"]
+            + ["source", "created_at"],
+            ((i, *period, stamp) for i, period in enumerate(periods, 1)),
+        )
+        say(f"{len(periods)} periods")
+        n_periods = len(periods)
+        periods.clear()
+        used = array("l")  # (period, completion, program, contact), flattened
+
         def completion_rows():
             n = 0
             for i in range(len(e_contact)):
@@ -558,6 +594,8 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                         return
                     n += 1
                     day = date.fromordinal(done - rng.randint(0, 120))
+                    if e_period[i]:
+                        used.extend((e_period[i], n, program_ids[p], e_contact[i]))
                     yield (n, e_contact[i], component, day.isoformat(), "approved", stamp)
             # Top up to the target: events attended, courses outside any program.
             while n < target["completions"]:
@@ -579,6 +617,12 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
             ((*row, True, "", "", "", "import") for row in completion_rows()),
         )
         say(f"{n} completions")
+        loader.load(
+            PeriodCompletion._meta.db_table,
+            ["id", "period_id", "completion_id", "program_id", "contact_id"],
+            ((j // 4 + 1, *used[j : j + 4]) for j in range(0, len(used), 4)),
+        )
+        say(f"{len(used) // 4} completions used by periods ({n_periods} periods)")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
@@ -589,7 +633,8 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         for _, create in indexes:
             cursor.execute(create)
         say(f"{len(indexes)} indexes rebuilt")
-        for sql in connection.ops.sequence_reset_sql(_NoStyle(), [Contact, Enrollment, Completion]):
+        models = [Contact, Enrollment, Completion, Period, PeriodCompletion]
+        for sql in connection.ops.sequence_reset_sql(_NoStyle(), models):
             cursor.execute(sql)
         cursor.execute("ANALYZE")
     with connection.cursor() as cursor:
@@ -607,6 +652,21 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         "enrollments": Enrollment.objects.count(),
         "completions": Completion.objects.count(),
     }
+
+
+def _periods(rng, row, validity, add_months, today) -> list[tuple]:
+    """(activated_on, expires_on, renewed_on) of each period of an enrollment row, as ISO
+    strings: none unless certified; one, or two where it was renewed once (renewed before
+    today, also when the period begins later: an early renewal)."""
+    activated, expires = row[7], row[8]
+    if activated is None or row[3] not in ("active", "expiring", "expired"):
+        return []
+    if expires is None or validity is None or rng.random() >= RENEWED:
+        return [(activated, expires, None)]
+    start = date.fromisoformat(activated)
+    earlier = add_months(start, -validity)
+    renewed = min(start, today - timedelta(days=1)) - timedelta(days=rng.randint(0, 60))
+    return [(earlier.isoformat(), activated, None), (activated, expires, renewed.isoformat())]
 
 
 class _NoStyle:

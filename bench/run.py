@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from . import env
 from . import reminders as reminders_bench
@@ -345,6 +345,56 @@ class Bench:
             + ("" if emails else "; no email delivery step (notifications not merged)"),
         )
 
+    def renewal_list(self) -> None:
+        """The Tracking list filtered on `renewal=open`, against its hand-written floor."""
+        from . import floor
+
+        fixed = self.fixed_cost()
+        for ordering in ("expires_on", "contact"):
+            f = floor.Filter(renewal="open", ordering=ordering)
+            self._list_figure(f"list_renewal_open_by_{ordering}", f, fixed, floor)
+
+    def renewal_worker(self, opening: int) -> None:
+        """One worker pass on a day when `opening` renewals, met by earlier work, open
+        (granted: new periods, History, the renewed emails); measured once, undone after.
+
+        The last pass recorded is made yesterday's, as on the first pass of a day; then
+        the passes after it that day, with nothing more to do (`worker_nothing_due`).
+        """
+        from django.core import mail
+
+        from certtrack.certification.management.commands.worker import run_pass
+
+        run_pass()  # the generator's backlog of time transitions, not measured here
+        _vacuum()
+        with _renewals_opening(self.as_of.today, opening) as ids:
+            picked = len(ids)
+            begun = time.perf_counter()
+            result = run_pass()
+            seconds = time.perf_counter() - begun
+            later = median_time(run_pass, max(self.runs, 5))
+        mail.outbox = []
+        granted = result.get("grant_renewals", 0)
+        self.report.figure(
+            f"worker_{opening}_renewals_opening",
+            seconds,
+            "s",
+            seconds / 20,
+            "<=20s",
+            seconds <= 20 and granted >= picked,
+            f"renewals granted {granted} of {picked} set up, emails sent "
+            f"{result.get('deliver_due', 0)}, transitions {result.get('record_time_transitions')}",
+        )
+        self.report.figure(
+            "worker_renewals_nothing_due",
+            later * 1000,
+            "ms",
+            later / 0.05,
+            "<=50ms",
+            later <= 0.05,
+            "the passes after the day's first: no renewal opened since",
+        )
+
     def export(self, expected: int) -> None:
         if not self.api_available("/api/v1/enrollments/export.csv"):
             self.report.missing("export_rows_per_s", "rows/s", ">=30000", "no export endpoint")
@@ -408,17 +458,137 @@ def _undone_after():
             Enrollment.objects.bulk_update(rows, ["status", "updated_at"], batch_size=2000)
 
 
+@contextlib.contextmanager
+def _renewals_opening(today, wanted: int):
+    """`wanted` Active rows of programs that renew (without completion approval) moved so
+    that their window opens today, each with its renewal work (every required component
+    again) done yesterday; the last worker pass dated yesterday. Yields their ids;
+    afterwards the data set is as before (rows, periods, completions, History, emails,
+    passes)."""
+    from datetime import datetime
+    from datetime import time as clock_time
+
+    from django.db import connection, transaction
+    from django.db.models import F, Max
+
+    from certtrack.certification.dates import add_months
+    from certtrack.certification.models import (
+        Completion,
+        Enrollment,
+        History,
+        Period,
+        PeriodCompletion,
+        ProgramComponent,
+    )
+    from certtrack.credentials.models import StatusListEntry
+    from certtrack.notifications.models import Email
+    from certtrack.operations.models import WorkerPass
+
+    fields = ["activated_on", "expires_on", "status", "period_number", "updated_at"]
+    rows = list(
+        Enrollment.objects.filter(
+            status="active",
+            period_number__gte=1,
+            expires_on__gt=today + timedelta(days=200),
+            program__renewal_window_days__gt=0,
+            program__completion_requires_approval=False,
+            program__validity_months__isnull=False,
+        )
+        .order_by("id")
+        .values("id", "contact_id", "program_id", *fields)
+        .annotate(window=F("program__renewal_window_days"), months=F("program__validity_months"))[
+            :wanted
+        ]
+    )
+    required: dict[int, list[int]] = {}
+    for program, component in ProgramComponent.objects.filter(required=True).values_list(
+        "program_id", "component_id"
+    ):
+        required.setdefault(program, []).append(component)
+    last = {
+        model: model.objects.aggregate(n=Max("id"))["n"] or 0
+        for model in (Period, PeriodCompletion, Completion, History, Email, StatusListEntry)
+    }
+    latest = {
+        p["enrollment_id"]: p
+        for p in Period.objects.filter(enrollment_id__in=[r["id"] for r in rows])
+        .order_by("enrollment_id", "number")
+        .values("id", "enrollment_id", "activated_on", "expires_on")
+    }
+    passes = list(WorkerPass.objects.values())
+    yesterday = today - timedelta(days=1)
+    with transaction.atomic():
+        moved, periods = [], []
+        for r in rows:
+            expires = today + timedelta(days=r["window"])
+            activated = add_months(expires, -r["months"])
+            moved.append(Enrollment(id=r["id"], activated_on=activated, expires_on=expires))
+            periods.append(
+                Period(id=latest[r["id"]]["id"], activated_on=activated, expires_on=expires)
+            )
+        Enrollment.objects.bulk_update(moved, ["activated_on", "expires_on"], batch_size=2000)
+        Period.objects.bulk_update(periods, ["activated_on", "expires_on"], batch_size=2000)
+        Completion.objects.bulk_create(
+            [
+                Completion(
+                    contact_id=r["contact_id"],
+                    component_id=c,
+                    completed_on=yesterday,
+                    state="approved",
+                    source="import",
+                )
+                for r in rows
+                for c in required.get(r["program_id"], [])
+            ],
+            batch_size=2000,
+        )
+        WorkerPass.objects.all().delete()
+        noon = datetime.combine(yesterday, clock_time(12), tzinfo=UTC)
+        WorkerPass.objects.create(
+            started_at=noon,
+            finished_at=noon,
+            steps={"grant_renewals": 0},
+            host="bench",
+            pid=0,
+            idle=True,
+        )
+    _vacuum()
+    try:
+        yield [r["id"] for r in rows]
+    finally:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Append-only in the application; the benchmark removes its own rows.
+            for model in (StatusListEntry, PeriodCompletion, Period, Completion, History, Email):
+                table = model._meta.db_table
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [last[model]])
+            Enrollment.objects.bulk_update(
+                [Enrollment(id=r["id"], **{k: r[k] for k in fields}) for r in rows],
+                fields,
+                batch_size=2000,
+            )
+            Period.objects.bulk_update(
+                [Period(**latest[r["id"]]) for r in rows],
+                ["activated_on", "expires_on"],
+                batch_size=2000,
+            )
+            WorkerPass.objects.all().delete()
+            WorkerPass.objects.bulk_create(WorkerPass(**p) for p in passes)
+        _vacuum()
+
+
 def _vacuum() -> None:
     """On PostgreSQL, clear the dead rows a rolled-back run leaves (10,000 updates, 9,000
     emails and history rows): autovacuum would in production, but not between two runs,
     and each run would otherwise wade through the debris of the ones before."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return  # (VACUUM cannot run in a transaction: the tests' own)
     with connection.cursor() as cursor:
         cursor.execute(
-            "VACUUM (ANALYZE) certification_enrollment, certification_history, notifications_email"
+            "VACUUM (ANALYZE) certification_enrollment, certification_history, "
+            "notifications_email, certification_period, certification_periodcompletion, "
+            "certification_completion"
         )
 
 
@@ -473,6 +643,8 @@ def main(argv: list[str] | None = None) -> None:
         "export": lambda: bench.export(total),
         "worker": lambda: bench.worker(10_000),
         "reminders": lambda: reminders_bench.run(report, args.runs),
+        "renewal_list": bench.renewal_list,
+        "renewal_worker": lambda: bench.renewal_worker(min(10_000, total // 100)),
     }
     only = [g for g in args.only.split(",") if g] or list(groups)
     for name in only:

@@ -2,9 +2,10 @@
 
 A renewal is granted at once when its requirements are met while it is open (window or
 grace): on a completion recorded or approved (`consider`), and by the worker on the day
-the window opens for work recorded earlier (`grant_opening_today`). Where the program has
-`completion_requires_approval` it waits in review (`Enrollment.renewal_review_on`) for
-`approve_renewal` / `reject_renewal`; staff `renew` is a waiver. A granted renewal is a
+the window opens for work recorded earlier (`grant_opened`, which also catches up the
+days a worker was down). Where the program has `completion_requires_approval` it waits
+in review (`Enrollment.renewal_review_on`) for `approve_renewal` / `reject_renewal`;
+staff `renew` is a waiver. A granted renewal is a
 new Period with the completions it used; the enrollment takes the new period's dates.
 
 Called by `services` with the enrollment row locked (`_lock_enrollment` or
@@ -12,6 +13,7 @@ Called by `services` with the enrollment row locked (`_lock_enrollment` or
 renewed, as it is not certified while suspended.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -32,6 +34,9 @@ from .models import (
 from .renewal import RenewalState, Window
 from .requirements import Progress, progress_of_many
 from .statuses import CERTIFIED, OPEN, Action, Status, label
+
+log = logging.getLogger("certtrack.worker")
+GRANT_BATCH = 200  # renewals the worker considers per transaction
 
 
 def window_of(enrollment: Enrollment) -> Window | None:
@@ -108,32 +113,37 @@ def grant(
     *,
     reason: str = "",
     expires_on: date | None = None,
+    progress: Progress | None = None,
 ) -> Period:
-    """Start the next period now: the enrollment takes its dates and the status they give."""
+    """Start the next period now: the enrollment takes its dates and the status they give.
+
+    `progress`: the renewal progress the caller already evaluated (the worker's batch)."""
     core = _services()
-    old_period = periods.current(enrollment)
+    old_number = enrollment.period_number  # the current period's number, kept on the row
     start, end = new_dates(enrollment.program, enrollment.expires_on, as_of.today)
     if expires_on is not None:
         end = expires_on
-    used = progress_since([enrollment], as_of.today)[enrollment.pk].used_through(as_of.today)
+    if progress is None:
+        progress = progress_since([enrollment], as_of.today)[enrollment.pk]
+    used = progress.used_through(as_of.today)
     old_status = enrollment.status
     target = as_of.status_of(old_status, end)
     before = {
         "activated_on": enrollment.activated_on,
         "expires_on": enrollment.expires_on,
-        "period": old_period.number,
+        "period": old_number,
     }
     fields = {
         "activated_on": start,
         "expires_on": end,
-        "period_number": old_period.number + 1,
+        "period_number": old_number + 1,
         "renewal_review_on": None,
     }
 
     def write() -> Period:
         period = Period.objects.create(
             enrollment=enrollment,
-            number=old_period.number + 1,
+            number=old_number + 1,
             activated_on=start,
             expires_on=end,
             renewed_on=as_of.today,
@@ -212,17 +222,49 @@ def consider(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) -
 
     The caller holds the enrollment's lock. Returns whether anything changed.
     """
-    _services().settle(enrollment, as_of, now)
-    state = state_of(enrollment, as_of.today)
-    if state not in (RenewalState.OPEN, RenewalState.GRACE):
-        return False  # not open, closed, already in review, suspended, or no renewal
-    if not progress_since([enrollment], as_of.today)[enrollment.pk].met:
-        return False
-    if enrollment.program.completion_requires_approval:
-        _await_review(enrollment, actor, now, as_of)
-    else:
-        grant(enrollment, PeriodSource.RENEWED, "renewal_granted", actor, now, as_of)
-    return True
+    return bool(_consider_many([enrollment], actor, now, as_of))
+
+
+def _consider_many(
+    enrollments: list[Enrollment], actor: Actor, now: datetime, as_of: AsOf, *, skip=False
+) -> int:
+    """`consider` for locked rows, their renewal progress evaluated in one go; returns how
+    many were granted or put in review. `skip`: a grant refused (a concurrent grant, a
+    second open enrollment) is logged and skipped instead of raised (the worker)."""
+    for enrollment in enrollments:
+        _services().settle(enrollment, as_of, now)
+    # not open, closed, already in review, suspended, or no renewal: nothing to do
+    candidates = [
+        e
+        for e in enrollments
+        if state_of(e, as_of.today) in (RenewalState.OPEN, RenewalState.GRACE)
+    ]
+    progress = progress_since(candidates, as_of.today) if candidates else {}
+    done = 0
+    for enrollment in candidates:
+        if not progress[enrollment.pk].met:
+            continue
+        if enrollment.program.completion_requires_approval:
+            _await_review(enrollment, actor, now, as_of)
+            done += 1
+            continue
+        try:
+            grant(
+                enrollment,
+                PeriodSource.RENEWED,
+                "renewal_granted",
+                actor,
+                now,
+                as_of,
+                progress=progress[enrollment.pk],
+            )
+        except Refused as refused:
+            if not skip:
+                raise
+            log.warning("renewal of enrollment %s not granted: %s", enrollment.pk, refused)
+            continue
+        done += 1
+    return done
 
 
 def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
@@ -317,37 +359,57 @@ def _refusal(step: Action, enrollment: Enrollment, state: RenewalState | None) -
 # --- the worker -------------------------------------------------------------------------
 
 
-def opening_q(today: date) -> Q:
-    """SQL: certified rows whose renewal window opens on `today` (expires_on − window days).
+def opened_q(after: date, today: date) -> Q | None:
+    """SQL: certified rows whose renewal window opened after `after`, through `today`, and
+    is still open today (None: no day to look at).
 
-    A range of the (status, expires_on, id) index per window length: programs have few
-    distinct `renewal_window_days`, so the pass reads only the rows opening today.
+    The window opens on `expires_on − window days` and closes after `expires_on + grace
+    days`: per distinct (window, grace) of the programs, one range of the (status,
+    expires_on, id) index. Programs have few distinct settings, so a pass reads only the
+    rows that opened since the last pass, at any table size.
     """
+    if after >= today:
+        return None
     q = Q(pk__in=[])
-    lengths = (
+    settings = (
         Program.objects.filter(renewal_window_days__gt=0)
-        .values_list("renewal_window_days", flat=True)
+        .values_list("renewal_window_days", "renewal_grace_days")
+        .order_by()  # without Program's default ordering, which would split the DISTINCT
         .distinct()
     )
-    for days in lengths:
+    for days, grace in settings:
         q |= Q(
-            expires_on=today + timedelta(days=days),
+            expires_on__gt=after + timedelta(days=days),
+            expires_on__lte=today + timedelta(days=days),
+            expires_on__gte=today - timedelta(days=grace),
             program__renewal_window_days=days,
+            program__renewal_grace_days=grace,
             renewal_review_on__isnull=True,
         )
     return Q(status__in=sorted(CERTIFIED)) & q
 
 
-def grant_opening_today(now: datetime, actor: Actor) -> int:
-    """Grant (or put in review) every renewal whose window opens today with its work done
-    before; returns how many. One transaction per enrollment, its row locked."""
-    core = _services()
-    as_of = core._context(now)[1]
-    ids = list(Enrollment.objects.filter(opening_q(as_of.today)).values_list("pk", flat=True))
+def grant_opened(now: datetime, actor: Actor, since: date | None = None) -> int:
+    """Grant (or put in review) every renewal whose window opened after `since` through
+    today with its work done before; returns how many. `since`: the last day a pass
+    already looked at (default: yesterday, so today's openings). One transaction per
+    enrollment, its row locked."""
+    as_of = _services()._context(now)[1]
+    since = as_of.today - timedelta(days=1) if since is None or since > as_of.today else since
+    q = opened_q(since, as_of.today)
+    if q is None:
+        return 0
+    ids = list(Enrollment.objects.filter(q).order_by("pk").values_list("pk", flat=True))
     done = 0
-    for pk in ids:
+    # A batch of rows per transaction, locked in id order like every writer, evaluated in
+    # one go: one commit and one progress evaluation per batch rather than per renewal.
+    for first in range(0, len(ids), GRANT_BATCH):
         with transaction.atomic():
-            enrollment = core._lock_enrollment(pk)
-            if consider(enrollment, actor, now, as_of):
-                done += 1
+            rows = list(
+                Enrollment.objects.select_related("program", "contact")
+                .select_for_update(of=("self",), no_key=True)
+                .filter(pk__in=ids[first : first + GRANT_BATCH])
+                .order_by("pk")
+            )
+            done += _consider_many(rows, actor, now, as_of, skip=True)
     return done

@@ -98,7 +98,7 @@ def renewal_q(states: list[str], today: date) -> Q:
     if "review" in states:
         q |= Q(renewal_review_on__isnull=False)
     if "open" in states:
-        for days in renews.values_list("renewal_window_days", flat=True).distinct():
+        for days in renews.values_list("renewal_window_days", flat=True).order_by().distinct():
             q |= Q(
                 program__renewal_window_days=days,
                 expires_on__gte=today,
@@ -109,7 +109,7 @@ def renewal_q(states: list[str], today: date) -> Q:
         lengths = renews.filter(renewal_grace_days__gt=0).values_list(
             "renewal_grace_days", flat=True
         )
-        for days in lengths.distinct():
+        for days in lengths.order_by().distinct():
             q |= Q(
                 program__renewal_grace_days=days,
                 program__renewal_window_days__gt=0,

@@ -161,13 +161,19 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
 
 
 def grant_renewals(now: datetime) -> int:
-    """Grant the renewals whose window opens today for work recorded earlier (PRODUCT.md §3).
+    """Grant the renewals whose window opened since the last pass, for work recorded
+    earlier (PRODUCT.md §3 "on the day it opens").
 
-    Index-friendly: per distinct window length, an equality on `expires_on` within the
-    certified statuses of the (status, expires_on, id) index (`renewals.opening_q`), so
-    the pass reads only the rows opening today, at any table size.
+    "Since the last pass": the last pass in which this step succeeded (operations.passes),
+    so a worker that was down on the opening day grants on its next pass, and the passes
+    after the day's first one read no enrollment again. Index-friendly: a range of the
+    (status, expires_on, id) index per distinct window and grace (`renewals.opened_q`).
     """
-    granted = renewals.grant_opening_today(now, WORKER)
+    from certtrack.operations import passes  # operations reads this app's events
+
+    last = passes.last_done("grant_renewals")
+    since = GeneralSettings.get().today(last) if last is not None else None
+    granted = renewals.grant_opened(now, WORKER, since)
     if granted:
-        log.info("granted or put in review %d renewal(s) opening today", granted)
+        log.info("granted or put in review %d renewal(s) whose window opened", granted)
     return granted

@@ -85,6 +85,17 @@ def last_pass() -> WorkerPass | None:
     return WorkerPass.objects.order_by("-finished_at", "-id").first()
 
 
+def last_done(step: str) -> datetime | None:
+    """The `now` (start) of the last pass in which `step` ran without failing, or None.
+
+    A step that catches up on days (the renewals opening) starts after the day this pass
+    already looked at. A backward walk of the finished_at index, stopping at the first
+    such pass (almost always the last one).
+    """
+    passes = WorkerPass.objects.filter(**{f"steps__{step}__gte": 0})
+    return passes.order_by("-finished_at", "-id").values_list("started_at", flat=True).first()
+
+
 def what_it_did(worker_pass: WorkerPass) -> list[tuple[str, int]]:
     """(label, count) for each step that ran, in the order steps run, then each tally."""
     # PostgreSQL's jsonb does not keep key order: order by the configured steps instead.

@@ -173,3 +173,66 @@ def test_the_reminder_floor_selects_what_the_worker_would_and_the_figures_clean_
     assert set(report.figures) == {"reminder_preview_30d", "reminder_worker_10000_due"}
     assert not ReminderStep.objects.exists()
     assert not Email.objects.filter(kind="reminder").exists()
+
+
+def test_generator_gives_every_certified_row_its_periods(as_of):
+    from certtrack.certification.models import Period, PeriodCompletion
+
+    certified = Enrollment.objects.filter(status__in=["active", "expiring", "expired"])
+    assert certified.exists() and not certified.filter(period_number=0).exists()
+    assert not Enrollment.objects.exclude(status__in=["active", "expiring", "expired"]).filter(
+        period_number__gt=0
+    )
+    for e in certified.order_by("id")[:100]:
+        numbers = list(e.periods.values_list("number", flat=True))
+        assert numbers == list(range(1, e.period_number + 1))
+        current = e.periods.get(number=e.period_number)
+        assert (current.activated_on, current.expires_on) == (e.activated_on, e.expires_on)
+    assert Period.objects.filter(number=2, source="renewed").exists()
+    assert not Period.objects.filter(renewed_on__gte=as_of.today).exists()  # renewed before
+    assert PeriodCompletion.objects.exists()
+
+
+def test_renewal_open_pages_agree_with_their_floor(as_of, client):
+    for ordering in ("expires_on", "contact"):
+        f = floor.Filter(renewal="open", ordering=ordering)
+        body = client.get("/api/v1/enrollments", {**f.params(), "page_size": 50}).json()
+        page = floor.page(f, as_of.today, as_of.notice_days)
+        assert page["count"] > 0 and page["periods"]
+        assert [r["id"] for r in body["results"]] == page["ids"], f
+        assert body["count"] == page["count"], f
+
+
+def test_the_renewals_opening_figure_grants_them_all_then_undoes_everything(as_of):
+    from bench.run import _renewals_opening
+    from certtrack.certification.management.commands.worker import run_pass
+    from certtrack.certification.models import Completion, History, Period
+    from certtrack.notifications.models import Email
+    from certtrack.operations.models import WorkerPass
+
+    run_pass()  # the generator's backlog
+
+    def state():
+        rows = Enrollment.objects.order_by("id").values_list(
+            "id", "status", "activated_on", "expires_on", "period_number"
+        )
+        periods = Period.objects.order_by("id").values_list("id", "activated_on", "expires_on")
+        return (
+            list(rows),
+            list(periods),
+            Completion.objects.count(),
+            History.objects.count(),
+            Email.objects.count(),
+            WorkerPass.objects.count(),
+        )
+
+    before = state()
+    with _renewals_opening(as_of.today, 40) as picked:
+        assert len(picked) == 40
+        result = run_pass()
+        assert result["grant_renewals"] >= 40
+        granted = Period.objects.filter(enrollment__in=picked, renewed_on=as_of.today)
+        assert granted.count() == 40  # every one set up, none left behind
+        assert History.objects.filter(action="renewal_granted").count() >= 5
+        assert run_pass()["grant_renewals"] == 0  # the day's later passes: nothing again
+    assert state() == before

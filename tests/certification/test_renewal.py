@@ -175,10 +175,10 @@ def test_work_before_the_window_is_granted_by_the_worker_on_the_opening_day(laps
     complete(contact, component, admin, date(2026, 10, 16))  # the day before it opens
     enrollment.refresh_from_db()
     assert enrollment.period_number == 1
-    assert renewals.grant_opening_today(at(date(2026, 10, 17)), admin) == 1
+    assert renewals.grant_opened(at(date(2026, 10, 17)), admin) == 1
     enrollment.refresh_from_db()
     assert periods_of(enrollment)[1][3] == date(2026, 10, 17)  # renewed_on: the day granted
-    assert renewals.grant_opening_today(at(date(2026, 10, 17)), admin) == 0
+    assert renewals.grant_opened(at(date(2026, 10, 17)), admin) == 0
 
 
 def test_renewing_on_the_expiry_day(lapsing, admin):

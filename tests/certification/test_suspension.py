@@ -76,7 +76,7 @@ def test_no_renewal_while_suspended_during_the_renewal_window(holder, admin):
     assert renewals.state_of(enrollment, date(2026, 11, 10)) is None
     with pytest.raises(Refused, match="Inactive .suspended."):
         services.perform(enrollment.pk, "renew", admin, reason="x", now=at(date(2026, 11, 10)))
-    assert renewals.grant_opening_today(at(date(2026, 11, 2)), admin) == 0
+    assert renewals.grant_opened(at(date(2026, 11, 2)), admin) == 0
     # Reactivated while the renewal is open, with the work done: granted then.
     services.perform(enrollment.pk, "reactivate", admin, now=at(date(2026, 11, 20)))
     enrollment.refresh_from_db()
