@@ -44,8 +44,11 @@ def setting(name: str, default):
 
 
 def issuer_name() -> str:
-    """The organization named on certificates and credentials (CERTTRACK_ISSUER_NAME)."""
-    return str(setting("CERTTRACK_ISSUER_NAME", "certtrack"))
+    """The organization named on certificates and credentials: General Settings'
+    organization name, else CERTTRACK_ISSUER_NAME (the setting before branding existed)."""
+    return GeneralSettings.get().organization_name or str(
+        setting("CERTTRACK_ISSUER_NAME", "certtrack")
+    )
 
 
 def issuer_id() -> str:

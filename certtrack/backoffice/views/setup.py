@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import services
+from certtrack.certification import audit, services
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
+    AuditObject,
     Component,
     Contact,
     GeneralSettings,
@@ -59,7 +60,12 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if saved is not None:
             messages.success(request, f"Program {saved.name} saved.")
             return redirect("backoffice:programs")
-    return render(request, "backoffice/program_form.html", {"form": form, "program": program})
+    history = audit.of(AuditObject.PROGRAM, pk) if pk else None
+    return render(
+        request,
+        "backoffice/program_form.html",
+        {"form": form, "program": program, "history": history},
+    )
 
 
 @staff_required
@@ -93,7 +99,12 @@ def component_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "backoffice/component_form.html",
-        {"form": form, "component": component, "links": programs_of},
+        {
+            "form": form,
+            "component": component,
+            "links": programs_of,
+            "history": audit.of(AuditObject.COMPONENT, pk) if pk else None,
+        },
     )
 
 
@@ -137,6 +148,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             "enrollments": enrollments,
             "completions": completions,
             "programs": Program.objects.filter(is_active=True),
+            "history": audit.of(AuditObject.CONTACT, contact.pk),
         },
     )
 
@@ -174,7 +186,9 @@ def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def settings_view(request: HttpRequest) -> HttpResponse:
     current = GeneralSettings.get()
-    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(current))
+    form = SettingsForm(
+        request.POST or None, request.FILES or None, initial=SettingsForm.initial_from(current)
+    )
     if request.method == "POST" and form.is_valid():
         saved = submit(
             form, lambda: services.update_settings(actor_of(request), **form.fields_for_service())
@@ -182,4 +196,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if saved is not None:
             messages.success(request, "General Settings saved.")
             return redirect("backoffice:settings")
-    return render(request, "backoffice/settings.html", {"form": form})
+    history = audit.of(AuditObject.SETTINGS, current.pk)
+    return render(
+        request, "backoffice/settings.html", {"form": form, "current": current, "history": history}
+    )
