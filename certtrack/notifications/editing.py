@@ -25,7 +25,7 @@ def save_template(
     changes = {
         name: [getattr(current, name), value]
         for name, value in fields.items()
-        if name in EDITABLE and getattr(current, name) != value
+        if name in EDITABLE and _text(getattr(current, name)) != _text(value)
     }
     if not changes:
         return current
@@ -42,3 +42,8 @@ def save_template(
         changes,
     )
     return current
+
+
+def _text(value: str) -> str:
+    # A form posts CRLF line ends and loses the trailing newline: not a change of text.
+    return (value or "").replace("\r\n", "\n").strip()
