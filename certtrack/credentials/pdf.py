@@ -17,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import bidiShapedText
 
 from certtrack.certification.models import CertificateTemplate, Enrollment, GeneralSettings
 
@@ -84,25 +85,48 @@ def _cid(name: str) -> str:
     return name
 
 
-def runs(text: str, font: str) -> list[tuple[str, str]]:
-    """`text` cut into (piece, font) runs: `font` where it has the glyph, a CID font for
-    CJK and hangul it lacks. Names in any script print as text, not as boxes."""
-    covered = getattr(getattr(pdfmetrics.getFont(font), "face", None), "charToGlyph", None)
-    pieces: list[tuple[str, str]] = []
+def _glyphs(font: str):
+    """The code points a TrueType font has glyphs for."""
+    return pdfmetrics.getFont(font).face.charToGlyph
+
+
+def _joined(char: str) -> bool:
+    """Arabic-script letters, which join and run right to left: HarfBuzz shapes them."""
+    code = ord(char)
+    return 0x0600 <= code <= 0x08FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+
+
+def runs(text: str, font: str) -> list[tuple[str, str, bool]]:
+    """`text` cut into (piece, font, shaped) runs: `font` where it has the glyph, a CID font
+    for CJK and hangul it lacks; Arabic runs shaped (joined letters, right to left) by
+    HarfBuzz. Names in any script print as text, not as boxes."""
+    covered, fallback = _glyphs(font), _font("Sans")  # DejaVu Sans has Arabic; Serif has not
+    pieces: list[tuple[str, str, bool]] = []
     for char in text:
         chosen = font
-        if covered is not None and ord(char) not in covered:
+        if ord(char) not in covered:
             cid = _cid_for(char)
-            chosen = _cid(cid) if cid else font
-        if pieces and pieces[-1][1] == chosen:
-            pieces[-1] = (pieces[-1][0] + char, chosen)
+            chosen = _cid(cid) if cid else fallback if ord(char) in _glyphs(fallback) else font
+        # A space after Arabic stays in its run: words of a right-to-left name keep
+        # their order when the run is shaped as a whole.
+        shaped = _joined(char)
+        if char == " " and pieces and pieces[-1][2]:
+            chosen, shaped = pieces[-1][1], True
+        if pieces and pieces[-1][1:] == (chosen, shaped):
+            pieces[-1] = (pieces[-1][0] + char, chosen, shaped)
         else:
-            pieces.append((char, chosen))
+            pieces.append((char, chosen, shaped))
     return pieces
 
 
+def _width(canvas: Canvas, piece: str, name: str, size: float, shaped: bool) -> float:
+    if shaped:
+        return bidiShapedText(piece, None, fontName=name, fontSize=size, shaping=True)[1]
+    return canvas.stringWidth(piece, name, size)
+
+
 def text_width(canvas: Canvas, text: str, font: str, size: float) -> float:
-    return sum(canvas.stringWidth(piece, name, size) for piece, name in runs(text, font))
+    return sum(_width(canvas, *run[:2], size, run[2]) for run in runs(text, font))
 
 
 def draw_text(
@@ -111,10 +135,19 @@ def draw_text(
     """drawString / drawCentredString for text in any script (see `runs`)."""
     if align == "center":
         x -= text_width(canvas, text, font, size) / 2
-    for piece, name in runs(text, font):
-        canvas.setFont(name, size)
-        canvas.drawString(x, y, piece)
-        x += canvas.stringWidth(piece, name, size)
+    pieces = runs(text, font)
+    if any(shaped for _, _, shaped in pieces):
+        for piece, name, shaped in pieces:  # shaped text needs drawString's own path
+            canvas.setFont(name, size)
+            canvas.drawString(x, y, piece, shaping=shaped)
+            x += _width(canvas, piece, name, size, shaped)
+        return
+    # One text object: the runs read as one line (copy, search, text extraction).
+    line = canvas.beginText(x, y)
+    for piece, name, _ in pieces:
+        line.setFont(name, size)
+        line.textOut(piece)
+    canvas.drawText(line)
 
 
 def long_date(day: date | None) -> str:
