@@ -14,7 +14,6 @@ from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import bidiShapedText
@@ -56,33 +55,34 @@ def _font(name: str) -> str:
     return registered
 
 
-# Scripts DejaVu lacks: ReportLab's built-in CID fonts (Adobe's Asian font packs, which
-# every PDF reader has or substitutes); the text stays text (copy, search, pypdf).
-_CID_FONTS = {"ja": "HeiseiMin-W3", "ko": "HYSMyeongJo-Medium", "zh": "STSong-Light"}
+# Scripts DejaVu lacks (CJK ideographs, kana, hangul): Droid Sans Fallback, vendored
+# (fonts/README.txt) and embedded as a subset, so the name prints on any reader as text.
+# ReportLab's built-in CID fonts are not embedded: a reader without Adobe's Asian font
+# packs (pdfium, most Linux viewers) shows nothing where the name should be.
+_CJK_FONT = Path(__file__).parent / "fonts" / "DroidSansFallback.ttf"
 
 
-def _cid_for(char: str) -> str | None:
+def _cjk(char: str) -> bool:
     code = ord(char)
-    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:  # kana
-        return _CID_FONTS["ja"]
-    if 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F or 0xAC00 <= code <= 0xD7AF:
-        return _CID_FONTS["ko"]  # hangul
-    if (
-        0x2E80 <= code <= 0x2FDF
-        or 0x3000 <= code <= 0x303F
+    return (
+        0x1100 <= code <= 0x11FF  # hangul jamo
+        or 0x2E80 <= code <= 0x2FDF  # radicals
+        or 0x3000 <= code <= 0x30FF  # CJK punctuation, kana
+        or 0x3130 <= code <= 0x318F  # hangul compatibility jamo
+        or 0x31F0 <= code <= 0x31FF
         or 0x3400 <= code <= 0x4DBF
         or 0x4E00 <= code <= 0x9FFF
+        or 0xAC00 <= code <= 0xD7AF  # hangul syllables
         or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF
-    ):
-        return _CID_FONTS["zh"]  # han ideographs, CJK punctuation, full-width forms
-    return None
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+    )
 
 
-def _cid(name: str) -> str:
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(name))
-    return name
+def _cjk_font() -> str:
+    registered = "Certtrack-CJK"
+    if registered not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(registered, str(_CJK_FONT)))
+    return registered
 
 
 def _glyphs(font: str):
@@ -97,16 +97,18 @@ def _joined(char: str) -> bool:
 
 
 def runs(text: str, font: str) -> list[tuple[str, str, bool]]:
-    """`text` cut into (piece, font, shaped) runs: `font` where it has the glyph, a CID font
-    for CJK and hangul it lacks; Arabic runs shaped (joined letters, right to left) by
-    HarfBuzz. Names in any script print as text, not as boxes."""
+    """`text` cut into (piece, font, shaped) runs: `font` where it has the glyph, Droid Sans
+    Fallback for CJK and hangul, DejaVu Sans for the rest (Arabic); Arabic runs shaped
+    (joined letters, right to left) by HarfBuzz. Names in any script print as text."""
     covered, fallback = _glyphs(font), _font("Sans")  # DejaVu Sans has Arabic; Serif has not
     pieces: list[tuple[str, str, bool]] = []
     for char in text:
         chosen = font
         if ord(char) not in covered:
-            cid = _cid_for(char)
-            chosen = _cid(cid) if cid else fallback if ord(char) in _glyphs(fallback) else font
+            if _cjk(char):
+                chosen = _cjk_font()
+            elif ord(char) in _glyphs(fallback):
+                chosen = fallback
         # A space after Arabic stays in its run: words of a right-to-left name keep
         # their order when the run is shaped as a whole.
         shaped = _joined(char)
@@ -463,7 +465,7 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
         canvas.setFont(sans, 9.5)
         canvas.drawString(left, 128, since)
 
-    _fit_image(canvas, "logo", width - 56 - 140, height - 100, 140, 56)
+    _fit_image(canvas, "logo", width - 56 - 140, height - 78, 140, 50)
     general = GeneralSettings.get()
     signed = general.signatory_name
     _fit_image(canvas, "signature", left + 220, 84, 150, 40, align="left")
