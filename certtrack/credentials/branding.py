@@ -37,7 +37,7 @@ def current() -> Branding:
     if general.logo:
         version = int(general.updated_at.timestamp()) if general.updated_at else 0
         logo = f"{reverse('credentials:branding_image', args=['logo'])}?v={version}"
-    return Branding(issuer_name(), logo, general.signatory_name, general.signatory_title)
+    return Branding(issuer_name(general), logo, general.signatory_name, general.signatory_title)
 
 
 def context(request: HttpRequest) -> dict:

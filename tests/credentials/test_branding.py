@@ -109,12 +109,8 @@ def test_branding_is_saved_from_general_settings_and_recorded(admin_client):
         ("logo.png", b"\x89PNG" + b"0" * (2 * 1024 * 1024), "at most 2 MB"),
     ],
 )
-def test_a_logo_that_is_not_an_acceptable_image_is_a_form_error(
-    admin_client, name, data, message
-):
-    response = settings_form(
-        admin_client, organization_name="Changed", logo=upload(name, data)
-    )
+def test_a_logo_that_is_not_an_acceptable_image_is_a_form_error(admin_client, name, data, message):
+    response = settings_form(admin_client, organization_name="Changed", logo=upload(name, data))
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert message in " ".join(errors.get("logo", [])), errors
