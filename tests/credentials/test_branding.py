@@ -11,7 +11,6 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
-from certtrack import clock
 from certtrack.certification import services
 from certtrack.certification.errors import Invalid
 from certtrack.certification.models import AuditObject, GeneralSettings, History
@@ -57,7 +56,7 @@ def settings_form(client, **changes):
     page = client.get(reverse("backoffice:settings"))
     form = page.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None or name in ("logo", "signature") or value is False:
             continue

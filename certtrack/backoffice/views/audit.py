@@ -59,6 +59,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "types": dict(AuditObject.choices),
+            "tz": zone.key,
         },
     )
 

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.certification import audit
-from certtrack.certification.models import AuditObject
+from certtrack.certification.models import AuditObject, GeneralSettings
 from certtrack.notifications.defaults import DEFAULTS
 from certtrack.notifications.editing import save_template
 from certtrack.notifications.models import STAFF_KINDS, TEMPLATE_KINDS, EmailTemplate, Kind
@@ -114,6 +114,7 @@ def email_template(request: HttpRequest, kind: str) -> HttpResponse:
             "restoring": restoring,
             "rendered": shown,
             "history": audit.of(AuditObject.EMAIL_TEMPLATE, template.pk),
+            "tz": GeneralSettings.get().time_zone,
         },
     )
 

@@ -28,7 +28,7 @@ from ..forms import (
     SettingsForm,
     submit,
 )
-from .common import actor_of, today_as_of
+from .common import actor_of, current_zone, today_as_of
 
 
 @staff_required
@@ -64,7 +64,7 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "backoffice/program_form.html",
-        {"form": form, "program": program, "history": history},
+        {"form": form, "program": program, "history": history, "tz": current_zone()},
     )
 
 
@@ -104,6 +104,7 @@ def component_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "component": component,
             "links": programs_of,
             "history": audit.of(AuditObject.COMPONENT, pk) if pk else None,
+            "tz": current_zone(),
         },
     )
 
@@ -149,6 +150,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             "completions": completions,
             "programs": Program.objects.filter(is_active=True),
             "history": audit.of(AuditObject.CONTACT, contact.pk),
+            "tz": current_zone(),
         },
     )
 
@@ -198,5 +200,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:settings")
     history = audit.of(AuditObject.SETTINGS, current.pk)
     return render(
-        request, "backoffice/settings.html", {"form": form, "current": current, "history": history}
+        request,
+        "backoffice/settings.html",
+        {"form": form, "current": current, "history": history, "tz": current.time_zone},
     )

@@ -16,7 +16,7 @@ from certtrack.certification.models import AuditObject
 
 from ..access import administrator_required
 from ..forms import InviteForm, StaffPasswordResetForm, submit
-from .common import actor_of
+from .common import actor_of, current_zone
 
 
 @administrator_required
@@ -56,6 +56,7 @@ def user(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "tokens": tokens,
             "history": audit.of(AuditObject.USER, person.pk),
+            "tz": current_zone(),
         },
     )
 
