@@ -226,7 +226,20 @@ def _send_link(user: User, why: str, now: datetime, invited_by: str = "") -> Non
     transaction.on_commit(partial(deliver_now, queued.pk, now))
 
 
+# The reset form answers anyone: at most one email per user in this time, so it cannot be
+# used to flood a colleague's mailbox (the answer on the page is the same either way).
+RESET_EMAIL_EVERY = timedelta(minutes=2)
+
+
 def send_password_reset(user: User, now: datetime | None = None) -> None:
     """Email `user` a link to reset a forgotten password (Django's reset view calls it)."""
+    from certtrack.notifications.models import Email, Kind
+
+    now = now or clock.now()
     with transaction.atomic():
-        _send_link(user, "reset", now or clock.now())
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        recent = Email.objects.filter(
+            user=user, kind=Kind.PASSWORD_RESET, created_at__gt=now - RESET_EMAIL_EVERY
+        )
+        if not recent.exists():
+            _send_link(user, "reset", now)

@@ -2,6 +2,7 @@
 deactivate (never delete), reset a forgotten password; API tokens listed and revoked."""
 
 import re
+from datetime import UTC
 
 import pytest
 from django.core import mail
@@ -234,3 +235,17 @@ def test_resending_an_invitation_is_only_for_users_without_a_password(
     assert b"has a password already" in response.content
     with pytest.raises(Refused):
         services.resend_invitation(staff_user.pk, Actor.staff(admin_user))
+
+
+def test_asking_again_at_once_sends_no_second_reset_email(client, staff_user, travel):
+    from datetime import datetime, timedelta
+
+    from certtrack.accounts.services import RESET_EMAIL_EVERY
+
+    start = travel(datetime(2026, 6, 15, 12, 0, tzinfo=UTC))
+    for _ in range(3):
+        client.post(reverse("backoffice:password_reset"), {"email": "member@example.com"})
+    assert Email.objects.filter(kind=Kind.PASSWORD_RESET).count() == 1
+    travel(start + RESET_EMAIL_EVERY + timedelta(seconds=1))
+    client.post(reverse("backoffice:password_reset"), {"email": "member@example.com"})
+    assert Email.objects.filter(kind=Kind.PASSWORD_RESET).count() == 2
