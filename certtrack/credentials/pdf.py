@@ -56,10 +56,11 @@ def _font(name: str) -> str:
 
 
 # Scripts DejaVu lacks (CJK ideographs, kana, hangul): Droid Sans Fallback, vendored
-# (fonts/README.txt) and embedded as a subset, so the name prints on any reader as text.
-# ReportLab's built-in CID fonts are not embedded: a reader without Adobe's Asian font
-# packs (pdfium, most Linux viewers) shows nothing where the name should be.
-_CJK_FONT = Path(__file__).parent / "fonts" / "DroidSansFallback.ttf"
+# (static/credentials/fonts/README.txt; the web pages fall back to it too) and embedded as
+# a subset, so the name prints on any reader as text. ReportLab's built-in CID fonts are
+# not embedded: a reader without Adobe's Asian font packs (pdfium, most Linux viewers)
+# shows nothing where the name should be.
+_CJK_FONT = Path(__file__).parent / "static/credentials/fonts/DroidSansFallback.ttf"
 
 
 def _cjk(char: str) -> bool:

@@ -3,6 +3,7 @@ the emailed link and signs in; the administrator sets the organization's brandin
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from certtrack.accounts.models import User
+from certtrack.certification import services
 from tests.conftest import CHROMIUM
 
 from .test_backoffice import ARGS, PASSWORD, sign_in
@@ -112,7 +114,7 @@ def test_an_invited_staff_user_sets_a_password_from_the_email_and_signs_in(conte
 
 
 def test_an_administrator_sets_branding_and_sees_it_in_the_audit(
-    context, admin_user, tmp_path, settings
+    context, admin_user, admin, tmp_path, settings, make_contact, make_program
 ):
     settings.STORAGES = settings.STORAGES | {
         "default": {
@@ -151,3 +153,23 @@ def test_an_administrator_sets_branding_and_sees_it_in_the_audit(
     expect(page.locator("tbody")).to_contain_text("Maria Chen")
     expect(page.locator("tbody")).to_contain_text("Guild of Rope Access")
     shot(page, "audit")
+
+    # Where others see it: the verification page and the member portal.
+    contact = make_contact(first_name="小明", last_name="王", email="wang@example.org")
+    program = make_program(name="Rope Access Technician", code="RAT")
+    enrollment = services.record_existing(contact.pk, program.pk, date(2026, 3, 1), admin)
+    page.goto(f"/verify/{enrollment.certificate_number}")
+    expect(page.locator("header .issuer")).to_contain_text("Guild of Rope Access")
+    expect(page.locator("header .issuer img")).to_be_visible()
+    expect(page.get_by_text("小明 王").first).to_be_visible()
+    # The vendored CJK font is there for machines without one (this Chromium has none).
+    loaded = page.evaluate(
+        """async () => { await document.fonts.load('16px "Certtrack CJK"', '小明');
+        return document.fonts.check('16px "Certtrack CJK"', '小明'); }"""
+    )
+    assert loaded
+    shot(page, "verify")
+    page.goto("/portal/sign-in/")
+    expect(page.locator("header .brand")).to_contain_text("Guild of Rope Access")
+    expect(page.locator("header .brand img")).to_be_visible()
+    shot(page, "portal")
