@@ -134,6 +134,12 @@ class SettingsOut(Schema):
     enroll_attendees_to_all_relevant: bool
     default_certificate_template: CertificateTemplate
     default_program_id: int | None
+    organization_name: str
+    signatory_name: str
+    signatory_title: str
+    logo_url: str | None = Field(
+        description="The organization's logo (set in the back-office), or null."
+    )
 
 
 class SettingsPatch(Schema):
@@ -144,6 +150,9 @@ class SettingsPatch(Schema):
     enroll_attendees_to_all_relevant: bool | None = None
     default_certificate_template: CertificateTemplate | None = None
     default_program_id: Id | None = None
+    organization_name: Text(200) | None = None
+    signatory_name: Text(200) | None = None
+    signatory_title: Text(200) | None = None
 
 
 # --- contacts ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Settings, contacts, components and programs: the set-up the Tracking tab runs on."""
 
+from django.conf import settings as django_settings
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router
 from ninja import Status as Reply
 from ninja.errors import HttpError
@@ -40,6 +42,12 @@ PAGE_SIZE = Query(50, ge=1, description="Rows per page (at most 500; more is red
 # --- settings ---------------------------------------------------------------------------
 
 
+def logo_url(settings: GeneralSettings) -> str | None:
+    if not settings.logo:
+        return None
+    return django_settings.BASE_URL + reverse("credentials:branding_image", args=["logo"])
+
+
 def settings_out(settings: GeneralSettings) -> dict:
     return {
         "expiring_notice_days": settings.expiring_notice_days,
@@ -49,6 +57,10 @@ def settings_out(settings: GeneralSettings) -> dict:
         "enroll_attendees_to_all_relevant": settings.enroll_attendees_to_all_relevant,
         "default_certificate_template": settings.default_certificate_template,
         "default_program_id": settings.default_program_id,
+        "organization_name": settings.organization_name,
+        "signatory_name": settings.signatory_name,
+        "signatory_title": settings.signatory_title,
+        "logo_url": logo_url(settings),
     }
 
 

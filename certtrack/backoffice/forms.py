@@ -5,12 +5,14 @@ from datetime import date
 from zoneinfo import available_timezones
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import MinValueValidator
 from django.utils.text import slugify
 
+from certtrack.accounts.models import User
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import (
+    AuditObject,
     CertificateTemplate,
     Component,
     Contact,
@@ -376,6 +378,33 @@ class SettingsForm(forms.Form):
             "that contains the event and does not require approval."
         ),
     )
+    organization_name = forms.CharField(
+        label="Organization name",
+        required=False,
+        max_length=200,
+        help_text="On certificates, the verification page, emails, the portal and credentials.",
+    )
+    logo = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text="PNG, JPEG or SVG, at most 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg,.svg"}),
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+    signatory_name = forms.CharField(label="Signatory name", required=False, max_length=200)
+    signatory_title = forms.CharField(
+        label="Signatory title",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Chair of the Certification Board"}),
+    )
+    signature = forms.FileField(
+        label="Signature image",
+        required=False,
+        help_text="PNG, JPEG or SVG, at most 2 MB; printed above the signatory's name.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg,.svg"}),
+    )
+    remove_signature = forms.BooleanField(label="Remove the signature image", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -395,12 +424,67 @@ class SettingsForm(forms.Form):
             "default_certificate_template": settings.default_certificate_template,
             "default_program": settings.default_program_id,
             "enroll_attendees_to_all_relevant": settings.enroll_attendees_to_all_relevant,
+            "organization_name": settings.organization_name,
+            "signatory_name": settings.signatory_name,
+            "signatory_title": settings.signatory_title,
         }
 
     def fields_for_service(self) -> dict:
         data = dict(self.cleaned_data)
         program = data.pop("default_program")
         data["default_program_id"] = program.pk if program else None
+        for image in ("logo", "signature"):
+            upload, remove = data.pop(image), data.pop(f"remove_{image}")
+            if upload:
+                data[image] = upload
+            elif remove:
+                data[image] = ""
+        return data
+
+
+class InviteForm(forms.Form):
+    """Setup › Staff users: invite someone to the back-office."""
+
+    email = forms.EmailField(label="Email address")
+    first_name = forms.CharField(label="First name", required=False, max_length=150)
+    last_name = forms.CharField(label="Last name", required=False, max_length=150)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("staff", "Staff"), ("administrator", "Administrator")],
+        help_text="Administrators also manage settings, email templates and staff users.",
+    )
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the email queued through the outbox."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        from certtrack.accounts.services import send_password_reset
+
+        send_password_reset(context["user"])
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.ChoiceField(
+        label="Object", required=False, choices=[("", "All"), *AuditObject.choices]
+    )
+    user = forms.ModelChoiceField(
+        label="Changed by",
+        required=False,
+        queryset=User.objects.order_by("email"),
+        empty_label="Anyone",
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The end date is before the start date.")
         return data
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import auth, emails, enrollments, overview, reminders, setup, tracking
+from .views import audit, auth, emails, enrollments, overview, reminders, setup, staff, tracking
 
 app_name = "backoffice"
 
@@ -11,6 +11,22 @@ urlpatterns = [
         "staff/logout/",
         auth_views.LogoutView.as_view(next_page="backoffice:login"),
         name="logout",
+    ),
+    path("staff/password-reset/", staff.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "staff/password-reset/sent/",
+        staff.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "staff/password/<uidb64>/<token>/",
+        staff.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "staff/password/done/",
+        staff.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     path("staff/", tracking.tracking, name="home"),
     path("staff/tracking/", tracking.tracking, name="tracking"),
@@ -51,6 +67,18 @@ urlpatterns = [
     path("staff/contacts/<int:pk>/edit/", setup.contact_edit, name="contact_edit"),
     path("staff/contacts/<int:pk>/archive/", setup.contact_archive, name="contact_archive"),
     path("staff/setup/settings/", setup.settings_view, name="settings"),
+    path("staff/setup/users/", staff.users, name="users"),
+    path("staff/setup/users/<int:pk>/", staff.user, name="user"),
+    path("staff/setup/users/<int:pk>/role/", staff.user_role, name="user_role"),
+    path("staff/setup/users/<int:pk>/active/", staff.user_active, name="user_active"),
+    path("staff/setup/users/<int:pk>/resend/", staff.user_resend, name="user_resend"),
+    path(
+        "staff/setup/users/<int:pk>/tokens/<int:token>/revoke/",
+        staff.token_revoke,
+        name="token_revoke",
+    ),
+    path("staff/setup/audit/", audit.audit_log, name="audit"),
+    path("staff/setup/audit/export.csv", audit.audit_export, name="audit_export"),
     path("staff/setup/emails/", emails.email_templates, name="email_templates"),
     path(
         "staff/setup/emails/reminders/new/",

@@ -586,6 +586,17 @@ class PeriodCompletion(models.Model):
         return f"completion {self.completion_id} used by period {self.period_id}"
 
 
+class AuditObject(models.TextChoices):
+    """The kinds of setup object whose changes History records (PRODUCT.md §9)."""
+
+    PROGRAM = "program", "Program"
+    COMPONENT = "component", "Component"
+    CONTACT = "contact", "Contact"
+    SETTINGS = "settings", "General Settings"
+    EMAIL_TEMPLATE = "email_template", "Email template"
+    USER = "user", "Staff user"
+
+
 class HistoryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("History is append-only.")
@@ -616,13 +627,22 @@ class History(models.Model):
     to_status = models.CharField(max_length=20, blank=True, default="")
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
     reason = models.TextField(blank=True, default="")
+    # The setup object a change is about (PRODUCT.md §9 audit): a program, component,
+    # contact, the settings, an email template or a staff user. Empty for enrollment rows.
+    object_type = models.CharField(max_length=20, blank=True, default="", choices=AuditObject)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_label = models.CharField(max_length=200, blank=True, default="")
 
     objects = HistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = "history"
-        indexes = [models.Index(fields=["enrollment", "at"], name="history_enrollment_idx")]
+        indexes = [
+            models.Index(fields=["enrollment", "at"], name="history_enrollment_idx"),
+            # An object's page reads its own changes; the audit view filters by type.
+            models.Index(fields=["object_type", "object_id", "at"], name="history_object_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.action}"
@@ -669,6 +689,13 @@ class GeneralSettings(models.Model):
     enroll_attendees_to_all_relevant = models.BooleanField(
         "Enroll attendees to all relevant certifications", default=False
     )
+    # Branding (PRODUCT.md §9): on certificates, the verification page, emails, the portal
+    # and the OB 3.0 issuer profile. Images are checked by certtrack.credentials.branding.
+    organization_name = models.CharField(max_length=200, blank=True, default="")
+    logo = models.FileField(upload_to="branding/", blank=True, default="")
+    signatory_name = models.CharField(max_length=200, blank=True, default="")
+    signatory_title = models.CharField(max_length=200, blank=True, default="")
+    signature = models.FileField("Signature image", upload_to="branding/", blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -11,20 +11,24 @@ import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from certtrack import clock
 
-from . import events, periods, renewals
+from . import audit, events, periods, renewals
+from . import images as images_module
 from .actors import Actor
 from .dates import AsOf, expiry_for
 from .errors import Duplicate, Invalid, NotFound, Refused
 from .models import (
+    AuditObject,
     Completion,
     CompletionSource,
     CompletionState,
@@ -958,7 +962,21 @@ def create_contact(actor: Actor, now: datetime | None = None, **fields) -> Conta
     if not contact.email:
         raise Invalid("email", "email is required.")
     _save_contact(contact)
+    _audit_contact(actor, now or clock.now(), contact, "create_contact", audit.created(fields))
     return contact
+
+
+def _audit_contact(actor: Actor, now: datetime, contact: Contact, action: str, changes=None):
+    audit.record(
+        actor,
+        now,
+        AuditObject.CONTACT,
+        contact.pk,
+        contact.full_name,
+        action,
+        changes,
+        contact_id=contact.pk,
+    )
 
 
 @transaction.atomic
@@ -970,7 +988,7 @@ def update_contact(contact_id: int, actor: Actor, now: datetime | None = None, *
     contact.external_id = contact.external_id or None
     _save_contact(contact)
     if changes:
-        _log(actor, now, "update_contact", contact_id=contact.pk, changes=changes)
+        _audit_contact(actor, now, contact, "update_contact", changes)
     return contact
 
 
@@ -983,7 +1001,7 @@ def archive_contact(
     contact = _get(Contact, contact_id, "contact")
     contact.archived_at = now if archived else None
     contact.save(update_fields=["archived_at"])
-    _log(actor, now, "archive_contact" if archived else "restore_contact", contact_id=contact.pk)
+    _audit_contact(actor, now, contact, "archive_contact" if archived else "restore_contact")
     return contact
 
 
@@ -1047,7 +1065,7 @@ def create_component(
 ) -> Component:
     """Create a component (course, exam, task or event)."""
     component = Component()
-    _set_fields(component, fields, COMPONENT_FIELDS)
+    changes = _set_fields(component, fields, COMPONENT_FIELDS)
     if component.kind == ComponentKind.EXAM and not component.scoring:
         component.scoring = Scoring.PASS_FAIL
     if not component.code and component.name:
@@ -1055,6 +1073,9 @@ def create_component(
     _clean(component)
     component.save()
     _set_prerequisites(component, prerequisite_ids or [])
+    if prerequisite_ids:
+        changes["prerequisites"] = [None, _codes(component.prerequisites.all())]
+    _audit_setup(actor, now, AuditObject.COMPONENT, component, "create_component", changes)
     settings = GeneralSettings.get()
     if settings.default_program_id:
         ProgramComponent.objects.get_or_create(
@@ -1071,12 +1092,26 @@ def update_component(
 ) -> Component:
     """Change a component's fields (and prerequisites, when given)."""
     component = _get(Component, component_id, "component")
-    _set_fields(component, fields, COMPONENT_FIELDS)
+    changes = _set_fields(component, fields, COMPONENT_FIELDS)
     _clean(component)
     component.save()
     if prerequisite_ids is not None:
+        before = _codes(component.prerequisites.all())
         _set_prerequisites(component, prerequisite_ids)
+        after = _codes(component.prerequisites.all())
+        if before != after:
+            changes["prerequisites"] = [before, after]
+    if changes:
+        _audit_setup(actor, now, AuditObject.COMPONENT, component, "update_component", changes)
     return component
+
+
+def _codes(components) -> str:
+    return ", ".join(sorted(c.code for c in components))
+
+
+def _audit_setup(actor: Actor, now: datetime | None, kind: AuditObject, obj, action, changes):
+    audit.record(actor, now or clock.now(), kind, obj.pk, obj.name, action, changes)
 
 
 PROGRAM_FIELDS = {
@@ -1179,7 +1214,7 @@ def create_program(
     """Create a certification program with its components (each required or elective)
     and, optionally, its reminder schedule (PRODUCT.md §4)."""
     program = Program()
-    _set_fields(program, fields, PROGRAM_FIELDS)
+    changes = _set_fields(program, fields, PROGRAM_FIELDS)
     if not program.code and program.name:
         program.code = _unique_code(Program, program.name)
     _clean(program)
@@ -1189,6 +1224,9 @@ def create_program(
     program.save()
     _set_components(program, rows)
     _set_reminder_steps(program, steps)
+    if rows:
+        changes["components"] = [None, _components_text(program)]
+    _audit_setup(actor, now, AuditObject.PROGRAM, program, "create_program", changes)
     return program
 
 
@@ -1203,7 +1241,7 @@ def update_program(
 ) -> Program:
     """Change a program's fields (and components, and reminder schedule, when given)."""
     program = _get(Program, program_id, "program")
-    _set_fields(program, fields, PROGRAM_FIELDS)
+    changes = _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
     if components is None:
         rows = list(program.links.values_list("component_id", "required", "required_for_renewal"))
@@ -1213,9 +1251,25 @@ def update_program(
     steps = _reminder_steps(reminder_schedule)
     program.save()
     if components is not None:
+        before = _components_text(program)
         _set_components(program, rows)
+        after = _components_text(program)
+        if before != after:
+            changes["components"] = [before, after]
     _set_reminder_steps(program, steps)
+    if changes:
+        _audit_setup(actor, now, AuditObject.PROGRAM, program, "update_program", changes)
     return program
+
+
+def _components_text(program: Program) -> str:
+    """The program's components as History shows them: "CPR (required), ETH (elective)"."""
+    links = program.links.select_related("component").order_by("component__code")
+    return ", ".join(
+        f"{link.component.code} ({'required' if link.required else 'elective'}"
+        f"{', for renewal' if link.required_for_renewal else ''})"
+        for link in links
+    )
 
 
 SETTINGS_FIELDS = {
@@ -1226,7 +1280,38 @@ SETTINGS_FIELDS = {
     "default_certificate_template",
     "default_program_id",
     "enroll_attendees_to_all_relevant",
+    "organization_name",
+    "signatory_name",
+    "signatory_title",
+    "logo",
+    "signature",
 }
+BRANDING_TEXT = ("organization_name", "signatory_name", "signatory_title")
+BRANDING_IMAGES = ("logo", "signature")
+
+
+def _set_images(settings: GeneralSettings, images: dict) -> dict:
+    """Store each uploaded branding image (checked first: nothing is saved if one is bad);
+    an empty value removes the image. {field: [old name, new name]} of what changed."""
+    checked = {
+        name: images_module.checked(name, upload) if upload else None
+        for name, upload in images.items()
+    }
+    changes = {}
+    for name, content in checked.items():
+        stored = getattr(settings, name)
+        old = stored.name or ""
+        if content is None:
+            if old:
+                setattr(settings, name, "")
+                # The file goes once the change commits (a rollback keeps the image shown).
+                transaction.on_commit(partial(stored.storage.delete, old))
+                changes[name] = [old, ""]
+            continue
+        data, extension = content
+        stored.save(f"{name}-{secrets.token_hex(4)}.{extension}", ContentFile(data), save=False)
+        changes[name] = [old or None, stored.name]
+    return changes
 
 
 def _email_list(field: str, value) -> list[str]:
@@ -1279,9 +1364,24 @@ def update_settings(actor: Actor, now: datetime | None = None, **fields) -> Gene
         )
     if fields.get("default_program_id") is not None:
         _get(Program, fields["default_program_id"], "program")
+    for field in BRANDING_TEXT:
+        if field in fields:
+            if not isinstance(fields[field], str):
+                raise Invalid(field, f"{field} must be text.")
+            fields[field] = fields[field].strip()
+    images = {name: fields.pop(name) for name in BRANDING_IMAGES if name in fields}
     changes = _set_fields(settings, fields, SETTINGS_FIELDS)
+    changes |= _set_images(settings, images)
     _clean(settings)
     settings.save()
     if changes:
-        _log(actor, now, "update_settings", changes=changes)
+        audit.record(
+            actor,
+            now,
+            AuditObject.SETTINGS,
+            settings.pk,
+            "General Settings",
+            "update_settings",
+            changes,
+        )
     return settings

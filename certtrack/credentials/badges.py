@@ -13,6 +13,7 @@ from django.conf import settings
 from certtrack.certification.models import GeneralSettings
 
 from . import status_lists
+from .branding import logo_image
 from .certificates import Certificate, issuer_id, issuer_name
 from .vcjwt import MEDIA_TYPE, sign
 
@@ -31,7 +32,13 @@ def issuer_profile() -> dict:
         "type": ["Profile"],
         "name": issuer_name(),
         "url": settings.BASE_URL,
-    }
+    } | _with_logo()
+
+
+def _with_logo() -> dict:
+    """OB 3.0 Profile.image: the organization's logo, when it has one."""
+    image = logo_image()
+    return {"image": image} if image else {}
 
 
 def achievement_id(program) -> str:
@@ -103,7 +110,8 @@ def credential(certificate: Certificate) -> dict:
             "type": ["Profile"],
             "name": issuer_name(),
             "url": settings.BASE_URL,
-        },
+        }
+        | _with_logo(),
         "validFrom": _iso(_start_of(certificate.activated_on, zone)),
         "credentialSubject": {
             "id": _urn("contacts", str(contact.pk)),

@@ -43,9 +43,11 @@ def setting(name: str, default):
     return default if value in (None, "") else value
 
 
-def issuer_name() -> str:
-    """The organization named on certificates and credentials (CERTTRACK_ISSUER_NAME)."""
-    return str(setting("CERTTRACK_ISSUER_NAME", "certtrack"))
+def issuer_name(general: GeneralSettings | None = None) -> str:
+    """The organization named on certificates and credentials: General Settings'
+    organization name, else CERTTRACK_ISSUER_NAME (the setting before branding existed)."""
+    general = general or GeneralSettings.get()
+    return general.organization_name or str(setting("CERTTRACK_ISSUER_NAME", "certtrack"))
 
 
 def issuer_id() -> str:

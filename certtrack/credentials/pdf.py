@@ -9,15 +9,18 @@ from pathlib import Path
 
 import segno
 from django.http import HttpResponse
+from reportlab.graphics import renderPDF
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import bidiShapedText
 
 from certtrack.certification.models import CertificateTemplate, Enrollment, GeneralSettings
 
+from . import branding
 from .certificates import Certificate, issued, issuer_name
 
 PAGE_SIZES = {"a4": landscape(A4), "letter": landscape(letter)}
@@ -50,6 +53,104 @@ def _font(name: str) -> str:
         path = next(Path(p) for p in _FONT_CHOICES[name] if Path(p).exists())
         pdfmetrics.registerFont(TTFont(registered, str(path)))
     return registered
+
+
+# Scripts DejaVu lacks (CJK ideographs, kana, hangul): Droid Sans Fallback, vendored
+# (static/credentials/fonts/README.txt; the web pages fall back to it too) and embedded as
+# a subset, so the name prints on any reader as text. ReportLab's built-in CID fonts are
+# not embedded: a reader without Adobe's Asian font packs (pdfium, most Linux viewers)
+# shows nothing where the name should be.
+_CJK_FONT = Path(__file__).parent / "static/credentials/fonts/DroidSansFallback.ttf"
+
+
+def _cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x1100 <= code <= 0x11FF  # hangul jamo
+        or 0x2E80 <= code <= 0x2FDF  # radicals
+        or 0x3000 <= code <= 0x30FF  # CJK punctuation, kana
+        or 0x3130 <= code <= 0x318F  # hangul compatibility jamo
+        or 0x31F0 <= code <= 0x31FF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xAC00 <= code <= 0xD7AF  # hangul syllables
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+    )
+
+
+def _cjk_font() -> str:
+    registered = "Certtrack-CJK"
+    if registered not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(registered, str(_CJK_FONT)))
+    return registered
+
+
+def _glyphs(font: str):
+    """The code points a TrueType font has glyphs for."""
+    return pdfmetrics.getFont(font).face.charToGlyph
+
+
+def _joined(char: str) -> bool:
+    """Arabic-script letters, which join and run right to left: HarfBuzz shapes them."""
+    code = ord(char)
+    return 0x0600 <= code <= 0x08FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+
+
+def runs(text: str, font: str) -> list[tuple[str, str, bool]]:
+    """`text` cut into (piece, font, shaped) runs: `font` where it has the glyph, Droid Sans
+    Fallback for CJK and hangul, DejaVu Sans for the rest (Arabic); Arabic runs shaped
+    (joined letters, right to left) by HarfBuzz. Names in any script print as text."""
+    covered, fallback = _glyphs(font), _font("Sans")  # DejaVu Sans has Arabic; Serif has not
+    pieces: list[tuple[str, str, bool]] = []
+    for char in text:
+        chosen = font
+        if ord(char) not in covered:
+            if _cjk(char):
+                chosen = _cjk_font()
+            elif ord(char) in _glyphs(fallback):
+                chosen = fallback
+        # A space after Arabic stays in its run: words of a right-to-left name keep
+        # their order when the run is shaped as a whole.
+        shaped = _joined(char)
+        if char == " " and pieces and pieces[-1][2]:
+            chosen, shaped = pieces[-1][1], True
+        if pieces and pieces[-1][1:] == (chosen, shaped):
+            pieces[-1] = (pieces[-1][0] + char, chosen, shaped)
+        else:
+            pieces.append((char, chosen, shaped))
+    return pieces
+
+
+def _width(canvas: Canvas, piece: str, name: str, size: float, shaped: bool) -> float:
+    if shaped:
+        return bidiShapedText(piece, None, fontName=name, fontSize=size, shaping=True)[1]
+    return canvas.stringWidth(piece, name, size)
+
+
+def text_width(canvas: Canvas, text: str, font: str, size: float) -> float:
+    return sum(_width(canvas, *run[:2], size, run[2]) for run in runs(text, font))
+
+
+def draw_text(
+    canvas: Canvas, x: float, y: float, text: str, font: str, size: float, align: str = "left"
+) -> None:
+    """drawString / drawCentredString for text in any script (see `runs`)."""
+    if align == "center":
+        x -= text_width(canvas, text, font, size) / 2
+    pieces = runs(text, font)
+    if any(shaped for _, _, shaped in pieces):
+        for piece, name, shaped in pieces:  # shaped text needs drawString's own path
+            canvas.setFont(name, size)
+            canvas.drawString(x, y, piece, shaping=shaped)
+            x += _width(canvas, piece, name, size, shaped)
+        return
+    # One text object: the runs read as one line (copy, search, text extraction).
+    line = canvas.beginText(x, y)
+    for piece, name, _ in pieces:
+        line.setFont(name, size)
+        line.textOut(piece)
+    canvas.drawText(line)
 
 
 def long_date(day: date | None) -> str:
@@ -111,10 +212,9 @@ def _qr_image(url: str) -> ImageReader:
 
 def _centered(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, max_w: float):
     """Draw `text` centered on x, shrinking it to fit `max_w` (long names and programs)."""
-    while size > 8 and canvas.stringWidth(text, font, size) > max_w:
+    while size > 8 and text_width(canvas, text, font, size) > max_w:
         size -= 0.5
-    canvas.setFont(font, size)
-    canvas.drawCentredString(x, y, text)
+    draw_text(canvas, x, y, text, font, size, align="center")
 
 
 def _date_facts(certificate: Certificate) -> list[tuple[str, str]]:
@@ -166,16 +266,46 @@ def _qr_block(canvas, certificate, x, y, size, ink, muted, font):
     canvas.drawCentredString(center, y - 27, certificate.number)
 
 
+def _fit_image(canvas, which: str, x, y, w, h, align: str = "center") -> bool:
+    """Draw the branding image `which` inside the box (x, y, w, h), keeping its shape;
+    False when there is none."""
+    found = branding.drawable(which)
+    if found is None:
+        return False
+    kind, thing = found
+    if kind == "image":
+        iw, ih = thing.getSize()
+    else:
+        iw, ih = thing.width or 1, thing.height or 1
+    scale = min(w / iw, h / ih)
+    dw, dh = iw * scale, ih * scale
+    left = x + (w - dw) / 2 if align == "center" else x
+    bottom = y + (h - dh) / 2
+    if kind == "image":
+        canvas.drawImage(thing, left, bottom, dw, dh, mask="auto")
+    else:
+        canvas.saveState()
+        canvas.translate(left, bottom)
+        canvas.scale(scale, scale)
+        renderPDF.draw(thing, canvas, 0, 0)
+        canvas.restoreState()
+    return True
+
+
 def _signature(canvas, x, y, width, font, ink, muted):
+    """The signature image (if any) over the line; the signatory and title under it
+    (General Settings), else the issuer."""
+    general = GeneralSettings.get()
+    _fit_image(canvas, "signature", x - width / 2, y + 2, width, 44)
     canvas.setStrokeColor(muted)
     canvas.setLineWidth(0.6)
     canvas.line(x - width / 2, y, x + width / 2, y)
     canvas.setFillColor(ink)
-    canvas.setFont(font, 10.5)
-    canvas.drawCentredString(x, y - 14, issuer_name())
+    name = general.signatory_name or issuer_name()
+    _centered(canvas, name, x, y - 14, font, 10.5, width + 20)
     canvas.setFillColor(muted)
-    canvas.setFont(font, 7.5)
-    canvas.drawCentredString(x, y - 25, "ISSUER")
+    title = general.signatory_title if general.signatory_name else "ISSUER"
+    _centered(canvas, title, x, y - 25, font, 7.5, width + 20)
 
 
 def _classic(canvas: Canvas, certificate: Certificate, width: float, height: float) -> None:
@@ -203,6 +333,7 @@ def _classic(canvas: Canvas, certificate: Certificate, width: float, height: flo
 
     mid = width / 2
     top = height - 100
+    _fit_image(canvas, "logo", mid - 80, top + 14, 160, 40)
     canvas.setFillColor(navy)
     _centered(canvas, issuer_name().upper(), mid, top, serif_bold, 13, width - 200)
     canvas.setFillColor(ink)
@@ -272,14 +403,14 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
     canvas.setFont(sans_bold, 11)
     words, line, lines = issuer_name().upper().split(), "", []
     for word in words:
-        if canvas.stringWidth(f"{line} {word}".strip(), sans_bold, 11) > band - 50:
+        if text_width(canvas, f"{line} {word}".strip(), sans_bold, 11) > band - 50:
             lines.append(line)
             line = word
         else:
             line = f"{line} {word}".strip()
     lines.append(line)
     for i, text in enumerate(lines[:4]):
-        canvas.drawString(28, height - 60 - i * 15, text)
+        draw_text(canvas, 28, height - 60 - i * 15, text, sans_bold, 11)
     canvas.setFillColor(white)
     canvas.roundRect(28, 70, band - 56, band - 56 + 24, 8, stroke=0, fill=1)
     size = band - 76
@@ -289,7 +420,11 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
     canvas.drawCentredString(band / 2, 54, "Scan to verify this certificate")
 
     left = band + 56
-    text_width = width - left - 56
+    room = width - left - 56
+
+    def text_width_of(text: str, font: str, size: float) -> float:
+        return text_width(canvas, text, font, size)
+
     canvas.setFillColor(accent)
     canvas.setFont(sans_bold, 10)
     canvas.drawString(left, height - 86, "CERTIFICATE")
@@ -301,22 +436,20 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
     canvas.drawString(left, height - 170, "Awarded to")
     canvas.setFillColor(teal)
     size = 34
-    while size > 12 and canvas.stringWidth(certificate.holder, sans_bold, size) > text_width:
+    while size > 12 and text_width_of(certificate.holder, sans_bold, size) > room:
         size -= 0.5
-    canvas.setFont(sans_bold, size)
-    canvas.drawString(left, height - 210, certificate.holder)
+    draw_text(canvas, left, height - 210, certificate.holder, sans_bold, size)
     canvas.setFillColor(muted)
     canvas.setFont(sans, 12)
     canvas.drawString(left, height - 250, "for meeting every requirement of")
     canvas.setFillColor(ink)
     size = 20
-    while size > 10 and canvas.stringWidth(certificate.program, sans_bold, size) > text_width:
+    while size > 10 and text_width_of(certificate.program, sans_bold, size) > room:
         size -= 0.5
-    canvas.setFont(sans_bold, size)
-    canvas.drawString(left, height - 278, certificate.program)
+    draw_text(canvas, left, height - 278, certificate.program, sans_bold, size)
 
     facts = [*_date_facts(certificate), ("CERTIFICATE NUMBER", certificate.number)]
-    column = text_width / 3
+    column = room / 3
     canvas.setStrokeColor(HexColor("#d5dbe0"))
     canvas.setLineWidth(0.8)
     canvas.line(left, 190, width - 56, 190)
@@ -333,15 +466,25 @@ def _modern(canvas: Canvas, certificate: Certificate, width: float, height: floa
         canvas.setFont(sans, 9.5)
         canvas.drawString(left, 128, since)
 
+    _fit_image(canvas, "logo", width - 56 - 140, height - 78, 140, 50)
+    general = GeneralSettings.get()
+    signed = general.signatory_name
+    _fit_image(canvas, "signature", left + 220, 84, 150, 40, align="left")
+    if signed:
+        canvas.setStrokeColor(HexColor("#d5dbe0"))
+        canvas.line(left + 220, 80, left + 400, 80)
+        canvas.setFillColor(ink)
+        draw_text(canvas, left + 220, 66, signed, sans_bold, 10.5)
+        canvas.setFillColor(muted)
+        draw_text(canvas, left + 220, 55, general.signatory_title, sans, 7.5)
     canvas.setFillColor(muted)
     canvas.setFont(sans, 8)
     canvas.drawString(left, 96, "Issued by")
     canvas.setFillColor(ink)
-    canvas.setFont(sans_bold, 11)
-    canvas.drawString(left, 80, issuer_name())
+    draw_text(canvas, left, 80, issuer_name(), sans_bold, 11)
     canvas.setFillColor(muted)
     canvas.setFont(sans, 7.5)
-    canvas.drawString(left, 56, f"Verify online: {certificate.url}")
+    canvas.drawString(left, 40, f"Verify online: {certificate.url}")
 
 
 _DESIGNS = {CertificateTemplate.CLASSIC: _classic, CertificateTemplate.MODERN: _modern}

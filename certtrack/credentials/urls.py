@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import branding, views
 
 app_name = "credentials"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("verify/", views.lookup, name="lookup"),
     path("verify/<str:number>", views.verify_page, name="verify"),
     path("issuer", views.issuer, name="issuer"),
+    path("branding/<str:which>", branding.image, name="branding_image"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path(".well-known/jwks/<str:thumbprint>.json", views.jwk, name="jwk"),
     path(

@@ -28,7 +28,7 @@ from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 from certtrack.operations.tally import tally
 
-from . import reminders
+from . import branding, reminders
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, EmailTemplate, Kind
 from .outbox import expired_is_news
 from .rendering import (
@@ -75,7 +75,7 @@ def _claim(now: datetime, only: int | None = None) -> tuple[str, list[Email]]:
     )
     claimed = list(
         Email.objects.filter(pk__in=candidates, claim=token)
-        .select_related("enrollment__contact", "enrollment__program", "contact")
+        .select_related("enrollment__contact", "enrollment__program", "contact", "user")
         .order_by("id")
     )
     return token, claimed
@@ -169,7 +169,9 @@ def stale_reason(
 
 
 def _stale_fixed_text(email: Email, now: datetime | None) -> str:
-    if email.contact.archived_at is not None:
+    if email.user_id is not None and not email.user.is_active:
+        return "The staff user is deactivated."
+    if email.contact_id is not None and email.contact.archived_at is not None:
         return "The contact is archived."
     valid_until = parse_datetime(email.data.get("valid_until") or "")
     if now is not None and valid_until is not None and now >= valid_until:
@@ -180,6 +182,8 @@ def _stale_fixed_text(email: Email, now: datetime | None) -> str:
 
 
 def _recipients(email: Email, general: GeneralSettings) -> list[str]:
+    if email.user_id is not None:
+        return [email.user.email]
     if email.enrollment_id is None:
         return [email.contact.email]
     return recipients_for(email.kind, email.enrollment, general)
@@ -255,7 +259,7 @@ def _send_batch(
                         _failed(email, mine, now, down)
                         continue
                     opened = True
-                _message(rendered, to, connection).send()
+                _message(rendered, to, connection, general).send()
             except Exception as error:  # refused or cut off: retry later
                 _failed(email, mine, now, f"{type(error).__name__}: {error}")
                 continue
@@ -291,12 +295,14 @@ def _renew(token: str, until: datetime) -> set[int]:
     return set(mine.values_list("pk", flat=True))
 
 
-def _message(rendered: Rendered, to: list[str], connection) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, to, connection=connection
-    )
-    if rendered.html:
-        message.attach_alternative(rendered.html, "text/html")
+def _message(
+    rendered: Rendered, to: list[str], connection, general: GeneralSettings
+) -> EmailMultiAlternatives:
+    text, html = branding.email_footer(rendered.text, rendered.html, general)
+    sender = branding.sender(settings.DEFAULT_FROM_EMAIL, general)
+    message = EmailMultiAlternatives(rendered.subject, text, sender, to, connection=connection)
+    if html:
+        message.attach_alternative(html, "text/html")
     return message
 
 

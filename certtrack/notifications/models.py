@@ -26,6 +26,9 @@ class Kind(models.TextChoices):
     RETURNED_FOR_MORE_WORK = "returned_for_more_work", "Returned for more work"
     # Issue 15: a step of a program's reminder schedule (its template is in `data`).
     REMINDER = "reminder", "Reminder"
+    # Issue 16: to staff users, with a link to set their password.
+    STAFF_INVITATION = "staff_invitation", "Staff invitation"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 # Kinds that go to the staff recipients of General Settings rather than to the contact.
@@ -42,7 +45,7 @@ REPEATABLE_KINDS = (
 )
 # Kinds whose text is written when queued (kept in Email.body), not an editable template:
 # a sign-in link's text carries the link itself, which exists nowhere else.
-FIXED_TEXT_KINDS = {Kind.SIGN_IN_LINK}
+FIXED_TEXT_KINDS = {Kind.SIGN_IN_LINK, Kind.STAFF_INVITATION, Kind.PASSWORD_RESET}
 # The kinds an administrator edits (Setup › Email templates).
 TEMPLATE_KINDS = [kind for kind in Kind if kind not in FIXED_TEXT_KINDS and kind != Kind.REMINDER]
 # The shipped templates a reminder step may use as they are (or start a new one from).
@@ -89,7 +92,8 @@ class Email(models.Model):
 
     Recipient and text are rendered at send time (current address, current template);
     `data` keeps the facts of the moment the email was owed. An email not about an
-    enrollment (a sign-in link) names its contact instead, and carries its text in `body`.
+    enrollment (a sign-in link) names its contact instead, and carries its text in `body`;
+    one to a staff user (an invitation, a password reset) names the user.
     """
 
     enrollment = models.ForeignKey(
@@ -106,6 +110,14 @@ class Email(models.Model):
         null=True,
         blank=True,
         help_text="For an email not about an enrollment: the contact it goes to.",
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="For an email to a staff user (invitation, password reset).",
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # The enrollment's reminder cycle: a new expires_on is a new cycle, a new reminder.
@@ -149,7 +161,9 @@ class Email(models.Model):
                 name="email_reminder_step_once",
             ),
             models.CheckConstraint(
-                condition=Q(enrollment__isnull=False) | Q(contact__isnull=False),
+                condition=Q(enrollment__isnull=False)
+                | Q(contact__isnull=False)
+                | Q(user__isnull=False),
                 name="email_about_someone",
             ),
         ]
@@ -172,6 +186,8 @@ class Email(models.Model):
         """Whom the email is about, for logs: "enrollment 12" or "contact 7"."""
         if self.enrollment_id is not None:
             return f"enrollment {self.enrollment_id}"
+        if self.user_id is not None:
+            return f"staff user {self.user_id}"
         return f"contact {self.contact_id}"
 
 

@@ -268,13 +268,15 @@ def queue_for_rejected_completion(
 
 def queue_fixed_text(
     kind: Kind,
-    contact_id: int,
+    contact_id: int | None,
     subject: str,
     text: str,
     now: datetime,
     valid_until: datetime,
+    user_id: int | None = None,
 ) -> Email:
-    """Queue an email whose text is already written, to a contact (a sign-in link).
+    """Queue an email whose text is already written, to a contact (a sign-in link) or a
+    staff user (an invitation, a password reset).
 
     Call it inside the transaction that owes the email. It is delivered like every other
     email (lease, retries with backoff) while `valid_until` is ahead, cancelled after;
@@ -284,6 +286,7 @@ def queue_fixed_text(
         raise ValueError(f"{kind} is rendered from its template, not queued with its text")
     return Email.objects.create(
         contact_id=contact_id,
+        user_id=user_id,
         kind=kind,
         cycle=0,
         subject=subject[:250],

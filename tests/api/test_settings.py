@@ -77,3 +77,29 @@ def test_a_null_setting_is_invalid(api, unchanged):
             response = api.patch("/settings", {name: None})
             error_detail(response, 422)
             assert response.json()["field"] == name
+
+
+def test_branding_text_is_read_and_changed_through_the_api(api):
+    response = api.patch(
+        "/settings",
+        {
+            "organization_name": "Guild of Rope Access",
+            "signatory_name": "Maria Chen",
+            "signatory_title": "Chair of the Board",
+        },
+    )
+    assert response.status_code == 200, response.content
+    body = api.get("/settings").json()
+    assert body["organization_name"] == "Guild of Rope Access"
+    assert body["signatory_name"] == "Maria Chen"
+    assert body["signatory_title"] == "Chair of the Board"
+    assert body["logo_url"] is None  # images are set in the back-office
+    row = History.objects.get(action="update_settings")
+    assert row.object_type == "settings" and row.actor.startswith("API: ")
+    assert row.changes["signatory_title"] == ["", "Chair of the Board"]
+
+
+def test_a_null_organization_name_is_invalid(api, unchanged):
+    with unchanged():
+        detail = error_detail(api.patch("/settings", {"organization_name": None}), 422)
+    assert "organization_name" in detail

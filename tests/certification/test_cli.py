@@ -57,6 +57,23 @@ def test_apitoken_prints_the_token_last_and_stores_only_its_hash(db):
     assert ApiToken.objects.authenticate(key) is None
 
 
+def test_apitoken_does_not_pile_up_tokens_of_one_name(db):
+    run("createstaff", "ops@example.com")
+    first = run("apitoken", "ops@example.com").strip().splitlines()[-1]
+    with pytest.raises(CommandError, match="already has a live token named 'command line'"):
+        run("apitoken", "ops@example.com")
+    assert ApiToken.objects.count() == 1
+    # Another name is another token; --rotate replaces the one of that name.
+    run("apitoken", "ops@example.com", "--name", "payroll sync")
+    second = run("apitoken", "ops@example.com", "--rotate").strip().splitlines()[-1]
+    assert ApiToken.objects.authenticate(first) is None
+    assert ApiToken.objects.authenticate(second).name == "command line"
+    live = ApiToken.objects.filter(revoked_at__isnull=True)
+    assert sorted(live.values_list("name", flat=True)) == ["command line", "payroll sync"]
+    listed = run("apitoken", "ops@example.com", "--list")
+    assert listed.count("live") == 2 and "revoked" in listed
+
+
 def test_apitoken_for_unknown_user_fails(db):
     with pytest.raises(CommandError, match="No active staff user"):
         run("apitoken", "ghost@example.com")

@@ -36,12 +36,20 @@ def test_enrollment_not_yet_active_has_no_number(admin, make_contact, make_progr
     assert services.add(make_contact().pk, make_program().pk, admin).certificate_number is None
 
 
-def test_issuer_name_defaults_to_certtrack(settings, monkeypatch):
+def test_issuer_name_defaults_to_certtrack(db, settings, monkeypatch):
     settings.CERTTRACK_ISSUER_NAME = None
     monkeypatch.delenv("CERTTRACK_ISSUER_NAME", raising=False)
     assert issuer_name() == "certtrack"
     monkeypatch.setenv("CERTTRACK_ISSUER_NAME", "Board of Examiners")
     assert issuer_name() == "Board of Examiners"
+
+
+def test_the_organization_name_of_general_settings_is_the_issuer(db, admin, settings):
+    from certtrack.certification import services
+
+    settings.CERTTRACK_ISSUER_NAME = "Board of Examiners"
+    services.update_settings(admin, organization_name="  Guild of Rope Access  ")
+    assert issuer_name() == "Guild of Rope Access"
 
 
 def test_faces_offer_the_certificate_only_while_certified(certified, admin, travel):

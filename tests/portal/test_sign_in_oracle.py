@@ -32,7 +32,11 @@ def _answer(email: str):
     return response, [_shape(q["sql"]) for q in queries.captured_queries], len(mail.outbox)
 
 
-def test_known_and_unknown_addresses_do_the_same_work_before_the_answer(pat, settings):
+def test_known_and_unknown_addresses_do_the_same_work_before_the_answer(
+    pat, settings, settings_row
+):
+    # settings_row: the General Settings row exists (the page's header reads the
+    # organization's name; the first read of all would create it).
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     known, known_sql, known_sent = _answer("pat@example.org")
     unknown, unknown_sql, unknown_sent = _answer("nobody@example.org")

@@ -24,3 +24,8 @@ def back_to(request: HttpRequest, fallback: str) -> str:
     """A same-site `next` target, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     return target if target.startswith("/staff/") else fallback
+
+
+def current_zone() -> str:
+    """The organization's time zone (General Settings): history times are shown in it."""
+    return GeneralSettings.get().time_zone

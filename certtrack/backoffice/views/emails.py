@@ -6,7 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.certification import audit
+from certtrack.certification.models import AuditObject, GeneralSettings
 from certtrack.notifications.defaults import DEFAULTS
+from certtrack.notifications.editing import save_template
 from certtrack.notifications.models import (
     STAFF_KINDS,
     TEMPLATE_KINDS,
@@ -19,6 +22,7 @@ from certtrack.notifications.rendering import PLACEHOLDERS, Rendered, preview, t
 from ..access import administrator_required
 from ..forms import EMAIL_TEMPLATE_FIELDS as FIELDS
 from ..forms import EmailTemplateForm
+from .common import actor_of
 
 # Who receives each kind, and when it is owed (docs/notifications.md).
 AUDIENCE = {
@@ -97,7 +101,8 @@ def email_template(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST":
         form = EmailTemplateForm(request.POST, instance=template)
         if form.is_valid():
-            form.save()
+            fields = {name: form.cleaned_data[name] for name in FIELDS}
+            save_template(template, actor_of(request), **fields)
             messages.success(request, f"Email template “{Kind(kind).label}” saved.")
             return redirect("backoffice:email_template", kind=kind)
     elif restoring:
@@ -118,6 +123,8 @@ def email_template(request: HttpRequest, kind: str) -> HttpResponse:
             "placeholders": PLACEHOLDERS,
             "restoring": restoring,
             "rendered": shown,
+            "history": audit.of(AuditObject.EMAIL_TEMPLATE, template.pk),
+            "tz": GeneralSettings.get().time_zone,
         },
     )
 

@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import renewal_progress, services
+from certtrack.certification import audit, renewal_progress, services
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
+    AuditObject,
     Component,
     Contact,
     GeneralSettings,
@@ -27,7 +28,7 @@ from ..forms import (
     SettingsForm,
     submit,
 )
-from .common import actor_of, today_as_of
+from .common import actor_of, current_zone, today_as_of
 
 
 @staff_required
@@ -67,7 +68,14 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, f"Program {saved.name} saved.")
             return redirect("backoffice:programs")
     source = request.POST if form.is_bound else _program_values(program)
-    context = {"form": form, "program": program, **_renewal_example(source)}
+    history = audit.of(AuditObject.PROGRAM, pk) if pk else None
+    context = {
+        "form": form,
+        "program": program,
+        "history": history,
+        "tz": current_zone(),
+        **_renewal_example(source),
+    }
     return render(request, "backoffice/program_form.html", context)
 
 
@@ -157,7 +165,13 @@ def component_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "backoffice/component_form.html",
-        {"form": form, "component": component, "links": programs_of},
+        {
+            "form": form,
+            "component": component,
+            "links": programs_of,
+            "history": audit.of(AuditObject.COMPONENT, pk) if pk else None,
+            "tz": current_zone(),
+        },
     )
 
 
@@ -201,6 +215,8 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             "enrollments": enrollments,
             "completions": completions,
             "programs": Program.objects.filter(is_active=True),
+            "history": audit.of(AuditObject.CONTACT, contact.pk),
+            "tz": current_zone(),
         },
     )
 
@@ -238,7 +254,9 @@ def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def settings_view(request: HttpRequest) -> HttpResponse:
     current = GeneralSettings.get()
-    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_from(current))
+    form = SettingsForm(
+        request.POST or None, request.FILES or None, initial=SettingsForm.initial_from(current)
+    )
     if request.method == "POST" and form.is_valid():
         saved = submit(
             form, lambda: services.update_settings(actor_of(request), **form.fields_for_service())
@@ -246,4 +264,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if saved is not None:
             messages.success(request, "General Settings saved.")
             return redirect("backoffice:settings")
-    return render(request, "backoffice/settings.html", {"form": form})
+    history = audit.of(AuditObject.SETTINGS, current.pk)
+    return render(
+        request,
+        "backoffice/settings.html",
+        {"form": form, "current": current, "history": history, "tz": current.time_zone},
+    )

@@ -1,7 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from certtrack import clock
-from certtrack.accounts.models import ApiToken, User
+from certtrack.accounts import services
+from certtrack.accounts.models import User
+from certtrack.certification.actors import Actor
+from certtrack.certification.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -9,13 +12,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("email")
-        parser.add_argument("--name", default="", help="A name to recognise the token by.")
+        parser.add_argument(
+            "--name",
+            default="",
+            help=f"A name to recognise the token by (default {services.DEFAULT_TOKEN_NAME!r}); "
+            "a user has one live token per name.",
+        )
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="Replace the live token of that name: it is revoked as the new one is issued.",
+        )
         parser.add_argument(
             "--revoke", metavar="PREFIX", help="Revoke the user's token with this prefix instead."
         )
         parser.add_argument("--list", action="store_true", help="List the user's tokens instead.")
 
-    def handle(self, *args, email, name, revoke, list, **options):
+    def handle(self, *args, email, name, rotate, revoke, list, **options):
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
             raise CommandError(
@@ -32,9 +45,13 @@ class Command(BaseCommand):
             if not tokens.exists():
                 raise CommandError(f"No live token with prefix {revoke!r} for {user.email}.")
             for t in tokens:
-                t.revoke(clock.now())
+                services.revoke_token(t.pk, Actor.system("certtrack apitoken"), clock.now())
             self.stdout.write(f"revoked {revoke}")
             return
-        token, key = ApiToken.issue(user, name)
-        self.stdout.write(f"token {token.name!r} for {user.email}:")
+        try:
+            token, key = services.issue_token(user, name, rotate=rotate)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        verb = "replaced" if rotate else "issued"
+        self.stdout.write(f"token {token.name!r} for {user.email} {verb}:")
         self.stdout.write(key)
