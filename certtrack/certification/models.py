@@ -658,3 +658,6 @@ class GeneralSettings(models.Model):
 
     def today(self, moment) -> date:
         return self.as_of(moment).today
+
+
+from .counts import CountCheck, EnrollmentCount  # noqa: E402, F401  (models of this app)
