@@ -78,14 +78,19 @@ def _keys(programs: list[int] | None = None):
     return rows.filter(program_id__in=programs) if programs else rows
 
 
-def status_counts(as_of: AsOf, programs: list[int] | None = None) -> dict[str, int]:
-    """How many enrollments are in each of the ten statuses true on `as_of.today`."""
+def status_counts(
+    as_of: AsOf, programs: list[int] | None = None, expiry: Q | None = None
+) -> dict[str, int]:
+    """How many enrollments are in each of the ten statuses true on `as_of.today`
+    (of `programs` when given, and matching the `expiry` filter on status/expires_on)."""
     from .models import _current_status_expr  # the same CASE as the scanning count
 
     counts = {status.value: 0 for status in Status}
+    keys = _keys(programs)
+    if expiry is not None:
+        keys = keys.filter(expiry)
     rows = (
-        _keys(programs)
-        .annotate(now_status=_current_status_expr(as_of))
+        keys.annotate(now_status=_current_status_expr(as_of))
         .values("now_status")
         .annotate(total=Sum("n"))
     )
@@ -100,12 +105,16 @@ def program_counts() -> dict[int, int]:
     return {row["program_id"]: row["total"] for row in rows if row["total"]}
 
 
+# Parameters that choose no rows (how they are shown, sorted, paged).
+DISPLAY = frozenset({"ordering", "page", "page_size", "per_page", "after", "customize"})
+
+
 def answers(params: Mapping) -> bool:
     """Whether the aggregate can count the rows of the Tracking criteria `params`."""
     return all(
-        name in ANSWERED or name in ("ordering", "page", "page_size", "per_page", "after")
+        name in ANSWERED or name in DISPLAY
         for name, value in _items(params)
-        if value not in ("", None)
+        if str(value).strip() not in ("", "None")
     )
 
 

@@ -4,12 +4,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.certification import counts as aggregate
 from certtrack.certification import services, statuses
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import DomainError, Invalid
@@ -56,7 +56,8 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     Counting covers the whole table, so the Tracking page leaves it to a second
     request (htmx, `tracking_quick`) and shows its rows without waiting for it.
     """
-    counts = Enrollment.objects.status_counts(as_of) if counted else {s.value: 0 for s in Status}
+    # From the count aggregate: sums over its (program, status, expiry) keys, no row scanned.
+    counts = aggregate.status_counts(as_of) if counted else {s.value: 0 for s in Status}
     selected = form.data.getlist("status") if form.is_bound else []
     programs_selected = form.data.getlist("program") if form.is_bound else []
     only_quick = form.active_criteria() <= 1
@@ -78,11 +79,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
                 "current": only_quick and selected == [status.value],
             }
         )
-    program_counts = (
-        dict(Enrollment.objects.order_by().values_list("program_id").annotate(n=Count("pk")))
-        if counted
-        else {}
-    )
+    program_counts = aggregate.program_counts() if counted else {}
     programs = [
         {
             "label": name,
@@ -98,6 +95,33 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
         "counted": counted,
         "url": reverse("backoffice:tracking"),
     }
+
+
+class Counted(Paginator):
+    """A paginator told its count (the aggregate's sum, or a capped count)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+def _total(form: TrackingFilter, queryset, as_of: AsOf, problems) -> tuple[int, bool]:
+    """The page's total and whether it is capped ("10,000+").
+
+    Status, program and expiry criteria only: the count aggregate's sum (exact, no row
+    read). Any other criterion (search, other dates, progress, pending, renewal,
+    category): COUNT(*) read no further than aggregate.CAP + 1 rows.
+    """
+    if problems:
+        return 0, False
+    if aggregate.answers(form.data if form.is_bound else {}):
+        return aggregate.total(form.shared_params(), as_of), False
+    n = aggregate.capped_count(queryset)
+    return min(n, aggregate.CAP), n > aggregate.CAP
 
 
 def _sort_links(form: TrackingFilter) -> dict:
@@ -129,7 +153,9 @@ def tracking(request: HttpRequest) -> HttpResponse:
         if problems
         else rows(form, as_of, current_status=False).only(*ROW_FIELDS)
     )
-    paginator = Paginator(queryset, form.page_size)
+    total, capped = _total(form, queryset, as_of, problems)
+    # Capped: one row more than shown, so the page after the cap's last is still reached.
+    paginator = Counted(queryset, form.page_size, total + capped)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_progress_of(page.object_list, as_of.today)
     context = {
@@ -137,6 +163,8 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "page": page,
         "rows": tracking_rows(page.object_list, as_of),
+        "total": total,
+        "capped": capped,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
         "quick": _quick_filters(form, as_of, counted=False),
