@@ -25,6 +25,7 @@ from .statuses import Status
 
 TABLE = "certification_enrollmentcount"
 ENROLLMENTS = "certification_enrollment"
+ANY = "*"  # the status of a program's total row
 # The shown bound of a count the aggregate cannot answer ("10,000+"): LIMIT CAP + 1.
 CAP = 10_000
 # Criteria of the shared Tracking parser the aggregate answers (plus `ordering`, `page`).
@@ -32,21 +33,36 @@ ANSWERED = frozenset({"status", "program", "expires_from", "expires_to", "expire
 
 
 class EnrollmentCount(models.Model):
-    """+1/−1 rows per (program, stored status, expires_on); folded by the worker.
+    """+1/−1 rows per key, at three levels; folded by the worker.
 
     Why a table: the Quick Filter's counts and a Tracking page's total (`status_counts`,
     `program_counts`, `total`) read it instead of COUNT(*) over the enrollments.
-    No index: it is read whole (its size is the number of distinct keys plus the
-    writes since the last fold), and every index would cost each write.
+    Each enrollment counts once at each level, so each read is a range of few keys:
+    - (program, status, expires_on): one program's counts (`?program=`);
+    - (NULL, status, expires_on): all programs (the Quick Filter's statuses, "All");
+      its size is bounded by statuses × distinct dates, whatever the number of programs;
+    - (program, ANY, NULL): the program's total (the Quick Filter's programs).
     """
 
-    program_id = models.BigIntegerField()
+    program_id = models.BigIntegerField(null=True)
     status = models.CharField(max_length=20)
     expires_on = models.DateField(null=True)
     n = models.IntegerField()
 
     class Meta:
         db_table = TABLE
+        indexes = [
+            # status_counts / total: the keys of some programs, or of all (program NULL).
+            models.Index(
+                fields=["program_id", "status", "expires_on"], name="enrollmentcount_key_idx"
+            ),
+            # program_counts: the per-program totals only.
+            models.Index(
+                fields=["program_id"],
+                name="enrollmentcount_program_idx",
+                condition=Q(status="*"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.n:+d} {self.status} {self.expires_on} in program {self.program_id}"
@@ -75,7 +91,9 @@ class CountCheck(models.Model):
 
 def _keys(programs: list[int] | None = None):
     rows = EnrollmentCount.objects.order_by()
-    return rows.filter(program_id__in=programs) if programs else rows
+    if programs:
+        return rows.filter(program_id__in=programs).exclude(status=ANY)
+    return rows.filter(program_id__isnull=True)
 
 
 def status_counts(
@@ -101,7 +119,12 @@ def status_counts(
 
 def program_counts() -> dict[int, int]:
     """How many enrollments each program has (any status)."""
-    rows = _keys().values("program_id").annotate(total=Sum("n"))
+    rows = (
+        EnrollmentCount.objects.order_by()
+        .filter(status=ANY, program_id__isnull=False)
+        .values("program_id")
+        .annotate(total=Sum("n"))
+    )
     return {row["program_id"]: row["total"] for row in rows if row["total"]}
 
 
@@ -189,6 +212,22 @@ def fold_counts(now: datetime) -> int:
     return 0
 
 
+# Every enrollment at the three levels, each row with `n`.
+_LEVELS = (
+    f"SELECT program_id, status, expires_on, {{n}} AS n FROM {ENROLLMENTS} UNION ALL "
+    f"SELECT NULL, status, expires_on, {{n}} FROM {ENROLLMENTS} UNION ALL "
+    f"SELECT program_id, '{ANY}', NULL, {{n}} FROM {ENROLLMENTS}"
+)
+
+
+# The aggregate of the rows there (rebuild; migration 0009 on existing data).
+FILL = (
+    f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
+    f"SELECT program_id, status, expires_on, SUM(n) FROM ({_LEVELS.format(n='1')}) AS k "
+    "GROUP BY program_id, status, expires_on"
+)
+
+
 def mismatches() -> list[tuple]:
     """Keys (program, status, expires_on, aggregate − COUNT(*)) where the two differ.
 
@@ -199,7 +238,7 @@ def mismatches() -> list[tuple]:
         cursor.execute(
             "SELECT program_id, status, expires_on, SUM(n) FROM ("
             f"SELECT program_id, status, expires_on, n FROM {TABLE} UNION ALL "
-            f"SELECT program_id, status, expires_on, -1 FROM {ENROLLMENTS}) AS k "
+            f"{_LEVELS.format(n='-1')}) AS k "
             "GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0"
         )
         return cursor.fetchall()
@@ -247,11 +286,7 @@ def rebuild() -> int:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {ENROLLMENTS} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(
-            f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
-            f"SELECT program_id, status, expires_on, COUNT(*) FROM {ENROLLMENTS} "
-            "GROUP BY program_id, status, expires_on"
-        )
+        cursor.execute(FILL)
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
         return cursor.fetchone()[0]
 
@@ -259,14 +294,25 @@ def rebuild() -> int:
 # --- the triggers ------------------------------------------------------------------------
 
 _KEY = "program_id, status, expires_on"
+
+
+def _rows(row: str, n: int) -> str:
+    """The VALUES of `row` (OLD or NEW) at the three levels."""
+    return (
+        f"({row}.program_id, {row}.status, {row}.expires_on, {n}), "
+        f"(NULL, {row}.status, {row}.expires_on, {n}), "
+        f"({row}.program_id, '{ANY}', NULL, {n})"
+    )
+
+
 _PG = f"""
 CREATE OR REPLACE FUNCTION certification_enrollment_count() RETURNS trigger AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO {TABLE} ({_KEY}, n) VALUES (OLD.program_id, OLD.status, OLD.expires_on, -1);
+        INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("OLD", -1)};
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO {TABLE} ({_KEY}, n) VALUES (NEW.program_id, NEW.status, NEW.expires_on, 1);
+        INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("NEW", 1)};
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -283,18 +329,18 @@ CREATE TRIGGER certification_enrollment_count_update
 _SQLITE = [
     f"""CREATE TRIGGER IF NOT EXISTS certification_enrollment_count_insert
     AFTER INSERT ON {ENROLLMENTS} BEGIN
-    INSERT INTO {TABLE} ({_KEY}, n) VALUES (NEW.program_id, NEW.status, NEW.expires_on, 1);
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("NEW", 1)};
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS certification_enrollment_count_delete
     AFTER DELETE ON {ENROLLMENTS} BEGIN
-    INSERT INTO {TABLE} ({_KEY}, n) VALUES (OLD.program_id, OLD.status, OLD.expires_on, -1);
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("OLD", -1)};
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS certification_enrollment_count_update
     AFTER UPDATE OF program_id, status, expires_on ON {ENROLLMENTS}
     WHEN OLD.program_id IS NOT NEW.program_id OR OLD.status IS NOT NEW.status
         OR OLD.expires_on IS NOT NEW.expires_on BEGIN
-    INSERT INTO {TABLE} ({_KEY}, n) VALUES (OLD.program_id, OLD.status, OLD.expires_on, -1);
-    INSERT INTO {TABLE} ({_KEY}, n) VALUES (NEW.program_id, NEW.status, NEW.expires_on, 1);
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("OLD", -1)};
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("NEW", 1)};
     END""",
 ]
 

@@ -36,9 +36,10 @@ def test_counts_keep_their_shape_and_equal_the_rows(api, rows):
 
 def test_program_counts_and_list_count_read_the_aggregate(api, rows):
     program, _, made = rows
-    counts.EnrollmentCount.objects.create(
-        program_id=program.pk, status="in_progress", expires_on=None, n=10
-    )
+    for level in (program.pk, None):  # the program's keys and all programs'
+        counts.EnrollmentCount.objects.create(
+            program_id=level, status="in_progress", expires_on=None, n=10
+        )
     body = api.get("/enrollments/status-counts", {"program": str(program.pk)}).json()
     assert body["counts"]["in_progress"] == 13
     listed = api.get("/enrollments", {"status": "in_progress"}).json()

@@ -16,13 +16,12 @@ def one_of_each(enroll):
 
 
 def _skew(enrollment, n: int) -> None:
-    """An aggregate row that no enrollment backs: visible only to a read of the aggregate."""
-    counts.EnrollmentCount.objects.create(
-        program_id=enrollment.program_id,
-        status=enrollment.status,
-        expires_on=enrollment.expires_on,
-        n=n,
-    )
+    """Aggregate rows that no enrollment backs: visible only to a read of the aggregate
+    (at the program's level and at all programs')."""
+    for program in (enrollment.program_id, None):
+        counts.EnrollmentCount.objects.create(
+            program_id=program, status=enrollment.status, expires_on=enrollment.expires_on, n=n
+        )
 
 
 def test_quick_filter_counts_equal_the_rows_and_come_from_the_aggregate(admin_client, one_of_each):
