@@ -113,12 +113,21 @@ def test_rebuild_counts_command_by_its_hyphenated_name(every_status, capsys, mon
     assert counts.status_counts(AsOf(TODAY, 30)) == scanned(AsOf(TODAY, 30))
 
 
-def test_the_worker_folds_every_pass(every_status, travel):
+def test_the_worker_folds_at_most_every_ten_minutes(every_status, travel, monkeypatch, admin):
     from certtrack.certification.management.commands.worker import run_pass
 
+    monkeypatch.setattr(counts, "_last_fold", [])
     travel(TODAY)
     rows = counts.EnrollmentCount.objects.count()
     results = run_pass()
     assert results["fold_counts"] == 0 and results["check_counts"] == 0
-    assert counts.EnrollmentCount.objects.count() < rows
+    folded = counts.EnrollmentCount.objects.count()
+    assert folded < rows
+    services.perform(every_status["in_progress"].pk, "set_inactive", admin, now=at(TODAY))
+    travel(at(TODAY) + timedelta(minutes=9))
+    run_pass()
+    assert counts.EnrollmentCount.objects.count() == folded + 6  # not yet: ±1 at 3 levels
+    travel(at(TODAY) + timedelta(minutes=10))
+    run_pass()
+    assert counts.EnrollmentCount.objects.count() <= folded + 2  # folded (a key may be new)
     assert counts.mismatches() == []
