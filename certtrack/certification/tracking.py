@@ -244,3 +244,37 @@ def tracking_queryset(
                 )
         rows = rows.filter(renewal_q(states, as_of.today))
     return rows.order_by(*order) if ordered else rows
+
+
+def after_q(rows: QuerySet, params: Mapping, pk: int) -> Q | None:
+    """Keyset pagination: rows of `rows` that come after row `pk` in `params`' ordering.
+
+    The next page is then `rows.filter(after_q)[:size]`: a range read of the sort key's
+    index from where the last page ended, whatever how far in (an OFFSET reads and drops
+    every row before it). None when `pk` is not among `rows`. NULLs are where the
+    database puts them: last ascending on PostgreSQL, first on SQLite.
+    """
+    from django.db import connection
+
+    order = _ordering(params)
+    names = [f.lstrip("-") for f in order]
+    last = rows.filter(pk=pk).values(*names).first()
+    if last is None:
+        return None
+    q = Q(pk__in=[])
+    equal = Q()
+    for field, name in zip(order, names, strict=True):
+        descending = field.startswith("-")
+        nulls_last = (connection.vendor == "postgresql") != descending
+        value = last[name]
+        if value is None:
+            beyond = Q(pk__in=[]) if nulls_last else Q(**{f"{name}__isnull": False})
+            same = Q(**{f"{name}__isnull": True})
+        else:
+            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+            if nulls_last:
+                beyond |= Q(**{f"{name}__isnull": True})
+            same = Q(**{name: value})
+        q |= equal & beyond
+        equal &= same
+    return q

@@ -18,7 +18,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import ROW_FIELDS
+from certtrack.certification.tracking import ROW_FIELDS, after_q, as_id
 
 from .. import exports
 from ..access import staff_required
@@ -44,6 +44,8 @@ BULK_ACTIONS = {
     "renew": "renewed",
     "set_expiry": "given the new expiration date",
 }
+# From this many rows, "Next" pages by keyset (`after`=the last row's id), not by number.
+KEYSET_FROM = 10_000
 # "Set expiry" is not a transition of the table: the expiry service, with its own label.
 SET_EXPIRY_LABEL = "Set expiry"
 # The batch's reason where the action needs none and staff gave none.
@@ -154,9 +156,25 @@ def tracking(request: HttpRequest) -> HttpResponse:
         else rows(form, as_of, current_status=False).only(*ROW_FIELDS)
     )
     total, capped = _total(form, queryset, as_of, problems)
-    # Capped: one row more than shown, so the page after the cap's last is still reached.
-    paginator = Counted(queryset, form.page_size, total + capped)
-    page = paginator.get_page(request.GET.get("page"))
+    # Large results page by keyset ("Next" after the last row shown): an index range read
+    # however far in. Page numbers (OFFSET) stay for small results.
+    keyset = total + capped > KEYSET_FROM
+    after = as_id(request.GET.get("after", "")) if keyset else None
+    next_after = None
+    if keyset:
+        if after is not None and (q := after_q(queryset, form.shared_params(), after)):
+            queryset = queryset.filter(q)
+        else:
+            after = None
+        items = list(queryset[: form.page_size + 1])
+        if len(items) > form.page_size:
+            items = items[: form.page_size]
+            next_after = items[-1].pk
+        paginator = Counted(items, form.page_size, len(items))
+    else:
+        # Capped: one row more than shown, so the page after the cap's last is still reached.
+        paginator = Counted(queryset, form.page_size, total + capped)
+    page = paginator.get_page(1 if keyset else request.GET.get("page"))
     page.object_list = with_progress_of(page.object_list, as_of.today)
     context = {
         "form": form,
@@ -165,6 +183,9 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "rows": tracking_rows(page.object_list, as_of),
         "total": total,
         "capped": capped,
+        "keyset": keyset,
+        "after": after,
+        "next_after": next_after,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
         "quick": _quick_filters(form, as_of, counted=False),
