@@ -7,7 +7,7 @@ PORT ?= 8000
 # Links in emails, certificates and QR codes point at where `make run` serves.
 export CERTTRACK_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format serve worker clean bench bench-quick bench-data
+.PHONY: run test lint format serve worker clean bench bench-quick bench-data bench-scale bench-10m
 
 $(BIN)/certtrack: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -67,3 +67,24 @@ bench: $(BIN)/certtrack
 bench-quick: $(BIN)/certtrack
 	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_quick) $(BENCH_PY) bench.generate --size quick
 	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(BENCH_URL_quick) $(BENCH_PY) bench.run --size quick --runs $(BENCH_RUNS)
+
+# Scale (issue 18, bench/scale.py): the main figures at 100,000 and 1,000,000 enrollments on
+# PostgreSQL (each data set generated once, kept by --if-missing), and each figure's growth.
+# bench-10m: the same at 1,000,000 and 10,000,000 (about 15 GB of disk; documented in
+# docs/performance.md, not run on the shared machine).
+SCALE_RUNS ?= 3
+SCALE_URL = $(BENCH_PG)/certtrack_bench_scale_
+define scale_measure
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(SCALE_URL)$(1) $(BENCH_PY) bench.generate --size full --enrollments $(2) --if-missing
+	$(BENCH_ENV) CERTTRACK_DATABASE_URL=$(SCALE_URL)$(1) $(BENCH_PY) bench.scale measure --runs $(SCALE_RUNS)
+endef
+
+bench-scale: $(BIN)/certtrack
+	$(call scale_measure,100k,100000)
+	$(call scale_measure,1m,1000000)
+	$(BENCH_PY) bench.scale compare bench/data/scale-100000.json bench/data/scale-1000000.json
+
+bench-10m: $(BIN)/certtrack
+	$(call scale_measure,1m,1000000)
+	$(call scale_measure,10m,10000000)
+	$(BENCH_PY) bench.scale compare bench/data/scale-1000000.json bench/data/scale-10000000.json

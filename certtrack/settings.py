@@ -255,6 +255,9 @@ CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.grant_renewals",
     "certtrack.notifications.reminders.queue_reminders",
     "certtrack.notifications.delivery.deliver_due",
+    # The Quick Filter's count aggregate (certification/counts.py): fold, daily check.
+    "certtrack.certification.counts.fold_counts",
+    "certtrack.certification.counts.check_counts",
 ]
 
 # Errors with tracebacks, 403s and failed sign-ins to stderr; also to this file (relative

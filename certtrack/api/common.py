@@ -22,11 +22,17 @@ def errors(*statuses: int) -> dict[int, type]:
     return {status: Error for status in sorted({400, 401, *statuses})}
 
 
-def paginate(rows: QuerySet, page: int, page_size: int) -> tuple[dict, list]:
-    """The page's envelope (count, page, page_size) and its rows; page_size is capped at 500."""
+def paginate(
+    rows: QuerySet, page: int, page_size: int, count: int | None = None
+) -> tuple[dict, list]:
+    """The page's envelope (count, page, page_size) and its rows; page_size is capped at 500.
+
+    `count`: the number of rows when the caller knows it (the count aggregate), else COUNT(*).
+    """
     page_size = min(page_size, MAX_PAGE_SIZE)
     start = (page - 1) * page_size
-    envelope = {"count": rows.count(), "page": page, "page_size": page_size}
+    count = rows.count() if count is None else count
+    envelope = {"count": count, "page": page, "page_size": page_size}
     return envelope, list(rows[start : start + page_size])
 
 

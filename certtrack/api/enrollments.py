@@ -16,6 +16,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from certtrack import clock
 from certtrack.cells import safe_cell
+from certtrack.certification import counts as aggregate
 from certtrack.certification import renewal, services
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
@@ -28,7 +29,11 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.requirements import evaluate, progress_of_many
 from certtrack.certification.statuses import CERTIFIED, Status, label
-from certtrack.certification.tracking import ROW_FIELDS, tracking_queryset
+from certtrack.certification.tracking import (
+    ROW_FIELDS,
+    parsed_range_criteria,
+    tracking_queryset,
+)
 
 from .auth import actor
 from .common import ID, errors, get_or_404, paginate
@@ -322,7 +327,9 @@ def list_enrollments(
     """The Tracking tab: enrollments by the status true today, filtered and ordered."""
     as_of = _as_of()
     rows = tracking_queryset(request.GET, as_of, current_status=False).only(*ROW_FIELDS)
-    envelope, enrollments = paginate(rows, page, page_size)
+    # `count` from the aggregate when the criteria are status / program / expiry only.
+    count = aggregate.total(request.GET, as_of) if aggregate.answers(request.GET) else None
+    envelope, enrollments = paginate(rows, page, page_size, count=count)
     # Rendered as built (`enrollments_out`, which the schema test holds to EnrollmentPage):
     # validating a page of nested objects again cost more than its queries.
     page_body = {**envelope, "results": enrollments_out(enrollments, as_of)}
@@ -346,7 +353,13 @@ def status_counts(
     """How many enrollments are in each of the ten statuses today (the Quick Filter)."""
     as_of = _as_of()
     params = {k: v for k, v in request.GET.items() if k not in ("status", "ordering")}
-    counts = tracking_queryset(params, as_of, by_status=False, ordered=False).status_counts(as_of)
+    if aggregate.answers(params):
+        # Program and expiry criteria only: sums of the count aggregate, no row scanned.
+        _, programs, expiry = parsed_range_criteria(params, as_of)
+        counts = aggregate.status_counts(as_of, programs, expiry)
+    else:  # search, renewal, updated_since: an exact count over the matching rows
+        rows = tracking_queryset(params, as_of, by_status=False, ordered=False)
+        counts = rows.status_counts(as_of)
     return {"counts": counts, "total": sum(counts.values())}
 
 

@@ -1,7 +1,26 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _reinstall_count_triggers(sender, using="default", **kwargs) -> None:
+    # SQLite drops a table's triggers when a migration rebuilds it: put them back.
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from . import counts
+
+    connection = connections[using]
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("certification", "0009_scale_counts") in applied:
+        counts.install_triggers(connection)
 
 
 class CertificationConfig(AppConfig):
     name = "certtrack.certification"
     label = "certification"
     verbose_name = "Certification"
+
+    def ready(self) -> None:
+        post_migrate.connect(
+            _reinstall_count_triggers, sender=self, dispatch_uid="certification.count_triggers"
+        )

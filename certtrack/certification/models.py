@@ -494,11 +494,19 @@ class Enrollment(models.Model):
                 name="enrollment_dated_exp_idx",
                 condition=Q(expires_on__isnull=False),
             ),
+            # Tracking sorted by expiry (`ORDER BY expires_on, id LIMIT 50`, and the keyset
+            # "Next": `… WHERE (expires_on, id) > (…)`). Not enough for Active by expiry:
+            # its `> horizon OR IS NULL` is no index condition (1.2 s at 1 M, issue 18).
             models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
+            # `?program=` pages and counts by status within a program (bench page_program:
+            # 116 ms at 1 M, 1.06× of 100 k).
             models.Index(
                 fields=["program", "status", "expires_on"], name="enrollment_prog_status_idx"
             ),
+            # The one-open-enrollment check and a contact's rows in a program (services).
             models.Index(fields=["contact", "program"], name="enrollment_contact_prog_idx"),
+            # Tracking sorted by activated_on / applied_on, first page and keyset "Next"
+            # (bench page_active_by_activated_on 113 ms at 1 M, 1.31×; by applied_on 1.13×).
             models.Index(fields=["activated_on", "id"], name="enrollment_activated_idx"),
             models.Index(fields=["applied_on", "id"], name="enrollment_applied_idx"),
             # GET /api/v1/enrollments?updated_since=…: the rows written since a moment.
@@ -714,3 +722,6 @@ class GeneralSettings(models.Model):
 
     def today(self, moment) -> date:
         return self.as_of(moment).today
+
+
+from .counts import CountCheck, EnrollmentCount  # noqa: E402, F401  (models of this app)

@@ -161,6 +161,45 @@ def _ordering(params: Mapping) -> list[str]:
     return [f"-{f}" for f in fields] if descending else fields
 
 
+def _programs(params: Mapping) -> list[int]:
+    ids = [as_id(p) for p in _list(params, "program")]
+    if None in ids:
+        raise BadFilter("program", "program must be program ids, comma-separated.")
+    return ids
+
+
+def expiry_q(params: Mapping, as_of: AsOf) -> Q | None:
+    """`expires_from`, `expires_to` and `expires_within_days` as one filter (None: unset).
+
+    Reads only `status` and `expires_on`: it also filters the count aggregate.
+    """
+    q = Q()
+    expires_from, expires_to = _date(params, "expires_from"), _date(params, "expires_to")
+    if expires_from and expires_to and expires_from > expires_to:
+        raise BadFilter("expires_from", "expires_from is after expires_to.")
+    if expires_from:
+        q &= Q(expires_on__gte=expires_from)
+    if expires_to:
+        q &= Q(expires_on__lte=expires_to)
+    if within := _value(params, "expires_within_days"):
+        if not _WHOLE.fullmatch(within) or int(within) > 36500:
+            raise BadFilter(
+                "expires_within_days", "expires_within_days must be a whole number of days ≥ 0."
+            )
+        # Certifications still valid today whose last valid day is within the window.
+        q &= (
+            Q(status__in=sorted(CERTIFIED))
+            & Q(expires_on__gte=as_of.today)
+            & Q(expires_on__lte=as_of.today + timedelta(days=int(within)))
+        )
+    return q if q else None
+
+
+def parsed_range_criteria(params: Mapping, as_of: AsOf) -> tuple[list, list[int], Q | None]:
+    """The criteria the count aggregate answers: statuses, program ids, the expiry filter."""
+    return parse_statuses(params), _programs(params), expiry_q(params, as_of)
+
+
 def tracking_queryset(
     params: Mapping,
     as_of: AsOf,
@@ -188,34 +227,14 @@ def tracking_queryset(
     statuses = parse_statuses(params)  # parsed even when unused: a bad value is still an error
     if by_status and statuses:
         rows = rows.in_status(statuses, as_of)
-    programs = _list(params, "program")
-    if programs:
-        ids = [as_id(p) for p in programs]
-        if None in ids:
-            raise BadFilter("program", "program must be program ids, comma-separated.")
-        rows = rows.filter(program_id__in=ids)
+    if programs := _programs(params):
+        rows = rows.filter(program_id__in=programs)
     if text := _value(params, "q"):
         rows = rows.search(text)
-    expires_from, expires_to = _date(params, "expires_from"), _date(params, "expires_to")
-    if expires_from and expires_to and expires_from > expires_to:
-        raise BadFilter("expires_from", "expires_from is after expires_to.")
-    if expires_from:
-        rows = rows.filter(expires_on__gte=expires_from)
-    if expires_to:
-        rows = rows.filter(expires_on__lte=expires_to)
+    if (expiry := expiry_q(params, as_of)) is not None:
+        rows = rows.filter(expiry)
     if since := _moment(params, "updated_since"):
         rows = rows.filter(updated_at__gte=since)  # index enrollment_updated_at
-    if within := _value(params, "expires_within_days"):
-        if not _WHOLE.fullmatch(within) or int(within) > 36500:
-            raise BadFilter(
-                "expires_within_days", "expires_within_days must be a whole number of days ≥ 0."
-            )
-        # Certifications still valid today whose last valid day is within the window.
-        rows = rows.filter(
-            Q(status__in=sorted(CERTIFIED))
-            & Q(expires_on__gte=as_of.today)
-            & Q(expires_on__lte=as_of.today + timedelta(days=int(within)))
-        )
     if states := _list(params, "renewal"):
         for state in states:
             if state not in RENEWAL_FILTERS:
@@ -225,3 +244,37 @@ def tracking_queryset(
                 )
         rows = rows.filter(renewal_q(states, as_of.today))
     return rows.order_by(*order) if ordered else rows
+
+
+def after_q(rows: QuerySet, params: Mapping, pk: int) -> Q | None:
+    """Keyset pagination: rows of `rows` that come after row `pk` in `params`' ordering.
+
+    The next page is then `rows.filter(after_q)[:size]`: a range read of the sort key's
+    index from where the last page ended, whatever how far in (an OFFSET reads and drops
+    every row before it). None when `pk` is not among `rows`. NULLs are where the
+    database puts them: last ascending on PostgreSQL, first on SQLite.
+    """
+    from django.db import connection
+
+    order = _ordering(params)
+    names = [f.lstrip("-") for f in order]
+    last = rows.filter(pk=pk).values(*names).first()
+    if last is None:
+        return None
+    q = Q(pk__in=[])
+    equal = Q()
+    for field, name in zip(order, names, strict=True):
+        descending = field.startswith("-")
+        nulls_last = (connection.vendor == "postgresql") != descending
+        value = last[name]
+        if value is None:
+            beyond = Q(pk__in=[]) if nulls_last else Q(**{f"{name}__isnull": False})
+            same = Q(**{f"{name}__isnull": True})
+        else:
+            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+            if nulls_last:
+                beyond |= Q(**{f"{name}__isnull": True})
+            same = Q(**{name: value})
+        q |= equal & beyond
+        equal &= same
+    return q

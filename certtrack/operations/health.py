@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from certtrack.certification import counts
 from certtrack.notifications.models import Email, EmailStatus
 
 from .models import WorkerPass
@@ -73,6 +74,12 @@ class Health:
                     f"{step} ({error})" for step, error in sorted(self.last_pass.errors.items())
                 )
                 + "."
+            )
+        if wrong := counts.last_check_failed():
+            found.append(
+                f"The Quick Filter's counts differ from the rows ({wrong.mismatched_keys} "
+                f"key(s) at the check of {wrong.checked_at:%Y-%m-%d %H:%M} UTC): run "
+                "“certtrack rebuild-counts”."
             )
         return found
 

@@ -4,12 +4,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.certification import counts as aggregate
 from certtrack.certification import services, statuses
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import DomainError, Invalid
@@ -18,7 +18,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import ROW_FIELDS
+from certtrack.certification.tracking import ROW_FIELDS, after_q, as_id
 
 from .. import exports
 from ..access import staff_required
@@ -44,6 +44,8 @@ BULK_ACTIONS = {
     "renew": "renewed",
     "set_expiry": "given the new expiration date",
 }
+# From this many rows, "Next" pages by keyset (`after`=the last row's id), not by number.
+KEYSET_FROM = 10_000
 # "Set expiry" is not a transition of the table: the expiry service, with its own label.
 SET_EXPIRY_LABEL = "Set expiry"
 # The batch's reason where the action needs none and staff gave none.
@@ -56,7 +58,8 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     Counting covers the whole table, so the Tracking page leaves it to a second
     request (htmx, `tracking_quick`) and shows its rows without waiting for it.
     """
-    counts = Enrollment.objects.status_counts(as_of) if counted else {s.value: 0 for s in Status}
+    # From the count aggregate: sums over its (program, status, expiry) keys, no row scanned.
+    counts = aggregate.status_counts(as_of) if counted else {s.value: 0 for s in Status}
     selected = form.data.getlist("status") if form.is_bound else []
     programs_selected = form.data.getlist("program") if form.is_bound else []
     only_quick = form.active_criteria() <= 1
@@ -78,11 +81,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
                 "current": only_quick and selected == [status.value],
             }
         )
-    program_counts = (
-        dict(Enrollment.objects.order_by().values_list("program_id").annotate(n=Count("pk")))
-        if counted
-        else {}
-    )
+    program_counts = aggregate.program_counts() if counted else {}
     programs = [
         {
             "label": name,
@@ -98,6 +97,33 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
         "counted": counted,
         "url": reverse("backoffice:tracking"),
     }
+
+
+class Counted(Paginator):
+    """A paginator told its count (the aggregate's sum, or a capped count)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+def _total(form: TrackingFilter, queryset, as_of: AsOf, problems) -> tuple[int, bool]:
+    """The page's total and whether it is capped ("10,000+").
+
+    Status, program and expiry criteria only: the count aggregate's sum (exact, no row
+    read). Any other criterion (search, other dates, progress, pending, renewal,
+    category): COUNT(*) read no further than aggregate.CAP + 1 rows.
+    """
+    if problems:
+        return 0, False
+    if aggregate.answers(form.data if form.is_bound else {}):
+        return aggregate.total(form.shared_params(), as_of), False
+    n = aggregate.capped_count(queryset)
+    return min(n, aggregate.CAP), n > aggregate.CAP
 
 
 def _sort_links(form: TrackingFilter) -> dict:
@@ -129,14 +155,37 @@ def tracking(request: HttpRequest) -> HttpResponse:
         if problems
         else rows(form, as_of, current_status=False).only(*ROW_FIELDS)
     )
-    paginator = Paginator(queryset, form.page_size)
-    page = paginator.get_page(request.GET.get("page"))
+    total, capped = _total(form, queryset, as_of, problems)
+    # Large results page by keyset ("Next" after the last row shown): an index range read
+    # however far in. Page numbers (OFFSET) stay for small results.
+    keyset = total + capped > KEYSET_FROM
+    after = as_id(request.GET.get("after", "")) if keyset else None
+    next_after = None
+    if keyset:
+        if after is not None and (q := after_q(queryset, form.shared_params(), after)):
+            queryset = queryset.filter(q)
+        else:
+            after = None
+        items = list(queryset[: form.page_size + 1])
+        if len(items) > form.page_size:
+            items = items[: form.page_size]
+            next_after = items[-1].pk
+        paginator = Counted(items, form.page_size, len(items))
+    else:
+        # Capped: one row more than shown, so the page after the cap's last is still reached.
+        paginator = Counted(queryset, form.page_size, total + capped)
+    page = paginator.get_page(1 if keyset else request.GET.get("page"))
     page.object_list = with_progress_of(page.object_list, as_of.today)
     context = {
         "form": form,
         "problems": problems,
         "page": page,
         "rows": tracking_rows(page.object_list, as_of),
+        "total": total,
+        "capped": capped,
+        "keyset": keyset,
+        "after": after,
+        "next_after": next_after,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
         "quick": _quick_filters(form, as_of, counted=False),

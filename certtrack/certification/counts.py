@@ -1,0 +1,385 @@
+"""The Quick Filter's counts without scanning the enrollments — issue 18 (scale).
+
+`EnrollmentCount` holds rows (program, stored status, expires_on, n): for every key, the
+sum of `n` equals COUNT(*) of the enrollments with that key. Database triggers on the
+enrollment table (migration 0009_scale_counts) append a +1 row for the new key and a −1
+row for the old one in the transaction that writes the enrollment, so every write path —
+services, bulk updates, imports, raw SQL, the worker — keeps it right. Rows are only ever
+appended (no hot row, no lock between two writers); `fold` (each worker pass) collapses
+them into one row per key.
+
+The counts true *now* are sums over `expires_on` ranges of it (`AsOf.status_q` and the
+CASE of `Enrollment.status_counts` read these columns by the same names): their cost
+grows with the number of distinct (program, status, date) keys, not with rows, and a
+new day needs no rebuild.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.db import connection, models, transaction
+from django.db.models import Q, Sum
+
+from .dates import AsOf
+from .statuses import Status
+
+TABLE = "certification_enrollmentcount"
+ENROLLMENTS = "certification_enrollment"
+ANY = "*"  # the status of a program's total row
+# The shown bound of a count the aggregate cannot answer ("10,000+"): LIMIT CAP + 1.
+CAP = 10_000
+# Criteria of the shared Tracking parser the aggregate answers (plus `ordering`, `page`).
+ANSWERED = frozenset({"status", "program", "expires_from", "expires_to", "expires_within_days"})
+
+
+class EnrollmentCount(models.Model):
+    """+1/−1 rows per key, at three levels; folded by the worker.
+
+    Why a table: the Quick Filter's counts and a Tracking page's total (`status_counts`,
+    `program_counts`, `total`) read it instead of COUNT(*) over the enrollments.
+    Each enrollment counts once at each level, so each read is a range of few keys:
+    - (program, status, expires_on): one program's counts (`?program=`);
+    - (NULL, status, expires_on): all programs (the Quick Filter's statuses, "All");
+      its size is bounded by statuses × distinct dates, whatever the number of programs;
+    - (program, ANY, NULL): the program's total (the Quick Filter's programs).
+    """
+
+    program_id = models.BigIntegerField(null=True)
+    status = models.CharField(max_length=20)
+    expires_on = models.DateField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        db_table = TABLE
+        indexes = [
+            # status_counts / total: the keys of some programs, or of all (program NULL).
+            models.Index(
+                fields=["program_id", "status", "expires_on"], name="enrollmentcount_key_idx"
+            ),
+            # program_counts: the per-program totals only.
+            models.Index(
+                fields=["program_id"],
+                name="enrollmentcount_program_idx",
+                condition=Q(status="*"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n:+d} {self.status} {self.expires_on} in program {self.program_id}"
+
+
+class CountCheck(models.Model):
+    """The daily comparison of the aggregate with COUNT(*) (the worker's `check_counts`).
+
+    Why a table: the overview's warnings read the latest row (a mismatch stays shown
+    until a later check finds none, e.g. after `certtrack rebuild-counts`).
+    """
+
+    checked_at = models.DateTimeField(db_index=True)
+    mismatched_keys = models.PositiveIntegerField(default=0)
+    enrollments = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M}: {self.mismatched_keys} key(s) differ"
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def _keys(programs: list[int] | None = None):
+    rows = EnrollmentCount.objects.order_by()
+    if programs:
+        return rows.filter(program_id__in=programs).exclude(status=ANY)
+    return rows.filter(program_id__isnull=True)
+
+
+def status_counts(
+    as_of: AsOf, programs: list[int] | None = None, expiry: Q | None = None
+) -> dict[str, int]:
+    """How many enrollments are in each of the ten statuses true on `as_of.today`
+    (of `programs` when given, and matching the `expiry` filter on status/expires_on)."""
+    from .models import _current_status_expr  # the same CASE as the scanning count
+
+    counts = {status.value: 0 for status in Status}
+    keys = _keys(programs)
+    if expiry is not None:
+        keys = keys.filter(expiry)
+    rows = (
+        keys.annotate(now_status=_current_status_expr(as_of))
+        .values("now_status")
+        .annotate(total=Sum("n"))
+    )
+    for row in rows:
+        counts[row["now_status"]] = row["total"] or 0
+    return counts
+
+
+def program_counts() -> dict[int, int]:
+    """How many enrollments each program has (any status)."""
+    rows = (
+        EnrollmentCount.objects.order_by()
+        .filter(status=ANY, program_id__isnull=False)
+        .values("program_id")
+        .annotate(total=Sum("n"))
+    )
+    return {row["program_id"]: row["total"] for row in rows if row["total"]}
+
+
+# Parameters that choose no rows (how they are shown, sorted, paged).
+DISPLAY = frozenset({"ordering", "page", "page_size", "per_page", "after", "customize"})
+
+
+def answers(params: Mapping) -> bool:
+    """Whether the aggregate can count the rows of the Tracking criteria `params`."""
+    return all(
+        name in ANSWERED or name in DISPLAY
+        for name, value in _items(params)
+        if str(value).strip() not in ("", "None")
+    )
+
+
+def _items(params: Mapping):
+    if hasattr(params, "lists"):
+        return [(k, v) for k, values in params.lists() for v in values]
+    return list(params.items())
+
+
+def total(params: Mapping, as_of: AsOf) -> int:
+    """How many rows match `params` (only criteria `answers` accepts), from the aggregate."""
+    from .tracking import parsed_range_criteria
+
+    statuses, programs, expiry = parsed_range_criteria(params, as_of)
+    rows = _keys(programs)
+    if statuses:
+        q = Q(pk__in=[])
+        for status in statuses:
+            q |= as_of.status_q(status)
+        rows = rows.filter(q)
+    if expiry is not None:
+        rows = rows.filter(expiry)
+    return rows.aggregate(total=Sum("n"))["total"] or 0
+
+
+def capped_count(queryset, cap: int = CAP) -> int:
+    """COUNT(*) of `queryset` read no further than `cap` + 1 rows ("10,000+" beyond)."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+# --- upkeep ------------------------------------------------------------------------------
+
+
+def fold(now: datetime | None = None) -> int:
+    """Collapse the appended rows into one per key; return how many rows went.
+
+    PostgreSQL: one statement (its DELETE sees one snapshot; rows appended by
+    transactions not yet committed stay for the next fold). SQLite: writers are
+    serialised, and the first statement takes the write lock.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # A write first: the transaction holds the write lock from here on.
+            cursor.execute(f"DELETE FROM {TABLE} WHERE n = 0")
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+        before = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH gone AS (DELETE FROM {TABLE} RETURNING program_id, status, "
+                "expires_on, n) "
+                f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
+                "SELECT program_id, status, expires_on, SUM(n) FROM gone "
+                "GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0"
+            )
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {TABLE}")
+            last = cursor.fetchone()[0]
+            cursor.execute(
+                f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
+                f"SELECT program_id, status, expires_on, SUM(n) FROM {TABLE} "
+                "WHERE id <= %s GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0",
+                [last],
+            )
+            cursor.execute(f"DELETE FROM {TABLE} WHERE id <= %s", [last])
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+        return before - cursor.fetchone()[0]
+
+
+# A fold rewrites every key (about 1 s per 40,000 keys on the shared machine): not every
+# pass. Between folds a read sums the keys plus the rows appended since (6 per write).
+FOLD_EVERY = timedelta(minutes=10)
+_last_fold: list[datetime] = []  # this worker process's last fold
+
+
+def fold_counts(now: datetime) -> int:
+    """Worker step: fold the aggregate's appended rows, at most every FOLD_EVERY."""
+    if _last_fold and timedelta(0) <= now - _last_fold[-1] < FOLD_EVERY:
+        return 0
+    fold(now)
+    _last_fold[:] = [now]
+    return 0
+
+
+# Every enrollment at the three levels, each row with `n`.
+_LEVELS = (
+    f"SELECT program_id, status, expires_on, {{n}} AS n FROM {ENROLLMENTS} UNION ALL "
+    f"SELECT NULL, status, expires_on, {{n}} FROM {ENROLLMENTS} UNION ALL "
+    f"SELECT program_id, '{ANY}', NULL, {{n}} FROM {ENROLLMENTS}"
+)
+
+
+# The aggregate of the rows there (rebuild; migration 0009 on existing data).
+FILL = (
+    f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
+    f"SELECT program_id, status, expires_on, SUM(n) FROM ({_LEVELS.format(n='1')}) AS k "
+    "GROUP BY program_id, status, expires_on"
+)
+
+
+def mismatches() -> list[tuple]:
+    """Keys (program, status, expires_on, aggregate − COUNT(*)) where the two differ.
+
+    One statement, so one snapshot on PostgreSQL: a concurrent write is either in both
+    sides or in neither. Scans the enrollments: the worker runs it once a day.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT program_id, status, expires_on, SUM(n) FROM ("
+            f"SELECT program_id, status, expires_on, n FROM {TABLE} UNION ALL "
+            f"{_LEVELS.format(n='-1')}) AS k "
+            "GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0"
+        )
+        return cursor.fetchall()
+
+
+CHECK_EVERY_HOURS = 24
+
+
+def check_counts(now: datetime, force: bool = False) -> int:
+    """Worker step: once a day, compare the aggregate with COUNT(*) and record the result.
+
+    Returns the number of keys that differ (0 most passes: not due, or all equal).
+    """
+    last = CountCheck.objects.first()
+    if (
+        not force
+        and last is not None
+        and (now - last.checked_at).total_seconds() < CHECK_EVERY_HOURS * 3600
+    ):
+        return 0
+    wrong = mismatches()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {ENROLLMENTS}")
+        enrollments = cursor.fetchone()[0]
+    CountCheck.objects.create(checked_at=now, mismatched_keys=len(wrong), enrollments=enrollments)
+    kept = list(CountCheck.objects.values_list("pk", flat=True)[:30])
+    CountCheck.objects.exclude(pk__in=kept).delete()
+    return len(wrong)
+
+
+def last_check_failed() -> CountCheck | None:
+    """The latest check when it found a difference (the overview's warning), else None."""
+    last = CountCheck.objects.first()
+    return last if last is not None and last.mismatched_keys else None
+
+
+def rebuild() -> int:
+    """Replace the aggregate by COUNT(*) per key; return the number of keys.
+
+    PostgreSQL: the enrollment table is locked against writes for the statement's
+    duration (SHARE mode: reads go on), so no write falls between the delete and the
+    insert. SQLite: the DELETE takes the database's write lock.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {ENROLLMENTS} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {TABLE}")
+        cursor.execute(FILL)
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+        return cursor.fetchone()[0]
+
+
+# --- the triggers ------------------------------------------------------------------------
+
+_KEY = "program_id, status, expires_on"
+
+
+def _rows(row: str, n: int) -> str:
+    """The VALUES of `row` (OLD or NEW) at the three levels."""
+    return (
+        f"({row}.program_id, {row}.status, {row}.expires_on, {n}), "
+        f"(NULL, {row}.status, {row}.expires_on, {n}), "
+        f"({row}.program_id, '{ANY}', NULL, {n})"
+    )
+
+
+_PG = f"""
+CREATE OR REPLACE FUNCTION certification_enrollment_count() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("OLD", -1)};
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("NEW", 1)};
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS certification_enrollment_count_write ON {ENROLLMENTS};
+CREATE TRIGGER certification_enrollment_count_write AFTER INSERT OR DELETE ON {ENROLLMENTS}
+    FOR EACH ROW EXECUTE FUNCTION certification_enrollment_count();
+DROP TRIGGER IF EXISTS certification_enrollment_count_update ON {ENROLLMENTS};
+CREATE TRIGGER certification_enrollment_count_update
+    AFTER UPDATE OF program_id, status, expires_on ON {ENROLLMENTS} FOR EACH ROW
+    WHEN (OLD.program_id IS DISTINCT FROM NEW.program_id OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.expires_on IS DISTINCT FROM NEW.expires_on)
+    EXECUTE FUNCTION certification_enrollment_count();
+"""
+_SQLITE = [
+    f"""CREATE TRIGGER IF NOT EXISTS certification_enrollment_count_insert
+    AFTER INSERT ON {ENROLLMENTS} BEGIN
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("NEW", 1)};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS certification_enrollment_count_delete
+    AFTER DELETE ON {ENROLLMENTS} BEGIN
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("OLD", -1)};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS certification_enrollment_count_update
+    AFTER UPDATE OF program_id, status, expires_on ON {ENROLLMENTS}
+    WHEN OLD.program_id IS NOT NEW.program_id OR OLD.status IS NOT NEW.status
+        OR OLD.expires_on IS NOT NEW.expires_on BEGIN
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("OLD", -1)};
+    INSERT INTO {TABLE} ({_KEY}, n) VALUES {_rows("NEW", 1)};
+    END""",
+]
+
+
+def install_triggers(conn=None) -> None:
+    """Create the enrollment table's count triggers (idempotent).
+
+    Also run after every `migrate` (apps.py): on SQLite, Django rebuilds a table it alters
+    (copy, drop, rename), which drops that table's triggers.
+    """
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(_PG)
+        else:
+            for statement in _SQLITE:
+                cursor.execute(statement)
+
+
+def remove_triggers(conn=None) -> None:
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                f"DROP TRIGGER IF EXISTS certification_enrollment_count_write ON {ENROLLMENTS}"
+            )
+            cursor.execute(
+                f"DROP TRIGGER IF EXISTS certification_enrollment_count_update ON {ENROLLMENTS}"
+            )
+            cursor.execute("DROP FUNCTION IF EXISTS certification_enrollment_count()")
+        else:
+            for name in ("insert", "delete", "update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS certification_enrollment_count_{name}")

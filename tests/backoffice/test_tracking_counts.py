@@ -1,0 +1,60 @@
+"""The Tracking tab's counts at scale (issue 18): from the count aggregate, or capped."""
+
+import pytest
+
+from certtrack.certification import counts
+from certtrack.certification.statuses import Status
+
+pytestmark = pytest.mark.django_db
+
+ALL = [s.value for s in Status]
+
+
+@pytest.fixture
+def one_of_each(enroll):
+    return {status: enroll(status) for status in ALL}
+
+
+def _skew(enrollment, n: int) -> None:
+    """Aggregate rows that no enrollment backs: visible only to a read of the aggregate
+    (at the program's level and at all programs')."""
+    for program in (enrollment.program_id, None):
+        counts.EnrollmentCount.objects.create(
+            program_id=program, status=enrollment.status, expires_on=enrollment.expires_on, n=n
+        )
+
+
+def test_quick_filter_counts_equal_the_rows_and_come_from_the_aggregate(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/quick/")
+    options = {o.get("value"): o["count"] for o in response.context["quick"]["statuses"]}
+    assert options[None] == len(ALL)  # "All"
+    assert all(options[s] == 1 for s in ALL)
+    program = one_of_each["active"].program_id
+    by_program = {p["value"]: p["count"] for p in response.context["quick"]["programs"]}
+    assert sum(by_program.values()) == len(ALL) and by_program[program] >= 1
+    _skew(one_of_each["in_progress"], 4)
+    response = admin_client.get("/staff/tracking/quick/")
+    options = {o.get("value"): o["count"] for o in response.context["quick"]["statuses"]}
+    assert options["in_progress"] == 5  # the aggregate's sum, not COUNT(*)
+
+
+def test_a_status_or_program_page_total_is_the_aggregate_sum(admin_client, one_of_each):
+    response = admin_client.get("/staff/tracking/", {"status": "in_progress"})
+    assert response.context["total"] == 1 and not response.context["capped"]
+    _skew(one_of_each["in_progress"], 2)
+    response = admin_client.get("/staff/tracking/", {"status": "in_progress"})
+    assert response.context["total"] == 3
+    assert "<strong>3</strong> enrollments" in response.content.decode()
+
+
+def test_a_search_counts_exactly_below_the_cap_and_shows_cap_plus_above(
+    admin_client, one_of_each, monkeypatch
+):
+    response = admin_client.get("/staff/tracking/", {"q": "example"})
+    assert response.context["total"] == len(ALL) and not response.context["capped"]
+    monkeypatch.setattr(counts, "CAP", 4)
+    response = admin_client.get("/staff/tracking/", {"q": "example"})
+    assert response.context["total"] == 4 and response.context["capped"]
+    assert "<strong>4+</strong> enrollments match this filter" in response.content.decode()
+    # The pages reach the rows the capped count read (CAP + 1; a page holds 50 at most).
+    assert len(response.context["page"].object_list) == 5
