@@ -11,7 +11,7 @@ def _reinstall_count_triggers(sender, using="default", **kwargs) -> None:
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
-    if ("certification", "0009_scale_counts") in applied:
+    if ("certification", "0011_scale_counts") in applied:
         counts.install_triggers(connection)
 
 

@@ -2,7 +2,7 @@
 
 `EnrollmentCount` holds rows (program, stored status, expires_on, n): for every key, the
 sum of `n` equals COUNT(*) of the enrollments with that key. Database triggers on the
-enrollment table (migration 0009_scale_counts) append a +1 row for the new key and a −1
+enrollment table (migration 0011_scale_counts) append a +1 row for the new key and a −1
 row for the old one in the transaction that writes the enrollment, so every write path —
 services, bulk updates, imports, raw SQL, the worker — keeps it right. Rows are only ever
 appended (no hot row, no lock between two writers); `fold` (each worker pass) collapses
