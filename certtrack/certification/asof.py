@@ -25,7 +25,7 @@ from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
 from .dates import time_status
-from .errors import DomainError
+from .errors import BadFilter
 from .models import History, Period
 from .statuses import CERTIFIED, Status
 
@@ -35,16 +35,8 @@ EARLIEST = date(1900, 1, 1)
 _NEVER = date(9999, 12, 31)  # a period that never expires, in one comparable column
 
 
-class BadDay(DomainError):
-    """A date parameter that is no day, or before 1900 (HTTP 400). `parameter` names it."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message, parameter=parameter)
-        self.parameter = parameter
-
-
 def parse_day(text: str, parameter: str) -> date | None:
-    """The day `text` names (YYYY-MM-DD), None when empty; BadDay naming `parameter`."""
+    """The day `text` names (YYYY-MM-DD), None when empty; BadFilter naming `parameter`."""
     text = (text or "").strip()
     if not text:
         return None
@@ -53,9 +45,9 @@ def parse_day(text: str, parameter: str) -> date | None:
     except ValueError:
         day = None
     if day is None:
-        raise BadDay(parameter, f"{parameter} must be a real day (YYYY-MM-DD), not {text!r}.")
+        raise BadFilter(parameter, f"{parameter} must be a real day (YYYY-MM-DD), not {text!r}.")
     if day < EARLIEST:
-        raise BadDay(
+        raise BadFilter(
             parameter, f"{parameter} {text} is before 1900; certtrack holds no records then."
         )
     return day

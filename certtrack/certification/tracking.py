@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q, QuerySet
 
 from .dates import AsOf
-from .errors import DomainError
+from .errors import BadFilter
 from .models import ORDERINGS, Enrollment, Program
 from .statuses import CERTIFIED, Status
 
@@ -44,14 +44,6 @@ def as_id(text: str) -> int | None:
     """The row id `text` names, or None when it can name no row (not ASCII digits, or
     beyond a 64-bit id: such a number overflows the database's integer)."""
     return int(text) if _WHOLE.fullmatch(str(text).strip()) else None
-
-
-class BadFilter(DomainError):
-    """A filter or ordering value that cannot be understood (HTTP 400)."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message, parameter=parameter)
-        self.parameter = parameter
 
 
 def _value(params: Mapping, name: str) -> str:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from certtrack.certification import services
-from certtrack.certification.asof import BadDay, end_of, parse_day, replay, status_on
+from certtrack.certification.asof import BadFilter, end_of, parse_day, replay, status_on
 from certtrack.certification.models import Enrollment
 from tests.conftest import at
 
@@ -97,7 +97,7 @@ def test_renewal_starts_a_new_period_and_the_old_one_stays_as_it_was(
     "text", ["2024-02-30", "2024-13-01", "yesterday", "2024-1-5", "1899-12-31"]
 )
 def test_an_impossible_or_too_early_day_is_refused_naming_it(text):
-    with pytest.raises(BadDay) as error:
+    with pytest.raises(BadFilter) as error:
         parse_day(text, "as_of")
     assert "as_of" in error.value.message and text in error.value.message
 
