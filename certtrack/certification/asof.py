@@ -67,6 +67,13 @@ class Day:
         end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(time_zone))
         return cls(day, end, notice_days, today)
 
+    @classmethod
+    def at(cls, day: date, as_of) -> "Day":
+        """The end of `day` for a read whose now is `as_of` (an `AsOf`)."""
+        from .models import GeneralSettings
+
+        return cls.of(day, GeneralSettings.get().time_zone, as_of.notice_days, as_of.today)
+
     @property
     def expiring_from(self) -> date:
         return self.day + timedelta(days=self.notice_days)
