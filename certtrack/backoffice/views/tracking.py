@@ -82,9 +82,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
             }
         )
     program_counts = (
-        dict(table.order_by().values_list("program_id").annotate(n=Count("pk")))
-        if counted
-        else {}
+        dict(table.order_by().values_list("program_id").annotate(n=Count("pk"))) if counted else {}
     )
     programs = [
         {
