@@ -6,8 +6,12 @@ from ninja import Query, Router
 from ninja import Status as Reply
 from ninja.errors import HttpError
 
+from certtrack import clock
 from certtrack.certification import services
+from certtrack.certification.errors import BadFilter
 from certtrack.certification.models import Component, Contact, GeneralSettings, Program
+from certtrack.certification.transcript import transcript_of
+from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
 from .auth import actor
 from .common import ID, errors, get_or_404, paginate
@@ -111,6 +115,25 @@ def list_contacts(
 @router.get("/contacts/{id}", response={200: ContactOut, **errors(404)}, tags=["contacts"])
 def get_contact(request: HttpRequest, id: int = ID):
     return contact_out(get_or_404(Contact.objects.all(), id, "contact"))
+
+
+@router.get(
+    "/contacts/{id}/transcript",
+    response={200: dict, **errors(404)},
+    tags=["contacts"],
+    summary="The contact's transcript: completions with credits and hours by program and period",
+    description="Totals against each period's requirement; `unused_completions` lists the "
+    "completions no period counted. `?format=pdf` or `?format=csv` for the files.",
+)
+def get_transcript(request: HttpRequest, id: int = ID, format: str = "json"):
+    if format not in ("json", "pdf", "csv"):
+        raise BadFilter("format", f"format must be json, pdf or csv, not {format!r}.")
+    transcript = transcript_of(get_or_404(Contact.objects.all(), id, "contact"))
+    if format == "pdf":
+        return transcript_pdf_response(transcript, GeneralSettings.get().today(clock.now()))
+    if format == "csv":
+        return transcript_csv_response(transcript)
+    return transcript.as_dict()
 
 
 @router.patch(

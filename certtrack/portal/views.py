@@ -27,8 +27,10 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import label
+from certtrack.certification.transcript import transcript_of
 from certtrack.credentials.certificates import period_param
 from certtrack.credentials.pdf import certificate_pdf
+from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 from certtrack.logs import security
 
 from . import signin
@@ -315,3 +317,38 @@ def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
     number = enrollment.certificate_number
     response["Content-Disposition"] = f'inline; filename="certificate-{number}.pdf"'
     return response
+
+
+# --- transcript (PRODUCT.md §11) -------------------------------------------------------------
+
+
+def _own_transcript(request: HttpRequest, pk: int):
+    """The signed-in contact's transcript; another contact's id is a 404, as an unknown one."""
+    if pk != request.contact.pk:
+        raise Http404("No such transcript.")
+    return transcript_of(request.contact)
+
+
+@require_safe
+@contact_required
+def my_transcript(request: HttpRequest) -> HttpResponse:
+    return redirect("portal:transcript", pk=request.contact.pk)
+
+
+@require_safe
+@contact_required
+def transcript(request: HttpRequest, pk: int) -> HttpResponse:
+    context = {"transcript": _own_transcript(request, pk), "contact": request.contact}
+    return render(request, "portal/transcript.html", context)
+
+
+@require_safe
+@contact_required
+def transcript_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return transcript_pdf_response(_own_transcript(request, pk), _as_of().today)
+
+
+@require_safe
+@contact_required
+def transcript_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    return transcript_csv_response(_own_transcript(request, pk))

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +17,8 @@ from certtrack.certification.models import (
     GeneralSettings,
     Program,
 )
+from certtrack.certification.transcript import transcript_of
+from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
 from ..access import administrator_required, staff_required
 from ..filters import contacts_matching
@@ -139,6 +141,26 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             "programs": Program.objects.filter(is_active=True),
         },
     )
+
+
+@staff_required
+@require_GET
+def contact_transcript(request: HttpRequest, pk: int) -> HttpResponse:
+    """PRODUCT.md §11: the contact's transcript, as on the portal."""
+    contact = get_object_or_404(Contact, pk=pk)
+    context = {"contact": contact, "transcript": transcript_of(contact)}
+    return render(request, "backoffice/transcript.html", context)
+
+
+@staff_required
+@require_GET
+def contact_transcript_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    if fmt == "pdf":
+        return transcript_pdf_response(transcript_of(contact), today_as_of().today)
+    if fmt == "csv":
+        return transcript_csv_response(transcript_of(contact))
+    raise Http404("A transcript is a .pdf or a .csv.")
 
 
 @staff_required
