@@ -290,6 +290,11 @@ class ProgramPatch(Schema):
     renewal_requirements: RenewalRequirements | None = None
     renewal_credits_required: Amount | None = None
     renewal_hours_required: Amount | None = None
+    apply_to_existing: bool | None = Field(
+        None,
+        description="With a validity or requirements change: recompute existing holders too "
+        "(one History row per changed enrollment). Default: new certifications only.",
+    )
 
 
 class ProgramComponentOut(Schema):

@@ -7,7 +7,7 @@ from ninja import Status as Reply
 from ninja.errors import HttpError
 
 from certtrack import clock
-from certtrack.certification import services
+from certtrack.certification import services, whatif
 from certtrack.certification.errors import BadFilter
 from certtrack.certification.models import Component, Contact, GeneralSettings, Program
 from certtrack.certification.transcript import transcript_of
@@ -267,10 +267,36 @@ def get_program(request: HttpRequest, id: int = ID):
 
 @router.patch("/programs/{id}", response={200: ProgramOut, **errors(404, 422)}, tags=["programs"])
 def patch_program(request: HttpRequest, payload: ProgramPatch, id: int = ID):
-    """Change a program's fields; `components`, when given, replaces its components."""
+    """Change a program's fields; `components`, when given, replaces its components.
+    `apply_to_existing: true` recomputes existing holders too (PRODUCT.md §11)."""
+    fields, components = _program_change(payload)
+    apply = bool(fields.pop("apply_to_existing", False))
+    whatif.change_program(
+        id, actor(request), components=components, apply_to_existing=apply, **fields
+    )
+    return program_out(_program(id))
+
+
+def _program_change(payload: ProgramPatch) -> tuple[dict, list | None]:
     fields = payload.model_dump(exclude_unset=True, exclude={"components"})
     components = None
     if "components" in payload.model_fields_set and payload.components is not None:
         components = [c.model_dump() for c in payload.components]
-    services.update_program(id, actor(request), components=components, **fields)
-    return program_out(_program(id))
+    return fields, components
+
+
+@router.post(
+    "/programs/{id}/preview-change",
+    response={200: dict, **errors(404, 422)},
+    tags=["programs"],
+    summary="What a PATCH of this program would do to its existing holders; changes nothing",
+    description='Body as the PATCH → `{"enrollments_changed", "status_changes": {"from→to": n}, '
+    '"examples": [up to five: name, today\'s dates → new dates], "holders"}`. An archived '
+    "program or an invalid value → 422, as the PATCH.",
+)
+def preview_program_change(request: HttpRequest, payload: ProgramPatch, id: int = ID):
+    get_or_404(Program.objects.all(), id, "program")
+    fields, components = _program_change(payload)
+    fields.pop("apply_to_existing", None)
+    effect = whatif.preview_change(id, actor(request), components=components, **fields)
+    return effect.as_dict()
