@@ -131,6 +131,32 @@ def change_program(
     return program, effect
 
 
+# The program fields whose change the preview is for: validity, requirements, renewal.
+WHAT_IF_FIELDS = (
+    *("validity_months", "credits_required", "hours_required", "completion_recency_months"),
+    *("renewal_window_days", "renewal_grace_days", "renewal_base", "renewal_requirements"),
+    *("renewal_credits_required", "renewal_hours_required"),
+)
+
+
+def touches_holders(program_id: int, components=None, **fields) -> bool:
+    """Whether this change alters validity, requirements or renewal settings of a program
+    that has enrollments (so staff are shown the preview and asked whom it applies to)."""
+    program = Program.objects.get(pk=program_id)
+    if not Enrollment.objects.filter(program=program).exists():
+        return False
+    if any(name in fields and fields[name] != getattr(program, name) for name in WHAT_IF_FIELDS):
+        return True
+    if components is None:
+        return False
+    now = set(program.links.values_list("component_id", "required", "required_for_renewal"))
+    asked = {
+        (c["component_id"], bool(c.get("required", True)), bool(c.get("required_for_renewal")))
+        for c in components
+    }
+    return now != asked
+
+
 class _Rollback(Exception):
     def __init__(self, effect: Effect):
         self.effect = effect

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import services
+from certtrack.certification import services, whatif
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
     Component,
@@ -43,16 +43,33 @@ def programs(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/programs.html", {"programs": items})
 
 
+APPLY_CHOICES = ("existing", "new")  # "existing holders too" / "new certifications only"
+
+
 @staff_required
 def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     program = get_object_or_404(Program, pk=pk) if pk else Program()
     form = ProgramForm(request.POST or None, instance=program)
+    preview = None
     if request.method == "POST" and form.is_valid():
         actor = actor_of(request)
-        if pk:
-            call = lambda: services.update_program(  # noqa: E731
-                pk, actor, components=form.components(), **form.fields_for_service()
+        fields, components = form.fields_for_service(), form.components()
+        choice = request.POST.get("apply", "")
+        if pk and choice not in APPLY_CHOICES and whatif.touches_holders(pk, components, **fields):
+            # PRODUCT.md §11: show what it would do first, and ask whom it applies to.
+            preview = submit(
+                form, lambda: whatif.preview_change(pk, actor, components=components, **fields)
             )
+            context = {"form": form, "program": program, "preview": preview}
+            return render(request, "backoffice/program_form.html", context)
+        if pk:
+            call = lambda: whatif.change_program(  # noqa: E731
+                pk,
+                actor,
+                components=components,
+                apply_to_existing=choice == "existing",
+                **fields,
+            )[0]
         else:
             call = lambda: services.create_program(  # noqa: E731
                 actor, components=form.components(), **form.fields_for_service()
