@@ -26,7 +26,7 @@ from .dates import AsOf, expiry_for
 from .errors import Invalid
 from .models import Enrollment, GeneralSettings, History, Period, Program
 from .requirements import requirements_met
-from .statuses import CERTIFIED, Status
+from .statuses import CERTIFIED, Status, label
 
 EXAMPLES = 5
 BATCH = 2000
@@ -73,6 +73,15 @@ class Effect:
             "examples": [e.as_dict() for e in self.examples],
             "holders": self.holders,
         }
+
+    @property
+    def moves(self) -> list[tuple[str, str, int]]:
+        """The status changes in words: (from label, to label, how many)."""
+        out = []
+        for key, n in self.status_changes.items():
+            old, new = key.split("→")
+            out.append((label(old), label(new), n))
+        return out
 
     def _count(self, old: str, new: str) -> None:
         if old != new:

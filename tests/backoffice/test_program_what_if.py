@@ -38,7 +38,7 @@ def test_a_validity_change_is_previewed_then_applied_to_existing_holders(admin_c
     page = admin_client.post(f"/staff/setup/programs/{program.pk}/", data)
     html = page.content.decode()
     assert page.status_code == 200 and "data-what-if" in html
-    assert "<strong>1</strong> of 1 holder" in html and "expiring→active: 1" in html
+    assert "<strong>1</strong> of 1 holder" in html and "Expiring → Active: 1" in html
     assert "Ada Lovelace" in html and "1 Jul 2026" in html and "1 Jul 2027" in html
     assert Program.objects.get(pk=program.pk).validity_months == 24  # nothing saved yet
     done = admin_client.post(f"/staff/setup/programs/{program.pk}/", data | {"apply": "existing"})
