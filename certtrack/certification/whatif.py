@@ -89,13 +89,27 @@ class Effect:
             self.status_changes[key] = self.status_changes.get(key, 0) + 1
 
 
-def _describe(before: Program, after: Program, fields: dict, components) -> str:
+def _links(program: Program) -> set[tuple[int, bool, bool]]:
+    return set(program.links.values_list("component_id", "required", "required_for_renewal"))
+
+
+def _components_change(program: Program, components) -> bool:
+    if components is None:
+        return False
+    asked = {
+        (c["component_id"], bool(c.get("required", True)), bool(c.get("required_for_renewal")))
+        for c in components
+    }
+    return _links(program) != asked
+
+
+def _describe(before: Program, after: Program, fields: dict, components_changed: bool) -> str:
     parts = [
         f"{name} {getattr(before, name)} → {getattr(after, name)}"
         for name in sorted(fields)
         if getattr(before, name, None) != getattr(after, name, None)
     ]
-    if components is not None:
+    if components_changed:
         parts.append("components changed")
     what = "; ".join(parts) or "no field changed"
     return f"Program {after.code} changed ({what}), applied to existing holders."
@@ -125,11 +139,12 @@ def change_program(
     its existing holders in the same transaction. Returns the program and the effect."""
     now = now or clock.now()
     before = _refuse_archived(program_id) if apply_to_existing else None
+    components_changed = before is not None and _components_change(before, components)
     program = services.update_program(program_id, actor, components=components, now=now, **fields)
     if not apply_to_existing:
         return program, Effect()
     as_of = GeneralSettings.get().as_of(now)
-    reason = _describe(before, program, fields, components)
+    reason = _describe(before, program, fields, components_changed)
     effect = Effect()
     effect.holders = Enrollment.objects.filter(
         program=program, period_number__gt=0, status__in=HOLDING
@@ -156,14 +171,7 @@ def touches_holders(program_id: int, components=None, **fields) -> bool:
         return False
     if any(name in fields and fields[name] != getattr(program, name) for name in WHAT_IF_FIELDS):
         return True
-    if components is None:
-        return False
-    now = set(program.links.values_list("component_id", "required", "required_for_renewal"))
-    asked = {
-        (c["component_id"], bool(c.get("required", True)), bool(c.get("required_for_renewal")))
-        for c in components
-    }
-    return now != asked
+    return _components_change(program, components)
 
 
 class _Rollback(Exception):

@@ -65,7 +65,10 @@ def test_applying_to_existing_holders_writes_one_history_row_each(api, holders):
     assert response.status_code == 200, response.content
     rows = History.objects.filter(action="program_change")
     assert rows.count() == 4
-    assert all("validity_months 24 → 36" in h.reason for h in rows)
+    assert all(
+        h.reason == "Program SAF changed (validity_months 24 → 36), applied to existing holders."
+        for h in rows
+    )
     expiring = Enrollment.objects.get(pk=made["Expiring"].pk)
     assert expiring.expires_on == date(2027, 7, 1) and expiring.cycle == made["Expiring"].cycle + 1
     assert Period.objects.get(enrollment=expiring).expires_on == date(2027, 7, 1)
