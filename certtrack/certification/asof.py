@@ -194,10 +194,12 @@ def end_of(day: date, now: datetime) -> Day:
     return Day.of(day, settings.time_zone, settings.expiring_notice_days, settings.today(now))
 
 
-def as_of_rows(queryset, at: Day):
+def as_of_rows(queryset, at: Day, present: bool = True):
     """`queryset` with `current_status` = the status at the end of `at.day`, rows absent
-    that day left out."""
-    return queryset.annotate(current_status=status_on_expr(at)).filter(current_status__isnull=False)
+    that day left out — or, with `present=False`, kept with NULL (a count grouped by status
+    drops that group: the expression is then computed once per row, not twice)."""
+    rows = queryset.annotate(current_status=status_on_expr(at))
+    return rows.filter(current_status__isnull=False) if present else rows
 
 
 def status_on(enrollment_id: int, at: Day) -> Status | None:

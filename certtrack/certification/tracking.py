@@ -154,7 +154,8 @@ def status_counts(rows: QuerySet, as_of: AsOf) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}
     grouped = rows.order_by().values("current_status").annotate(n=Count("*"))
     for row in grouped:
-        counts[row["current_status"]] = row["n"]
+        if row["current_status"] is not None:  # None: rows absent that day
+            counts[row["current_status"]] = row["n"]
     return counts
 
 
@@ -205,9 +206,11 @@ def tracking_queryset(
     rows = Enrollment.objects.select_related("contact", "program")
     statuses = parse_statuses(params)  # parsed even when unused: a bad value is still an error
     if (day := as_of_day(params)) is not None:
-        # Always annotated: the status of that day is no function of the stored row.
-        rows = asof.as_of_rows(rows, asof.Day.at(day, as_of))
-        if by_status and statuses:
+        # Always annotated: the status of that day is no function of the stored row. A
+        # status filter implies the row was present; counts drop the absent (NULL) group.
+        filtered = by_status and statuses
+        rows = asof.as_of_rows(rows, asof.Day.at(day, as_of), present=by_status and not filtered)
+        if filtered:
             rows = rows.filter(current_status__in=[s.value for s in statuses])
     else:
         if current_status or (ordered and any(f.lstrip("-") == "current_status" for f in order)):

@@ -52,7 +52,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     # As of a day: the rows present then, by that day's statuses (PRODUCT.md §11).
     table = Enrollment.objects.all()
     if day is not None:
-        table = asof.as_of_rows(table, asof.Day.at(day, as_of))
+        table = asof.as_of_rows(table, asof.Day.at(day, as_of), present=False)
     if not counted:
         counts = {s.value: 0 for s in Status}
     elif day is not None:
