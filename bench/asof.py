@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--what-if", action="store_true")
+    parser.add_argument("--what-if-only", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("CERTTRACK_ALLOWED_HOSTS", "testserver")  # django.test.Client's host
     env.setup("full")
@@ -166,6 +167,8 @@ def main(argv: list[str] | None = None) -> None:
         AS_OF, settings.time_zone, settings.expiring_notice_days, settings.today(clock.now())
     )
     params = {"day": AS_OF, "exp": day.expiring_from, "end": day.end}
+    if args.what_if_only:
+        return what_if(client, None)
     total = Enrollment.objects.count()
     print(f"# {total} enrollments, as_of={AS_OF}", flush=True)
 
@@ -218,6 +221,7 @@ def what_if(client, api) -> None:
     response = client.post(
         f"/api/v1/programs/{program.pk}/preview-change", body, content_type="application/json"
     )
+    print(f"# preview: {response.json().get('enrollments_changed')} would change", flush=True)
     preview = time.perf_counter() - started
     assert response.status_code == 200, response.content[:300]
     changed = response.json()["enrollments_changed"]

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 
 from certtrack import clock
@@ -151,7 +151,10 @@ def change_program(
     ).count()
     if before.validity_months != program.validity_months:
         _move_expiries(program, as_of, now, actor, reason, effect)
-    _evaluate_in_progress(program, as_of, now, actor, effect)
+    if components_changed or any(
+        getattr(before, name) != getattr(program, name) for name in REQUIREMENT_FIELDS
+    ):  # (the requirements' SQL is the costliest read: only when they changed)
+        _evaluate_in_progress(program, as_of, now, actor, effect)
     return program, effect
 
 
@@ -161,6 +164,9 @@ WHAT_IF_FIELDS = (
     *("renewal_window_days", "renewal_grace_days", "renewal_base", "renewal_requirements"),
     *("renewal_credits_required", "renewal_hours_required"),
 )
+
+
+REQUIREMENT_FIELDS = ("credits_required", "hours_required", "completion_recency_months")
 
 
 def touches_holders(program_id: int, components=None, **fields) -> bool:
@@ -250,17 +256,49 @@ def _move_expiries(
             )
         )
         rearm.append(events.ExpiryChange(pk, old, new, cycle + 1, new_stored, number))
-    for (new, stored, new_stored), rows in groups.items():
-        for start in range(0, len(rows), BATCH):
-            chunk = rows[start : start + BATCH]
-            Enrollment.objects.filter(pk__in=[pk for pk, _ in chunk], status=stored).update(
-                expires_on=new, status=new_stored, cycle=F("cycle") + 1, updated_at=now
-            )
-            Period.objects.filter(pk__in=[p for _, p in chunk]).update(expires_on=new)
+    if connection.vendor == "postgresql":
+        _write_by_values(groups, now)
+    else:
+        for (new, stored, new_stored), rows in groups.items():
+            for start in range(0, len(rows), BATCH):
+                chunk = rows[start : start + BATCH]
+                Enrollment.objects.filter(pk__in=[pk for pk, _ in chunk], status=stored).update(
+                    expires_on=new, status=new_stored, cycle=F("cycle") + 1, updated_at=now
+                )
+                Period.objects.filter(pk__in=[p for _, p in chunk]).update(expires_on=new)
     _contacts(history)
     History.objects.bulk_create(history, batch_size=BATCH)
     if rearm:
         events.expiries_changed.send(sender=Enrollment, changes=rearm, at=now)
+
+
+def _write_by_values(groups: dict, now: datetime) -> None:
+    """PostgreSQL: 2000 rows per UPDATE … FROM (VALUES …), however many distinct dates (one
+    UPDATE per date and batch was thousands of statements at 100,000 holders)."""
+    rows = [
+        (pk, period_pk, new, stored, new_stored)
+        for (new, stored, new_stored), members in groups.items()
+        for pk, period_pk in members
+    ]
+    enrollment, period = Enrollment._meta.db_table, Period._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            values = ", ".join(["(%s, %s, CAST(%s AS date), %s, %s)"] * len(chunk))
+            params = [v for row in chunk for v in row]
+            cursor.execute(
+                f"UPDATE {enrollment} e SET expires_on = v.new, status = v.new_status, "
+                f"cycle = e.cycle + 1, updated_at = %s "
+                f"FROM (VALUES {values}) AS v(id, period_id, new, status, new_status) "
+                "WHERE e.id = v.id AND e.status = v.status",
+                [now, *params],
+            )
+            cursor.execute(
+                f"UPDATE {period} p SET expires_on = v.new "
+                f"FROM (VALUES {values}) AS v(id, period_id, new, status, new_status) "
+                "WHERE p.id = v.period_id",
+                params,
+            )
 
 
 def _contacts(history: list[History]) -> None:
