@@ -31,9 +31,12 @@ from certtrack.certification.requirements import evaluate, progress_of_many
 from certtrack.certification.statuses import CERTIFIED, Status, label
 from certtrack.certification.tracking import (
     ROW_FIELDS,
+    as_of_day,
     parsed_range_criteria,
+    shown_status,
     tracking_queryset,
 )
+from certtrack.certification.tracking import status_counts as count_statuses
 
 from .auth import actor
 from .common import ID, errors, get_or_404, paginate
@@ -140,7 +143,7 @@ def _period_out(period: Period) -> dict:
 def _enrollment_out(
     enrollment: Enrollment, as_of: AsOf, progress: dict, periods: list[Period]
 ) -> dict:
-    status = as_of.status_of(enrollment.status, enrollment.expires_on)
+    status = shown_status(enrollment, as_of)
     contact, program = enrollment.contact, enrollment.program
     return {
         "id": enrollment.pk,
@@ -254,6 +257,9 @@ FILTER_DOCS = {
     "staff), grace (expired, still renewable).",
     "ordering": "contact, program, status, expires_on, activated_on or applied_on; "
     "prefix - for descending.",
+    "as_of": "A day (YYYY-MM-DD, from 1900): statuses, the status filter and the rows "
+    "present are those at the end of that day in the organization's time zone (a future day "
+    "projects the dates); nothing else of a row changes. An impossible day → 400.",
     "updated_since": "Only rows written at or after this time (ISO 8601 with offset): "
     "transitions, completions that change progress, the worker's status changes, "
     "expiry edits. Poll with the largest `updated_at` seen (docs/integrations.md).",
@@ -321,18 +327,21 @@ def list_enrollments(
     renewal: str | None = _filter("renewal"),
     ordering: str | None = _filter("ordering"),
     updated_since: str | None = _filter("updated_since"),
+    as_of: str | None = _filter("as_of"),
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
 ):
-    """The Tracking tab: enrollments by the status true today, filtered and ordered."""
-    as_of = _as_of()
-    rows = tracking_queryset(request.GET, as_of, current_status=False).only(*ROW_FIELDS)
-    # `count` from the aggregate when the criteria are status / program / expiry only.
-    count = aggregate.total(request.GET, as_of) if aggregate.answers(request.GET) else None
+    """The Tracking tab: enrollments by the status true today (or at the end of the
+    `as_of` day), filtered and ordered."""
+    now = _as_of()
+    rows = tracking_queryset(request.GET, now, current_status=False).only(*ROW_FIELDS)
+    # `count` from the aggregate when the criteria are status / program / expiry only
+    # (never with `as_of`: the aggregate holds today's stored rows).
+    count = aggregate.total(request.GET, now) if aggregate.answers(request.GET) else None
     envelope, enrollments = paginate(rows, page, page_size, count=count)
     # Rendered as built (`enrollments_out`, which the schema test holds to EnrollmentPage):
     # validating a page of nested objects again cost more than its queries.
-    page_body = {**envelope, "results": enrollments_out(enrollments, as_of)}
+    page_body = {**envelope, "results": enrollments_out(enrollments, now)}
     return HttpResponse(
         json.dumps(page_body, cls=NinjaJSONEncoder), content_type="application/json"
     )
@@ -349,17 +358,19 @@ def status_counts(
     expires_to: str | None = _filter("expires_to"),
     expires_within_days: str | None = _filter("expires_within_days"),
     renewal: str | None = _filter("renewal"),
+    as_of: str | None = _filter("as_of"),
 ):
-    """How many enrollments are in each of the ten statuses today (the Quick Filter)."""
-    as_of = _as_of()
+    """How many enrollments are in each of the ten statuses today, or at the end of the
+    `as_of` day (the Quick Filter)."""
+    now = _as_of()
     params = {k: v for k, v in request.GET.items() if k not in ("status", "ordering")}
     if aggregate.answers(params):
         # Program and expiry criteria only: sums of the count aggregate, no row scanned.
-        _, programs, expiry = parsed_range_criteria(params, as_of)
-        counts = aggregate.status_counts(as_of, programs, expiry)
-    else:  # search, renewal, updated_since: an exact count over the matching rows
-        rows = tracking_queryset(params, as_of, by_status=False, ordered=False)
-        counts = rows.status_counts(as_of)
+        _, programs, expiry = parsed_range_criteria(params, now)
+        counts = aggregate.status_counts(now, programs, expiry)
+    else:  # search, renewal, updated_since, as_of: an exact count over the matching rows
+        rows = tracking_queryset(params, now, by_status=False, ordered=False)
+        counts = count_statuses(rows, now)
     return {"counts": counts, "total": sum(counts.values())}
 
 
@@ -447,14 +458,20 @@ def export_enrollments(
     expires_within_days: str | None = _filter("expires_within_days"),
     renewal: str | None = _filter("renewal"),
     ordering: str | None = _filter("ordering"),
+    as_of: str | None = _filter("as_of"),
 ):
-    """The Tracking rows as CSV, streamed (constant memory at any size)."""
-    as_of = _as_of()
-    rows = tracking_queryset(request.GET, as_of).values(
+    """The Tracking rows as CSV, streamed (constant memory at any size); with `as_of`,
+    the statuses of the end of that day (the file is named after it)."""
+    now = _as_of()
+    rows = tracking_queryset(request.GET, now).values(
         *[source for _, source in EXPORT_COLUMNS if source]
     )
+    day = as_of_day(request.GET)
+    name = f"enrollments-as-of-{day}" if day else f"enrollments-{now.today}"
     response = StreamingHttpResponse(export_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="enrollments-{as_of.today}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    if day:
+        response["X-As-Of"] = day.isoformat()
     return response
 
 

@@ -338,6 +338,11 @@ class ProgramPatch(Schema):
     reminder_schedule: list[ReminderStepIn] | None = Field(
         None, description="When given, replaces the schedule ([] removes it)."
     )
+    apply_to_existing: bool | None = Field(
+        None,
+        description="With a validity or requirements change: recompute existing holders too "
+        "(one History row per changed enrollment). Default: new certifications only.",
+    )
 
 
 class ProgramComponentOut(Schema):

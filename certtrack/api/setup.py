@@ -9,8 +9,11 @@ from ninja import Status as Reply
 from ninja.errors import HttpError
 
 from certtrack import clock
-from certtrack.certification import services
+from certtrack.certification import services, whatif
+from certtrack.certification.errors import BadFilter
 from certtrack.certification.models import Component, Contact, GeneralSettings, Program
+from certtrack.certification.transcript import transcript_of
+from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 from certtrack.notifications import reminders
 
 from .auth import actor
@@ -126,6 +129,25 @@ def list_contacts(
 @router.get("/contacts/{id}", response={200: ContactOut, **errors(404)}, tags=["contacts"])
 def get_contact(request: HttpRequest, id: int = ID):
     return contact_out(get_or_404(Contact.objects.all(), id, "contact"))
+
+
+@router.get(
+    "/contacts/{id}/transcript",
+    response={200: dict, **errors(404)},
+    tags=["contacts"],
+    summary="The contact's transcript: completions with credits and hours by program and period",
+    description="Totals against each period's requirement; `unused_completions` lists the "
+    "completions no period counted. `?format=pdf` or `?format=csv` for the files.",
+)
+def get_transcript(request: HttpRequest, id: int = ID, format: str = "json"):
+    if format not in ("json", "pdf", "csv"):
+        raise BadFilter("format", f"format must be json, pdf or csv, not {format!r}.")
+    transcript = transcript_of(get_or_404(Contact.objects.all(), id, "contact"))
+    if format == "pdf":
+        return transcript_pdf_response(transcript, GeneralSettings.get().today(clock.now()))
+    if format == "csv":
+        return transcript_csv_response(transcript)
+    return transcript.as_dict()
 
 
 @router.patch(
@@ -275,15 +297,41 @@ def get_program(request: HttpRequest, id: int = ID):
 
 @router.patch("/programs/{id}", response={200: ProgramOut, **errors(404, 422)}, tags=["programs"])
 def patch_program(request: HttpRequest, payload: ProgramPatch, id: int = ID):
-    """Change a program's fields; `components`, when given, replaces its components."""
+    """Change a program's fields; `components`, when given, replaces its components.
+    `apply_to_existing: true` recomputes existing holders too (PRODUCT.md §11)."""
+    fields, components = _program_change(payload)
+    apply = bool(fields.pop("apply_to_existing", False))
+    whatif.change_program(
+        id, actor(request), components=components, apply_to_existing=apply, **fields
+    )
+    return program_out(_program(id))
+
+
+def _program_change(payload: ProgramPatch) -> tuple[dict, list | None]:
     fields = payload.model_dump(exclude_unset=True, exclude={"components"})
     if fields.get("reminder_schedule", 0) is None:
         del fields["reminder_schedule"]
     components = None
     if "components" in payload.model_fields_set and payload.components is not None:
         components = [c.model_dump() for c in payload.components]
-    services.update_program(id, actor(request), components=components, **fields)
-    return program_out(_program(id))
+    return fields, components
+
+
+@router.post(
+    "/programs/{id}/preview-change",
+    response={200: dict, **errors(404, 422)},
+    tags=["programs"],
+    summary="What a PATCH of this program would do to its existing holders; changes nothing",
+    description='Body as the PATCH → `{"enrollments_changed", "status_changes": {"from→to": n}, '
+    '"examples": [up to five: name, today\'s dates → new dates], "holders"}`. An archived '
+    "program or an invalid value → 422, as the PATCH.",
+)
+def preview_program_change(request: HttpRequest, payload: ProgramPatch, id: int = ID):
+    get_or_404(Program.objects.all(), id, "program")
+    fields, components = _program_change(payload)
+    fields.pop("apply_to_existing", None)
+    effect = whatif.preview_change(id, actor(request), components=components, **fields)
+    return effect.as_dict()
 
 
 # --- reminders ---------------------------------------------------------------------------

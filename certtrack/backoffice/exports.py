@@ -70,28 +70,37 @@ def _rows(queryset, today: date) -> Iterator:
     yield from with_progress_of(chunk, today)
 
 
-def _csv_lines(queryset, today: date) -> Iterator[str]:
+def header(day: date | None) -> list[str]:
+    """The header row; as of a day, its Status column says which day's status it holds."""
+    if day is None:
+        return HEADER
+    return [f"Status as of {day.isoformat()}" if h == "Status" else h for h in HEADER]
+
+
+def _csv_lines(queryset, today: date, day: date | None = None) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(HEADER)  # BOM: Excel opens UTF-8 correctly
+    yield "\ufeff" + writer.writerow(header(day))  # BOM: Excel opens UTF-8 correctly
     for row in _rows(queryset, today):
         yield writer.writerow([safe_cell(v) for v in _values(row)])
 
 
-def csv_response(queryset, filename: str, today: date) -> StreamingHttpResponse:
+def csv_response(
+    queryset, filename: str, today: date, day: date | None = None
+) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        _csv_lines(queryset, today), content_type="text/csv; charset=utf-8"
+        _csv_lines(queryset, today, day), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
-def xlsx_response(queryset, filename: str, today: date) -> FileResponse:
+def xlsx_response(queryset, filename: str, today: date, day: date | None = None) -> FileResponse:
     # Write-only workbook: rows go to disk as they come, memory stays flat.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Tracking")
-    sheet.append(HEADER)
+    sheet.append(header(day))
     for row in _rows(queryset, today):
         sheet.append([safe_cell(v) if isinstance(v, str) else v for v in _values(row)])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
+from certtrack.certification.asof import EARLIEST
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
     ORDERINGS,
@@ -188,6 +189,14 @@ class TrackingFilter(forms.Form):
     renewed_to = forms.DateField(
         label="Renewed to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # PRODUCT.md §11: every list, count and export as of a day (not a criterion: it changes
+    # which status each row shows, so the page says it loudly instead of as a chip).
+    as_of = forms.DateField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01"}),
+        help_text="Statuses at the end of that day (a future day projects the dates).",
+    )
     ordering = forms.CharField(required=False, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label="Rows per page",
@@ -218,6 +227,17 @@ class TrackingFilter(forms.Form):
                     required=False,
                     widget=forms.DateInput(attrs={"type": "date"}),
                 )
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        if day is not None and day < EARLIEST:
+            raise forms.ValidationError(f"{day} is before 1900; certtrack holds no records then.")
+        return day
+
+    @property
+    def as_of_day(self) -> date | None:
+        """The `as_of` day asked for (None: today)."""
+        return self._valid_part().get("as_of")
 
     def clean_ordering(self) -> str:
         key = self.cleaned_data.get("ordering") or ""
@@ -253,6 +273,8 @@ class TrackingFilter(forms.Form):
             params["expires_within_days"] = str(data["expires_within_days"])
         if data.get("renewal"):
             params["renewal"] = ",".join(data["renewal"])
+        if data.get("as_of"):
+            params["as_of"] = data["as_of"].isoformat()
         return params
 
     def filter(self, queryset, as_of: AsOf):
@@ -283,7 +305,9 @@ class TrackingFilter(forms.Form):
         if not self.is_bound or self.is_valid():
             return []
         return [
-            f"{self.fields[name].label}: {' '.join(errors)}"
+            f"{self.fields[name].label}: {' '.join(errors)} ({self.data.get(name)!r})"
+            if name == "as_of"
+            else f"{self.fields[name].label}: {' '.join(errors)}"
             if name in self.fields
             else " ".join(errors)
             for name, errors in self.errors.items()
@@ -321,7 +345,8 @@ class TrackingFilter(forms.Form):
                     problems.append(error.message)
                     continue
             label = self.fields[name].label if name in self.fields else name
-            problems += [f"{label}: {message}" for message in errors]
+            named = f" ({self.data.get(name)!r})" if name == "as_of" else ""  # the day typed
+            problems += [f"{label}: {message}{named}" for message in errors]
         return problems
 
     def active_criteria(self) -> int:
@@ -376,7 +401,7 @@ class TrackingFilter(forms.Form):
         """These parameters as a query string, with `override` applied (None removes)."""
         params = []
         source = self.data if self.is_bound else {}
-        for key in (*FILTER_PARAMS, "ordering", "per_page"):
+        for key in (*FILTER_PARAMS, "as_of", "ordering", "per_page"):
             values = source.getlist(key) if hasattr(source, "getlist") else []
             if key in override:
                 value = override[key]

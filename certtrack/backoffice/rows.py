@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from certtrack.certification.dates import AsOf
+from certtrack.certification.tracking import shown_status
 
 from .templatetags.backoffice import progress_summary, status_badge
 
@@ -66,7 +67,7 @@ def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
     html = []
     for e in enrollments:
         contact, program = e.contact, e.program
-        status = as_of.status_of(e.status, e.expires_on)
+        status = shown_status(e, as_of)  # that day's, when the list is as of a day
         values = {
             "id": e.pk,
             "url": f"{before}{e.pk}{after}",

@@ -65,6 +65,14 @@ urlpatterns = [
     path("staff/contacts/new/", setup.contact_edit, name="contact_new"),
     path("staff/contacts/<int:pk>/", setup.contact, name="contact"),
     path("staff/contacts/<int:pk>/edit/", setup.contact_edit, name="contact_edit"),
+    path(
+        "staff/contacts/<int:pk>/transcript/", setup.contact_transcript, name="contact_transcript"
+    ),
+    path(
+        "staff/contacts/<int:pk>/transcript.<str:fmt>",
+        setup.contact_transcript_file,
+        name="contact_transcript_file",
+    ),
     path("staff/contacts/<int:pk>/archive/", setup.contact_archive, name="contact_archive"),
     path("staff/setup/settings/", setup.settings_view, name="settings"),
     path("staff/setup/users/", staff.users, name="users"),

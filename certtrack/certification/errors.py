@@ -29,3 +29,11 @@ class Invalid(DomainError):
 class Duplicate(Invalid):
     """A value another row already has where it must be unique, e.g. a code (HTTP 409, a
     conflict as for a duplicate email; forms still show it next to `field`)."""
+
+
+class BadFilter(DomainError):
+    """A filter, ordering or date parameter that cannot be understood (HTTP 400)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message, parameter=parameter)
+        self.parameter = parameter

@@ -26,10 +26,23 @@ class Transition:
     period: int = 0  # the enrollment's current period number (0: never certified)
 
 
+@dataclass(frozen=True)
+class ExpiryChange:
+    enrollment_id: int
+    old: date | None
+    new: date | None
+    cycle: int  # the new cycle
+    status: str  # the stored status after the change
+    period: int
+
+
 # transitions_recorded(sender, transitions: list[Transition])
 transitions_recorded = Signal()
 # expiry_changed(sender, enrollment_id, old, new, cycle, at): a new cycle of reminders
 expiry_changed = Signal()
+# expiries_changed(sender, changes: list[ExpiryChange], at): many rows' expiry moved at
+# once (a program change applied to existing holders): one bulk re-arming of reminders
+expiries_changed = Signal()
 # renewal_changed(sender, enrollment_id, event, period, at, today, reason): event is
 # "renewed" (a new period), "review" (met, awaiting staff) or "rejected"
 renewal_changed = Signal()

@@ -10,10 +10,11 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from . import asof
 from .dates import AsOf
-from .errors import DomainError
+from .errors import BadFilter
 from .models import ORDERINGS, Enrollment, Program
 from .statuses import CERTIFIED, Status
 
@@ -21,6 +22,7 @@ FILTERS = (
     *("status", "program", "q", "expires_from", "expires_to", "expires_within_days"),
     "updated_since",
     "renewal",
+    "as_of",
 )
 DEFAULT_ORDERING = "contact"
 # What a row of a Tracking list shows (the API's list, the Tracking tab): `.only()` these.
@@ -44,14 +46,6 @@ def as_id(text: str) -> int | None:
     """The row id `text` names, or None when it can name no row (not ASCII digits, or
     beyond a 64-bit id: such a number overflows the database's integer)."""
     return int(text) if _WHOLE.fullmatch(str(text).strip()) else None
-
-
-class BadFilter(DomainError):
-    """A filter or ordering value that cannot be understood (HTTP 400)."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message, parameter=parameter)
-        self.parameter = parameter
 
 
 def _value(params: Mapping, name: str) -> str:
@@ -147,6 +141,31 @@ def _moment(params: Mapping, name: str) -> datetime | None:
     return moment
 
 
+def as_of_day(params: Mapping) -> date | None:
+    """The `as_of` parameter: a real day from 1900 on, or None (now)."""
+    return asof.parse_day(_value(params, "as_of"), "as_of")
+
+
+def status_counts(rows: QuerySet, as_of: AsOf) -> dict[str, int]:
+    """The ten statuses' counts of `tracking_queryset(…, by_status=False, ordered=False)`
+    rows: by the `as_of` day's statuses where it set one, else by those true today."""
+    if "current_status" not in rows.query.annotations:
+        return rows.status_counts(as_of)
+    counts = {status.value: 0 for status in Status}
+    grouped = rows.order_by().values("current_status").annotate(n=Count("*"))
+    for row in grouped:
+        if row["current_status"] is not None:  # None: rows absent that day
+            counts[row["current_status"]] = row["n"]
+    return counts
+
+
+def shown_status(row: Enrollment, as_of: AsOf) -> Status:
+    """The status a Tracking row shows: the `as_of` day's where the query asked one,
+    else the one true today."""
+    annotated = row.__dict__.get("current_status")  # an annotation (else: the model's method)
+    return Status(annotated) if annotated else as_of.status_of(row.status, row.expires_on)
+
+
 def _ordering(params: Mapping) -> list[str]:
     key = _value(params, "ordering") or DEFAULT_ORDERING
     descending = key.startswith("-")
@@ -210,7 +229,9 @@ def tracking_queryset(
 ) -> QuerySet:
     """Enrollments matching the Tracking filters in `params`, by the status true on `as_of`.
 
-    Parameters: `status` (ids, comma-separated), `program` (ids, comma-separated), `q`
+    Parameters: `as_of` (a day: statuses, the status filter, the ordering by status and the
+    rows present are those at the end of that day — PRODUCT.md §11), `status` (ids,
+    comma-separated), `program` (ids, comma-separated), `q`
     (name, email or organization), `expires_from` / `expires_to` (dates, inclusive),
     `expires_within_days` (certifications expiring between today and today + n),
     `updated_since` (an ISO time with offset: rows written since, `updated_at >=` it),
@@ -222,11 +243,19 @@ def tracking_queryset(
     """
     order = _ordering(params)
     rows = Enrollment.objects.select_related("contact", "program")
-    if current_status or (ordered and any(f.lstrip("-") == "current_status" for f in order)):
-        rows = rows.with_current_status(as_of)
     statuses = parse_statuses(params)  # parsed even when unused: a bad value is still an error
-    if by_status and statuses:
-        rows = rows.in_status(statuses, as_of)
+    if (day := as_of_day(params)) is not None:
+        # Always annotated: the status of that day is no function of the stored row. A
+        # status filter implies the row was present; counts drop the absent (NULL) group.
+        filtered = by_status and statuses
+        rows = asof.as_of_rows(rows, asof.Day.at(day, as_of), present=by_status and not filtered)
+        if filtered:
+            rows = rows.filter(current_status__in=[s.value for s in statuses])
+    else:
+        if current_status or (ordered and any(f.lstrip("-") == "current_status" for f in order)):
+            rows = rows.with_current_status(as_of)
+        if by_status and statuses:
+            rows = rows.in_status(statuses, as_of)
     if programs := _programs(params):
         rows = rows.filter(program_id__in=programs)
     if text := _value(params, "q"):

@@ -12,6 +12,7 @@ from pydantic import Field
 from certtrack.api.common import errors
 from certtrack.api.openapi import component
 from certtrack.api.schemas import Error
+from certtrack.certification.asof import parse_day
 
 from .badges import MEDIA_TYPE, signed_credential
 from .certificates import issued, issuer_name, verify
@@ -30,9 +31,9 @@ class CredentialJson(Schema):
 
 class Verification(Schema):
     valid: bool
-    status: Literal["valid", "expired", "suspended", "revoked"]
+    status: Literal["valid", "expired", "suspended", "revoked", "not_certified"]
     status_label: str
-    enrollment_status: str
+    enrollment_status: str | None  # None: with `on`, a day the enrollment did not exist
     certificate_number: str
     holder: str
     program: str
@@ -41,6 +42,9 @@ class Verification(Schema):
     first_activated_on: date | None  # period 1's: "certified since"
     issuer: str
     as_of: date  # the day (organization time zone) the answer is true for
+    on: date | None = None  # the day asked with `?on=`
+    period: int | None = None  # the period that covered that day (the current one without `on`)
+    answer: str | None = None  # with `on`: "valid on 12 May 2024: yes, period 2 (…)"
 
 
 @router.get(
@@ -101,15 +105,20 @@ def get_credential(request: HttpRequest, id: int, period: int | None = None):
 @router.get(
     "/verify/{certificate_number}",
     auth=None,
-    response={200: Verification, 404: Error, 429: Error},
+    response={200: Verification, 400: Error, 404: Error, 429: Error},
     summary="Verify a certificate (public, no token; rate-limited per client)",
 )
-def verify_certificate(request: HttpRequest, response: HttpResponse, certificate_number: str):
+def verify_certificate(
+    request: HttpRequest, response: HttpResponse, certificate_number: str, on: str = ""
+):
+    """`?on=YYYY-MM-DD` answers for the end of that day (`valid`: in force then); an
+    impossible day, or one before 1900, is a 400 naming `on`."""
     verdict = hit(request)
     if not verdict.allowed:
         response["Retry-After"] = str(verdict.retry_after)
         return Status(429, {"detail": verdict.message})
-    return Status(200, as_verification(verify(certificate_number)))
+    day = parse_day(on, "on")
+    return Status(200, as_verification(verify(certificate_number, day)))
 
 
 def as_verification(certificate) -> dict:
@@ -118,7 +127,7 @@ def as_verification(certificate) -> dict:
         "valid": certificate.valid,
         "status": certificate.outcome,
         "status_label": certificate.outcome_label,
-        "enrollment_status": certificate.status.value,
+        "enrollment_status": certificate.status.value if certificate.status else None,
         "certificate_number": certificate.number,
         "holder": certificate.holder,
         "program": certificate.program,
@@ -127,4 +136,7 @@ def as_verification(certificate) -> dict:
         "first_activated_on": certificate.first_activated_on,
         "issuer": issuer_name(),
         "as_of": certificate.today,
+        "on": certificate.on,
+        "period": certificate.period_number,
+        "answer": certificate.on_day_answer if certificate.on else None,
     }

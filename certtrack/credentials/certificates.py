@@ -13,18 +13,22 @@ from datetime import date
 from django.conf import settings
 
 from certtrack import clock
+from certtrack.certification.asof import end_of, period_on, status_on
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import NotFound, Refused
 from certtrack.certification.models import Enrollment, GeneralSettings, Period
 from certtrack.certification.statuses import CERTIFIED, Status, label
 
-# Verification outcomes (PRODUCT.md §7): what a third party is told.
+# Verification outcomes (PRODUCT.md §7): what a third party is told. NOT_CERTIFIED only
+# answers `?on=` a day before the certification (or with no period covering that day).
 VALID, EXPIRED, SUSPENDED, REVOKED = "valid", "expired", "suspended", "revoked"
+NOT_CERTIFIED = "not_certified"
 OUTCOME_LABELS = {
     VALID: "Valid",
     EXPIRED: "Expired",
     SUSPENDED: "Suspended",
     REVOKED: "Revoked",
+    NOT_CERTIFIED: "Not certified",
 }
 _OUTCOMES = {
     Status.ACTIVE: VALID,
@@ -91,10 +95,11 @@ class Certificate:
 
     enrollment: Enrollment
     number: str
-    status: Status  # the enrollment's status true now
+    status: Status | None  # the enrollment's status true now (or `on`; None: absent then)
     today: date
     period: Period | None = None  # None only for a row certified before periods existed
     first_activated_on: date | None = None  # period 1's: "certified since"
+    on: date | None = None  # `?on=`: the answer is for the end of this past or future day
 
     @property
     def holder(self) -> str:
@@ -123,6 +128,8 @@ class Certificate:
 
     @property
     def outcome(self) -> str:
+        if self.on is not None and (self.status is None or self.period is None):
+            return NOT_CERTIFIED  # no record then, or none of its periods had begun
         return outcome_of(self.status)
 
     @property
@@ -135,7 +142,19 @@ class Certificate:
 
     @property
     def status_label(self) -> str:
-        return label(self.status)
+        return label(self.status) if self.status is not None else OUTCOME_LABELS[NOT_CERTIFIED]
+
+    @property
+    def on_day_answer(self) -> str:
+        """ "valid on 12 May 2024: yes, period 2 (10 Jan 2024 – 10 Jan 2026)" """
+        day = _long(self.on)
+        if not self.valid:
+            return f"valid on {day}: no ({self.outcome_label.lower()})"
+        until = _long(self.expires_on) if self.expires_on else "no expiry"
+        return (
+            f"valid on {day}: yes, period {self.period_number} "
+            f"({_long(self.activated_on)} – {until})"
+        )
 
     @property
     def url(self) -> str:
@@ -174,8 +193,14 @@ def _certificate(enrollment: Enrollment, period: int | None = None) -> Certifica
     )
 
 
-def verify(number: str) -> Certificate:
-    """The certificate with this number, as true at this moment; NotFound if none."""
+def _long(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def verify(number: str, on: date | None = None) -> Certificate:
+    """The certificate with this number, as true at this moment — or, with `on`, at the end
+    of that day (PRODUCT.md §11: the period that covered it, suspensions and cancellations
+    from when they happened); NotFound if none."""
     enrollment = (
         Enrollment.objects.select_related("contact", "program")
         .filter(certificate_number=normalize_number(number))
@@ -183,7 +208,19 @@ def verify(number: str) -> Certificate:
     )
     if enrollment is None or not number:
         raise NotFound("No certificate with this number.")
-    return _certificate(enrollment)
+    if on is None:
+        return _certificate(enrollment)
+    periods = list(enrollment.periods.order_by("number"))
+    status = status_on(enrollment.pk, end_of(on, clock.now()))
+    return Certificate(
+        enrollment=enrollment,
+        number=enrollment.certificate_number or "",
+        status=status,
+        today=on,
+        period=period_on(enrollment, on),
+        first_activated_on=periods[0].activated_on if periods else enrollment.activated_on,
+        on=on,
+    )
 
 
 def period_param(request) -> int | None:

@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from certtrack.certification.errors import NotFound, Refused
+from certtrack.certification.asof import parse_day
+from certtrack.certification.errors import BadFilter, NotFound, Refused
 from certtrack.certification.models import Program
 
 from . import keys, status_lists
@@ -41,12 +42,18 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
         response["Retry-After"] = str(verdict.retry_after)
         return response
     try:
-        certificate = verify(number)
+        day = parse_day(request.GET.get("on", ""), "on")
+    except BadFilter as error:
+        context |= {"on_error": error.message, "on": request.GET.get("on", "")}
+        return render(request, "credentials/verify.html", context | {"problem": "day"}, status=400)
+    try:
+        certificate = verify(number, day)
     except NotFound:
         return render(
             request, "credentials/verify.html", context | {"problem": "unknown"}, status=404
         )
-    return render(request, "credentials/verify.html", context | {"certificate": certificate})
+    context |= {"certificate": certificate, "on": day.isoformat() if day else ""}
+    return render(request, "credentials/verify.html", context)
 
 
 @require_safe

@@ -206,6 +206,30 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
         )
 
 
+@receiver(events.expiries_changed, dispatch_uid="notifications.expiries")
+def rearm_for_new_expiries(sender, changes: list, at, **kwargs) -> None:
+    """`rearm_for_new_expiry` for many rows at once (a program change applied to existing
+    holders): their queued dated reminders are void; those now Expiring are owed one."""
+    ids = [c.enrollment_id for c in changes]
+    for start in range(0, len(ids), 2000):
+        Email.objects.filter(
+            enrollment_id__in=ids[start : start + 2000],
+            kind__in=DATED_KINDS,
+            status=EmailStatus.QUEUED,
+        ).update(status=EmailStatus.CANCELLED, last_error="The expiration date changed.")
+    if at < clock.now() - RECORDED_LATE:
+        return
+    as_of = GeneralSettings.get().as_of(at)
+    rows = [
+        _row(
+            c.enrollment_id, Kind.CERTIFICATION_EXPIRING, c.cycle, at, as_of.today, c.new, c.period
+        )
+        for c in changes
+        if as_of.status_of(c.status, c.new) == Status.EXPIRING
+    ]
+    Email.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+
+
 RENEWAL_KINDS = {
     "renewed": Kind.CERTIFICATION_RENEWED,
     "review": Kind.RENEWAL_REVIEW_REQUIRED,

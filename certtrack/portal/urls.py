@@ -26,5 +26,9 @@ urlpatterns = [
         name="credential",
     ),
     path("portal/certificates/", views.certificates, name="certificates"),
+    path("portal/transcript/", views.my_transcript, name="my_transcript"),
+    path("portal/contacts/<int:pk>/transcript/", views.transcript, name="transcript"),
+    path("portal/contacts/<int:pk>/transcript.pdf", views.transcript_pdf, name="transcript_pdf"),
+    path("portal/contacts/<int:pk>/transcript.csv", views.transcript_csv, name="transcript_csv"),
     path("portal/completions/<int:pk>/evidence/", views.evidence, name="evidence"),
 ]

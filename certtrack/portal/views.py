@@ -30,9 +30,11 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.statuses import Status, label
+from certtrack.certification.transcript import transcript_of
 from certtrack.credentials import pdf
 from certtrack.credentials.badges import MEDIA_TYPE, signed_credential
 from certtrack.credentials.certificates import Certificate, issued, period_param
+from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 from certtrack.logs import security
 from certtrack.notifications import reminders
 from certtrack.notifications.models import ReminderOptOut
@@ -445,6 +447,16 @@ def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(pdf.render(certificate), "application/pdf", certificate, "certificate", "pdf")
 
 
+# --- transcript (PRODUCT.md §11) -------------------------------------------------------------
+
+
+def _own_transcript(request: HttpRequest, pk: int):
+    """The signed-in contact's transcript; another contact's id is a 404, as an unknown one."""
+    if pk != request.contact.pk:
+        raise Http404("No such transcript.")
+    return transcript_of(request.contact)
+
+
 @require_safe
 @contact_required
 def credential_download(request: HttpRequest, pk: int) -> HttpResponse:
@@ -452,3 +464,28 @@ def credential_download(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = _own_certificate(request, pk)
     token = signed_credential(certificate)
     return _download(token, MEDIA_TYPE, certificate, "credential", "jwt")
+
+
+@require_safe
+@contact_required
+def my_transcript(request: HttpRequest) -> HttpResponse:
+    return redirect("portal:transcript", pk=request.contact.pk)
+
+
+@require_safe
+@contact_required
+def transcript(request: HttpRequest, pk: int) -> HttpResponse:
+    context = {"transcript": _own_transcript(request, pk), "contact": request.contact}
+    return render(request, "portal/transcript.html", context)
+
+
+@require_safe
+@contact_required
+def transcript_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return transcript_pdf_response(_own_transcript(request, pk), _as_of().today)
+
+
+@require_safe
+@contact_required
+def transcript_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    return transcript_csv_response(_own_transcript(request, pk))

@@ -75,3 +75,27 @@ def test_checking_another_number_with_the_keyboard(page, live_server, certificat
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/verify/{certificate.certificate_number}")
     assert "Grace Hopper" in page.locator("dl.facts").inner_text()
+
+
+def test_checking_a_past_day_with_the_date_picker(page, live_server, certificate):
+    """PRODUCT.md §11: "was it valid on date D?" from the page's own date picker."""
+    number = certificate.certificate_number
+    activated = certificate.activated_on
+    page.goto(f"{live_server.url}/verify/{number}")
+    page.get_by_label("Was it valid on a given day?").fill(
+        (activated + timedelta(days=3)).isoformat()
+    )
+    page.get_by_role("button", name="Check that day").click()
+    page.wait_for_url(f"**/verify/{number}?on=*")
+    assert page.locator("h1").inner_text().endswith(": yes")
+    assert "period 1" in page.locator(".on-day-answer").inner_text()
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "verify-on.png"), full_page=True)
+    page.get_by_label("Was it valid on a given day?").fill(
+        (activated - timedelta(days=3)).isoformat()
+    )
+    page.get_by_role("button", name="Check that day").click()
+    page.wait_for_selector("text=not yet certified")
+    assert page.locator("h1").inner_text().endswith(": no")
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "verify-on-before.png"), full_page=True)

@@ -25,5 +25,6 @@ def test_verification_schema_lists_the_contract_fields(client, db):
     fields = schemas["Verification"]["properties"]
     contract = {"valid", "status", "holder", "program", "activated_on", "expires_on"}
     assert contract | {"first_activated_on"} <= fields.keys()
-    assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked"]
+    # not_certified: only with `?on=` a day before the certification (PRODUCT.md §11)
+    assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked", "not_certified"]
     assert "email" not in fields

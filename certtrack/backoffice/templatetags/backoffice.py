@@ -111,6 +111,7 @@ HISTORY_WORDS = {
     "approve_completion_record": "Completion approved",
     "reject_completion": "Completion rejected",
     "remove_completion": "Completion removed",
+    "program_change": "Program changed (applied to existing holders)",
 }
 
 

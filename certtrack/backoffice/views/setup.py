@@ -5,11 +5,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import audit, renewal_progress, services
+from certtrack.certification import audit, renewal_progress, services, whatif
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
     AuditObject,
@@ -18,6 +18,8 @@ from certtrack.certification.models import (
     GeneralSettings,
     Program,
 )
+from certtrack.certification.transcript import transcript_of
+from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
 from ..access import administrator_required, staff_required
 from ..filters import contacts_matching
@@ -42,41 +44,58 @@ def programs(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/programs.html", {"programs": items})
 
 
+APPLY_CHOICES = ("existing", "new")  # "existing holders too" / "new certifications only"
+
+
 @staff_required
 def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     program = get_object_or_404(Program, pk=pk) if pk else Program()
     form = ProgramForm(request.POST or None, instance=program)
     if request.method == "POST" and form.is_valid():
         actor = actor_of(request)
+        fields, components = form.fields_for_service(), form.components()
+        schedule = form.reminder_schedule()
+        choice = request.POST.get("apply", "")
+        if pk and choice not in APPLY_CHOICES and whatif.touches_holders(pk, components, **fields):
+            # PRODUCT.md §11: show what it would do first, and ask whom it applies to.
+            preview = submit(
+                form,
+                lambda: whatif.preview_change(
+                    pk, actor, components=components, reminder_schedule=schedule, **fields
+                ),
+            )
+            context = _program_context(form, program, pk)
+            return render(request, "backoffice/program_form.html", {**context, "preview": preview})
         if pk:
-            call = lambda: services.update_program(  # noqa: E731
+            call = lambda: whatif.change_program(  # noqa: E731
                 pk,
                 actor,
-                components=form.components(),
-                reminder_schedule=form.reminder_schedule(),
-                **form.fields_for_service(),
-            )
+                components=components,
+                apply_to_existing=choice == "existing",
+                reminder_schedule=schedule,
+                **fields,
+            )[0]
         else:
             call = lambda: services.create_program(  # noqa: E731
-                actor,
-                components=form.components(),
-                reminder_schedule=form.reminder_schedule(),
-                **form.fields_for_service(),
+                actor, components=components, reminder_schedule=schedule, **fields
             )
         saved = submit(form, call)
         if saved is not None:
             messages.success(request, f"Program {saved.name} saved.")
             return redirect("backoffice:programs")
-    source = request.POST if form.is_bound else _program_values(program)
-    history = audit.of(AuditObject.PROGRAM, pk) if pk else None
-    context = {
+    return render(request, "backoffice/program_form.html", _program_context(form, program, pk))
+
+
+def _program_context(form: ProgramForm, program: Program, pk: int | None) -> dict:
+    """The program form's page: the form, its History and the renewal settings' example."""
+    source = form.data if form.is_bound else _program_values(program)
+    return {
         "form": form,
         "program": program,
-        "history": history,
+        "history": audit.of(AuditObject.PROGRAM, pk) if pk else None,
         "tz": current_zone(),
         **_renewal_example(source),
     }
-    return render(request, "backoffice/program_form.html", context)
 
 
 def _program_values(program: Program) -> dict[str, str]:
@@ -219,6 +238,26 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             "tz": current_zone(),
         },
     )
+
+
+@staff_required
+@require_GET
+def contact_transcript(request: HttpRequest, pk: int) -> HttpResponse:
+    """PRODUCT.md §11: the contact's transcript, as on the portal."""
+    contact = get_object_or_404(Contact, pk=pk)
+    context = {"contact": contact, "transcript": transcript_of(contact)}
+    return render(request, "backoffice/transcript.html", context)
+
+
+@staff_required
+@require_GET
+def contact_transcript_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    if fmt == "pdf":
+        return transcript_pdf_response(transcript_of(contact), today_as_of().today)
+    if fmt == "csv":
+        return transcript_csv_response(transcript_of(contact))
+    raise Http404("A transcript is a .pdf or a .csv.")
 
 
 @staff_required

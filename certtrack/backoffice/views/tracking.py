@@ -1,16 +1,17 @@
 """The Tracking tab: Quick Filter, Customize Filter, export, bulk actions, + Add."""
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.certification import asof, services, statuses
 from certtrack.certification import counts as aggregate
-from certtrack.certification import services, statuses
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import DomainError, Invalid
 from certtrack.certification.models import (
@@ -18,7 +19,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import ROW_FIELDS, after_q, as_id
+from certtrack.certification.tracking import ROW_FIELDS, after_q, as_id, status_counts
 
 from .. import exports
 from ..access import staff_required
@@ -58,16 +59,27 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     Counting covers the whole table, so the Tracking page leaves it to a second
     request (htmx, `tracking_quick`) and shows its rows without waiting for it.
     """
-    # From the count aggregate: sums over its (program, status, expiry) keys, no row scanned.
-    counts = aggregate.status_counts(as_of) if counted else {s.value: 0 for s in Status}
+    day = form.as_of_day
+    # As of a day: the rows present then, by that day's statuses (PRODUCT.md §11); today:
+    # from the count aggregate, sums over its (program, status, expiry) keys, no row scanned.
+    table = Enrollment.objects.all()
+    if day is not None:
+        table = asof.as_of_rows(table, asof.Day.at(day, as_of), present=False)
+    if not counted:
+        counts = {s.value: 0 for s in Status}
+    elif day is not None:
+        counts = status_counts(table, as_of)
+    else:
+        counts = aggregate.status_counts(as_of)
     selected = form.data.getlist("status") if form.is_bound else []
     programs_selected = form.data.getlist("program") if form.is_bound else []
     only_quick = form.active_criteria() <= 1
+    keep = {"as_of": day.isoformat()} if day else {}  # a quick filter keeps the day
     options = [
         {
             "label": "All",
             "count": sum(counts.values()),
-            "url": "?",
+            "url": "?" + urlencode(keep),
             "current": form.active_criteria() == 0,
         }
     ]
@@ -77,11 +89,16 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
                 "label": status.label,
                 "value": status.value,
                 "count": counts[status.value],
-                "url": "?" + urlencode({"status": status.value}),
+                "url": "?" + urlencode({"status": status.value, **keep}),
                 "current": only_quick and selected == [status.value],
             }
         )
-    program_counts = aggregate.program_counts() if counted else {}
+    if not counted:
+        program_counts = {}
+    elif day is not None:
+        program_counts = dict(table.order_by().values_list("program_id").annotate(n=Count("pk")))
+    else:
+        program_counts = aggregate.program_counts()
     programs = [
         {
             "label": name,
@@ -96,6 +113,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
         "programs": programs,
         "counted": counted,
         "url": reverse("backoffice:tracking"),
+        "as_of": day,
     }
 
 
@@ -150,10 +168,11 @@ def tracking(request: HttpRequest) -> HttpResponse:
     as_of = today_as_of()
     problems = form.problems()
     # A filter we cannot understand shows nothing rather than pretending it applied.
+    day = None if problems else form.as_of_day
     queryset = (
         Enrollment.objects.none()
         if problems
-        else rows(form, as_of, current_status=False).only(*ROW_FIELDS)
+        else rows(form, as_of, current_status=day is not None).only(*ROW_FIELDS)
     )
     total, capped = _total(form, queryset, as_of, problems)
     # Large results page by keyset ("Next" after the last row shown): an index range read
@@ -188,6 +207,11 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "next_after": next_after,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "as_of": as_of,
+        "as_of_day": day,
+        # The "As of" picker keeps every other criterion (hidden fields); "Back to today"
+        # drops only the day.
+        "keep_fields": parse_qsl(form.query(as_of=None, page=None)),
+        "today_query": form.query(as_of=None),
         "quick": _quick_filters(form, as_of, counted=False),
         "sort_links": _sort_links(form),
         "query": form.query(),
@@ -242,10 +266,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             "\n".join(problems) + "\n", content_type="text/plain; charset=utf-8"
         )
     queryset = rows(form, as_of)
-    filename = f"certifications-{as_of.today.isoformat()}"
+    day = form.as_of_day
+    filename = f"certifications-as-of-{day}" if day else f"certifications-{as_of.today}"
     if fmt == "xlsx":
-        return exports.xlsx_response(queryset, filename, as_of.today)
-    return exports.csv_response(queryset, filename, as_of.today)
+        return exports.xlsx_response(queryset, filename, as_of.today, day)
+    return exports.csv_response(queryset, filename, as_of.today, day)
 
 
 def _bulk_call(action: str, reason: str, expires_on):

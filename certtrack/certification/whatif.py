@@ -1,0 +1,349 @@
+"""What if — PRODUCT.md §11: a program change's effect on existing holders, before saving.
+
+`change_program` saves a program change and, with `apply_to_existing`, recomputes the
+holders in the same transaction: a new `validity_months` moves each holder's current
+period to `activated_on + validity_months` (their status follows the dates), and new
+requirements move the In progress rows they now satisfy on. One History row per changed
+enrollment, the program change as its reason; reminders re-armed for the new dates.
+
+`preview_change` runs exactly that and rolls it back: what it reports is what applying
+would do, because it is the same code. Renewal settings move no expiry and no status
+(they decide the next renewal), so their preview says 0.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
+
+from certtrack import clock
+
+from . import events, services
+from .actors import Actor
+from .dates import AsOf, expiry_for
+from .errors import Invalid
+from .models import Enrollment, GeneralSettings, History, Period, Program
+from .requirements import requirements_met
+from .statuses import CERTIFIED, Status, label
+
+EXAMPLES = 5
+BATCH = 2000
+# The holders a validity change reaches: certified rows and suspended ones (Inactive with a
+# period): their period runs on while suspended.
+HOLDING = sorted({*CERTIFIED, Status.INACTIVE})
+
+
+@dataclass(frozen=True)
+class Example:
+    enrollment_id: int
+    name: str
+    activated_on: date | None
+    expires_on: date | None  # today's
+    new_expires_on: date | None
+    status: str  # as true today
+    new_status: str
+
+    def as_dict(self) -> dict:
+        return {
+            "enrollment_id": self.enrollment_id,
+            "name": self.name,
+            "activated_on": self.activated_on,
+            "expires_on": self.expires_on,
+            "new_expires_on": self.new_expires_on,
+            "status": self.status,
+            "new_status": self.new_status,
+        }
+
+
+@dataclass
+class Effect:
+    """What a program change does (or did) to existing enrollments."""
+
+    enrollments_changed: int = 0
+    status_changes: dict[str, int] = field(default_factory=dict)  # "active→expired": n
+    examples: list[Example] = field(default_factory=list)
+    holders: int = 0  # holders the change could reach (certified or suspended)
+
+    def as_dict(self) -> dict:
+        return {
+            "enrollments_changed": self.enrollments_changed,
+            "status_changes": dict(self.status_changes),
+            "examples": [e.as_dict() for e in self.examples],
+            "holders": self.holders,
+        }
+
+    @property
+    def moves(self) -> list[tuple[str, str, int]]:
+        """The status changes in words: (from label, to label, how many)."""
+        out = []
+        for key, n in self.status_changes.items():
+            old, new = key.split("→")
+            out.append((label(old), label(new), n))
+        return out
+
+    def _count(self, old: str, new: str) -> None:
+        if old != new:
+            key = f"{old}→{new}"
+            self.status_changes[key] = self.status_changes.get(key, 0) + 1
+
+
+def _links(program: Program) -> set[tuple[int, bool, bool]]:
+    return set(program.links.values_list("component_id", "required", "required_for_renewal"))
+
+
+def _components_change(program: Program, components) -> bool:
+    if components is None:
+        return False
+    asked = {
+        (c["component_id"], bool(c.get("required", True)), bool(c.get("required_for_renewal")))
+        for c in components
+    }
+    return _links(program) != asked
+
+
+def _describe(before: Program, after: Program, fields: dict, components_changed: bool) -> str:
+    parts = [
+        f"{name} {getattr(before, name)} → {getattr(after, name)}"
+        for name in sorted(fields)
+        if getattr(before, name, None) != getattr(after, name, None)
+    ]
+    if components_changed:
+        parts.append("components changed")
+    what = "; ".join(parts) or "no field changed"
+    return f"Program {after.code} changed ({what}), applied to existing holders."
+
+
+def _refuse_archived(program_id) -> Program:
+    program = Program.objects.filter(pk=program_id).first()
+    if program is not None and not program.is_active:
+        raise Invalid(
+            "is_active",
+            f"Program {program.name} is archived: reactivate it (is_active) before changing "
+            "what its holders hold.",
+        )
+    return program
+
+
+@transaction.atomic
+def change_program(
+    program_id: int,
+    actor: Actor,
+    components=None,
+    apply_to_existing: bool = False,
+    now: datetime | None = None,
+    **fields,
+) -> tuple[Program, Effect]:
+    """Save a program change (`services.update_program`); with `apply_to_existing`, recompute
+    its existing holders in the same transaction. Returns the program and the effect."""
+    now = now or clock.now()
+    before = _refuse_archived(program_id) if apply_to_existing else None
+    components_changed = before is not None and _components_change(before, components)
+    program = services.update_program(program_id, actor, components=components, now=now, **fields)
+    if not apply_to_existing:
+        return program, Effect()
+    as_of = GeneralSettings.get().as_of(now)
+    reason = _describe(before, program, fields, components_changed)
+    effect = Effect()
+    effect.holders = Enrollment.objects.filter(
+        program=program, period_number__gt=0, status__in=HOLDING
+    ).count()
+    if before.validity_months != program.validity_months:
+        _move_expiries(program, as_of, now, actor, reason, effect)
+    if components_changed or any(
+        getattr(before, name) != getattr(program, name) for name in REQUIREMENT_FIELDS
+    ):  # (the requirements' SQL is the costliest read: only when they changed)
+        _evaluate_in_progress(program, as_of, now, actor, effect)
+    return program, effect
+
+
+# The program fields whose change the preview is for: validity, requirements, renewal.
+WHAT_IF_FIELDS = (
+    *("validity_months", "credits_required", "hours_required", "completion_recency_months"),
+    *("renewal_window_days", "renewal_grace_days", "renewal_base", "renewal_requirements"),
+    *("renewal_credits_required", "renewal_hours_required"),
+)
+
+
+REQUIREMENT_FIELDS = ("credits_required", "hours_required", "completion_recency_months")
+
+
+def touches_holders(program_id: int, components=None, **fields) -> bool:
+    """Whether this change alters validity, requirements or renewal settings of a program
+    that has enrollments (so staff are shown the preview and asked whom it applies to)."""
+    program = Program.objects.get(pk=program_id)
+    if not Enrollment.objects.filter(program=program).exists():
+        return False
+    if any(name in fields and fields[name] != getattr(program, name) for name in WHAT_IF_FIELDS):
+        return True
+    return _components_change(program, components)
+
+
+class _Rollback(Exception):
+    def __init__(self, effect: Effect):
+        self.effect = effect
+
+
+def preview_change(
+    program_id: int, actor: Actor, components=None, now: datetime | None = None, **fields
+) -> Effect:
+    """What `change_program(…, apply_to_existing=True)` would do; nothing is saved.
+    Invalid values and an archived program are refused as the change itself refuses them."""
+    _refuse_archived(program_id)
+    try:
+        with transaction.atomic():
+            _, effect = change_program(
+                program_id, actor, components=components, apply_to_existing=True, now=now, **fields
+            )
+            raise _Rollback(effect)
+    except _Rollback as done:
+        return done.effect
+
+
+def _holders(program: Program):
+    """Holders with their current period's start and id: one query, no row per holder."""
+    current = Period.objects.filter(
+        enrollment_id=OuterRef("pk"), number=OuterRef("period_number")
+    ).order_by()
+    return (
+        Enrollment.objects.filter(program=program, period_number__gt=0, status__in=HOLDING)
+        .annotate(
+            period_start=Subquery(current.values("activated_on")[:1]),
+            period_pk=Subquery(current.values("pk")[:1]),
+        )
+        .order_by("contact__last_name", "contact__first_name", "id")
+        .values_list(
+            *("pk", "status", "expires_on", "cycle", "period_number", "period_start"),
+            *("period_pk", "contact__first_name", "contact__last_name"),
+        )
+    )
+
+
+def _move_expiries(
+    program: Program, as_of: AsOf, now: datetime, actor: Actor, reason: str, effect: Effect
+) -> None:
+    groups: dict[tuple, list] = defaultdict(list)  # (new date, old stored, new stored)
+    history, rearm = [], []
+    for pk, stored, old, cycle, number, start, period_pk, first, last in _holders(program):
+        if start is None:
+            continue
+        new = expiry_for(start, program.validity_months)
+        if new == old:
+            continue
+        new_stored = as_of.status_of(stored, new).value if stored in CERTIFIED else stored
+        shown_old = as_of.status_of(stored, old).value
+        shown_new = as_of.status_of(new_stored, new).value
+        groups[(new, stored, new_stored)].append((pk, period_pk))
+        effect.enrollments_changed += 1
+        effect._count(shown_old, shown_new)
+        if len(effect.examples) < EXAMPLES:
+            name = f"{first} {last}".strip()
+            effect.examples.append(Example(pk, name, start, old, new, shown_old, shown_new))
+        history.append(
+            History(
+                at=now,
+                actor=actor.label,
+                actor_kind=actor.kind,
+                user_id=actor.user_id,
+                enrollment_id=pk,
+                action="program_change",
+                # As staff saw it: the status true today before and after.
+                from_status=shown_old if shown_new != shown_old else "",
+                to_status=shown_new if shown_new != shown_old else "",
+                changes={"expires_on": [_iso(old), _iso(new)]},
+                reason=reason,
+            )
+        )
+        rearm.append(events.ExpiryChange(pk, old, new, cycle + 1, new_stored, number))
+    if connection.vendor == "postgresql":
+        _write_by_values(groups, now)
+    else:
+        for (new, stored, new_stored), rows in groups.items():
+            for start in range(0, len(rows), BATCH):
+                chunk = rows[start : start + BATCH]
+                Enrollment.objects.filter(pk__in=[pk for pk, _ in chunk], status=stored).update(
+                    expires_on=new, status=new_stored, cycle=F("cycle") + 1, updated_at=now
+                )
+                Period.objects.filter(pk__in=[p for _, p in chunk]).update(expires_on=new)
+    _contacts(history)
+    History.objects.bulk_create(history, batch_size=BATCH)
+    if rearm:
+        events.expiries_changed.send(sender=Enrollment, changes=rearm, at=now)
+
+
+def _write_by_values(groups: dict, now: datetime) -> None:
+    """PostgreSQL: 2000 rows per UPDATE … FROM (VALUES …), however many distinct dates (one
+    UPDATE per date and batch was thousands of statements at 100,000 holders)."""
+    rows = [
+        (pk, period_pk, new, stored, new_stored)
+        for (new, stored, new_stored), members in groups.items()
+        for pk, period_pk in members
+    ]
+    enrollment, period = Enrollment._meta.db_table, Period._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            values = ", ".join(["(%s, %s, CAST(%s AS date), %s, %s)"] * len(chunk))
+            params = [v for row in chunk for v in row]
+            cursor.execute(
+                f"UPDATE {enrollment} e SET expires_on = v.new, status = v.new_status, "
+                f"cycle = e.cycle + 1, updated_at = %s "
+                f"FROM (VALUES {values}) AS v(id, period_id, new, status, new_status) "
+                "WHERE e.id = v.id AND e.status = v.status",
+                [now, *params],
+            )
+            cursor.execute(
+                f"UPDATE {period} p SET expires_on = v.new "
+                f"FROM (VALUES {values}) AS v(id, period_id, new, status, new_status) "
+                "WHERE p.id = v.period_id",
+                params,
+            )
+
+
+def _contacts(history: list[History]) -> None:
+    """History rows name the contact too (as `services._log` does)."""
+    ids = [h.enrollment_id for h in history]
+    contact_of = {}
+    for start in range(0, len(ids), BATCH):
+        contact_of |= dict(
+            Enrollment.objects.filter(pk__in=ids[start : start + BATCH]).values_list(
+                "pk", "contact_id"
+            )
+        )
+    for h in history:
+        h.contact_id = contact_of[h.enrollment_id]
+
+
+def _evaluate_in_progress(
+    program: Program, as_of: AsOf, now: datetime, actor: Actor, effect: Effect
+) -> None:
+    """New requirements an In progress row now meets move it on (as a completion would)."""
+    met = Enrollment.objects.filter(program=program, status=Status.IN_PROGRESS).filter(
+        requirements_met(as_of.today)
+    )
+    for enrollment in met.select_related("program", "contact").order_by("id"):
+        services._evaluate(enrollment, actor, now, as_of)
+        enrollment.refresh_from_db()
+        shown = as_of.status_of(enrollment.status, enrollment.expires_on).value
+        if shown == Status.IN_PROGRESS:
+            continue
+        effect.enrollments_changed += 1
+        effect._count(Status.IN_PROGRESS.value, shown)
+        if len(effect.examples) < EXAMPLES:
+            name = enrollment.contact.full_name
+            effect.examples.append(
+                Example(
+                    enrollment.pk,
+                    name,
+                    enrollment.activated_on,
+                    None,
+                    enrollment.expires_on,
+                    Status.IN_PROGRESS.value,
+                    shown,
+                )
+            )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,64 @@
+"""Editing a program's validity shows what it does to existing holders before saving, and
+asks whom it applies to (PRODUCT.md §11 "What if")."""
+
+from datetime import date
+
+import pytest
+
+from certtrack.certification import services
+from certtrack.certification.models import Enrollment, History, Program
+from tests.conftest import at
+
+
+def form_data(client, program, **changes) -> dict:
+    """The program form as the page fills it, with `changes`."""
+    form = client.get(f"/staff/setup/programs/{program.pk}/").context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is True:
+            data[name] = "on"
+        elif value not in (None, False):
+            data[name] = str(value)
+    return data | {k: str(v) for k, v in changes.items()}
+
+
+@pytest.fixture
+def holder(admin, make_contact, make_program):
+    program = make_program(name="Safety", code="SAF", validity_months=24)
+    contact = make_contact(first_name="Ada", last_name="Lovelace")
+    return services.record_existing(
+        contact.pk, program.pk, date(2024, 7, 1), admin, now=at(date(2024, 7, 1))
+    )
+
+
+def test_a_validity_change_is_previewed_then_applied_to_existing_holders(admin_client, holder):
+    program = holder.program
+    data = form_data(admin_client, program, validity_months=36)
+    page = admin_client.post(f"/staff/setup/programs/{program.pk}/", data)
+    html = page.content.decode()
+    assert page.status_code == 200 and "data-what-if" in html
+    assert "<strong>1</strong> of 1 holder" in html and "Expiring → Active: 1" in html
+    assert "Ada Lovelace" in html and "1 Jul 2026" in html and "1 Jul 2027" in html
+    assert Program.objects.get(pk=program.pk).validity_months == 24  # nothing saved yet
+    done = admin_client.post(f"/staff/setup/programs/{program.pk}/", data | {"apply": "existing"})
+    assert done.status_code == 302
+    assert Enrollment.objects.get(pk=holder.pk).expires_on == date(2027, 7, 1)
+    row = History.objects.get(enrollment=holder, action="program_change")
+    assert (
+        row.reason == "Program SAF changed (validity_months 24 → 36), applied to existing holders."
+    )
+
+
+def test_new_certifications_only_keeps_holders_dates(admin_client, holder):
+    program = holder.program
+    data = form_data(admin_client, program, validity_months=36) | {"apply": "new"}
+    assert admin_client.post(f"/staff/setup/programs/{program.pk}/", data).status_code == 302
+    assert Program.objects.get(pk=program.pk).validity_months == 36
+    assert Enrollment.objects.get(pk=holder.pk).expires_on == date(2026, 7, 1)
+
+
+def test_a_change_that_touches_no_holder_saves_at_once(admin_client, holder):
+    data = form_data(admin_client, holder.program, name="Safety II")
+    assert admin_client.post(f"/staff/setup/programs/{holder.program_id}/", data).status_code == 302
+    assert Program.objects.get(pk=holder.program_id).name == "Safety II"

@@ -1,0 +1,74 @@
+"""PRODUCT.md §11: the public verification answers "was it valid on date D?" (`?on=`)."""
+
+from datetime import date
+
+import pytest
+
+from certtrack.certification import services
+
+
+@pytest.fixture
+def renewed(db, admin, make_contact, make_program, travel):
+    """Period 1 from 10 Jan 2022, renewed early: period 2 10 Jan 2024 – 10 Jan 2026."""
+    travel(date(2023, 12, 1))
+    contact = make_contact(first_name="Ada", last_name="Lovelace", email="ada@example.org")
+    program = make_program(name="Certified Safety Inspector", code="CSI", validity_months=24)
+    e = services.record_existing(contact.pk, program.pk, date(2022, 1, 10), admin)
+    services.perform(e.pk, "renew", admin, reason="waiver")
+    travel(date(2026, 6, 1))
+    e.refresh_from_db()
+    return e
+
+
+def answer(client, number, on):
+    return client.get(f"/api/v1/verify/{number}?on={on}"), client.get(f"/verify/{number}?on={on}")
+
+
+def test_valid_on_a_past_day_names_the_period_that_covered_it(renewed, client):
+    api, page = answer(client, renewed.certificate_number, "2024-05-12")
+    body = api.json()
+    assert (body["valid"], body["status"], body["period"]) == (True, "valid", 2)
+    assert (body["activated_on"], body["expires_on"]) == ("2024-01-10", "2026-01-10")
+    assert body["answer"] == "valid on 12 May 2024: yes, period 2 (10 Jan 2024 – 10 Jan 2026)"
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Valid on 12 May 2024: yes" in html and "period 2 (10 Jan 2024 – 10 Jan 2026)" in html
+    assert 'type="date"' in html and 'value="2024-05-12"' in html  # the date picker
+
+
+def test_today_it_is_expired_but_it_was_valid_then(renewed, client):
+    today = client.get(f"/api/v1/verify/{renewed.certificate_number}").json()
+    assert today["status"] == "expired"
+    assert answer(client, renewed.certificate_number, "2022-03-01")[0].json()["period"] == 1
+
+
+def test_a_day_before_the_certification_is_not_certified(renewed, client):
+    api, page = answer(client, renewed.certificate_number, "2021-12-31")
+    body = api.json()
+    assert (body["valid"], body["status"], body["period"]) == (False, "not_certified", None)
+    assert "Valid on 31 December 2021: no" in page.content.decode()
+
+
+def test_revoked_from_the_day_of_the_cancellation_not_before(renewed, client, admin, travel):
+    services.perform(renewed.pk, "cancel", admin, reason="fraud")  # on 1 Jun 2026
+    number = renewed.certificate_number
+    assert answer(client, number, "2025-06-01")[0].json()["valid"] is True
+    assert answer(client, number, "2026-06-01")[0].json()["status"] == "revoked"
+
+
+def test_suspended_on_a_day_within_the_suspension(renewed, client, admin, travel):
+    travel(date(2025, 3, 1))
+    services.perform(renewed.pk, "suspend", admin, reason="audit")
+    travel(date(2025, 4, 1))
+    services.perform(renewed.pk, "reactivate", admin)
+    travel(date(2026, 6, 1))
+    number = renewed.certificate_number
+    assert answer(client, number, "2025-03-15")[0].json()["status"] == "suspended"
+    assert answer(client, number, "2025-04-15")[0].json()["status"] == "valid"
+
+
+@pytest.mark.parametrize("bad", ["2024-02-30", "12-05-2024", "1899-01-01"])
+def test_an_impossible_day_is_a_400_naming_on(renewed, client, bad):
+    api, page = answer(client, renewed.certificate_number, bad)
+    assert api.status_code == 400 and "on" in api.json()["detail"] and bad in api.json()["detail"]
+    assert page.status_code == 400 and bad in page.content.decode()
