@@ -119,6 +119,8 @@ def _announce(
         automatic=automatic,
         reason=reason,
         period=enrollment.period_number,
+        imported=events.is_importing(),
+        activated_on=enrollment.activated_on,
     )
     events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
 

@@ -39,6 +39,10 @@ def expired_is_news(expires_on: date | None, today: date) -> bool:
     return expires_on is not None and expires_on < today and today - expires_on <= EXPIRED_NEWS_FOR
 
 
+def _recent(day: date | None, today: date) -> bool:
+    return day is not None and today - day <= RECORDED_LATE
+
+
 def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = False) -> list[Kind]:
     """The emails a transition owes — PRODUCT.md §4.
 
@@ -68,8 +72,10 @@ def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = Fals
     if old == Status.APPLIED and new == Status.DECLINED:
         return [Kind.APPLICATION_DECLINED]
     if new == Status.ACTIVE and old not in CERTIFIED:
+        if t.imported and not _recent(t.activated_on, t.today):
+            return []  # imported work that certified someone long ago: history, not news
         return [Kind.CERTIFICATION_EARNED]
-    if imported and t.automatic:
+    if (imported or t.imported) and t.automatic:
         return []
     if new == Status.EXPIRING and expiring_is_news(t.expires_on, t.today):
         return [Kind.CERTIFICATION_EXPIRING]

@@ -1,0 +1,343 @@
+"""Import of completions — PRODUCT.md §8, through the rules of `record_completion`.
+
+Rows are checked as `services.record_completion` checks one (dates, scores, windows,
+prerequisites); the write is bulk, then requirements are evaluated once per enrollment
+the file touched (not once per row), "Enroll attendees to all relevant certifications"
+is respected, and History carries the import as its actor.
+"""
+
+import contextlib
+from collections import defaultdict
+
+from django.db.models import Min
+
+from certtrack.certification import renewals, services
+from certtrack.certification.models import (
+    Completion,
+    CompletionSource,
+    CompletionState,
+    Component,
+    ComponentKind,
+    Enrollment,
+    GeneralSettings,
+    History,
+    ProgramComponent,
+    Scoring,
+)
+from certtrack.certification.statuses import CERTIFIED, OPEN, Status
+
+from . import contacts
+from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, chunks
+from .cells import Check
+
+NAME = "completions"
+COLUMNS = {
+    "contact_email",
+    "contact_external_id",
+    "component_code",
+    "completed_on",
+    "score",
+    "note",
+}
+REQUIRED = [("contact_email", "contact_external_id"), ("component_code",), ("completed_on",)]
+EXAMPLE = {
+    "contact_email": "ada.lovelace@example.org",
+    "contact_external_id": "CRM-1001",
+    "component_code": "ETHICS-101",
+    "completed_on": "2023-05-17",
+    "score": "",
+    "note": "Imported from the old system",
+}
+
+
+class Plan:
+    def __init__(self):
+        self.new: list[Completion] = []
+        self.changed: list[tuple[Completion, dict]] = []
+
+
+def resolve_contacts(check: Check, rows) -> dict[int, object]:
+    """line → the contact each row names (by external id, then email)."""
+    emails = {str(r.get("contact_email", "")).strip().lower() for _, r in rows} - {""}
+    exts = {str(r.get("contact_external_id", "")).strip() for _, r in rows} - {""}
+    found = contacts.existing(emails, exts)
+    by_line = {}
+    for line, row in rows:
+        email = check.text(line, row, "contact_email")
+        ext = check.text(line, row, "contact_external_id")
+        if not email and not ext:
+            column = "contact_email" if "contact_email" in row else "contact_external_id"
+            check.error(line, column, "a contact_email or contact_external_id is required")
+            continue
+        contact = contacts.match(
+            check, line, email, ext, found, "contact_email", "contact_external_id"
+        )
+        if contact is None and check.ok(line):
+            if ext:
+                check.error(line, "contact_external_id", f"no contact with external id {ext}")
+            else:
+                check.error(line, "contact_email", f"no contact with email {email}")
+        by_line[line] = contact
+    return by_line
+
+
+def check(rows, ctx: Context) -> tuple[Check, list[Outcome], Plan]:
+    """Read, match and check every row against `record_completion`'s rules; nothing is written."""
+    check = Check()
+    people = resolve_contacts(check, rows)
+    codes = {str(r.get("component_code", "")).strip() for _, r in rows} - {""}
+    components = {c.code: c for c in Component.objects.filter(code__in=sorted(codes))}
+    today = ctx.as_of.today
+    values, seen = [], {}
+    for line, row in rows:
+        code = check.text(line, row, "component_code", required=True)
+        component = components.get(code)
+        if code and component is None:
+            check.error(line, "component_code", f"unknown component code {code}")
+        day = check.day(line, row, "completed_on", required=True)
+        if day is not None:
+            _check_day(check, line, day, today, component)
+        score = check.number(line, row, "score")
+        note = check.text(line, row, "note")
+        passed = True
+        if component is not None and component.scoring == Scoring.SCORED:
+            if score is None and "score" not in {e.column for e in check.errors if e.line == line}:
+                check.error(
+                    line, "score", f"{component.name} is a scored exam: a score is required"
+                )
+            elif score is not None and (score < 0 or score > component.max_score):
+                check.error(line, "score", f"{score:g} is outside 0–{component.max_score:g}")
+            else:
+                passed = component.passes(score)
+        contact = people.get(line)
+        if contact is not None and component is not None and day is not None:
+            key = (contact.pk, component.pk, day)
+            if key in seen:
+                first, first_values = seen[key]
+                word = "repeats" if first_values == (score, note) else "contradicts"
+                check.error(
+                    line, "completed_on", f"{word} line {first} (same contact, component and date)"
+                )
+            else:
+                seen[key] = (line, (score, note))
+        values.append((line, contact, component, day, score, note, passed))
+    _check_prerequisites(check, values)
+    return (check, *_outcomes(check, values, ctx))
+
+
+def _check_day(check: Check, line: int, day, today, component) -> None:
+    if day > today:
+        check.error(line, "completed_on", f"{day} is in the future (today is {today})")
+    elif day < services.EARLIEST_COMPLETION:
+        check.error(
+            line, "completed_on", f"{day} is before {services.EARLIEST_COMPLETION}: check the year"
+        )
+    elif component is not None and component.opens_on and day < component.opens_on:
+        check.error(line, "completed_on", f"{component.name} opens on {component.opens_on}")
+    elif component is not None and component.closes_on and day > component.closes_on:
+        check.error(line, "completed_on", f"{component.name} closed on {component.closes_on}")
+
+
+def _check_prerequisites(check: Check, values) -> None:
+    """A component's prerequisites must be done by its date: in the database or the file."""
+    needs = defaultdict(set)
+    for component_id, prerequisite_id in Component.prerequisites.through.objects.values_list(
+        "from_component_id", "to_component_id"
+    ):
+        needs[component_id].add(prerequisite_id)
+    if not needs:
+        return
+    rows = [v for v in values if v[1] and v[2] and v[3] and v[2].pk in needs]
+    if not rows:
+        return
+    earliest = {}
+    for _line, contact, component, day, _s, _n, passed in values:
+        if contact and component and day and passed:
+            key = (contact.pk, component.pk)
+            earliest[key] = min(day, earliest.get(key, day))
+    wanted = {r[1].pk for r in rows}
+    for chunk in chunks(sorted(wanted)):
+        done = (
+            Completion.objects.live()
+            .filter(contact_id__in=chunk, passed=True)
+            .exclude(state=CompletionState.REJECTED)
+            .values("contact_id", "component_id")
+            .annotate(first=Min("completed_on"))
+        )
+        for d in done:
+            key = (d["contact_id"], d["component_id"])
+            earliest[key] = min(d["first"], earliest.get(key, d["first"]))
+    names = dict(Component.objects.values_list("pk", "name"))
+    for line, contact, component, day, *_ in rows:
+        missing = [
+            names[p]
+            for p in sorted(needs[component.pk])
+            if earliest.get((contact.pk, p)) is None or earliest[(contact.pk, p)] > day
+        ]
+        if missing:
+            check.error(
+                line,
+                "component_code",
+                f"{component.name} requires first: {', '.join(missing)} (not completed by {day})",
+            )
+
+
+def _outcomes(check: Check, values, ctx: Context) -> tuple[list[Outcome], Plan]:
+    existing = {}
+    contact_ids = sorted({v[1].pk for v in values if v[1]})
+    for chunk in chunks(contact_ids):
+        for c in Completion.objects.live().filter(contact_id__in=chunk).order_by("id"):
+            existing.setdefault((c.contact_id, c.component_id, c.completed_on), c)
+    plan, outcomes = Plan(), []
+    for done, (line, contact, component, day, score, note, passed) in enumerate(values, 1):
+        ctx.tick(done, len(values))
+        what = f"{component.code if component else '?'} by {contact.email if contact else '?'}"
+        if not check.ok(line):
+            outcomes.append(Outcome(line, ERROR, what))
+            continue
+        what += f" on {day}"
+        old = existing.get((contact.pk, component.pk, day))
+        if old is None:
+            plan.new.append(
+                Completion(
+                    contact_id=contact.pk,
+                    component=component,
+                    completed_on=day,
+                    score=score,
+                    passed=passed,
+                    note=note,
+                    source=CompletionSource.IMPORT,
+                    # The old system's record is the approval: staff import what was decided.
+                    state=CompletionState.APPROVED,
+                    decided_at=ctx.now,
+                )
+            )
+            outcomes.append(Outcome(line, CREATE, what))
+            continue
+        changes = {}
+        if old.score != score:
+            changes["score"] = [_s(old.score), _s(score)]
+        if old.note != note:
+            changes["note"] = [old.note, note]
+        if old.passed != passed:
+            changes["passed"] = [old.passed, passed]
+        if changes:
+            old.component, old.score, old.note, old.passed = component, score, note, passed
+            plan.changed.append((old, changes))
+            outcomes.append(Outcome(line, UPDATE, what + ": " + ", ".join(sorted(changes))))
+        else:
+            outcomes.append(Outcome(line, UNCHANGED, what))
+    return outcomes, plan
+
+
+def _s(value):
+    return None if value is None else str(value)
+
+
+def write(plan: Plan, ctx: Context) -> None:
+    """Write the completions, enroll attendees, then evaluate each touched enrollment once."""
+    Completion.objects.bulk_create(plan.new, batch_size=1000)
+    Completion.objects.bulk_update(
+        [c for c, _ in plan.changed], ["score", "note", "passed"], batch_size=500
+    )
+    touched = plan.new + [c for c, _ in plan.changed]
+    if not touched:
+        return
+    if plan.new and plan.new[0].pk is None:
+        raise RuntimeError("this database does not return ids from bulk inserts")
+    _enroll_attendees(touched, ctx)
+    by_pair = _enrollments_by_pair(touched)
+    _history(plan, by_pair, ctx)
+    _evaluate(touched, by_pair, ctx)
+
+
+def _enroll_attendees(touched: list[Completion], ctx: Context) -> None:
+    """ "Enroll attendees to all relevant certifications", as `record_completion` does."""
+    if not GeneralSettings.get().enroll_attendees_to_all_relevant:
+        return
+    seen = set()
+    for completion in touched:
+        component = completion.component
+        key = (completion.contact_id, component.pk)
+        if component.kind != ComponentKind.EVENT or not completion.passed or key in seen:
+            continue
+        seen.add(key)
+        # a certification in its renewal grace: renewing it is the way, not a new one
+        with contextlib.suppress(services.Refused):
+            services._enroll_attendee(completion.contact, component, ctx.actor, ctx.now, ctx.as_of)
+
+
+def _enrollments_by_pair(touched: list[Completion]) -> dict[tuple[int, int], list[Enrollment]]:
+    """(contact, component) → the contact's enrollments in programs holding the component."""
+    programs_of = defaultdict(set)
+    component_ids = {c.component_id for c in touched}
+    for program_id, component_id in ProgramComponent.objects.filter(
+        component_id__in=sorted(component_ids)
+    ).values_list("program_id", "component_id"):
+        programs_of[component_id].add(program_id)
+    enrollments = defaultdict(list)
+    contact_ids = sorted({c.contact_id for c in touched})
+    program_ids = sorted(set().union(*programs_of.values())) if programs_of else []
+    for chunk in chunks(contact_ids):
+        for e in (
+            Enrollment.objects.select_related("program", "contact")
+            .filter(contact_id__in=chunk, program_id__in=program_ids)
+            .order_by("id")
+        ):
+            enrollments[e.contact_id].append(e)
+    by_pair = {}
+    for c in touched:
+        key = (c.contact_id, c.component_id)
+        if key not in by_pair:
+            by_pair[key] = [
+                e for e in enrollments[c.contact_id] if e.program_id in programs_of[c.component_id]
+            ]
+    return by_pair
+
+
+def _history(plan: Plan, by_pair, ctx: Context) -> None:
+    rows = []
+    changed = [
+        (c, {"completed_on": c.completed_on.isoformat(), "score": _s(c.score)}, "import_completion")
+        for c in plan.new
+    ] + [(c, ch, "import_completion_update") for c, ch in plan.changed]
+    for completion, changes, action in changed:
+        changes = {
+            "completion_id": completion.pk,
+            "component": completion.component.code,
+            "source": CompletionSource.IMPORT.value,
+            **changes,
+        }
+        open_ones = [
+            e for e in by_pair[(completion.contact_id, completion.component_id)] if e.status in OPEN
+        ]
+        for enrollment in open_ones or [None]:
+            rows.append(
+                contacts._history(
+                    ctx,
+                    completion.contact_id,
+                    action,
+                    changes,
+                    enrollment.pk if enrollment else None,
+                )
+            )
+    History.objects.bulk_create(rows, batch_size=1000)
+
+
+def _evaluate(touched, by_pair, ctx: Context) -> None:
+    """One evaluation per touched enrollment (in id order, as every writer locks them)."""
+    ids = sorted({e.pk for pair in by_pair.values() for e in pair})
+    counting = {(c.contact_id, c.component_id) for c in touched if c.passed}
+    renewing = {e.pk for key, pair in by_pair.items() if key in counting for e in pair}
+    for chunk in chunks(ids):
+        Enrollment.objects.filter(pk__in=chunk).update(updated_at=ctx.now)
+        for enrollment in (
+            Enrollment.objects.select_related("program", "contact")
+            .select_for_update(of=("self",), no_key=True)
+            .filter(pk__in=chunk)
+            .order_by("id")
+        ):
+            if enrollment.status == Status.IN_PROGRESS:
+                services._evaluate(enrollment, ctx.actor, ctx.now, ctx.as_of)
+            elif enrollment.status in CERTIFIED and enrollment.pk in renewing:
+                renewals.consider(enrollment, ctx.actor, ctx.now, ctx.as_of)
