@@ -13,6 +13,9 @@ from .auth import actor
 from .common import errors
 
 router = Router(tags=["imports"])
+KIND = Form(..., pattern="^(contacts|completions|certifications)$")
+DRY_RUN = Form(False)
+FILE = File(...)
 
 
 class ImportError_(Schema):
@@ -39,9 +42,9 @@ class ImportRefused(ImportOut):
 )
 def import_file(
     request: HttpRequest,
-    kind: str = Form(..., pattern="^(contacts|completions|certifications)$"),
-    dry_run: bool = Form(False),
-    file: UploadedFile = File(...),
+    kind: str = KIND,
+    dry_run: bool = DRY_RUN,
+    file: UploadedFile = FILE,
 ):
     """Import a CSV or XLSX file of contacts, completions or certifications, all or nothing.
 
