@@ -4,13 +4,13 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
-from pydantic import Field
 
 from certtrack.certification import imports
 from certtrack.certification.actors import Actor
 
 from .auth import actor
 from .common import errors
+from .schemas import RowError
 
 router = Router(tags=["imports"])
 KIND = Form(..., pattern="^(contacts|completions|certifications)$")
@@ -18,27 +18,17 @@ DRY_RUN = Form(False)
 FILE = File(...)
 
 
-class ImportError_(Schema):
-    line: int | None = Field(description="The file's line (the header is line 1); null: the file.")
-    column: str = Field(description="The column at fault ('' when none).")
-    message: str
-
-
 class ImportOut(Schema):
     rows: int
     created: int
     updated: int
     unchanged: int
-    errors: list[ImportError_]
-
-
-class ImportRefused(ImportOut):
-    detail: str
+    errors: list[RowError]
 
 
 @router.post(
     "/imports",
-    response={200: ImportOut, 201: ImportOut, 422: ImportRefused, **errors(413)},
+    response={200: ImportOut, 201: ImportOut, **errors(413, 422)},
 )
 def import_file(
     request: HttpRequest,
@@ -59,5 +49,5 @@ def import_file(
         result = imports.run(kind, file.read(), Actor.importer(actor(request)), dry_run=dry_run)
     body = result.as_dict(outcomes=False)
     if result.errors:
-        return Reply(422, {"detail": result.summary, **body})
+        return Reply(422, {"detail": result.summary, "errors": body["errors"]})
     return Reply(200 if dry_run else 201, body)
