@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "certtrack.notifications",
     "certtrack.operations",
     "certtrack.credentials",
+    "certtrack.imports",
     "certtrack.backoffice",
     "certtrack.portal",
     "certtrack.api",
@@ -253,6 +254,7 @@ CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
     "certtrack.certification.worker.grant_renewals",
     "certtrack.notifications.delivery.deliver_due",
+    "certtrack.imports.jobs.run_queued",  # last: a long file does not hold up email
 ]
 
 # Errors with tracebacks, 403s and failed sign-ins to stderr; also to this file (relative

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import auth, emails, enrollments, overview, setup, tracking
+from .views import auth, emails, enrollments, imports, overview, setup, tracking
 
 app_name = "backoffice"
 
@@ -46,6 +46,15 @@ urlpatterns = [
     path("staff/contacts/<int:pk>/edit/", setup.contact_edit, name="contact_edit"),
     path("staff/contacts/<int:pk>/archive/", setup.contact_archive, name="contact_archive"),
     path("staff/setup/settings/", setup.settings_view, name="settings"),
+    path("staff/setup/import/", imports.import_page, name="imports"),
+    path(
+        "staff/setup/import/template/<str:kind>.<str:fmt>",
+        imports.import_template,
+        name="import_template",
+    ),
+    path("staff/setup/import/<int:pk>/", imports.import_job, name="import_job"),
+    path("staff/setup/import/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("staff/setup/import/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("staff/setup/emails/", emails.email_templates, name="email_templates"),
     path("staff/setup/emails/<str:kind>/", emails.email_template, name="email_template"),
     path(

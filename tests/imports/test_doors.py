@@ -7,39 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from certtrack.certification.models import Completion, Contact, Enrollment, History
+from certtrack.certification.models import Contact, History
 
-from .conftest import counts, csv_bytes, xlsx_bytes
-
-FILES = {
-    "contacts": [
-        ["email", "first_name", "last_name", "external_id"],
-        ["ada@example.org", "Ada", "Lovelace", "CRM-1"],
-    ],
-    "completions": [
-        ["contact_external_id", "component_code", "completed_on"],
-        ["CRM-1", "ETH-101", "2026-05-01"],
-    ],
-    "certifications": [
-        ["contact_email", "program_code", "activated_on", "certificate_number"],
-        ["ada@example.org", "CPP", "2025-03-01", "OLD-42"],
-    ],
-}
-WRITES = {"contacts": Contact, "completions": Completion, "certifications": Enrollment}
-
-
-@pytest.fixture
-def ready(db, now, make_component, make_program, make_contact):
-    """The setup each kind needs; for contacts, nothing."""
-
-    def build(kind: str) -> None:
-        if kind == "contacts":
-            return
-        course = make_component(code="ETH-101")
-        make_program(required=[course], code="CPP", validity_months=24)
-        make_contact(email="ada@example.org", external_id="CRM-1")
-
-    return build
+from .conftest import FILES, WRITES, counts, csv_bytes, xlsx_bytes
 
 
 def command(*args) -> tuple[str, str]:
