@@ -66,8 +66,8 @@ class Result:
             else ""
         )
         return (
-            f"{self.rows} row(s): {self.created} {verb} created, {self.updated} {verb} "
-            f"updated, {self.unchanged} unchanged.{tail}"
+            f"{self.rows:,} row(s): {self.created:,} {verb} created, {self.updated:,} {verb} "
+            f"updated, {self.unchanged:,} unchanged.{tail}"
         )
 
     def as_dict(self, outcomes: bool = True) -> dict:
