@@ -53,6 +53,7 @@ def run(
     now = now or clock.now()
     ctx = Context(actor, now, GeneralSettings.get().as_of(now), progress)
     check, outcomes, plan = module.check(table.rows, ctx)
+    table.rows.clear()  # the plan holds what the write needs: the cells can go
     result.outcomes = outcomes
     result.errors = sorted(check.errors, key=lambda e: (e.line or 0, e.column))
     result.count()

@@ -28,7 +28,7 @@ class Context:
             self.progress(done, total)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     line: int
     outcome: str  # create / update / unchanged / error

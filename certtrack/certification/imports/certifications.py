@@ -275,8 +275,16 @@ def _compare(check: Check, group: Group, periods: list[Period], taken: dict) -> 
 
 
 def write(plan: Plan, ctx: Context) -> None:
-    """Create the enrollments and their periods; add periods to those known; History."""
-    new = [g for g in plan.groups if g.enrollment is None]
+    """Create the enrollments and their periods; add periods to those known; History.
+
+    In chunks of groups: model instances for 100,000 periods at once would not fit the
+    memory budget (bench/imports.py)."""
+    for chunk in chunks(plan.groups, 1000):
+        _write(chunk, ctx)
+
+
+def _write(groups: list[Group], ctx: Context) -> None:
+    new = [g for g in groups if g.enrollment is None]
     for group in new:
         first, last = group.rows[0], group.rows[-1]
         group.enrollment = Enrollment(
@@ -290,9 +298,9 @@ def write(plan: Plan, ctx: Context) -> None:
             certificate_number=group.number or services.new_certificate_number(),
             period_number=len(group.rows),
         )
-    Enrollment.objects.bulk_create([g.enrollment for g in new], batch_size=500)
+    Enrollment.objects.bulk_create([g.enrollment for g in new])
     periods, history = [], []
-    for group in plan.groups:
+    for group in groups:
         enrollment = group.enrollment
         for number, row in enumerate(group.rows, start=1):
             if number <= group.known:
@@ -311,24 +319,20 @@ def write(plan: Plan, ctx: Context) -> None:
         if group.known:
             _update(group, ctx, history)
         else:
-            history.append(
-                _history(
-                    ctx,
-                    group,
-                    "",
-                    {
-                        "periods": [None, len(group.rows)],
-                        "activated_on": [None, enrollment.activated_on.isoformat()],
-                        "expires_on": [
-                            None,
-                            enrollment.expires_on and enrollment.expires_on.isoformat(),
-                        ],
-                        "certificate_number": [None, enrollment.certificate_number],
-                    },
-                )
-            )
+            history.append(_history(ctx, group, "", _created(enrollment, len(group.rows))))
     Period.objects.bulk_create(periods, batch_size=1000)
     History.objects.bulk_create(history, batch_size=1000)
+    for group in new:
+        group.enrollment = None  # written: the instance can go (nothing reads it again)
+
+
+def _created(enrollment: Enrollment, periods: int) -> dict:
+    return {
+        "periods": [None, periods],
+        "activated_on": [None, enrollment.activated_on.isoformat()],
+        "expires_on": [None, enrollment.expires_on and enrollment.expires_on.isoformat()],
+        "certificate_number": [None, enrollment.certificate_number],
+    }
 
 
 def _update(group: Group, ctx: Context, history: list) -> None:
