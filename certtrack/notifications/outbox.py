@@ -142,7 +142,8 @@ def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
     cutoff = clock.now() - RECORDED_LATE
     transitions = [t for t in transitions if t.at >= cutoff]
-    applied, imported = _creations(transitions)
+    # An import's transitions need no lookup: nobody applied, and `t.imported` says it.
+    applied, imported = _creations([t for t in transitions if not t.imported])
     rows = []
     for t in transitions:
         created_by = "apply" if t.enrollment_id in applied else ""

@@ -106,11 +106,23 @@ def test_administrator_imports_5000_contacts_watching_the_progress(
     path = tmp_path / "members.csv"
     path.write_text(out.getvalue())
 
+    bad = tmp_path / "bad.csv"
+    bad.write_text(template + "member1@example.org,Ann,,,,\nnot-an-email,Bo,Ek,,,\n")
     page.get_by_label("What the file holds").select_option("contacts")
-    page.locator("input[type=file]").set_input_files(str(path))
+    page.locator("input[type=file]").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
     expect(page.locator("#import-state")).to_contain_text("Waiting for the worker")
     worker.start()
+    errors = page.get_by_role("table").filter(has_text="Problem")
+    expect(errors).to_contain_text("not-an-email is not an email address")
+    expect(errors).to_contain_text("is required")
+    expect(page.get_by_role("button", name="Import these")).to_have_count(0)
+    shot(page, "import-errors")
+
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label("What the file holds").select_option("contacts")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Check the file").click()
     count = page.locator("#import-count")
     expect(count).to_have_text(_moving())
     shot(page, "import-progress")

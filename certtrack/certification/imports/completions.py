@@ -28,6 +28,7 @@ from certtrack.certification.models import (
     ProgramComponent,
     Scoring,
 )
+from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status
 
 from . import contacts
@@ -360,15 +361,23 @@ def _evaluate(touched, by_pair, ctx: Context) -> None:
     ids = sorted({e.pk for pair in by_pair.values() for e in pair})
     counting = {(c.contact_id, c.component_id) for c in touched if c.passed}
     renewing = {e.pk for key, pair in by_pair.items() if key in counting for e in pair}
-    for chunk in chunks(ids):
+    for chunk in chunks(ids, 500):
         Enrollment.objects.filter(pk__in=chunk).update(updated_at=ctx.now)
-        for enrollment in (
+        enrollments = list(
             Enrollment.objects.select_related("program", "contact")
             .select_for_update(of=("self",), no_key=True)
             .filter(pk__in=chunk)
             .order_by("id")
-        ):
-            if enrollment.status == Status.IN_PROGRESS:
-                services._evaluate(enrollment, ctx.actor, ctx.now, ctx.as_of)
+        )
+        # The chunk's progress in a constant number of queries; the service moves the met.
+        progress = progress_of_many(
+            [e for e in enrollments if e.status == Status.IN_PROGRESS], ctx.as_of.today
+        )
+        for enrollment in enrollments:
+            if enrollment.pk in progress:
+                if progress[enrollment.pk].met:
+                    services._evaluate(
+                        enrollment, ctx.actor, ctx.now, ctx.as_of, progress[enrollment.pk]
+                    )
             elif enrollment.status in CERTIFIED and enrollment.pk in renewing:
                 renewals.consider(enrollment, ctx.actor, ctx.now, ctx.as_of)
