@@ -107,3 +107,16 @@ def test_an_abandoned_job_is_claimed_again(client, db):
 
 def test_staff_see_import_in_the_menu(client, db):
     assert 'href="/staff/setup/import/"' in client.get("/staff/contacts/").content.decode()
+
+
+def test_the_enrollment_page_shows_the_imported_periods_and_history(client, ready):
+    from certtrack.certification import imports
+    from certtrack.certification.actors import Actor
+    from certtrack.certification.models import Enrollment
+
+    ready("certifications")
+    imports.run("certifications", csv_bytes(FILES["certifications"]), Actor.importer())
+    enrollment = Enrollment.objects.get()
+    page = client.get(f"/staff/enrollments/{enrollment.pk}/").content.decode()
+    assert "Certification imported" in page and "OLD-42" in page
+    assert "import (command line)" in page

@@ -97,6 +97,10 @@ HISTORY_WORDS = {
     "approve_completion_record": "Completion approved",
     "reject_completion": "Completion rejected",
     "remove_completion": "Completion removed",
+    "import_contact": "Contact imported",
+    "import_completion": "Completion imported",
+    "import_completion_update": "Imported completion changed",
+    "import_certification": "Certification imported",
 }
 
 
