@@ -171,11 +171,22 @@ def test_completions_evaluate_each_touched_enrollment_once(db, now, admin, cours
     assert enrollment.status == Status.ACTIVE and enrollment.activated_on == date(2026, 6, 15)
     assert History.objects.filter(enrollment=enrollment, action="requirements_met").count() == 1
     assert set(Completion.objects.values_list("source", flat=True)) == {CompletionSource.IMPORT}
+    imported = History.objects.get(enrollment=enrollment, action="import_completions")
+    assert imported.actor_kind == "import" and imported.changes["source"] == "import"
+    assert imported.changes["ETH-101 2026-06-01"] == [None, "imported"]
+    assert imported.changes["EXAM-1 2026-06-10"] == [None, "imported (score 60)"]
+    assert len(imported.changes["completion_ids"]) == 3
     assert Completion.objects.get(score=Decimal("60")).passed is False
     # Activated today: news, the earned email goes out.
     assert Email.objects.filter(kind="certification_earned").count() == 1
     again = imports.run("completions", csv_bytes(rows), ACTOR, now=now)
     assert again.unchanged == 3 and again.written
+    rows[3][3] = "90"
+    changed = imports.run("completions", csv_bytes(rows), ACTOR, now=now)
+    assert (changed.updated, changed.unchanged, changed.created) == (1, 2, 0)
+    assert Completion.objects.get(completed_on=date(2026, 6, 15)).score == Decimal("90")
+    last = History.objects.filter(action="import_completions").latest("id")
+    assert last.changes["EXAM-1 2026-06-15"] == ["score 85.00", "score 90"]
 
 
 def test_completions_long_past_send_no_earned_email(db, now, admin, course_program):

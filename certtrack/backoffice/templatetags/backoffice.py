@@ -98,8 +98,7 @@ HISTORY_WORDS = {
     "reject_completion": "Completion rejected",
     "remove_completion": "Completion removed",
     "import_contact": "Contact imported",
-    "import_completion": "Completion imported",
-    "import_completion_update": "Imported completion changed",
+    "import_completions": "Completions imported",
     "import_certification": "Certification imported",
 }
 
