@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "certtrack.notifications",
     "certtrack.operations",
     "certtrack.credentials",
+    "certtrack.imports",
     "certtrack.backoffice",
     "certtrack.portal",
     "certtrack.api",
@@ -258,6 +259,7 @@ CERTTRACK_WORKER_STEPS = [
     # The Quick Filter's count aggregate (certification/counts.py): fold, daily check.
     "certtrack.certification.counts.fold_counts",
     "certtrack.certification.counts.check_counts",
+    "certtrack.imports.jobs.run_queued",  # last: a long file does not hold up email
 ]
 
 # Errors with tracebacks, 403s and failed sign-ins to stderr; also to this file (relative

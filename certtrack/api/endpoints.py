@@ -6,8 +6,9 @@ completions here. Both routers are mounted under one `router` (see api.py ROUTER
 
 from ninja import Router
 
-from . import enrollments, setup
+from . import enrollments, imports, setup
 
 router = Router()
 router.add_router("", setup.router)
 router.add_router("", enrollments.router)
+router.add_router("", imports.router)

@@ -92,8 +92,8 @@ ComponentState = _enum(
 
 
 class RowError(Schema):
-    line: int
-    column: str
+    line: int | None = Field(description="The file's line (the header is 1); null: the file.")
+    column: str = Field(description="The column at fault ('' when none).")
     message: str
 
 

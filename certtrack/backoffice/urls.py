@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import audit, auth, emails, enrollments, overview, reminders, setup, staff, tracking
+from .views import (
+    audit,
+    auth,
+    emails,
+    enrollments,
+    imports,
+    overview,
+    reminders,
+    setup,
+    staff,
+    tracking,
+)
 
 app_name = "backoffice"
 
@@ -87,6 +98,15 @@ urlpatterns = [
     ),
     path("staff/setup/audit/", audit.audit_log, name="audit"),
     path("staff/setup/audit/export.csv", audit.audit_export, name="audit_export"),
+    path("staff/setup/import/", imports.import_page, name="imports"),
+    path(
+        "staff/setup/import/template/<str:kind>.<str:fmt>",
+        imports.import_template,
+        name="import_template",
+    ),
+    path("staff/setup/import/<int:pk>/", imports.import_job, name="import_job"),
+    path("staff/setup/import/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("staff/setup/import/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("staff/setup/emails/", emails.email_templates, name="email_templates"),
     path(
         "staff/setup/emails/reminders/new/",

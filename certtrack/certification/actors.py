@@ -22,6 +22,13 @@ class Actor:
         return cls("contact", f"{contact.full_name} <{contact.email}>")
 
     @classmethod
+    def importer(cls, by: "Actor | None" = None) -> "Actor":
+        """An import (History's source `import`), by the staff user or token who ran it."""
+        if by is None:
+            return cls("import", "import (command line)")
+        return cls("import", f"import by {by.label}", by.user_id)
+
+    @classmethod
     def system(cls, what: str = "certtrack") -> "Actor":
         return cls("system", what)
 

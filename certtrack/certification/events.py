@@ -4,6 +4,9 @@ A receiver runs in the same transaction as the change, so what it writes (an out
 row) commits or rolls back with it.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,6 +27,25 @@ class Transition:
     automatic: bool  # recorded by the worker from the dates
     reason: str = ""  # the staff's reason, for the emails that carry it
     period: int = 0  # the enrollment's current period number (0: never certified)
+    imported: bool = False  # recorded by an import (history arriving, not news)
+    activated_on: date | None = None
+
+
+_importing: ContextVar[bool] = ContextVar("importing", default=False)
+
+
+@contextmanager
+def importing() -> Iterator[None]:
+    """Transitions announced inside are an import's: receivers may treat them as history."""
+    token = _importing.set(True)
+    try:
+        yield
+    finally:
+        _importing.reset(token)
+
+
+def is_importing() -> bool:
+    return _importing.get()
 
 
 @dataclass(frozen=True)

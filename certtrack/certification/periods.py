@@ -8,14 +8,17 @@ rows). Called inside the services' transactions; History is written by the calle
 from datetime import date
 
 from .models import Enrollment, Period, PeriodCompletion, PeriodSource
-from .requirements import evaluate
+from .requirements import Progress, evaluate
 
 
-def start_first(enrollment: Enrollment, source: PeriodSource, today: date) -> Period:
+def start_first(
+    enrollment: Enrollment, source: PeriodSource, today: date, progress: Progress | None = None
+) -> Period:
     """Period 1 of a newly certified enrollment, from its `activated_on` / `expires_on`.
 
     It uses every completion that counts for the enrollment on `today` dated on or before
-    the activation day (for an Admin Review approval: the day of approval).
+    the activation day (for an Admin Review approval: the day of approval); `progress`:
+    that evaluation, when the caller has it already.
     """
     period = Period.objects.create(
         enrollment=enrollment,
@@ -26,7 +29,8 @@ def start_first(enrollment: Enrollment, source: PeriodSource, today: date) -> Pe
     )
     Enrollment.objects.filter(pk=enrollment.pk).update(period_number=1)
     enrollment.period_number = 1
-    use(period, evaluate(enrollment, today).used_through(enrollment.activated_on))
+    progress = progress or evaluate(enrollment, today)
+    use(period, progress.used_through(enrollment.activated_on))
     return period
 
 

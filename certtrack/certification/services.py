@@ -44,7 +44,7 @@ from .models import (
     RenewalRequirements,
     Scoring,
 )
-from .requirements import evaluate
+from .requirements import Progress, evaluate
 from .retry import atomic_retry
 from .statuses import (
     ACTIONS,
@@ -123,6 +123,8 @@ def _announce(
         automatic=automatic,
         reason=reason,
         period=enrollment.period_number,
+        imported=events.is_importing(),
+        activated_on=enrollment.activated_on,
     )
     events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
 
@@ -191,12 +193,22 @@ def settle(enrollment: Enrollment, as_of: AsOf, now: datetime, actor: Actor | No
         enrollment.refresh_from_db()
 
 
-def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) -> None:
-    """Move an In progress enrollment on if its requirements are met."""
+def _evaluate(
+    enrollment: Enrollment,
+    actor: Actor,
+    now: datetime,
+    as_of: AsOf,
+    progress: Progress | None = None,
+) -> None:
+    """Move an In progress enrollment on if its requirements are met.
+
+    `progress`: already evaluated on `as_of.today` (an import evaluates its enrollments
+    a chunk at a time with `progress_of_many`).
+    """
     if enrollment.status != Status.IN_PROGRESS:
         return
     program = enrollment.program
-    progress = evaluate(enrollment, as_of.today)
+    progress = progress or evaluate(enrollment, as_of.today)
     if not progress.met:
         return
     # The certification rests on the day the work was done (PRODUCT.md §Dates), even
@@ -210,7 +222,7 @@ def _evaluate(enrollment: Enrollment, actor: Actor, now: datetime, as_of: AsOf) 
     before = {name: getattr(enrollment, name) for name in fields}
     if _move(enrollment, [Status.IN_PROGRESS], target, **fields):
         if target == Status.ACTIVE:
-            periods.start_first(enrollment, PeriodSource.EARNED, as_of.today)
+            periods.start_first(enrollment, PeriodSource.EARNED, as_of.today, progress)
         changes = _changes(before, fields)
         _log(
             actor,

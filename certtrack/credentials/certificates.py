@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db.models import Case, When
 
 from certtrack import clock
 from certtrack.certification.asof import end_of, period_on, status_on
@@ -201,9 +202,13 @@ def verify(number: str, on: date | None = None) -> Certificate:
     """The certificate with this number, as true at this moment — or, with `on`, at the end
     of that day (PRODUCT.md §11: the period that covered it, suspensions and cancellations
     from when they happened); NotFound if none."""
+    # The number as printed first: a number kept from another system (an import) may look
+    # like ours once its dashes are gone, and must still be found as it was issued.
+    wanted = [number.strip(), normalize_number(number)]
     enrollment = (
         Enrollment.objects.select_related("contact", "program")
-        .filter(certificate_number=normalize_number(number))
+        .filter(certificate_number__in=wanted)
+        .order_by(Case(When(certificate_number=wanted[0], then=0), default=1))
         .first()
     )
     if enrollment is None or not number:

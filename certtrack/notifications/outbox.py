@@ -40,6 +40,10 @@ def expired_is_news(expires_on: date | None, today: date) -> bool:
     return expires_on is not None and expires_on < today and today - expires_on <= EXPIRED_NEWS_FOR
 
 
+def _recent(day: date | None, today: date) -> bool:
+    return day is not None and today - day <= RECORDED_LATE
+
+
 def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = False) -> list[Kind]:
     """The emails a transition owes — PRODUCT.md §4.
 
@@ -69,8 +73,10 @@ def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = Fals
     if old == Status.APPLIED and new == Status.DECLINED:
         return [Kind.APPLICATION_DECLINED]
     if new == Status.ACTIVE and old not in CERTIFIED:
+        if t.imported and not _recent(t.activated_on, t.today):
+            return []  # imported work that certified someone long ago: history, not news
         return [Kind.CERTIFICATION_EARNED]
-    if imported and t.automatic:
+    if (imported or t.imported) and t.automatic:
         return []
     if new == Status.EXPIRING and expiring_is_news(t.expires_on, t.today):
         return [Kind.CERTIFICATION_EXPIRING]
@@ -137,7 +143,8 @@ def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
     cutoff = clock.now() - RECORDED_LATE
     transitions = [t for t in transitions if t.at >= cutoff]
-    applied, imported = _creations(transitions)
+    # An import's transitions need no lookup: nobody applied, and `t.imported` says it.
+    applied, imported = _creations([t for t in transitions if not t.imported])
     # A program with a reminder schedule has its steps instead of these two (PRODUCT.md §4).
     scheduled = scheduled_programs(
         t.program_id for t in transitions if t.to_status in (Status.EXPIRING, Status.EXPIRED)

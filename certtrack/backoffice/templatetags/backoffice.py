@@ -112,6 +112,9 @@ HISTORY_WORDS = {
     "reject_completion": "Completion rejected",
     "remove_completion": "Completion removed",
     "program_change": "Program changed (applied to existing holders)",
+    "import_contact": "Contact imported",
+    "import_completions": "Completions imported",
+    "import_certification": "Certification imported",
 }
 
 

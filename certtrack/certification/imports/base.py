@@ -1,0 +1,93 @@
+"""What every kind of import shares: the context, the per-row outcomes and the result."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from certtrack.certification.actors import Actor
+from certtrack.certification.dates import AsOf
+
+from .files import RowError
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+# Progress is reported every this many rows (a callback may write to the database).
+PROGRESS_EVERY = 1000
+# IN (…) lists are cut to this many values: SQLite's limit, and plans stay simple.
+CHUNK = 900
+
+
+@dataclass
+class Context:
+    actor: Actor
+    now: datetime
+    as_of: AsOf
+    progress: Callable[[int, int], None] | None = None
+
+    def tick(self, done: int, total: int) -> None:
+        if self.progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            self.progress(done, total)
+
+
+@dataclass(slots=True)
+class Outcome:
+    line: int
+    outcome: str  # create / update / unchanged / error
+    what: str  # the row in a few words, as the dry run shows it
+
+
+@dataclass
+class Result:
+    """What an import did, or with `dry_run` would do. `written`: the file was written."""
+
+    kind: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    written: bool = False
+
+    def count(self) -> None:
+        self.rows = len(self.outcomes) or self.rows
+        self.created = sum(o.outcome == CREATE for o in self.outcomes)
+        self.updated = sum(o.outcome == UPDATE for o in self.outcomes)
+        self.unchanged = sum(o.outcome == UNCHANGED for o in self.outcomes)
+
+    @property
+    def summary(self) -> str:
+        if self.errors:
+            return f"{len(self.errors)} error(s) in {self.rows} row(s): nothing was written."
+        verb = "would be" if self.dry_run else "were"
+        tail = (
+            " Nothing changed: the file was imported already."
+            if (self.rows and self.unchanged == self.rows)
+            else ""
+        )
+        return (
+            f"{self.rows:,} row(s): {self.created:,} {verb} created, {self.updated:,} {verb} "
+            f"updated, {self.unchanged:,} unchanged.{tail}"
+        )
+
+    def as_dict(self, outcomes: bool = True) -> dict:
+        data = {
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "written": self.written,
+            "summary": self.summary,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+        if outcomes:
+            data["outcomes"] = [[o.line, o.outcome, o.what] for o in self.outcomes]
+        return data
+
+
+def chunks(values: Iterable, size: int = CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,69 @@
+"""One import row's cells read as the values a kind needs; each problem is kept with its
+line and column, so a file's every error is reported, not just the first."""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from .files import Formula, RowError
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Check:
+    """Reads cells and collects the errors of a whole file."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.bad_lines: set[int] = set()
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.errors.append(RowError(line, column, message))
+        self.bad_lines.add(line)
+
+    def ok(self, line: int) -> bool:
+        return line not in self.bad_lines
+
+    def text(
+        self, line: int, row: dict, column: str, *, required: bool = False, max_length: int = 0
+    ) -> str:
+        value = row.get(column, "")
+        if isinstance(value, Formula):
+            self.error(line, column, f"{value[:40]} is a formula: type the value itself")
+            return ""
+        if isinstance(value, date):
+            value = value.isoformat()
+        value = str(value).strip()
+        if required and not value:
+            self.error(line, column, "is required")
+        elif max_length and len(value) > max_length:
+            self.error(line, column, f"is {len(value)} characters long; at most {max_length}")
+        return value
+
+    def day(self, line: int, row: dict, column: str, *, required: bool = False) -> date | None:
+        value = row.get(column, "")
+        if isinstance(value, date):
+            return value
+        text = self.text(line, row, column, required=required)
+        if not text:
+            return None
+        if ISO_DAY.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+        self.error(line, column, f"{text} is not a date (YYYY-MM-DD)")
+        return None
+
+    def number(self, line: int, row: dict, column: str) -> Decimal | None:
+        text = self.text(line, row, column)
+        if not text:
+            return None
+        try:
+            value = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.error(line, column, f"{text} is not a number")
+            return None
+        return value

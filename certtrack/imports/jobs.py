@@ -1,0 +1,106 @@
+"""The worker's import step: claim one queued file, run the import service, keep the result.
+
+The import itself is one transaction (`certification.imports.run`): a worker killed
+halfway leaves nothing of the file written. Its job stays `running` with an old
+heartbeat; after STALE it is claimed again and runs from the start.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from certtrack import clock
+from certtrack.certification import imports
+from certtrack.certification.actors import Actor
+
+from .models import ImportJob, ImportState
+
+log = logging.getLogger("certtrack.worker")
+# Heartbeats come with progress while rows are checked; the write is one transaction
+# without them (SQLite would block a second writer): allow it this long.
+STALE = timedelta(minutes=15)
+
+
+def submit(
+    kind: str,
+    filename: str,
+    data: bytes,
+    user,
+    *,
+    dry_run: bool,
+    now: datetime,
+    checked: ImportJob | None = None,
+) -> ImportJob:
+    """Queue a file for the worker."""
+    return ImportJob.objects.create(
+        kind=kind,
+        filename=filename[:255],
+        data=data,
+        size=len(data),
+        dry_run=dry_run,
+        created_by=user,
+        created_at=now,
+        checked=checked,
+    )
+
+
+def _claim(now: datetime) -> ImportJob | None:
+    """The oldest queued (or abandoned) job, claimed by a conditional UPDATE: one worker."""
+    claimable = Q(state=ImportState.QUEUED) | Q(
+        state=ImportState.RUNNING, heartbeat_at__lt=now - STALE
+    )
+    for job in (
+        ImportJob.objects.filter(claimable)
+        .order_by("created_at", "id")
+        .only("id", "state", "heartbeat_at")[:5]
+    ):
+        won = ImportJob.objects.filter(
+            pk=job.pk, state=job.state, heartbeat_at=job.heartbeat_at
+        ).update(state=ImportState.RUNNING, started_at=now, heartbeat_at=now, rows_done=0)
+        if won:
+            return ImportJob.objects.get(pk=job.pk)
+    return None
+
+
+def run_queued(now: datetime) -> int:
+    """Worker step: run the queued imports, one after the other; how many were run."""
+    done = 0
+    while (job := _claim(now)) is not None:
+        run(job)
+        done += 1
+        now = clock.now()
+    return done
+
+
+def run(job: ImportJob) -> None:
+    """Run one claimed job and store its result (the file is dropped once written)."""
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_done=done, rows_total=total, heartbeat_at=clock.now()
+        )
+
+    by = Actor.staff(job.created_by) if job.created_by else None
+    try:
+        result = imports.run(
+            job.kind, bytes(job.data), Actor.importer(by), dry_run=job.dry_run, progress=progress
+        )
+    except Exception as error:  # recorded on the job; the worker goes on with its pass
+        log.exception("import %s failed", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportState.FAILED,
+            failure=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=clock.now(),
+        )
+        return
+    fields = {
+        "state": ImportState.DONE,
+        "result": result.as_dict(),
+        "rows_total": result.rows,
+        "rows_done": result.rows,
+        "finished_at": clock.now(),
+    }
+    if result.written:
+        fields["data"] = b""
+    ImportJob.objects.filter(pk=job.pk).update(**fields)

@@ -1,0 +1,95 @@
+"""Each kind through the command line and the API (the back-office: test_backoffice.py)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from certtrack.certification.models import Contact, History
+
+from .conftest import FILES, WRITES, counts, csv_bytes, xlsx_bytes
+
+
+def command(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("kind", sorted(FILES))
+def test_command_line_imports_each_kind(kind, ready, tmp_path):
+    ready(kind)
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(xlsx_bytes(FILES[kind]))
+    before = counts()
+    out, _ = command(kind, str(path), "--dry-run")
+    assert "1 would be created" in out and counts() == before
+    out, _ = command(kind, str(path))
+    assert "1 were created" in out
+    assert WRITES[kind].objects.count() == (1 if kind != "contacts" else 1)
+    assert History.objects.filter(actor_kind="import").exists()
+    out, _ = command(kind, str(path))
+    assert "Nothing changed" in out
+
+
+def test_command_line_prints_each_bad_row_and_exits_1(db, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes([["email", "first_name", "last_name"], ["x", "", "Y"]]))
+    with pytest.raises(CommandError) as raised:
+        command("contacts", str(path))
+    assert raised.value.returncode == 1
+    out = io.StringIO()
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import", "contacts", str(path), stdout=out, stderr=err)
+    assert err.getvalue().splitlines() == [
+        "line 2, column email: x is not an email address",
+        "line 2, column first_name: is required",
+    ]
+    assert not Contact.objects.exists()
+
+
+def test_command_line_refuses_a_missing_file_with_2(db):
+    with pytest.raises(CommandError) as raised:
+        command("contacts", "/nonexistent.csv")
+    assert raised.value.returncode == 2
+
+
+def post(api_key, kind, data: bytes, name="f.csv", dry_run=None):
+    form = {"kind": kind, "file": io.BytesIO(data)}
+    form["file"].name = name
+    if dry_run is not None:
+        form["dry_run"] = "true" if dry_run else "false"
+    return Client().post("/api/v1/imports", form, HTTP_AUTHORIZATION=f"Bearer {api_key}")
+
+
+@pytest.mark.parametrize("kind", sorted(FILES))
+def test_api_imports_each_kind(kind, ready, api_key):
+    ready(kind)
+    data = csv_bytes(FILES[kind])
+    before = counts()
+    dry = post(api_key, kind, data, dry_run=True)
+    assert dry.status_code == 200, dry.content
+    assert dry.json() == {"rows": 1, "created": 1, "updated": 0, "unchanged": 0, "errors": []}
+    assert counts() == before
+    written = post(api_key, kind, data)
+    assert written.status_code == 201 and written.json()["created"] == 1
+    again = post(api_key, kind, data)
+    assert again.status_code == 201 and again.json()["unchanged"] == 1
+
+
+def test_api_bad_rows_are_422_with_every_error(db, api_key):
+    data = csv_bytes([["email", "first_name", "last_name", "shoe"]])
+    response = post(api_key, "contacts", data)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"line": 1, "column": "shoe", "message": response.json()["errors"][0]["message"]}
+    ]
+    assert "unknown column shoe" in response.json()["errors"][0]["message"]
+
+
+def test_api_unknown_kind_is_422_and_no_token_401(db, api_key):
+    assert post(api_key, "people", b"x").status_code == 422
+    assert Client().post("/api/v1/imports", {"kind": "contacts"}).status_code == 401
