@@ -98,7 +98,7 @@ def test_filter_the_tracking_tab_by_each_quick_filter(page, admin_user, enroll):
     quick.get_by_role("link", name="All 10").click()
     assert len(rows(page)) == 10
     page.get_by_label("A specific certification").select_option(label="Approval Program (2)")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("region", name="Quick Filter").get_by_role("button", name="Show").click()
     page.wait_for_url("**/staff/tracking/?program=*")
     assert rows(page) == {made["applied"].pk, made["declined"].pk}
 
