@@ -38,8 +38,8 @@ def _median(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def measure(runs: int) -> dict[str, float]:
-    """Each figure's median time in ms on the current database."""
+def measure(runs: int, only: set[str] | None = None) -> dict[str, float]:
+    """Each figure's median time in ms on the current database (those in `only` if given)."""
     from django.test import Client
 
     from certtrack import clock
@@ -61,6 +61,8 @@ def measure(runs: int) -> dict[str, float]:
         assert response.status_code == 200, (params, response.status_code)
 
     def timed(name: str, fn) -> None:
+        if only and name not in only:
+            return
         figures[name] = _median(fn, runs) * 1000
         print(f"# {name}: {figures[name]:.1f} ms", flush=True)
 
@@ -131,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["measure", "compare"])
     parser.add_argument("files", nargs="*", help="compare: the two JSON files")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure: figures to time, comma-separated (e.g. page_active_by_program); "
+        "the others keep their values in the JSON file",
+    )
     args = parser.parse_args(argv)
     if args.command == "compare":
         small, large = (json.loads(Path(path).read_text()) for path in args.files)
@@ -140,8 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     from certtrack.certification.models import Enrollment
 
     enrollments = Enrollment.objects.count()
-    figures = measure(args.runs)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    figures = measure(args.runs, only or None)
     out = env.DATA_DIR / f"scale-{enrollments}.json"
+    if only and out.exists():
+        figures = json.loads(out.read_text())["figures"] | figures
     out.write_text(json.dumps({"enrollments": enrollments, "figures": figures}, indent=1))
     print(f"# wrote {out}", file=sys.stderr)
 

@@ -58,6 +58,11 @@ class AsOf:
         """Certifications expiring on or before this day (and not before today) are Expiring."""
         return self.today + timedelta(days=self.notice_days)
 
+    @property
+    def active_after(self) -> date:
+        """Certified rows expiring after this day (or never) are Active."""
+        return self.expiring_from if self.notice_days > 0 else self.today - timedelta(days=1)
+
     def status_of(self, stored: str, expires_on: date | None) -> Status:
         """The status that is true today for a row stored as `stored`."""
         if stored in CERTIFIED:
@@ -77,8 +82,7 @@ class AsOf:
                 **{f"{expires}__gte": self.today, f"{expires}__lte": self.expiring_from}
             )
         if status == Status.ACTIVE:
-            horizon = self.expiring_from if self.notice_days > 0 else self.today - timedelta(days=1)
             return certified & (
-                Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": horizon})
+                Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": self.active_after})
             )
         return Q(**{stored: status})

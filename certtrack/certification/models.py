@@ -495,8 +495,10 @@ class Enrollment(models.Model):
                 condition=Q(expires_on__isnull=False),
             ),
             # Tracking sorted by expiry (`ORDER BY expires_on, id LIMIT 50`, and the keyset
-            # "Next": `… WHERE (expires_on, id) > (…)`). Not enough for Active by expiry:
-            # its `> horizon OR IS NULL` is no index condition (1.2 s at 1 M, issue 18).
+            # "Next": `… WHERE (expires_on, id) > (…)`); Active by expiry reads its dated
+            # rows as a range of it from the horizon on, then its undated rows
+            # (`expires_on IS NULL`, by id), in two queries (tracking.first_rows): one
+            # query's `> horizon OR IS NULL` is no index condition (1.2 s at 1 M, issue 18).
             models.Index(fields=["expires_on", "id"], name="enrollment_expiry_idx"),
             # `?program=` pages and counts by status within a program (bench page_program:
             # 116 ms at 1 M, 1.06× of 100 k).

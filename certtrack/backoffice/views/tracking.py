@@ -19,7 +19,13 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import ROW_FIELDS, after_q, as_id, status_counts
+from certtrack.certification.tracking import (
+    ROW_FIELDS,
+    after_q,
+    as_id,
+    first_rows,
+    status_counts,
+)
 
 from .. import exports
 from ..access import staff_required
@@ -185,7 +191,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
             queryset = queryset.filter(q)
         else:
             after = None
-        items = list(queryset[: form.page_size + 1])
+        items = first_rows(queryset, form.shared_params(), as_of, form.page_size + 1)
         if len(items) > form.page_size:
             items = items[: form.page_size]
             next_after = items[-1].pk
