@@ -218,8 +218,9 @@ def _send_batch(
     attempt count and retry time)."""
     templates: dict[str, EmailTemplate] = {}
     facts: dict = {"batch": [e.enrollment_id for e in batch if e.kind == Kind.REMINDER]}
+    ids = [e.pk for e in batch]
     lease_until = moment() + LEASE
-    owned = _renew(token, lease_until)
+    owned = _renew(token, lease_until, ids)
     connection = get_connection()
     opened = False
     down = ""
@@ -247,7 +248,7 @@ def _send_batch(
             # and that another worker took over is left to that worker.
             if moment() > lease_until - LEASE / 2:
                 lease_until = moment() + LEASE
-                owned = _renew(token, lease_until)
+                owned = _renew(token, lease_until, ids)
             if email.pk not in owned:
                 continue
             try:
@@ -314,9 +315,12 @@ def _record(
         )
 
 
-def _renew(token: str, until: datetime) -> set[int]:
-    """Extend this worker's lease on its queued messages; the ids it still holds."""
-    mine = Email.objects.filter(claim=token, status=EmailStatus.QUEUED)
+def _renew(token: str, until: datetime, ids: list[int]) -> set[int]:
+    """Extend this worker's lease on its queued messages `ids`; the ids it still holds.
+
+    By id (the primary key), not by `claim` alone: that column has no index, and a scan
+    of the whole outbox per batch grew with every email ever sent."""
+    mine = Email.objects.filter(pk__in=ids, claim=token, status=EmailStatus.QUEUED)
     mine.update(claimed_until=until)
     return set(mine.values_list("pk", flat=True))
 
