@@ -3,6 +3,7 @@
 email, whatever its template says."""
 
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
 from django.utils.html import escape
 
@@ -11,10 +12,15 @@ from certtrack.certification.models import GeneralSettings
 
 def sender(from_email: str, general: GeneralSettings) -> str:
     """CERTTRACK_FROM_EMAIL under the organization's name, unless it already names someone."""
+    return _sender(from_email, general.organization_name)
+
+
+@lru_cache(maxsize=16)  # once per name, not once per email sent
+def _sender(from_email: str, organization_name: str) -> str:
     name, address = parseaddr(from_email)
-    if name or not general.organization_name or not address:
+    if name or not organization_name or not address:
         return from_email
-    return formataddr((general.organization_name, address))
+    return formataddr((organization_name, address))
 
 
 def email_footer(text: str, html: str, general: GeneralSettings) -> tuple[str, str]:

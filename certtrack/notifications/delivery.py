@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db
+from django.db import transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
@@ -210,42 +211,45 @@ def _send_batch(
     general: GeneralSettings,
     moment: Callable[[], datetime],
 ) -> tuple[int, bool]:
-    """Send one claimed batch; return how many were sent and whether the server was down."""
+    """Send one claimed batch; return how many were sent and whether the server was down.
+
+    The batch's outcomes are written together when it ends (`_record`: one statement for
+    the sent, one per reason for the cancelled), so a batch costs the same few queries
+    whatever its size; a failed send is written at once (rare, and it needs its own
+    attempt count and retry time)."""
     templates: dict[str, EmailTemplate] = {}
     facts: dict = {"batch": [e.enrollment_id for e in batch if e.kind == Kind.REMINDER]}
+    ids = [e.pk for e in batch]
     lease_until = moment() + LEASE
-    owned = _renew(token, lease_until)
+    owned = _renew(token, lease_until, ids)
     connection = get_connection()
     opened = False
     down = ""
-    sent = 0
+    sent: list[tuple[int, str, str]] = []
+    cancelled: dict[str, list[int]] = {}
     try:
         for email in batch:
-            mine = Email.objects.filter(pk=email.pk, claim=token)
             reason = stale_reason(email, as_of, moment(), facts)
             to = _recipients(email, general)
             if not reason and not to:
                 reason = "No recipients for this email in General Settings."
             if reason:
-                mine.update(
-                    status=EmailStatus.CANCELLED, last_error=reason, claimed_until=None, body=""
-                )
-                tally("emails_cancelled")
+                cancelled.setdefault(reason, []).append(email.pk)
                 continue
             try:
                 rendered = _render(email, as_of.today, templates)
             except Exception as error:  # a template that cannot render: retry after a fix
-                _failed(email, mine, now, f"{type(error).__name__}: {error}")
+                _failed(email, token, now, f"{type(error).__name__}: {error}")
                 continue
             if down:
-                _failed(email, mine, now, down)
+                _failed(email, token, now, down)
                 continue
             # Send only under a lease with at least half its time to run: renew it for the
             # whole batch when it gets older (a slow server). A message whose lease lapsed
             # and that another worker took over is left to that worker.
             if moment() > lease_until - LEASE / 2:
                 lease_until = moment() + LEASE
-                owned = _renew(token, lease_until)
+                owned = _renew(token, lease_until, ids)
             if email.pk not in owned:
                 continue
             try:
@@ -256,41 +260,71 @@ def _send_batch(
                         # The server is unreachable: the rest of the batch waits too,
                         # without trying (and timing out) once per message.
                         down = f"{type(error).__name__}: {error}"
-                        _failed(email, mine, now, down)
+                        _failed(email, token, now, down)
                         continue
                     opened = True
                 _message(rendered, to, connection, general).send()
             except Exception as error:  # refused or cut off: retry later
-                _failed(email, mine, now, f"{type(error).__name__}: {error}")
+                _failed(email, token, now, f"{type(error).__name__}: {error}")
                 continue
-            _mark_sent(email.pk, token, now, ", ".join(to), rendered.subject[:250])
-            sent += 1
+            sent.append((email.pk, ", ".join(to), rendered.subject[:250]))
     finally:
         if opened:
             with contextlib.suppress(Exception):  # a dead server on QUIT is not news
                 connection.close()
-    return sent, bool(down)
+        # Also when the batch stopped on an error: what the server took is recorded.
+        _record(token, now, sent, cancelled)
+    return len(sent), bool(down)
 
 
-def _mark_sent(email_id: int, token: str, now: datetime, recipient: str, subject: str) -> None:
-    """Record a message as sent, at once, in its own statement (a crash after the server
-    took it re-sends this one message at most).
+def _record(
+    token: str, now: datetime, sent: list[tuple[int, str, str]], cancelled: dict[str, list[int]]
+) -> None:
+    """Write a batch's outcomes: the sent (one statement), the cancelled (one per reason).
 
-    Plain SQL: this runs once per email sent, and the ORM spent twice the statement's
-    own time building it (docs/performance.md). The body goes: a sign-in link is kept no
-    longer than it takes to send it."""
-    with db.cursor() as cursor:
+    Each row only while this worker still holds it (`claim`). A crash between a send and
+    this write re-sends at most that batch's messages once their lease lapses (the
+    server took them, the outbox did not learn it): at least once, never twice while the
+    worker lives. Plain SQL: the ORM's building of the statement cost more than running
+    it (docs/performance.md). The body goes: a sign-in link is kept no longer than it
+    takes to send it."""
+    if not sent and not cancelled:
+        return
+    table = Email._meta.db_table
+    # One transaction: a commit (a flush of the log to disk, about 4 ms here) per batch.
+    with transaction.atomic(), db.cursor() as cursor:
+        for reason, ids in cancelled.items():
+            tally("emails_cancelled", len(ids))
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, last_error = %s, claimed_until = NULL,"
+                f" body = '' WHERE claim = %s AND id IN ({', '.join(['%s'] * len(ids))})",
+                [EmailStatus.CANCELLED.value, reason, token, *ids],
+            )
+        if not sent:
+            return
+        cases = " ".join(["WHEN %s THEN %s"] * len(sent))
         cursor.execute(
-            f"UPDATE {Email._meta.db_table} SET status = %s, sent_at = %s,"
-            " attempts = attempts + 1, recipient = %s, subject = %s, last_error = '',"
-            " claimed_until = NULL, body = '' WHERE id = %s AND claim = %s",
-            [EmailStatus.SENT.value, now, recipient, subject, email_id, token],
+            f"UPDATE {table} SET status = %s, sent_at = %s, attempts = attempts + 1,"
+            f" recipient = CASE id {cases} END, subject = CASE id {cases} END,"
+            " last_error = '', claimed_until = NULL, body = ''"
+            f" WHERE claim = %s AND id IN ({', '.join(['%s'] * len(sent))})",
+            [
+                EmailStatus.SENT.value,
+                now,
+                *(value for pk, recipient, _ in sent for value in (pk, recipient)),
+                *(value for pk, _, subject in sent for value in (pk, subject)),
+                token,
+                *(pk for pk, _, _ in sent),
+            ],
         )
 
 
-def _renew(token: str, until: datetime) -> set[int]:
-    """Extend this worker's lease on its queued messages; the ids it still holds."""
-    mine = Email.objects.filter(claim=token, status=EmailStatus.QUEUED)
+def _renew(token: str, until: datetime, ids: list[int]) -> set[int]:
+    """Extend this worker's lease on its queued messages `ids`; the ids it still holds.
+
+    By id (the primary key), not by `claim` alone: that column has no index, and a scan
+    of the whole outbox per batch grew with every email ever sent."""
+    mine = Email.objects.filter(pk__in=ids, claim=token, status=EmailStatus.QUEUED)
     mine.update(claimed_until=until)
     return set(mine.values_list("pk", flat=True))
 
@@ -306,8 +340,9 @@ def _message(
     return message
 
 
-def _failed(email: Email, mine, now: datetime, error: str) -> None:
+def _failed(email: Email, token: str, now: datetime, error: str) -> None:
     tally("emails_failed")
+    mine = Email.objects.filter(pk=email.pk, claim=token)
     attempts = email.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         mine.update(

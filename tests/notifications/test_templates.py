@@ -110,3 +110,26 @@ def test_staff_see_the_outbox_in_the_admin_and_retry_failed_emails(
         0,
         at(date(2026, 3, 2)),
     )
+
+
+def test_dates_are_formatted_as_each_template_asks_however_often_they_repeat(db):
+    # The date filter remembers a formatted day (delivery renders thousands of emails
+    # about the same days): each format, language and day still has its own text.
+    from django.utils import translation
+
+    from certtrack.notifications.rendering import render
+
+    template = EmailTemplate(
+        kind=Kind.CERTIFICATION_EXPIRING,
+        subject="{{ expires_on|date:'F j, Y' }}",
+        text_body="{{ expires_on|date:'Y-m-d' }} {{ expires_on|date }} {{ today|date:'D' }}",
+        html_body="",
+    )
+    for _ in range(2):
+        first = render(template, {"expires_on": date(2026, 4, 1), "today": date(2026, 3, 2)})
+        assert (first.subject, first.text) == ("April 1, 2026", "2026-04-01 April 1, 2026 Mon")
+        other = render(template, {"expires_on": date(2026, 5, 9), "today": date(2026, 3, 3)})
+        assert (other.subject, other.text) == ("May 9, 2026", "2026-05-09 May 9, 2026 Tue")
+    with translation.override("de"):
+        german = render(template, {"expires_on": date(2026, 5, 9), "today": date(2026, 3, 3)})
+    assert german.subject == "Mai 9, 2026"
