@@ -347,7 +347,7 @@ def _grant_many(
                 for period, (enrollment, *_, used) in zip(new_periods, plans, strict=True)
                 for pk in used
             )
-            Enrollment.objects.bulk_update(rows, UPDATED, batch_size=len(rows))
+            _update_renewed(rows)
     except IntegrityError:
         # A period number or a completion taken by a concurrent grant: `grant` one at a
         # time says which (and skips it), the others are granted.
@@ -401,6 +401,33 @@ UPDATED = [
     "period_number",
     "renewal_review_on",
 ]
+
+
+def _update_renewed(rows: list[Enrollment]) -> None:
+    """One UPDATE for the batch's enrollments (their new dates, period and status).
+
+    PostgreSQL: `UPDATE … FROM (VALUES …)`, which it plans as a join on the primary key;
+    Django's `bulk_update` writes a CASE per field and row, and building it took most of
+    a batch's time in Python (about 1 s of the 1.5 s per 200 rows, profiled at a million
+    enrollments). Elsewhere (SQLite: tests, small installations) `bulk_update`.
+    """
+    if connection.vendor != "postgresql":
+        Enrollment.objects.bulk_update(rows, UPDATED, batch_size=len(rows))
+        return
+    table = connection.ops.quote_name(Enrollment._meta.db_table)
+    values = ", ".join(["(%s::bigint, %s::varchar, %s::date, %s::date, %s::integer)"] * len(rows))
+    params: list = []
+    for row in rows:
+        params += [row.pk, row.status, row.activated_on, row.expires_on, row.period_number]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS e SET status = v.status, updated_at = %s, "
+            "activated_on = v.activated_on, expires_on = v.expires_on, "
+            "period_number = v.period_number, renewal_review_on = NULL "
+            f"FROM (VALUES {values}) AS v(id, status, activated_on, expires_on, period_number) "
+            "WHERE e.id = v.id",
+            [rows[0].updated_at, *params],
+        )
 
 
 def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
