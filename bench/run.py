@@ -370,7 +370,8 @@ class Bench:
         with _renewals_opening(self.as_of.today, opening) as ids:
             picked = len(ids)
             begun = time.perf_counter()
-            result = run_pass()
+            with _step_times() as steps:
+                result = run_pass()
             seconds = time.perf_counter() - begun
             later = median_time(run_pass, max(self.runs, 5))
         mail.outbox = []
@@ -383,7 +384,9 @@ class Bench:
             "<=20s",
             seconds <= 20 and granted >= picked,
             f"renewals granted {granted} of {picked} set up, emails sent "
-            f"{result.get('deliver_due', 0)}, transitions {result.get('record_time_transitions')}",
+            f"{result.get('deliver_due', 0)}, transitions {result.get('record_time_transitions')}"
+            f"; granting {steps.get('grant_renewals', 0):.1f} s, delivering "
+            f"{steps.get('deliver_due', 0):.1f} s",
         )
         self.report.figure(
             "worker_renewals_nothing_due",
@@ -432,6 +435,38 @@ class Bench:
             memory <= 250,
             f"process before the export: {base:.0f} MB",
         )
+
+
+@contextlib.contextmanager
+def _step_times():
+    """Seconds each worker step took in the pass run inside: {step name: seconds}."""
+    import functools
+    import importlib
+
+    from django.conf import settings
+
+    seconds: dict[str, float] = {}
+    wrapped = []
+    for path in settings.CERTTRACK_WORKER_STEPS:
+        module_path, name = path.rsplit(".", 1)
+        module = importlib.import_module(module_path)
+        step = getattr(module, name)
+
+        @functools.wraps(step)
+        def timed(*args, _step=step, _name=name, **kwargs):
+            begun = time.perf_counter()
+            try:
+                return _step(*args, **kwargs)
+            finally:
+                seconds[_name] = seconds.get(_name, 0) + time.perf_counter() - begun
+
+        setattr(module, name, timed)
+        wrapped.append((module, name, step))
+    try:
+        yield seconds
+    finally:
+        for module, name, step in wrapped:
+            setattr(module, name, step)
 
 
 @contextlib.contextmanager

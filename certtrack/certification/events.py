@@ -68,6 +68,23 @@ expiries_changed = Signal()
 # renewal_changed(sender, enrollment_id, event, period, at, today, reason): event is
 # "renewed" (a new period), "review" (met, awaiting staff) or "rejected"
 renewal_changed = Signal()
+
+
+@dataclass(frozen=True)
+class RenewalChange:
+    """One `renewal_changed`, for `renewals_changed` (a batch of them in one signal)."""
+
+    enrollment_id: int
+    event: str
+    period: int
+    at: datetime
+    today: date
+    reason: str = ""
+
+
+# renewals_changed(sender, changes: list[RenewalChange]): many renewal_changed at once
+# (the worker's batch of grants), handled in a few queries
+renewals_changed = Signal()
 # completion_rejected(sender, completion, enrollment_id, at, today, reason)
 completion_rejected = Signal()
 # completion_recorded(sender, completion, at): e.g. to tell staff work awaits approval

@@ -110,7 +110,21 @@ def _announce(
     automatic=False,
     reason: str = "",
 ):
-    transition = events.Transition(
+    transition = _transition(enrollment, from_status, to_status, now, as_of, automatic, reason)
+    events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
+
+
+def _transition(
+    enrollment: Enrollment,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    as_of: AsOf,
+    automatic=False,
+    reason: str = "",
+) -> events.Transition:
+    """The transition `_announce` sends (a batch sends many in one signal)."""
+    return events.Transition(
         enrollment_id=enrollment.pk,
         contact_id=enrollment.contact_id,
         program_id=enrollment.program_id,
@@ -126,7 +140,6 @@ def _announce(
         imported=events.is_importing(),
         activated_on=enrollment.activated_on,
     )
-    events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
 
 
 def _plain(value):

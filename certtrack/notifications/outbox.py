@@ -250,29 +250,50 @@ def queue_for_renewal(
 ) -> None:
     """Renewed (contact, the new certificate), awaiting review (staff), rejected (contact,
     with the reason). A renewal voids the old period's queued reminders."""
-    if event == "renewed":
+    change = events.RenewalChange(enrollment_id, event, period, at, today, reason)
+    queue_for_renewals(sender, [change])
+
+
+@receiver(events.renewals_changed, dispatch_uid="notifications.renewals")
+def queue_for_renewals(sender, changes: list[events.RenewalChange], **kwargs) -> None:
+    """`queue_for_renewal` for a batch: one voiding UPDATE per new period number, one
+    read of the enrollments and one insert for the batch."""
+    renewed: dict[int, list[int]] = {}
+    for c in changes:
+        if c.event == "renewed":
+            renewed.setdefault(c.period, []).append(c.enrollment_id)
+    for period, ids in sorted(renewed.items()):
         Email.objects.filter(
-            enrollment_id=enrollment_id,
+            enrollment_id__in=ids,
             kind__in=DATED_KINDS,
             period__lt=period,
             status=EmailStatus.QUEUED,
         ).update(status=EmailStatus.CANCELLED, last_error="The certification was renewed.")
-    if at < clock.now() - RECORDED_LATE:
+    cutoff = clock.now() - RECORDED_LATE
+    news = [c for c in changes if c.at >= cutoff]
+    if not news:
         return
-    row = Enrollment.objects.filter(pk=enrollment_id).values("cycle", "expires_on").get()
-    email = _row(
-        enrollment_id,
-        RENEWAL_KINDS[event],
-        row["cycle"],
-        at,
-        today,
-        row["expires_on"],
-        period,
-        reason=reason,
+    rows = Enrollment.objects.filter(pk__in=sorted({c.enrollment_id for c in news})).values(
+        "pk", "cycle", "expires_on"
     )
-    if event == "renewed":
-        email.data["period"] = period  # the new period's certificate link
-    Email.objects.bulk_create([email], ignore_conflicts=True)
+    now_of = {row["pk"]: row for row in rows}
+    emails = []
+    for c in news:
+        row = now_of[c.enrollment_id]
+        email = _row(
+            c.enrollment_id,
+            RENEWAL_KINDS[c.event],
+            row["cycle"],
+            c.at,
+            c.today,
+            row["expires_on"],
+            c.period,
+            reason=c.reason,
+        )
+        if c.event == "renewed":
+            email.data["period"] = c.period  # the new period's certificate link
+        emails.append(email)
+    Email.objects.bulk_create(emails, ignore_conflicts=True)
 
 
 @receiver(events.completion_rejected, dispatch_uid="notifications.completion_rejected")

@@ -115,6 +115,8 @@ def test_one_refused_grant_does_not_stop_the_others(
         return real(enrollment, *args, **kwargs)
 
     monkeypatch.setattr(renewals, "grant", refuse_the_first)
+    # one at a time, as a batch that met a concurrent grant is (test_renewal_bulk.py)
+    monkeypatch.setattr(renewals, "BULK_GRANTS", False)
     pass_on(travel, date(2026, 10, 16))
     assert pass_on(travel, date(2026, 10, 17))["grant_renewals"] == 1
     other.refresh_from_db()

@@ -1,12 +1,13 @@
 """Two staff granting the same renewal at once (two processes, one PostgreSQL): one new
 period, one History row; the other is refused naming the renewal's state."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from certtrack.certification import services
 from certtrack.certification.models import History, Period
+from certtrack.notifications.models import Email
 from tests.conftest import ON_POSTGRES, at
 from tests.processes import run_together
 
@@ -65,3 +66,48 @@ def test_two_staff_granting_the_same_renewal_make_one_new_period(
     assert "renewal is" in refused["error"]
     assert Period.objects.filter(enrollment=enrollment).count() == 2
     assert History.objects.filter(enrollment=enrollment, action=action).count() == 1
+
+
+WORKER = """
+import json, os, sys, time
+import django
+django.setup()
+from datetime import date
+import time_machine
+from certtrack.certification import renewals
+from certtrack.certification.actors import Actor
+from tests.conftest import at
+start = float(sys.argv[1])
+with time_machine.travel(at(date(2027, 1, 25)), tick=False):
+    while time.time() < start:
+        pass
+    granted = renewals.grant_opened(
+        at(date(2027, 1, 25)), Actor.system(f"pid {os.getpid()}"), date(2026, 10, 1)
+    )
+print(json.dumps({"granted": granted}))
+"""
+
+
+@pytest.mark.postgres
+def test_two_workers_granting_the_same_batch_make_one_new_period_each(
+    make_contact, make_program, admin
+):
+    """Two worker passes granting the same renewals at once (bulk, 200 rows a batch):
+    each renewal granted once — one new period, one History row, one email."""
+    program = make_program(required=1, validity_months=24, renewal_grace_days=14)
+    component = program.components.get()
+    enrollments = []
+    for n in range(30):
+        day = date(2025, 2, 1) + timedelta(days=2 * n)
+        contact = make_contact()
+        enrollments.append(services.add(contact.pk, program.pk, admin, now=at(day)))
+        services.record_completion(contact.pk, component.pk, day, admin, now=at(day))
+        done = date(2026, 10, 1)
+        services.record_completion(contact.pk, component.pk, done, admin, now=at(done))
+
+    results = run_together(WORKER)
+
+    assert sorted(r["granted"] for r in results) == [0, 30]
+    assert Period.objects.filter(enrollment__in=enrollments, number=2).count() == 30
+    assert History.objects.filter(action="renewal_granted").count() == 30
+    assert Email.objects.filter(kind="certification_renewed").count() == 30
