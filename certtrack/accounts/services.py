@@ -149,14 +149,18 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """A new API token named `name` for `user`, and its clear key (shown once).
 
-    A user has one live token per name: another of the same name is refused, unless
+    A user has one live token per given name: another of the same name is refused, unless
     `rotate`, which revokes the live one in the same transaction (no pile of tokens).
+    Without a name, API.md's `certtrack apitoken EMAIL` issues a new token each time.
     """
     now = now or clock.now()
+    named = bool(name.strip())
     name = (name or DEFAULT_TOKEN_NAME).strip()[:100]
     user = _user(user.pk)  # the row lock serialises two issues of one name
     live = user.api_tokens.filter(name=name, revoked_at__isnull=True)
-    if live.exists() and not rotate:
+    if not named and not rotate:
+        live = live.none()  # kept: an unnamed issue adds a token, as API.md says
+    elif live.exists() and not rotate:
         raise Refused(
             f"{user.email} already has a live token named {name!r}; "
             "give another name (--name) or replace it (--rotate)."

@@ -59,14 +59,21 @@ def test_apitoken_prints_the_token_last_and_stores_only_its_hash(db):
 
 def test_apitoken_does_not_pile_up_tokens_of_one_name(db):
     run("createstaff", "ops@example.com")
+    # API.md: `certtrack apitoken EMAIL` issues a new token each time (both stay live).
     first = run("apitoken", "ops@example.com").strip().splitlines()[-1]
-    with pytest.raises(CommandError, match="already has a live token named 'command line'"):
-        run("apitoken", "ops@example.com")
-    assert ApiToken.objects.count() == 1
-    # Another name is another token; --rotate replaces the one of that name.
-    run("apitoken", "ops@example.com", "--name", "payroll sync")
+    also = run("apitoken", "ops@example.com").strip().splitlines()[-1]
+    assert ApiToken.objects.authenticate(first) and ApiToken.objects.authenticate(also)
+    # A named token is one per name: another of that name is refused, --rotate replaces it.
+    named = run("apitoken", "ops@example.com", "--name", "payroll sync").splitlines()[-1]
+    with pytest.raises(CommandError, match="already has a live token named 'payroll sync'"):
+        run("apitoken", "ops@example.com", "--name", "payroll sync")
+    rotated = run("apitoken", "ops@example.com", "--name", "payroll sync", "--rotate")
+    assert ApiToken.objects.authenticate(named) is None
+    assert ApiToken.objects.authenticate(rotated.splitlines()[-1]).name == "payroll sync"
+    # --rotate without a name replaces the unnamed ones: no pile of command-line tokens.
     second = run("apitoken", "ops@example.com", "--rotate").strip().splitlines()[-1]
     assert ApiToken.objects.authenticate(first) is None
+    assert ApiToken.objects.authenticate(also) is None
     assert ApiToken.objects.authenticate(second).name == "command line"
     live = ApiToken.objects.filter(revoked_at__isnull=True)
     assert sorted(live.values_list("name", flat=True)) == ["command line", "payroll sync"]

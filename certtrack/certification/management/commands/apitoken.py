@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name",
             default="",
-            help=f"A name to recognise the token by (default {services.DEFAULT_TOKEN_NAME!r}); "
-            "a user has one live token per name.",
+            help="A name to recognise the token by: a user has one live token per given name "
+            f"(without --name each call issues a new {services.DEFAULT_TOKEN_NAME!r} token).",
         )
         parser.add_argument(
             "--rotate",
