@@ -31,7 +31,7 @@ class CredentialJson(Schema):
 
 class Verification(Schema):
     valid: bool
-    status: Literal["valid", "expired", "suspended", "revoked", "not_certified"]
+    status: Literal["valid", "expired", "suspended", "revoked"]
     status_label: str
     enrollment_status: str | None  # None: with `on`, a day the enrollment did not exist
     certificate_number: str
