@@ -1,7 +1,7 @@
 """The REST API's operations (API.md): each translates HTTP to one domain call.
 
 Settings, contacts, components and programs live in `setup.py`; enrollments and
-completions here. Both routers are mounted under one `router` (see api.py ROUTERS).
+completions here. Both routers are mounted under one `router` (see api.py).
 """
 
 from ninja import Router
