@@ -521,14 +521,31 @@ def _move_in_sql(
         deferred = _counts_deferrable(cursor)
         if deferred:  # the count trigger skips these rows; `counted` adds their deltas
             cursor.execute("SELECT set_config(%s, 'on', true)", [counts.DEFERRED])
+        # Memory for the statement's joins and sorts: the UPDATE joins the holders (in id
+        # order) to the enrollments by a hash join; past work_mem it runs in batches, which
+        # loses that order, and the writes land on random pages (at 100,000 holders: 259,000
+        # pages dirtied instead of 43,000, the update 21 s instead of 9).
+        cursor.execute(
+            "SELECT current_setting('work_mem'), "
+            "pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s)",
+            [WORK_MEM],
+        )
+        work_mem, raise_it = cursor.fetchone()
+        if raise_it:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         try:
             cursor.execute(sql.replace("{counted}", COUNTED if deferred else ""), params)
             return cursor.fetchall()
         finally:
             if deferred:
                 cursor.execute("SELECT set_config(%s, 'off', true)", [counts.DEFERRED])
+            if raise_it:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
 
 
+# Enough for a one-batch hash of ~2,000,000 enrollments (PostgreSQL's hash tables get
+# hash_mem_multiplier × work_mem, 2 × by default).
+WORK_MEM = "64MB"
 # The count aggregate's deltas of the moved rows, grouped (what the update trigger would
 # have appended row by row, 6 rows each): −1 at the old key, +1 at the new, at the
 # program's level and at all programs' (the program's total does not move).

@@ -155,8 +155,12 @@ def test_applying_writes_what_expiry_for_says_with_one_history_row_each(
 
 def test_the_count_aggregate_is_right_after_an_apply_and_later_writes(holders, admin):
     """PostgreSQL: the update trigger skips the apply's rows (the statement appends their
-    deltas, grouped) and counts again afterwards, in the same transaction."""
+    deltas, grouped) and counts again afterwards, in the same transaction; the statement's
+    work_mem is put back."""
     program = holders
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1" if connection.vendor == "sqlite" else "SHOW work_mem")
+        work_mem = cursor.fetchone()
     whatif.change_program(program.pk, admin, apply_to_existing=True, validity_months=13)
     assert counts.mismatches() == []
     holder = Enrollment.objects.filter(program=program, status=Status.ACTIVE).first()
@@ -168,6 +172,8 @@ def test_the_count_aggregate_is_right_after_an_apply_and_later_writes(holders, a
             assert whatif._counts_deferrable(cursor)
             cursor.execute("SELECT current_setting(%s, true)", [counts.DEFERRED])
             assert cursor.fetchone()[0] == "off"
+            cursor.execute("SHOW work_mem")  # raised for the statement only
+            assert cursor.fetchone() == work_mem
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's count trigger")
