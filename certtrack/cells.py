@@ -3,6 +3,10 @@
 The rule is defusedcsv's (a leading = + - @ | % gets a quote, | is escaped, a plain number
 is left alone) widened as OWASP advises: a formula also starts after leading blanks, tabs,
 line breaks or a separator (`;=cmd`, `\\t=cmd`), so those are looked through.
+
+Every export goes through here: the Tracking CSV / XLSX and the audit and reminder CSVs of
+the back-office, the API's CSV export, the transcript CSV. `safe_cell` for a text column,
+`safe_value` for a row whose numbers and dates should stay numbers and dates (XLSX cells).
 """
 
 import re
@@ -21,3 +25,8 @@ def safe_cell(value) -> str:
     if runs or text[:1] in ("\t", "\r", "\n"):
         return "'" + text.replace("|", "\\|")
     return text
+
+
+def safe_value(value):
+    """`value` for a typed cell: text through `safe_cell`; numbers, dates, None unchanged."""
+    return safe_cell(value) if isinstance(value, str) else value
