@@ -10,6 +10,7 @@ the back-office, the API's CSV export, the transcript CSV. `safe_cell` for a tex
 """
 
 import re
+from decimal import Decimal
 
 _TRIGGERS = frozenset("=+-@|%")
 _SKIPPED = " \t\r\n,;"  # what a spreadsheet may skip or split on before a formula
@@ -30,3 +31,10 @@ def safe_cell(value) -> str:
 def safe_value(value):
     """`value` for a typed cell: text through `safe_cell`; numbers, dates, None unchanged."""
     return safe_cell(value) if isinstance(value, str) else value
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A credit or hour count as a spreadsheet number: 8, 7.5 (not "8.00")."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 
-from certtrack.cells import safe_cell, safe_value
+from certtrack.cells import number, safe_cell, safe_value
 from certtrack.certification.statuses import label
 
 from .filters import with_progress_of
@@ -58,10 +58,10 @@ def _values(row) -> list:
         row.expires_on,
         row.progress.required_done,
         row.progress.required_total,
-        _number(row.progress.credits_earned),
-        _number(_rule(row.progress, "credits")),
-        _number(row.progress.hours_earned),
-        _number(_rule(row.progress, "hours")),
+        number(row.progress.credits_earned),
+        number(_rule(row.progress, "credits")),
+        number(row.progress.hours_earned),
+        number(_rule(row.progress, "hours")),
         row.certificate_number or "",
     ]
 
@@ -69,13 +69,6 @@ def _values(row) -> list:
 def _rule(progress, name: str) -> Decimal | None:
     """The threshold the progress was measured against (None: the program sets none)."""
     return getattr(progress.rule, name, None)
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    """A credit or hour count as a spreadsheet number: 8, 7.5 (not "8.00")."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 class _Echo:
