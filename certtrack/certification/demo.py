@@ -226,7 +226,8 @@ def _build(now: datetime) -> bool:
     programs = _programs(admin, comps)
     contacts = []
     for i in range(200):
-        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+        # 200 different names: the last name moves on by one every round of first names
+        first, last = FIRST[i % len(FIRST)], LAST[(i * 7 + i // len(FIRST)) % len(LAST)]
         contacts.append(
             services.create_contact(
                 admin,
