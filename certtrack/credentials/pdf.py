@@ -420,14 +420,15 @@ class _Modern:
         canvas.setFont(self.sans, 7.5)
         canvas.drawCentredString(band / 2, 54, "Scan to verify this certificate")
 
-    def _fitted(self, text: str, y: float, size: float, smallest: float) -> None:
+    def _fitted(self, text: str, y: float, size: float, smallest: float, room=None) -> None:
         """`text` in bold at `size`, shrunk by half points (not below `smallest`) to fit."""
-        while size > smallest and text_width(self.canvas, text, self.sans_bold, size) > self.room:
+        room = room or self.room
+        while size > smallest and text_width(self.canvas, text, self.sans_bold, size) > room:
             size -= 0.5
         draw_text(self.canvas, self.left, y, text, self.sans_bold, size)
 
     def titles(self) -> None:
-        """ "Certificate", the title, the holder and the program, each shrunk to fit."""
+        """The "Certificate" caption, the title, the holder and the program (shrunk to fit)."""
         canvas, left, height = self.canvas, self.left, self.height
         canvas.setFillColor(self.accent)
         canvas.setFont(self.sans_bold, 10)
@@ -483,13 +484,14 @@ class _Modern:
             draw_text(canvas, left + 220, 55, general.signatory_title, self.sans, 7.5)
 
     def issuer(self) -> None:
-        """ "Issued by" the issuer, and the verification address at the foot."""
+        """The "Issued by" line with the issuer, and the verification address at the foot."""
         canvas, left = self.canvas, self.left
         canvas.setFillColor(self.muted)
         canvas.setFont(self.sans, 8)
         canvas.drawString(left, 96, "Issued by")
         canvas.setFillColor(self.ink)
-        draw_text(canvas, left, 80, issuer_name(), self.sans_bold, 11)
+        # Shrunk to end before the signature column (a long organization name ran into it).
+        self._fitted(issuer_name(), 80, 11, 7, room=205)
         canvas.setFillColor(self.muted)
         canvas.setFont(self.sans, 7.5)
         canvas.drawString(left, 40, f"Verify online: {self.certificate.url}")
