@@ -43,11 +43,11 @@ def sam(make_contact):
     return make_contact(first_name="Sam", last_name="Stone", email="sam@example.org")
 
 
-def ask_for_link(client: Client, email: str, ip: str = "203.0.113.5"):
+def ask_for_link(client: Client, email: str, ip: str = "203.0.113.5", **headers):
     """Ask for a sign-in link as the form does, and commit (the email goes out on commit)."""
     # A test's transaction never commits: run what the request's commit would run.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post("/portal/sign-in/", {"email": email}, REMOTE_ADDR=ip)
+        return client.post("/portal/sign-in/", {"email": email}, REMOTE_ADDR=ip, **headers)
 
 
 def signed_in(contact) -> Client:
