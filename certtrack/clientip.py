@@ -12,9 +12,13 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The address of the client, honouring CERTTRACK_TRUSTED_PROXIES reverse proxies."""
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the client, honouring CERTTRACK_TRUSTED_PROXIES reverse proxies.
+
+    None only for a request that came from no peer (a test's bare HttpRequest): django-axes
+    stores the answer in an address column, which takes no placeholder text.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
     proxies = settings.CERTTRACK_TRUSTED_PROXIES
     if proxies <= 0:
         return remote

@@ -1,7 +1,6 @@
 """Settings, contacts, components and programs: the set-up the Tracking tab runs on."""
 
 from django.conf import settings as django_settings
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
@@ -114,14 +113,7 @@ def list_contacts(
     page_size: int = PAGE_SIZE,
 ):
     """Contacts, by name; `q` keeps those whose name, email or organization contains each word."""
-    rows = Contact.objects.all()
-    for word in q.split():
-        rows = rows.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(organization__icontains=word)
-        )
+    rows = Contact.objects.search(q)
     envelope, contacts = paginate(rows, page, page_size)
     return {**envelope, "results": [contact_out(c) for c in contacts]}
 

@@ -26,7 +26,7 @@ def hit(request: HttpRequest, scope: str = "verify") -> Verdict:
     """Count one request from this client; `allowed` is False once over the limit."""
     verdict = ratelimit.hit(
         scope,
-        client_ip(request),
+        client_ip(request) or "unknown",
         settings.CERTTRACK_VERIFY_RATE_LIMIT,
         settings.CERTTRACK_VERIFY_RATE_WINDOW,
         clock.now(),

@@ -60,7 +60,7 @@ def _address_hash(email: str) -> str:
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address as every limit sees it (certtrack.clientip)."""
-    return clientip.client_ip(request)
+    return clientip.client_ip(request) or "unknown"
 
 
 @dataclass(frozen=True)
