@@ -269,7 +269,8 @@ CERTTRACK_TRUSTED_PROXIES = int(os.environ.get("CERTTRACK_TRUSTED_PROXIES", "0")
 # `certtrack serve`: gunicorn worker processes.
 CERTTRACK_WEB_WORKERS = int(os.environ.get("CERTTRACK_WEB_WORKERS", "3"))
 
-# Steps of one worker pass, in order; each is called with `now` and returns a count.
+# Steps of one worker pass, in order; each is called with `now` (and the keyword arguments
+# the worker command's `step_arguments` names for it) and returns a count.
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
     "certtrack.certification.worker.grant_renewals",

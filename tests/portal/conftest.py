@@ -7,7 +7,7 @@ from django.test import Client, TestCase
 
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
-from certtrack.portal.models import SignInRequest
+from certtrack.credentials.models import RateCounter
 from certtrack.portal.signin import SESSION_KEY
 
 BASE_URL = "https://members.example.org"
@@ -86,7 +86,7 @@ def program(make_program, course, make_component):
 
 @pytest.fixture
 def no_requests_yet(db):
-    SignInRequest.objects.all().delete()
+    RateCounter.objects.all().delete()  # the one rate limiter's counts (certtrack.ratelimit)
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
