@@ -1,6 +1,5 @@
 """Settings, contacts, components and programs: the set-up the Tracking tab runs on."""
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja import Status as Reply
@@ -73,15 +72,7 @@ def list_contacts(
     page_size: int = PAGE_SIZE,
 ):
     """Contacts, by name; `q` keeps those whose name, email or organization contains each word."""
-    rows = Contact.objects.all()
-    for word in q.split():
-        rows = rows.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(organization__icontains=word)
-        )
-    return paginate(rows, page, page_size)
+    return paginate(Contact.objects.search(q), page, page_size)
 
 
 @router.get("/contacts/{id}", response={200: ContactOut, **errors(404)}, tags=["contacts"])

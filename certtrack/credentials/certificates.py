@@ -5,7 +5,6 @@ The number itself is the domain's (`services.new_certificate_number`, given when
 enrollment first becomes Active and kept for life).
 """
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -38,10 +37,8 @@ _OUTCOMES = {
 
 
 def setting(name: str, default):
-    """A credentials setting: Django settings first, else the environment, else `default`."""
+    """A credentials setting (read from the environment by certtrack.settings), else `default`."""
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
     return default if value in (None, "") else value
 
 
