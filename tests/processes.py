@@ -1,4 +1,5 @@
-"""Run a small Django script in two processes that start together on the test database.
+"""Run a small Django script in two processes that start together on the test database;
+a free port for a server a test starts.
 
 For the PostgreSQL race tests: each child gets the moment to start as `sys.argv[1]` (it
 waits for it, so both hit the database at once), then the caller's arguments, and
@@ -7,6 +8,7 @@ prints one JSON line as its last line of output, which is returned.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,13 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now (each pytest-xdist worker gets its own)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def run_together(child: str, *args: str, copies: int = 2) -> list:
