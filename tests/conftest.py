@@ -1,23 +1,20 @@
-"""Shared fixtures: named users, a clock, and builders that go through the services."""
+"""Shared fixtures: named users, signed-in clients, a clock, and the builders of
+tests/builders.py bound to the administrator."""
 
 import os
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import date, datetime
+from functools import partial
 
 import pytest
 import time_machine
 
-from certtrack.certification import services
 from certtrack.certification.actors import Actor
 from certtrack.certification.models import GeneralSettings
+from tests import builders
+from tests.builders import at  # noqa: F401  (imported from here by many tests)
 
 ON_POSTGRES = "postgres" in os.environ.get("CERTTRACK_DATABASE_URL", "")
 CHROMIUM = "/usr/bin/chromium"
-
-
-def at(day: date, hour: int = 12) -> datetime:
-    """Noon UTC on `day`: a moment for services' `now=`."""
-    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 @pytest.fixture
@@ -83,57 +80,43 @@ def settings_row(db) -> GeneralSettings:
     return GeneralSettings.get()
 
 
+@pytest.fixture(autouse=True)
+def _numbers_from_one():
+    """Default names and codes count from 1 in each test (tests/builders.py)."""
+    builders.reset_numbers()
+
+
 @pytest.fixture
 def make_contact(db, admin):
-    counter = iter(range(1, 10_000))
-
-    def make(**fields):
-        n = next(counter)
-        defaults = {
-            "first_name": f"Casey{n}",
-            "last_name": f"Contact{n}",
-            "email": f"casey{n}@example.org",
-        }
-        return services.create_contact(admin, **(defaults | fields))
-
-    return make
+    """`make_contact(**fields)`: tests/builders.py's, by the administrator."""
+    return partial(builders.make_contact, admin)
 
 
 @pytest.fixture
 def make_component(db, admin):
-    counter = iter(range(1, 10_000))
-
-    def make(kind="course", **fields):
-        n = next(counter)
-        defaults = {
-            "kind": kind,
-            "name": f"{kind.title()} {n}",
-            "code": f"{kind.upper()}-{n}",
-            "credits_earned": Decimal("1"),
-            "hours_earned": Decimal("1"),
-        }
-        return services.create_component(admin, **(defaults | fields))
-
-    return make
+    """`make_component(kind="course", **fields)`: tests/builders.py's, by the administrator."""
+    return partial(builders.make_component, admin)
 
 
 @pytest.fixture
-def make_program(db, admin, make_component):
-    """A program; `required`/`electives` are components (made if given as a count)."""
-    counter = iter(range(1, 10_000))
+def make_program(db, admin):
+    """`make_program(required=1, electives=0, **fields)`: tests/builders.py's, by the
+    administrator; `required`/`electives` are components (made if given as a count)."""
+    return partial(builders.make_program, admin)
 
-    def make(required=1, electives=0, **fields):
-        n = next(counter)
-        if isinstance(required, int):
-            required = [make_component() for _ in range(required)]
-        if isinstance(electives, int):
-            electives = [make_component() for _ in range(electives)]
-        links = [{"component_id": c.pk, "required": True} for c in required]
-        links += [{"component_id": c.pk, "required": False} for c in electives]
-        defaults = {"name": f"Program {n}", "code": f"P{n}", "validity_months": 12}
-        return services.create_program(admin, components=links, **(defaults | fields))
 
-    return make
+@pytest.fixture
+def admin_client(client, admin_user):
+    """Django's test client signed in as the administrator."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """Django's test client signed in as a staff user who is not an administrator."""
+    client.force_login(staff_user)
+    return client
 
 
 def pytest_collection_modifyitems(config, items):

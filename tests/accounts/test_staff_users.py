@@ -25,12 +25,6 @@ def base_url(settings):
     settings.CERTTRACK_ISSUER_NAME = "Guild of Rope Access"
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def emailed_path(message) -> str:
     match = re.search(re.escape(BASE_URL) + r"(/staff/password/[^\s]+/)", message.body)
     assert match, message.body

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from certtrack.certification.models import GeneralSettings
+from tests.processes import free_port
 
 from .conftest import BASE
 
@@ -62,12 +63,6 @@ def test_pages_outside_the_api_keep_html_errors(client, db):
 # --- a real `certtrack serve` ---------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`certtrack serve` on SQLite in a fresh data dir (the answers tested come before any
@@ -78,7 +73,7 @@ def server(tmp_path_factory):
     certtrack = [sys.executable, "-m", "certtrack.cli"]
     root = Path(__file__).resolve().parents[2]
     subprocess.run([*certtrack, "migrate", "-v0"], env=env, cwd=root, check=True)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*certtrack, "serve", "--port", str(port), "--workers", "1"],
         env=env,

@@ -1,14 +1,12 @@
-"""Back-office fixtures: signed-in clients and enrollments in any status, built through services."""
-
-from datetime import date
+"""Back-office fixtures: the day every view test runs on, and enrollments in any status."""
 
 import pytest
 
 from certtrack.certification.models import Enrollment
-from tests.backoffice.builders import build_enrollment, standard_programs
-from tests.conftest import at
+from certtrack.certification.statuses import Status
+from tests.builders import TODAY, at, build_enrollment, program_for, standard_programs
 
-TODAY = date(2026, 6, 15)
+__all__ = ["TODAY"]  # imported from here by the back-office tests
 
 
 @pytest.fixture(autouse=True)
@@ -19,20 +17,8 @@ def today(travel):
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
-def programs(make_program):
-    return standard_programs(make_program)
+def programs(admin):
+    return standard_programs(admin)
 
 
 @pytest.fixture
@@ -41,6 +27,13 @@ def enroll(admin, make_contact, programs):
 
     def build(status: str, contact=None, **contact_fields) -> Enrollment:
         contact = contact or make_contact(**contact_fields)
-        return build_enrollment(status, contact, programs, admin, TODAY, now=at(TODAY))
+        program = program_for(status, programs)
+        return build_enrollment(status, contact, program, admin, TODAY, now=at(TODAY))
 
     return build
+
+
+@pytest.fixture
+def one_of_each(enroll) -> dict[str, Enrollment]:
+    """One enrollment in each of the ten statuses, by status."""
+    return {status.value: enroll(status.value) for status in Status}

@@ -25,11 +25,6 @@ def shown(response) -> set[int]:
     return {row.pk for row in response.context["page"].object_list}
 
 
-@pytest.fixture
-def one_of_each(enroll):
-    return {status: enroll(status) for status in ALL}
-
-
 def test_quick_filter_lists_every_status_by_its_seed_label_with_live_counts(
     admin_client, one_of_each
 ):

@@ -10,11 +10,6 @@ pytestmark = pytest.mark.django_db
 ALL = [s.value for s in Status]
 
 
-@pytest.fixture
-def one_of_each(enroll):
-    return {status: enroll(status) for status in ALL}
-
-
 def _skew(enrollment, n: int) -> None:
     """Aggregate rows that no enrollment backs: visible only to a read of the aggregate
     (at the program's level and at all programs')."""

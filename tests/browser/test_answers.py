@@ -3,34 +3,15 @@ export, back to today), and preview a validity change, apply it to existing hold
 the History rows."""
 
 import csv
-import os
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from certtrack.certification import services
 from certtrack.certification.models import History
-from tests.browser import test_backoffice as backoffice
-from tests.conftest import CHROMIUM
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
-chromium, page, sign_in = backoffice.chromium, backoffice.page, backoffice.sign_in  # fixtures
-
-
-def noon(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-
-
-def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
+from tests.browser.conftest import shot, sign_in
+from tests.builders import at
 
 
 @pytest.fixture
@@ -43,21 +24,21 @@ def book(admin, make_contact, make_program):
         program.pk,
         date(2023, 6, 1),
         admin,
-        now=noon(date(2023, 6, 1)),
+        now=at(date(2023, 6, 1)),
     )
     gone = services.record_existing(
         make_contact(first_name="Bob", last_name="Baker").pk,
         program.pk,
         date(2023, 9, 1),
         admin,
-        now=noon(date(2023, 9, 1)),
+        now=at(date(2023, 9, 1)),
     )
     services.perform(gone.pk, "cancel", admin, reason="Fraud")
     services.apply(
         make_contact(first_name="Cy", last_name="Cole").pk,
         other.pk,
         admin,
-        now=noon(date(2025, 2, 1)),
+        now=at(date(2025, 2, 1)),
     )
     services.add(make_contact(first_name="Di", last_name="Dane").pk, program.pk, admin)
     return program, kept, gone
@@ -84,7 +65,7 @@ def test_as_of_1_march_2024_then_back_to_today(page, admin_user, book, tmp_path)
     ).to_be_visible()
     assert (count(page, "all"), count(page, "active"), count(page, "cancelled")) == ("2", "2", "0")
     assert page.locator("tbody tr[data-enrollment]").count() == 2
-    shot(page, "tracking-as-of.png")
+    shot(page, "tracking-as-of")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     path = tmp_path / "as-of.csv"
@@ -112,7 +93,7 @@ def test_preview_a_validity_change_and_apply_it_to_existing_holders(page, admin_
     expect(preview).to_contain_text("Ada Lovelace")
     expect(preview).to_contain_text("1 Jun 2026")  # today's expiry → 1 Jun 2027
     expect(preview).to_contain_text("1 Jun 2027")
-    shot(page, "what-if-preview.png")
+    shot(page, "what-if-preview")
     preview.get_by_role("button", name="Save: existing holders too").click()
     page.wait_for_url("**/staff/setup/programs/")
     assert History.objects.filter(action="program_change", enrollment=kept).count() == 1
@@ -120,4 +101,4 @@ def test_preview_a_validity_change_and_apply_it_to_existing_holders(page, admin_
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Program changed (applied to existing holders)")
     expect(history).to_contain_text("validity_months 36 → 48")
-    shot(page, "what-if-history.png")
+    shot(page, "what-if-history")

@@ -2,78 +2,13 @@
 set up a program, change the notice days."""
 
 import csv
-import os
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from certtrack import clock
 from certtrack.certification.models import Enrollment, GeneralSettings, Program
 from certtrack.certification.statuses import Status
-from tests.backoffice.builders import build_enrollment, standard_programs
-from tests.conftest import CHROMIUM
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium, live_server, transactional_db):
-    context = chromium.new_context(
-        viewport={"width": 1440, "height": 900}, base_url=live_server.url, accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/staff/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/tracking/")
-
-
-@pytest.fixture
-def programs(make_program):
-    return standard_programs(make_program)
-
-
-@pytest.fixture
-def enroll(admin, make_contact, programs):
-    today = GeneralSettings.get().today(clock.now())
-
-    def build(status: str, **contact_fields) -> Enrollment:
-        return build_enrollment(status, make_contact(**contact_fields), programs, admin, today)
-
-    return build
+from tests.browser.conftest import shot, sign_in
 
 
 def rows(page) -> set[int]:
@@ -381,8 +316,7 @@ def test_the_overview_warns_when_the_last_worker_pass_is_three_hours_old(page, a
     worker = page.locator("#worker")
     expect(worker).to_contain_text("Emails sent")
     expect(worker.locator(".tag-bad")).to_have_text("Needs attention")
-    if shots := os.environ.get("CERTTRACK_SCREENSHOTS"):
-        page.screenshot(path=f"{shots}/overview-worker-warning.png", full_page=True)
+    shot(page, "overview-worker-warning")
 
     passes.record(now, now, {"deliver_due": 0}, {}, {})  # the worker is back
     page.reload()

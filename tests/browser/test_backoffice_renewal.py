@@ -2,9 +2,7 @@
 see the renewal settings on a dated example, filter the open renewals and renew in bulk;
 the staff pages fit a 390-pixel-wide phone without sideways scrolling."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,53 +11,7 @@ from certtrack import clock
 from certtrack.certification import services
 from certtrack.certification.dates import add_months
 from certtrack.certification.models import Enrollment, GeneralSettings, Program
-from tests.browser.test_backoffice import ARGS, CHROMIUM, sign_in
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-SHOTS = Path(os.environ.get("CERTTRACK_SHOTS", "/tmp/certtrack-shots"))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
-def new_page(chromium, live_server, width: int, height: int = 900):
-    context = chromium.new_context(
-        viewport={"width": width, "height": height}, base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
-
-
-@pytest.fixture
-def page(chromium, live_server, transactional_db):
-    context, page = new_page(chromium, live_server, 1440)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(chromium, live_server, transactional_db):
-    context, page = new_page(chromium, live_server, 390, 844)
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+from tests.browser.conftest import shot, sign_in
 
 
 def test_staff_set_up_a_renewing_program_and_renew_in_bulk(
@@ -181,10 +133,10 @@ def test_staff_pages_fit_a_phone_without_sideways_scrolling(
 
 @pytest.mark.parametrize("width", [1440, 1280, 1100, 1000, 800])
 def test_the_mark_not_completed_button_stays_beside_its_reason_on_a_desktop(
-    chromium, live_server, transactional_db, admin_user, admin, make_program, make_contact, width
+    open_page, admin_user, admin, make_program, make_contact, width
 ):
     """The trial's finding: at 1280 px the button wrapped below its reason field."""
-    context, page = new_page(chromium, live_server, width)
+    page = open_page(width)
     program = make_program(required=1)
     enrollment = services.add(make_contact().pk, program.pk, admin)
     sign_in(page, admin_user.email)
@@ -193,5 +145,4 @@ def test_the_mark_not_completed_button_stays_beside_its_reason_on_a_desktop(
     reason = form.locator('input[name="reason"]').bounding_box()
     button = form.get_by_role("button", name="Mark not completed").bounding_box()
     shot(page, f"enrollment-actions-{width}")
-    context.close()
     assert abs(button["y"] - reason["y"]) < 8, (reason, button)

@@ -1,46 +1,18 @@
 """The public verification page in a real browser (Chromium through Playwright)."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from certtrack import clock
 from certtrack.certification import services
 from certtrack.certification.models import GeneralSettings
-from tests.conftest import CHROMIUM
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-# Set to a directory to keep the screenshots (docs/screenshots/verify.png).
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
+from tests.browser.conftest import shot
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 900, "height": 760})
-        yield page
-        browser.close()
+def page(open_page):
+    return open_page(900, 760, timeout=30_000)
 
 
 @pytest.fixture
@@ -62,8 +34,7 @@ def test_verification_page_shows_a_valid_certificate(page, live_server, certific
     # The stylesheet is served by the app (no CDN): the banner is coloured.
     colour = page.locator(".banner").evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour != "rgba(0, 0, 0, 0)"
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / "verify.png"), full_page=True)
+    shot(page, "verify")
 
 
 def test_checking_another_number_with_the_keyboard(page, live_server, certificate):
@@ -89,13 +60,11 @@ def test_checking_a_past_day_with_the_date_picker(page, live_server, certificate
     page.wait_for_url(f"**/verify/{number}?on=*")
     assert page.locator("h1").inner_text().endswith(": yes")
     assert "period 1" in page.locator(".on-day-answer").inner_text()
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / "verify-on.png"), full_page=True)
+    shot(page, "verify-on")
     page.get_by_label("Was it valid on a given day?").fill(
         (activated - timedelta(days=3)).isoformat()
     )
     page.get_by_role("button", name="Check that day").click()
     page.wait_for_selector("text=not yet certified")
     assert page.locator("h1").inner_text().endswith(": no")
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / "verify-on-before.png"), full_page=True)
+    shot(page, "verify-on-before")

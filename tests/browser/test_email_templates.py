@@ -1,65 +1,7 @@
 """Email templates in Chromium: an administrator edits a template and watches the preview."""
 
-import os
-from pathlib import Path
-
-import pytest
-
 from certtrack.notifications.models import EmailTemplate, Kind
-from tests.conftest import CHROMIUM
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery"
-# Set to a directory to keep the screenshot (docs/screenshots/email-template.png).
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium, live_server, transactional_db):
-    context = chromium.new_context(
-        viewport={"width": 1440, "height": 900}, base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/staff/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/tracking/")
-
-
-def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True, caret="hide")
+from tests.browser.conftest import shot, sign_in
 
 
 def open_expiring_template(page) -> None:

@@ -4,7 +4,6 @@ the dry run, confirms, and reads the result."""
 
 import csv
 import io
-import os
 import threading
 import time
 from pathlib import Path
@@ -16,39 +15,16 @@ from certtrack import clock
 from certtrack.certification.imports import base
 from certtrack.certification.models import Contact
 from certtrack.imports import jobs
-from tests.conftest import CHROMIUM
+from tests.browser import conftest as browser
+from tests.browser.conftest import sign_in
 
-from .test_backoffice import ARGS, PASSWORD, sign_in  # noqa: F401  (fixtures below)
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
 expect.set_options(timeout=60_000)  # the worker writes 5,000 rows on a shared machine
 ROWS = 5000
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(chromium, live_server, transactional_db):
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900}, base_url=live_server.url, accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+def page(open_page):
+    return open_page(1280, timeout=30_000, accept_downloads=True)
 
 
 @pytest.fixture
@@ -82,8 +58,7 @@ def worker(monkeypatch):
 
 
 def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=False, caret="hide")
+    browser.shot(page, name, full_page=False)
 
 
 def test_administrator_imports_5000_contacts_watching_the_progress(

@@ -4,7 +4,6 @@ the renewed certificate as a download (PRODUCT.md §3 "Certification periods and
 """
 
 import io
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,46 +15,13 @@ from certtrack.certification import services
 from certtrack.certification.dates import add_months
 from certtrack.certification.models import Completion, GeneralSettings
 from certtrack.portal.models import SignInRequest
-from tests.browser import test_portal
-from tests.browser.test_portal import CHROMIUM, PDF, assert_fits_the_screen, shot, sign_in
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-PHONE = {"width": 390, "height": 844}
-mailbox = test_portal.mailbox  # the same fixture: a real SMTP server receiving the sign-in link
+from tests.browser.conftest import PDF, assert_fits_the_screen, portal_shot, portal_sign_in
 
 
 @pytest.fixture
-def phone():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport=PHONE, device_scale_factor=1, accept_downloads=True)
-        page = context.new_page()
-        page.viewport_name = "phone"
-        yield page
-        browser.close()
-
-
-@pytest.fixture
-def renewing_member(transactional_db, admin, make_contact, make_component, make_program, settings):
+def renewing_member(transactional_db, admin, make_contact, make_component, make_program, data_dir):
     """Pat, certified 23 months ago for 24 months: the renewal is open, nothing done yet."""
     SignInRequest.objects.all().delete()
-    settings.STORAGES = settings.STORAGES | {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": Path(os.environ["CERTTRACK_DATA_DIR"]) / "browser-files"},
-        }
-    }
     today = GeneralSettings.get().today(clock.now())
     pat = make_contact(first_name="Pat", last_name="Lee", email="pat@example.org")
     refresher = make_component("course", name="Inspector Refresher Course", code="REFRESH")
@@ -77,13 +43,13 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
 ):
     pat, enrollment, today = renewing_member
     page = phone
-    sign_in(page, live_server, mailbox)
+    portal_sign_in(page, live_server, mailbox)
 
     # Home: the certification and its renewal, open.
     card = page.locator("article", has_text="Certified Safety Inspector")
     assert "Renewal open" in card.inner_text() and "Renewal 0% done" in card.inner_text()
     assert_fits_the_screen(page)
-    shot(page, "renewal-home")
+    portal_shot(page, "renewal-home")
 
     # The Renew page: progress and what is still needed.
     card.get_by_role("link", name="Renew Certified Safety Inspector").click()
@@ -92,7 +58,7 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     assert "0 of 1 required component done" in progress.inner_text()
     assert "Inspector Refresher Course" in progress.locator(".needed").inner_text()
     assert_fits_the_screen(page)
-    shot(page, "renew")
+    portal_shot(page, "renew")
 
     # Report the refresher course there.
     page.get_by_role("link", name="Report Inspector Refresher Course").click()
@@ -110,7 +76,7 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     assert "Awaiting approval" in step.inner_text()
     assert "1 report awaiting approval" in page.locator("section.renewal").inner_text()
     assert_fits_the_screen(page)
-    shot(page, "renew-reported")
+    portal_shot(page, "renew-reported")
 
     # The certification's page: the report stands apart from the work period 1 used.
     page.get_by_role("link", name="Certified Safety Inspector").first.click()
@@ -119,7 +85,7 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     assert "Awaiting approval" in work.inner_text()
     assert "Renewal open" in page.locator("section.renewal").inner_text()
     assert_fits_the_screen(page)
-    shot(page, "renewal-enrollment")
+    portal_shot(page, "renewal-enrollment")
     page.get_by_role("link", name="Renew", exact=True).click()
 
     # Staff approve the work: the domain grants the renewal.
@@ -138,7 +104,7 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     linkedin = certificate.get_by_role("link", name="Add to LinkedIn profile")
     assert linkedin.get_attribute("href").startswith("https://www.linkedin.com/profile/add?")
     assert_fits_the_screen(page)
-    shot(page, "renewed")
+    portal_shot(page, "renewed")
 
     with page.expect_download() as download_info:
         certificate.get_by_role("link", name="Download certificate (PDF)").click()
@@ -160,4 +126,4 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     page.reload()
     assert_fits_the_screen(page)
     page.viewport_name = "wide"
-    shot(page, "renewed")
+    portal_shot(page, "renewed")

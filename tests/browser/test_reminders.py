@@ -1,11 +1,8 @@
 """Reminder schedules in Chromium: an administrator builds a 90/30/7/+1 schedule, sees the
 preview of the next 90 days, and sees the overview warn when the worker stopped."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from certtrack import clock
@@ -13,43 +10,7 @@ from certtrack.certification import services
 from certtrack.certification.management.commands.worker import run_pass
 from certtrack.certification.models import GeneralSettings, ReminderStep
 from certtrack.operations.models import WorkerPass
-from tests.conftest import CHROMIUM
-
-from .test_backoffice import ARGS, sign_in
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-SHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium, live_server, transactional_db):
-    context = chromium.new_context(
-        viewport={"width": 1440, "height": 900}, base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True, caret="hide")
+from tests.browser.conftest import shot, sign_in
 
 
 def test_build_a_schedule_preview_90_days_and_see_the_worker_warning(

@@ -1,10 +1,8 @@
 """Staff users in Chromium: an administrator invites a colleague, who chooses a password from
 the emailed link and signs in; the administrator sets the organization's branding."""
 
-import os
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -12,33 +10,12 @@ from playwright.sync_api import expect
 
 from certtrack.accounts.models import User
 from certtrack.certification import services
-from tests.conftest import CHROMIUM
-
-from .test_backoffice import ARGS, PASSWORD, sign_in
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
-# Set to a directory to keep the screenshots (staff-*.png).
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS")
+from tests.browser import conftest as browser
+from tests.browser.conftest import PASSWORD, sign_in
 
 
 def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"staff-{name}.png"), full_page=True)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
+    browser.shot(page, f"staff-{name}")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import io
 import os
-import socket
 import subprocess
 import sys
 from datetime import date
@@ -16,6 +15,7 @@ from certtrack import clock
 from certtrack.accounts.models import ApiToken, User
 from certtrack.certification.models import Enrollment, GeneralSettings
 from certtrack.certification.statuses import Status
+from tests.processes import free_port
 
 
 def run(*args, stdin: str | None = None) -> str:
@@ -118,9 +118,7 @@ def test_worker_once_succeeds_when_every_step_did(db):
 
 def serve(tmp_path, **env) -> subprocess.CompletedProcess:
     """`certtrack serve` on a port nobody uses; it must stop by itself (the test's timeout)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = os.environ | {"CERTTRACK_DATA_DIR": str(tmp_path)} | env
     return subprocess.run(
         [str(Path(sys.executable).parent / "certtrack"), "serve", "--port", str(port)],

@@ -15,18 +15,11 @@ pytestmark = [
 ]
 
 CHILD = """
-import json, os, sys, time
-import django
-django.setup()
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
 from certtrack.certification.errors import DomainError
 from certtrack.certification.worker import record_time_transitions
-from tests.conftest import at
-from datetime import date
-start = float(sys.argv[1])
-while time.time() < start:
-    time.sleep(0.001)
+wait_for_start()
 what = sys.argv[2]
 try:
     if what == "approve":

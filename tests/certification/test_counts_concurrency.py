@@ -17,18 +17,11 @@ pytestmark = [
 ]
 
 CHILD = """
-import json, sys, time
-from datetime import date, timedelta
-import django
-django.setup()
 from django.db import transaction
 from certtrack.certification import counts, services
 from certtrack.certification.actors import Actor
 from certtrack.certification.models import Enrollment
-from tests.conftest import at
-start = float(sys.argv[1])
-while time.time() < start:
-    time.sleep(0.001)
+wait_for_start()
 from django.db import connection
 with connection.cursor() as cursor:  # the copy that takes the lock writes the first half
     cursor.execute("SELECT pg_try_advisory_lock(18018)")

@@ -7,13 +7,9 @@ import pytest
 from certtrack.certification import services
 from certtrack.certification.models import Enrollment, History, Period
 from certtrack.certification.requirements import evaluate, recency_start
-from tests.conftest import at
+from tests.builders import at, complete
 
 D = date(2025, 3, 10)
-
-
-def complete(contact, component, admin, day, now_day=None):
-    return services.record_completion(contact.pk, component.pk, day, admin, now=at(now_day or day))
 
 
 # --- every path that certifies makes period 1 ---------------------------------------------

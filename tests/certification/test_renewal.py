@@ -9,11 +9,7 @@ import pytest
 from certtrack.certification import renewals, services
 from certtrack.certification.errors import Invalid, Refused
 from certtrack.certification.models import Enrollment, History, Period
-from tests.conftest import at
-
-
-def complete(contact, component, admin, day, now_day=None):
-    return services.record_completion(contact.pk, component.pk, day, admin, now=at(now_day or day))
+from tests.builders import at, certify, complete
 
 
 @pytest.fixture
@@ -24,13 +20,9 @@ def certified(make_contact, make_program, admin, settings_row):
     def build(earned_on: date, **fields):
         fields = {"validity_months": 24, "renewal_window_days": 90, **fields}
         program = make_program(required=1, **fields)
-        component = program.components.get()
         contact = make_contact()
-        enrollment = services.add(contact.pk, program.pk, admin, now=at(earned_on))
-        complete(contact, component, admin, earned_on)
-        enrollment.refresh_from_db()
-        assert enrollment.status == "active" and enrollment.period_number == 1
-        return enrollment, contact, program, component
+        enrollment = certify(admin, contact, program, earned_on)
+        return enrollment, contact, program, program.components.get()
 
     return build
 

@@ -17,17 +17,10 @@ pytestmark = [
 ]
 
 CHILD = """
-import json, os, sys, time
-import django
-django.setup()
-from datetime import date
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
 from certtrack.certification.errors import DomainError
-from tests.conftest import at
-start = float(sys.argv[1])
-while time.time() < start:
-    time.sleep(0.001)
+wait_for_start()
 try:
     services.perform(
         int(sys.argv[3]), sys.argv[2], Actor.system(f"pid {os.getpid()}"),
@@ -69,14 +62,9 @@ def test_two_staff_granting_the_same_renewal_make_one_new_period(
 
 
 WORKER = """
-import json, os, sys, time
-import django
-django.setup()
-from datetime import date
 import time_machine
 from certtrack.certification import renewals
 from certtrack.certification.actors import Actor
-from tests.conftest import at
 start = float(sys.argv[1])
 with time_machine.travel(at(date(2027, 1, 25)), tick=False):
     while time.time() < start:

@@ -10,20 +10,7 @@ import pytest
 
 from certtrack.certification import renewals, services
 from certtrack.certification.models import Period
-from tests.conftest import at
-
-
-def complete(contact, component, admin, day):
-    return services.record_completion(contact.pk, component.pk, day, admin, now=at(day))
-
-
-def certify(admin, contact, program, earned_on: date):
-    enrollment = services.add(contact.pk, program.pk, admin, now=at(earned_on))
-    for component in program.components.filter(links__required=True):
-        complete(contact, component, admin, earned_on)
-    enrollment.refresh_from_db()
-    assert enrollment.status == "active" and enrollment.period_number == 1
-    return enrollment
+from tests.builders import at, certify, complete
 
 
 def latest(enrollment) -> tuple:

@@ -9,14 +9,16 @@ from certtrack.certification import services
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import Completion, Enrollment, History
 from certtrack.certification.requirements import evaluate
+from tests import builders
 
 from .conftest import TODAY, at
 
 NOW = at(TODAY)
 
 
-def complete(contact, component, admin, day=TODAY, **kw):
-    return services.record_completion(contact.pk, component.pk, day, admin, now=NOW, **kw)
+def complete(contact, component, admin, day=TODAY, **fields):
+    """Done on `day` (default TODAY), recorded on TODAY."""
+    return builders.complete(contact, component, admin, day, on=TODAY, **fields)
 
 
 def status(enrollment) -> str:

@@ -8,7 +8,7 @@ import pytest
 from certtrack.certification import renewals, services
 from certtrack.certification.errors import Invalid, Refused
 from certtrack.certification.models import Enrollment, History, Period
-from tests.conftest import at
+from tests.builders import at, certify
 
 EARNED = date(2025, 1, 31)  # expires 31 Jan 2027 (24 months); window opens 2 Nov 2026
 
@@ -16,12 +16,8 @@ EARNED = date(2025, 1, 31)  # expires 31 Jan 2027 (24 months); window opens 2 No
 @pytest.fixture
 def holder(make_contact, make_program, admin, settings_row):
     program = make_program(required=1, validity_months=24, renewal_grace_days=10)
-    component = program.components.get()
     contact = make_contact()
-    enrollment = services.add(contact.pk, program.pk, admin, now=at(EARNED))
-    services.record_completion(contact.pk, component.pk, EARNED, admin, now=at(EARNED))
-    enrollment.refresh_from_db()
-    return enrollment, contact, component
+    return certify(admin, contact, program, EARNED), contact, program.components.get()
 
 
 def test_suspend_needs_a_reason_and_changes_nothing_without_one(holder, admin):

@@ -45,12 +45,6 @@ def files_in_tmp(settings, tmp_path):
     }
 
 
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def settings_form(client, **changes):
     """Post General Settings as the form shows them, with `changes`."""
     page = client.get(reverse("backoffice:settings"))

@@ -16,17 +16,13 @@ pytestmark = [
 ]
 
 CHILD = """
-import json, random, sys, time
-import django
-django.setup()
+import random
 from certtrack.certification.models import Period
 from certtrack.credentials import status_lists
-start = float(sys.argv[1])
 # 60 indexes for 40 periods: the two processes draw the same indexes often.
 status_lists.secrets.randbelow = lambda n: random.randrange(60)
 periods = list(Period.objects.filter(pk__in=json.loads(sys.argv[2])).order_by("pk"))
-while time.time() < start:
-    time.sleep(0.001)
+wait_for_start()
 got = {p.pk: [e.list_number, e.index] for p in periods for e in [status_lists.entry_for(p)]}
 print(json.dumps(got))
 """

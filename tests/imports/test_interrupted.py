@@ -61,7 +61,8 @@ def database_url(tmp_path):
     import psycopg
 
     parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_interrupted"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # one per pytest-xdist worker
+    name = f"{parts.path.lstrip('/')}_interrupted{worker and '_' + worker}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -2,7 +2,6 @@
 
 import email
 import email.policy
-import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,12 +15,7 @@ from aiosmtpd.smtp import AuthResult
 from certtrack.certification import services
 from certtrack.certification.management.commands.worker import run_pass
 from tests.conftest import at
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import free_port
 
 
 @dataclass

@@ -1,21 +1,15 @@
 """Two worker processes on one PostgreSQL deliver at the same moment: each email once."""
 
-import json
-import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from certtrack.certification import services
 from certtrack.certification.worker import record_time_transitions
 from certtrack.notifications.models import Email
 from tests.conftest import ON_POSTGRES, at
+from tests.processes import run_together
 
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (CERTTRACK_DATABASE_URL)"),
@@ -23,15 +17,8 @@ pytestmark = [
 ]
 
 CHILD = """
-import json, sys, time
-import django
-django.setup()
-from datetime import date
 from certtrack.notifications.delivery import deliver_due
-from tests.conftest import at
-start = float(sys.argv[1])
-while time.time() < start:
-    time.sleep(0.001)
+wait_for_start()
 print(json.dumps({"sent": deliver_due(at(date.fromisoformat(sys.argv[2])))}))
 """
 
@@ -67,32 +54,10 @@ ONE_BY_ONE = CHILD.replace(
 def deliver_in_two_processes(
     day: date, smtp_port: int, script: str = CHILD, other: str | None = None
 ) -> list[int]:
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    url = f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
-    env = os.environ | {
-        "CERTTRACK_DATABASE_URL": url,
-        "CERTTRACK_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "DJANGO_SETTINGS_MODULE": "certtrack.settings",
-    }
-    start = str(time.time() + 2.0)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, start, day.isoformat()],
-            env=env,
-            cwd=Path(__file__).resolve().parents[2],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for code in (script, other or script)
-    ]
-    sent = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        sent.append(json.loads(out.strip().splitlines()[-1])["sent"])
-    return sent
+    """How many emails each of two processes (running `script` and `other`) sent."""
+    smtp = {"CERTTRACK_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}"}
+    results = run_together(script, day.isoformat(), other=other, env=smtp, timeout=120)
+    return [result["sent"] for result in results]
 
 
 def test_two_workers_in_parallel_send_each_expiring_email_once(

@@ -16,16 +16,9 @@ pytestmark = [
 ]
 
 PASS = """
-import json, sys, time
-import django
-django.setup()
-from datetime import date
 import time_machine
 from certtrack.certification.management.commands.worker import run_pass
-from tests.conftest import at
-start = float(sys.argv[1])
-while time.time() < start:
-    time.sleep(0.001)
+wait_for_start()
 with time_machine.travel(at(date.fromisoformat(sys.argv[2])), tick=False):
     results = run_pass()
 print(json.dumps(results))

@@ -8,6 +8,7 @@ import pytest
 
 from certtrack.certification import services
 from certtrack.notifications.models import Email
+from tests.builders import certify
 
 EARNED = date(2025, 4, 10)  # validity 12 months, window 90 days, notice 30 days
 
@@ -17,10 +18,7 @@ def holder(make_contact, make_program, admin, travel, settings_row):
     travel(EARNED)
     ana = make_contact(first_name="Ana", email="ana@example.org")
     program = make_program(name="Safety Officer", validity_months=12)
-    enrollment = services.add(ana.pk, program.pk, admin)
-    services.record_completion(ana.pk, program.components.get().pk, EARNED, admin)
-    enrollment.refresh_from_db()
-    return enrollment
+    return certify(admin, ana, program, EARNED)
 
 
 def subjects(smtp) -> list[str]:
