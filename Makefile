@@ -53,6 +53,7 @@ test: $(TESTING)
 lint: $(TESTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(TESTING)
 	$(BIN)/ruff format .
