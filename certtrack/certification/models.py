@@ -468,9 +468,12 @@ class Enrollment(models.Model):
     # `progress_until`: the last day the values hold (a completion ages out of the
     # program's recency limit after it); NULL: no end; NOT_EVALUATED (1900-01-01): never
     # stored yet (rows written in bulk), read live until `certtrack rebuild-progress`.
-    progress_percent = models.PositiveSmallIntegerField(default=0)
-    progress_started = models.BooleanField(default=False)
-    progress_until = models.DateField(null=True, blank=True, default=date(1900, 1, 1))
+    # Database defaults too: rows loaded in bulk (COPY, raw SQL) are "not evaluated".
+    progress_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    progress_started = models.BooleanField(default=False, db_default=False)
+    progress_until = models.DateField(
+        null=True, blank=True, default=date(1900, 1, 1), db_default=date(1900, 1, 1)
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

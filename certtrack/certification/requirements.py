@@ -172,6 +172,15 @@ def _prerequisites_of(component_ids: set[int]) -> dict[int, set[int]]:
     return prerequisites
 
 
+def _gates_of(component_ids: set[int], prerequisites: dict[int, set[int]]) -> set[int]:
+    """`component_ids` and every prerequisite reachable from them."""
+    reached, frontier = set(component_ids), set(component_ids)
+    while frontier:
+        frontier = {p for c in frontier for p in prerequisites.get(c, ())} - reached
+        reached |= frontier
+    return reached
+
+
 def _wanted(component_ids: set[int], prerequisites: dict[int, set[int]]) -> set[int]:
     wanted = set(component_ids)
     for prereqs in prerequisites.values():
@@ -251,6 +260,8 @@ def progress_of_many(
             start = since if start is None else max(start, since)
             own = None  # a renewal counts only work no period used, its own included
         counted, dates, until = [], {}, None
+        # The components whose completions decide this row (its own, and their gates).
+        relevant = _gates_of({link.component_id for link in links_of[program.pk]}, prerequisites)
         for pk, component_id, completed_on in rows_of[enrollment.contact_id]:
             user = used.get((program.pk, pk))
             if (user is not None and user == own) or (
@@ -258,7 +269,12 @@ def progress_of_many(
             ):
                 counted.append((pk, completed_on))
                 dates.setdefault(component_id, []).append(completed_on)
-                if user is None and start is not None and renewal_since is None:
+                if (
+                    user is None
+                    and start is not None
+                    and renewal_since is None
+                    and component_id in relevant
+                ):
                     last = last_counting_day(completed_on, program.completion_recency_months)
                     until = last if until is None else min(until, last)
         links = links_of[program.pk]
