@@ -456,6 +456,7 @@ def requirements_met(today: date) -> Q:
 
 NOT_EVALUATED = date(1900, 1, 1)  # `progress_until` of a row never evaluated
 STORE_BATCH = 2000
+SMALL_WRITE = 50
 # The Program fields `progress_of_many` reads (a change re-evaluates the program's rows).
 PROGRAM_INPUTS = ("credits_required", "hours_required", "completion_recency_months")
 
@@ -515,16 +516,32 @@ def store(enrollments: Iterable[Enrollment], today: date | None = None) -> int:
 
 
 def write(values: dict[int, Stored]) -> None:
-    """Write stored progress by enrollment id (one statement per row, prepared once)."""
+    """Write stored progress by enrollment id. A few rows (a service's): one statement
+    each, in id order (the order every writer locks rows in); a batch: one statement per
+    distinct value (its rows share few: met, not started, …)."""
     if not values:
         return
     table = Enrollment._meta.db_table
-    sql = (
-        f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
-        " progress_until = %s WHERE id = %s"
-    )
+    if len(values) <= SMALL_WRITE:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
+                " progress_until = %s WHERE id = %s",
+                [(*v, pk) for pk, v in sorted(values.items())],
+            )
+        return
+    groups: dict[Stored, list[int]] = {}
+    for pk, value in sorted(values.items()):
+        groups.setdefault(value, []).append(pk)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(*v, pk) for pk, v in sorted(values.items())])
+        for value, ids in groups.items():
+            for start in range(0, len(ids), 500):
+                where, params = _in("id", ids[start : start + 500])
+                cursor.execute(
+                    f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
+                    f" progress_until = %s WHERE {where}",
+                    [*value, *params],
+                )
 
 
 def _rows(queryset) -> list[Enrollment]:
