@@ -11,8 +11,9 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
+from certtrack.certification import counts as aggregate
 from certtrack.certification.asof import EARLIEST
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
@@ -39,6 +40,8 @@ from certtrack.certification.tracking import (
     BadFilter,
     as_id,
     parse_statuses,
+    parsed_range_criteria,
+    status_counts,
     tracking_queryset,
 )
 
@@ -60,6 +63,11 @@ PROGRESS_CHOICES = [
     ("partial", "Under way (requirements not met yet)"),
     ("complete", "Requirements met"),
 ]
+# The criteria of this tab alone (`TrackingFilter.filter`; the shared parser has the rest).
+OWN_CRITERIA = (
+    *("category", "pending", "progress", "progress_min", "renewed_from", "renewed_to"),
+    *(f"{name}_{end}" for name, _, _ in DATE_FIELDS if name != "expires" for end in ("from", "to")),
+)
 # Parameters that describe *what* is shown (not how it is sorted or paged).
 FILTER_PARAMS = [
     "q",
@@ -455,6 +463,34 @@ def _range_chips(data: dict) -> list[tuple[tuple[str, ...], str]]:
         for start, end, label in ranges
         if data.get(start) or data.get(end)
     ]
+
+
+def quick_counts(form: TrackingFilter, as_of: AsOf) -> tuple[dict[str, int], dict[int, int]]:
+    """The Quick Filter's counts (PRODUCT.md §5): each status's under the Customize
+    Filter's other criteria (all but `status`), each program's under all but `program`.
+
+    Status, program and expiry criteria only (or none): sums of the count aggregate, no
+    row scanned. Any other criterion, or a day (`as_of`): one grouped count of the rows.
+    """
+    params = form.shared_params()
+    data = form._valid_part()
+    chosen = {name for name in params if name != "ordering"}
+    own = any(data.get(name) not in (None, "", [], False) for name in OWN_CRITERIA)
+    if not own and chosen <= aggregate.ANSWERED:
+        statuses, programs, expiry = parsed_range_criteria(params, as_of)
+        return (
+            aggregate.status_counts(as_of, programs or None, expiry),
+            aggregate.program_counts(as_of, statuses, expiry),
+        )
+    but_status = {k: v for k, v in params.items() if k != "status"}
+    by_status = tracking_queryset(but_status, as_of, by_status=False, ordered=False)
+    counts = status_counts(form.filter(by_status, as_of), as_of)
+    but_program = {k: v for k, v in params.items() if k != "program"}
+    by_program = form.filter(
+        tracking_queryset(but_program, as_of, ordered=False, current_status=False), as_of
+    )
+    grouped = by_program.order_by().values_list("program_id").annotate(n=Count("pk"))
+    return counts, dict(grouped)
 
 
 def rows(form: TrackingFilter, as_of: AsOf, current_status: bool = True):
