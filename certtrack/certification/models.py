@@ -11,6 +11,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Lower
 
 from .dates import AsOf
+from .search import ContactQuerySet, contact_q
 from .statuses import CERTIFIED, OPEN, Status
 
 
@@ -25,6 +26,8 @@ class Contact(models.Model):
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique")]
@@ -396,16 +399,8 @@ class EnrollmentQuerySet(models.QuerySet):
         return counts
 
     def search(self, text: str):
-        """Rows whose contact's name, email or organization contains `text`."""
-        q = Q()
-        for word in text.split():
-            q &= (
-                Q(contact__first_name__icontains=word)
-                | Q(contact__last_name__icontains=word)
-                | Q(contact__email__icontains=word)
-                | Q(contact__organization__icontains=word)
-            )
-        return self.filter(q)
+        """Rows whose contact matches every word of `text` (certification.search)."""
+        return self.filter(contact_q(text, "contact__"))
 
 
 def _current_status_expr(as_of: AsOf):
