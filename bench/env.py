@@ -46,6 +46,8 @@ def setup(size: str = "quick") -> None:
     os.environ.setdefault("CERTTRACK_DATABASE_URL", database_url(size))
     os.environ.setdefault("CERTTRACK_DATA_DIR", str(DATA_DIR))
     os.environ.setdefault("CERTTRACK_EMAIL_URL", "locmem://")
+    # django.test.Client's host: the settings allow only the configured ones.
+    os.environ.setdefault("CERTTRACK_ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
     check_bench_database()
     django.setup()

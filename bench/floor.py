@@ -34,6 +34,9 @@ class Filter:
     words: tuple[str, ...] = ()
     renewal: str | None = None
     ordering: str = "contact"  # or "expires_on"
+    # The Tracking tab's "Progress" (none / partial / complete) and "at least N %".
+    progress: str | None = None
+    progress_min: int | None = None
 
     def params(self) -> dict[str, str]:
         """The same filter as API query parameters."""
@@ -46,6 +49,10 @@ class Filter:
             out["q"] = " ".join(self.words)
         if self.renewal:
             out["renewal"] = self.renewal
+        if self.progress:
+            out["progress"] = self.progress
+        if self.progress_min:
+            out["progress_min"] = str(self.progress_min)
         return out
 
 
@@ -115,6 +122,10 @@ def where(f: Filter, today: date, notice_days: int, cursor=None) -> tuple[str, l
     if f.program:
         parts.append("e.program_id = %s")
         params.append(f.program)
+    if f.progress or f.progress_min:
+        sql, p = progress_sql(f.progress, f.progress_min)
+        parts.append(sql)
+        params += p
     for word in f.words:
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cols = ["c.first_name", "c.last_name", "c.email", "c.organization"]
@@ -123,13 +134,29 @@ def where(f: Filter, today: date, notice_days: int, cursor=None) -> tuple[str, l
     return (" AND ".join(parts) or "1 = 1"), params
 
 
+def progress_sql(progress: str | None, at_least: int | None) -> tuple[str, list]:
+    """A WHERE fragment on `e`: the stored progress (index enrollment_progress_idx)."""
+    if progress == "none":
+        return "e.progress_started = %s", [False]
+    parts, params = ["e.progress_started = %s"], [True]
+    if progress == "partial":
+        parts.append("e.progress_percent < 100")
+    elif progress == "complete":
+        parts.append("e.progress_percent = 100")
+    if at_least:
+        parts.append("e.progress_percent >= %s")
+        params.append(at_least)
+    return " AND ".join(parts), params
+
+
+# Undated rows last ascending on both databases (docs/decisions.md).
 ORDER = {
     "contact": "c.last_name, c.first_name, e.id",
-    "expires_on": "e.expires_on, e.id",
+    "expires_on": "e.expires_on ASC NULLS LAST, e.id",
 }
 
 
-def page(f: Filter, today: date, notice_days: int, size: int = 50) -> dict:
+def page(f: Filter, today: date, notice_days: int, size: int = 50, cap: int | None = None) -> dict:
     """Page 1 of the Tracking list: count, rows (with contact and program), progress."""
     joins = f"FROM {E} e JOIN {C} c ON c.id = e.contact_id"
     with connection.cursor() as cursor:
@@ -138,7 +165,13 @@ def page(f: Filter, today: date, notice_days: int, size: int = 50) -> dict:
         count_joins = joins if f.words else f"FROM {E} e"
         if f.renewal:
             count_joins += f" JOIN {P} p ON p.id = e.program_id"
-        cursor.execute(f"SELECT COUNT(*) {count_joins} WHERE {sql}", params)
+        if cap is None:
+            cursor.execute(f"SELECT COUNT(*) {count_joins} WHERE {sql}", params)
+        else:  # the Tracking tab's count of other criteria: read no further than cap + 1
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 {count_joins} WHERE {sql} LIMIT %s) AS k",
+                [*params, cap + 1],
+            )
         count = cursor.fetchone()[0]
         cursor.execute(
             "SELECT e.id, e.status, e.expires_on, e.applied_on, e.started_on, e.completed_on,"
@@ -213,3 +246,32 @@ def status_counts(today: date, notice_days: int) -> dict[str, int]:
             params,
         )
         return dict(cursor.fetchall())
+
+
+def _now_status() -> str:
+    return (
+        "CASE WHEN e.status IN ('active', 'expired', 'expiring') THEN CASE "
+        "WHEN e.expires_on IS NULL THEN 'active' WHEN e.expires_on < %s THEN 'expired' "
+        "WHEN e.expires_on <= %s THEN 'expiring' ELSE 'active' END ELSE e.status END"
+    )
+
+
+def filtered_counts(f: Filter, today: date, notice_days: int) -> tuple[dict, dict]:
+    """The Quick Filter's counts under the other criteria of `f` (no status or program in
+    it): the ten statuses' and the programs', one grouped query each."""
+    assert notice_days > 0 and not f.status and not f.program
+    horizon = today + timedelta(days=notice_days)
+    joins = f"FROM {E} e JOIN {C} c ON c.id = e.contact_id" if f.words else f"FROM {E} e"
+    with connection.cursor() as cursor:
+        _settings(cursor)
+        sql, params = where(f, today, notice_days, cursor)
+        cursor.execute(
+            f"SELECT {_now_status()} AS now_status, COUNT(*) {joins} WHERE {sql} GROUP BY 1",
+            [today, horizon, *params],
+        )
+        statuses = dict(cursor.fetchall())
+        cursor.execute(
+            f"SELECT e.program_id, COUNT(*) {joins} WHERE {sql} GROUP BY e.program_id", params
+        )
+        programs = dict(cursor.fetchall())
+    return statuses, programs

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
+from urllib.parse import urlencode
 
 from . import env
 from . import reminders as reminders_bench
@@ -224,6 +225,101 @@ class Bench:
         self.report.figure(
             name, work * 1000, "ms", ratio, "<=2x", ratio <= 2, f"sql {sql * 1000:.1f} ms"
         )
+
+    # -- the Tracking tab's "Progress" criterion and its Quick Filter counts (issue 17) ---
+
+    PROGRESS_FILTERS = (*(("complete", None), ("none", None), ("partial", None), (None, 50)),)
+
+    def _tab(self, f):
+        """What the Tracking tab computes for `f` (its queries, no HTML): the capped
+        count, the first page by keyset (51 rows) or offset, and the page's progress."""
+        from django.http import QueryDict
+
+        from certtrack.backoffice.filters import TrackingFilter, rows, with_progress_of
+        from certtrack.certification import counts as aggregate
+        from certtrack.certification.tracking import ROW_FIELDS, first_rows
+
+        form = TrackingFilter(QueryDict(urlencode(f.params())))
+        queryset = rows(form, self.as_of, current_status=False).only(*ROW_FIELDS)
+        n = aggregate.capped_count(queryset)
+        if n > aggregate.CAP:
+            items = first_rows(queryset, form.shared_params(), self.as_of, 51)[:50]
+        else:
+            items = list(queryset[:50])
+        with_progress_of(items, self.as_of.today)
+        return min(n, aggregate.CAP + 1), [e.pk for e in items]
+
+    def progress(self) -> None:
+        from . import floor
+
+        today, notice = self.as_of.today, self.as_of.notice_days
+        cap = 10_000
+        for ordering in ("contact", "expires_on"):
+            for progress, at_least in self.PROGRESS_FILTERS:
+                f = floor.Filter(progress=progress, progress_min=at_least, ordering=ordering)
+                label = progress or f"min{at_least}"
+                name = f"progress_{label}_by_{ordering}"
+                count, ids = self._tab(f)
+                sql_page = floor.page(f, today, notice, cap=cap)
+                if ids != sql_page["ids"] or count != sql_page["count"]:
+                    self.report.missing(name, "ms", "<=3x", "tab and SQL pages differ")
+                    continue
+                tab, sql = paired_medians(
+                    lambda f=f: self._tab(f),
+                    lambda f=f: floor.page(f, today, notice, cap=cap),
+                    self.runs,
+                )
+                ratio = tab / sql if sql else float("inf")
+                self.report.figure(
+                    name,
+                    tab * 1000,
+                    "ms",
+                    ratio,
+                    "<=3x",
+                    ratio <= 3,
+                    f"tab {tab * 1000:.1f} ms, sql {sql * 1000:.1f} ms, rows {count}",
+                )
+
+    def filtered_counts(self) -> None:
+        """The Quick Filter's counts with a Customize Filter criterion set (PRODUCT.md §5)."""
+        from django.http import QueryDict
+
+        from certtrack.backoffice.filters import TrackingFilter, quick_counts
+
+        from . import floor
+
+        today, notice = self.as_of.today, self.as_of.notice_days
+        cases = {
+            "counts_progress_complete": floor.Filter(progress="complete"),
+            "counts_progress_min50": floor.Filter(progress_min=50),
+            "counts_search_garcia": floor.Filter(words=("garcia",)),
+        }
+        for name, f in cases.items():
+
+            def product(f=f):
+                form = TrackingFilter(QueryDict(urlencode(f.params())))
+                return quick_counts(form, self.as_of)
+
+            statuses, programs = product()
+            want_statuses, want_programs = floor.filtered_counts(f, today, notice)
+            if {k: v for k, v in statuses.items() if v} != want_statuses or programs != (
+                want_programs
+            ):
+                self.report.missing(name, "ms", "<=2x", "product and SQL counts differ")
+                continue
+            tab, sql = paired_medians(
+                product, lambda f=f: floor.filtered_counts(f, today, notice), self.runs
+            )
+            ratio = tab / sql if sql else float("inf")
+            self.report.figure(
+                name,
+                tab * 1000,
+                "ms",
+                ratio,
+                "<=2x",
+                ratio <= 2,
+                f"tab {tab * 1000:.1f} ms, sql {sql * 1000:.1f} ms, rows {sum(statuses.values())}",
+            )
 
     def html_pages(self) -> None:
         from django.test import Client
@@ -679,6 +775,8 @@ def main(argv: list[str] | None = None) -> None:
         "worker": lambda: bench.worker(10_000),
         "reminders": lambda: reminders_bench.run(report, args.runs),
         "renewal_list": bench.renewal_list,
+        "progress": bench.progress,
+        "filtered_counts": bench.filtered_counts,
         "renewal_worker": lambda: bench.renewal_worker(min(10_000, total // 100)),
     }
     only = [g for g in args.only.split(",") if g] or list(groups)

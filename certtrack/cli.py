@@ -11,7 +11,7 @@ def main() -> None:
     argv = list(sys.argv)
     argv[0] = "certtrack"
     # Commands named as people type them; Django's are module names (underscores).
-    if len(argv) > 1 and argv[1] in ("rebuild-counts",):
+    if len(argv) > 1 and argv[1] in ("rebuild-counts", "rebuild-progress"):
         argv[1] = argv[1].replace("-", "_")
     execute_from_command_line(argv)
 

@@ -11,20 +11,23 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
+from certtrack.certification import counts as aggregate
 from certtrack.certification.asof import EARLIEST
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import (
     ORDERINGS,
     Completion,
     CompletionState,
+    Enrollment,
     Period,
     Program,
 )
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.renewal_progress import LABELS
 from certtrack.certification.requirements import (
+    due_q,
     progress_of_many,
     requirements_met,
     something_done,
@@ -36,6 +39,8 @@ from certtrack.certification.tracking import (
     BadFilter,
     as_id,
     parse_statuses,
+    parsed_range_criteria,
+    status_counts,
     tracking_queryset,
 )
 
@@ -57,6 +62,11 @@ PROGRESS_CHOICES = [
     ("partial", "Under way (requirements not met yet)"),
     ("complete", "Requirements met"),
 ]
+# The criteria of this tab alone (`TrackingFilter.filter`; the shared parser has the rest).
+OWN_CRITERIA = (
+    *("category", "pending", "progress", "progress_min", "renewed_from", "renewed_to"),
+    *(f"{name}_{end}" for name, _, _ in DATE_FIELDS if name != "expires" for end in ("from", "to")),
+)
 # Parameters that describe *what* is shown (not how it is sorted or paged).
 FILTER_PARAMS = [
     "q",
@@ -65,6 +75,7 @@ FILTER_PARAMS = [
     "category",
     "expires_within_days",
     "progress",
+    "progress_min",
     "pending",
     "renewal",
     "renewed_from",
@@ -74,17 +85,43 @@ FILTER_PARAMS = [
 RENEWAL_CHOICES = [(state, LABELS[RenewalState(state)]) for state in RENEWAL_FILTERS]
 
 
-def progress_q(progress: str, today: date) -> Q:
-    """Rows whose progress is `progress` (a PROGRESS_CHOICES key), in SQL at any size.
+# The stored progress (`Enrollment.progress_*`, kept by certification.requirements): each
+# choice is a range of the index enrollment_progress_idx.
+STORED_PROGRESS = {
+    "none": Q(progress_started=False),
+    "partial": Q(progress_started=True, progress_percent__lt=100),
+    "complete": Q(progress_started=True, progress_percent=100),
+}
 
-    The domain's rule of requirements met (the progress bar's), without the prerequisite
-    order: see `certification.requirements.requirements_met`.
-    """
+
+def _live_progress_q(progress: str, today: date) -> Q:
+    """The rules run per row in SQL (rows whose stored progress ran out, see progress_q)."""
     if progress == "none":
         return ~Q(something_done(today))
     if progress == "partial":
         return Q(something_done(today)) & ~requirements_met(today)
     return requirements_met(today)
+
+
+def progress_q(progress: str, today: date, at_least: int | None = None) -> Q:
+    """Rows whose progress is `progress` (a PROGRESS_CHOICES key; "" for any) and at least
+    `at_least` percent, from the progress stored on each row (`requirements.store`).
+
+    Rows whose stored progress ran out (`requirements.due_q`: a completion aged out of a
+    recency limit since, or bulk-written rows not evaluated yet) are few and the worker
+    evaluates them again each pass; until then the rules are run for them in SQL (without
+    the prerequisite order: `requirements.requirements_met`), and "at least N %" counts
+    them when met or when their last stored percent reached N.
+    """
+    stored = STORED_PROGRESS.get(progress, Q())
+    if at_least:
+        stored &= Q(progress_started=True, progress_percent__gte=at_least)
+    if not Enrollment.objects.filter(due_q(today)).exists():
+        return stored
+    live = _live_progress_q(progress, today) if progress else Q()
+    if at_least:
+        live &= requirements_met(today) | Q(progress_percent__gte=at_least)
+    return (~due_q(today) & stored) | (due_q(today) & live)
 
 
 def pending_completions_exist():
@@ -161,6 +198,9 @@ class TrackingFilter(forms.Form):
         label="Expires within (days)", required=False, min_value=0, max_value=3650
     )
     progress = forms.ChoiceField(label="Progress", required=False, choices=PROGRESS_CHOICES)
+    progress_min = forms.IntegerField(
+        label="Progress at least (%)", required=False, min_value=1, max_value=100
+    )
     pending = forms.BooleanField(label="Has completions awaiting approval", required=False)
     renewal = forms.MultipleChoiceField(
         label="Renewal",
@@ -276,8 +316,9 @@ class TrackingFilter(forms.Form):
                 queryset = queryset.filter(**{f"{field}__lte": data[f"{name}_to"]})
         if data.get("pending"):
             queryset = queryset.filter(pending_completions_exist())
-        if data.get("progress"):
-            queryset = queryset.filter(progress_q(data["progress"], as_of.today))
+        if data.get("progress") or data.get("progress_min"):
+            at_least = data.get("progress_min")
+            queryset = queryset.filter(progress_q(data.get("progress"), as_of.today, at_least))
         if data.get("renewed_from") or data.get("renewed_to"):
             queryset = queryset.filter(
                 renewed_between(data.get("renewed_from"), data.get("renewed_to"))
@@ -350,37 +391,10 @@ class TrackingFilter(forms.Form):
         if not self.active_criteria():
             return []
         data = self.cleaned_data
-        chips = []
-
-        def add(names: tuple[str, ...], text: str) -> None:
-            chips.append({"text": text, "remove": self.query(**dict.fromkeys(names))})
-
-        if data.get("q"):
-            add(("q",), f"Search: {data['q']}")
-        if data.get("status"):
-            add(("status",), "Status: " + ", ".join(Status(s).label for s in data["status"]))
-        if data.get("program"):
-            add(("program",), "Program: " + ", ".join(p.code for p in data["program"]))
-        if data.get("category"):
-            add(("category",), f"Category: {data['category']}")
-        if data.get("expires_within_days") is not None:
-            add(("expires_within_days",), f"Expires within {data['expires_within_days']} days")
-        if data.get("progress"):
-            add(("progress",), "Progress: " + dict(PROGRESS_CHOICES)[data["progress"]])
-        if data.get("pending"):
-            add(("pending",), "Completions awaiting approval")
-        if data.get("renewal"):
-            choices = dict(RENEWAL_CHOICES)
-            add(("renewal",), "Renewal: " + ", ".join(choices[s] for s in data["renewal"]))
-        start, end = data.get("renewed_from"), data.get("renewed_to")
-        if start or end:
-            add(("renewed_from", "renewed_to"), f"Renewed: {start or '…'} – {end or '…'}")
-        for name, _, label in DATE_FIELDS:
-            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
-            if start or end:
-                span = f"{start or '…'} – {end or '…'}"
-                add((f"{name}_from", f"{name}_to"), f"{label}: {span}")
-        return chips
+        return [
+            {"text": text, "remove": self.query(**dict.fromkeys(names))}
+            for names, text in (*_value_chips(data), *_range_chips(data))
+        ]
 
     def query(self, **override) -> str:
         """These parameters as a query string, with `override` applied (None removes)."""
@@ -396,6 +410,72 @@ class TrackingFilter(forms.Form):
                 values = [v for v in values if v != str(DEFAULT_PAGE_SIZE)]
             params += [(key, v) for v in values if v not in ("", None)]
         return urlencode(params)
+
+
+def _value_chips(data: dict) -> list[tuple[tuple[str, ...], str]]:
+    """(parameters, words) of the criteria that hold values."""
+    chips = []
+    if data.get("q"):
+        chips.append((("q",), f"Search: {data['q']}"))
+    if data.get("status"):
+        chips.append((("status",), "Status: " + ", ".join(Status(s).label for s in data["status"])))
+    if data.get("program"):
+        chips.append((("program",), "Program: " + ", ".join(p.code for p in data["program"])))
+    if data.get("category"):
+        chips.append((("category",), f"Category: {data['category']}"))
+    if data.get("expires_within_days") is not None:
+        days = data["expires_within_days"]
+        chips.append((("expires_within_days",), f"Expires within {days} days"))
+    if data.get("progress"):
+        chips.append((("progress",), "Progress: " + dict(PROGRESS_CHOICES)[data["progress"]]))
+    if data.get("progress_min"):
+        chips.append((("progress_min",), f"Progress: at least {data['progress_min']} %"))
+    if data.get("pending"):
+        chips.append((("pending",), "Completions awaiting approval"))
+    if data.get("renewal"):
+        choices = dict(RENEWAL_CHOICES)
+        chips.append((("renewal",), "Renewal: " + ", ".join(choices[s] for s in data["renewal"])))
+    return chips
+
+
+def _range_chips(data: dict) -> list[tuple[tuple[str, ...], str]]:
+    """(parameters, words) of the date ranges set (either end)."""
+    ranges = [("renewed_from", "renewed_to", "Renewed")] + [
+        (f"{name}_from", f"{name}_to", label) for name, _, label in DATE_FIELDS
+    ]
+    return [
+        ((start, end), f"{label}: {data.get(start) or '…'} – {data.get(end) or '…'}")
+        for start, end, label in ranges
+        if data.get(start) or data.get(end)
+    ]
+
+
+def quick_counts(form: TrackingFilter, as_of: AsOf) -> tuple[dict[str, int], dict[int, int]]:
+    """The Quick Filter's counts (PRODUCT.md §5): each status's under the Customize
+    Filter's other criteria (all but `status`), each program's under all but `program`.
+
+    Status, program and expiry criteria only (or none): sums of the count aggregate, no
+    row scanned. Any other criterion, or a day (`as_of`): one grouped count of the rows.
+    """
+    params = form.shared_params()
+    data = form._valid_part()
+    chosen = {name for name in params if name != "ordering"}
+    own = any(data.get(name) not in (None, "", [], False) for name in OWN_CRITERIA)
+    if not own and chosen <= aggregate.ANSWERED:
+        statuses, programs, expiry = parsed_range_criteria(params, as_of)
+        return (
+            aggregate.status_counts(as_of, programs or None, expiry),
+            aggregate.program_counts(as_of, statuses, expiry),
+        )
+    but_status = {k: v for k, v in params.items() if k != "status"}
+    by_status = tracking_queryset(but_status, as_of, by_status=False, ordered=False)
+    counts = status_counts(form.filter(by_status, as_of), as_of)
+    but_program = {k: v for k, v in params.items() if k != "program"}
+    by_program = form.filter(
+        tracking_queryset(but_program, as_of, ordered=False, current_status=False), as_of
+    )
+    grouped = by_program.order_by().values_list("program_id").annotate(n=Count("pk"))
+    return counts, dict(grouped)
 
 
 def rows(form: TrackingFilter, as_of: AsOf, current_status: bool = True):

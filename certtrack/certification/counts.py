@@ -117,14 +117,24 @@ def status_counts(
     return counts
 
 
-def program_counts() -> dict[int, int]:
-    """How many enrollments each program has (any status)."""
-    rows = (
-        EnrollmentCount.objects.order_by()
-        .filter(status=ANY, program_id__isnull=False)
-        .values("program_id")
-        .annotate(total=Sum("n"))
-    )
+def program_counts(
+    as_of: AsOf | None = None, statuses=(), expiry: Q | None = None
+) -> dict[int, int]:
+    """How many enrollments each program has (any status); with `statuses` (true on
+    `as_of.today`) or the `expiry` filter, only those rows (sums of the program keys)."""
+    rows = EnrollmentCount.objects.order_by().filter(program_id__isnull=False)
+    if not statuses and expiry is None:
+        rows = rows.filter(status=ANY)
+    else:
+        rows = rows.exclude(status=ANY)
+        if statuses:
+            q = Q(pk__in=[])
+            for status in statuses:
+                q |= as_of.status_q(status)
+            rows = rows.filter(q)
+        if expiry is not None:
+            rows = rows.filter(expiry)
+    rows = rows.values("program_id").annotate(total=Sum("n"))
     return {row["program_id"]: row["total"] for row in rows if row["total"]}
 
 
@@ -165,7 +175,8 @@ def total(params: Mapping, as_of: AsOf) -> int:
 
 def capped_count(queryset, cap: int = CAP) -> int:
     """COUNT(*) of `queryset` read no further than `cap` + 1 rows ("10,000+" beyond)."""
-    return queryset.order_by()[: cap + 1].count()
+    # Only the ids in the subquery: no joined contact / program columns to read.
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 # --- upkeep ------------------------------------------------------------------------------

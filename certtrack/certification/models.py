@@ -457,6 +457,18 @@ class Enrollment(models.Model):
     # The current period's number (0: never certified). A copy of the latest Period's, so
     # "suspended" (Inactive with a period) and the outbox's per-period key need no join.
     period_number = models.PositiveIntegerField(default=0)
+    # Progress toward the requirements as `requirements.evaluate` found it, kept by
+    # `requirements.store` whenever its inputs change (the Tracking filter "Progress" reads
+    # these: an index range). Percent 100: requirements met; started: something counts.
+    # `progress_until`: the last day the values hold (a completion ages out of the
+    # program's recency limit after it); NULL: no end; NOT_EVALUATED (1900-01-01): never
+    # stored yet (rows written in bulk), read live until `certtrack rebuild-progress`.
+    # Database defaults too: rows loaded in bulk (COPY, raw SQL) are "not evaluated".
+    progress_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    progress_started = models.BooleanField(default=False, db_default=False)
+    progress_until = models.DateField(
+        null=True, blank=True, default=date(1900, 1, 1), db_default=date(1900, 1, 1)
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -508,6 +520,16 @@ class Enrollment(models.Model):
             models.Index(fields=["applied_on", "id"], name="enrollment_applied_idx"),
             # GET /api/v1/enrollments?updated_since=…: the rows written since a moment.
             models.Index(fields=["updated_at", "id"], name="enrollment_updated_at_idx"),
+            # The Tracking filter "Progress" (not started / under way / met / at least N %).
+            models.Index(
+                fields=["progress_started", "progress_percent"], name="enrollment_progress_idx"
+            ),
+            # Rows whose stored progress ran out (`requirements.refresh_due`).
+            models.Index(
+                fields=["progress_until"],
+                name="enrollment_progress_until_idx",
+                condition=Q(progress_until__isnull=False),
+            ),
             # `renewal=review`: the few rows awaiting a renewal decision, whatever the size.
             models.Index(
                 fields=["renewal_review_on", "id"],

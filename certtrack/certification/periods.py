@@ -8,7 +8,7 @@ rows). Called inside the services' transactions; History is written by the calle
 from datetime import date
 
 from .models import Enrollment, Period, PeriodCompletion, PeriodSource
-from .requirements import Progress, evaluate
+from .requirements import Progress, evaluate, refresh
 
 
 def start_first(
@@ -46,6 +46,7 @@ def use(period: Period, completion_ids) -> None:
         )
         for pk in completion_ids
     )
+    refresh(contact_ids=[enrollment.contact_id], of_program=enrollment.program_id)
 
 
 def current(enrollment: Enrollment) -> Period | None:

@@ -34,7 +34,7 @@ from .models import (
     RenewalBase,
 )
 from .renewal import RenewalState, Window
-from .requirements import Progress, progress_of_many
+from .requirements import Progress, progress_of_many, refresh
 from .statuses import CERTIFIED, OPEN, Action, Status, label
 
 log = logging.getLogger("certtrack.worker")
@@ -347,6 +347,7 @@ def _grant_many(
                 for period, (enrollment, *_, used) in zip(new_periods, plans, strict=True)
                 for pk in used
             )
+            refresh({e.contact_id for e, *_ in plans}, today=as_of.today)
             _update_renewed(rows)
     except IntegrityError:
         # A period number or a completion taken by a concurrent grant: `grant` one at a

@@ -45,6 +45,7 @@ from .models import (
     Scoring,
 )
 from .requirements import Progress, evaluate
+from .requirements import refresh as store_progress
 from .retry import atomic_retry
 from .statuses import (
     ACTIONS,
@@ -628,6 +629,7 @@ def _after_completion_change(
             _evaluate(enrollment, actor, now, as_of)
         elif enrollment.status in CERTIFIED and state_counts(completion):
             renewals.consider(enrollment, actor, now, as_of)
+    store_progress(contact_ids=[completion.contact_id], today=as_of.today)
 
 
 def state_counts(completion: Completion) -> bool:
@@ -1210,6 +1212,7 @@ def _set_components(program: Program, rows: list[tuple[int, bool]]) -> None:
         ProgramComponent(program=program, component_id=c, required=r, required_for_renewal=n)
         for c, r, n in rows
     )
+    store_progress(program_ids=[program.pk])
 
 
 def _reminder_steps(reminder_schedule):

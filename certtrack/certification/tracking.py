@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from . import asof
 from .dates import AsOf
@@ -38,6 +38,11 @@ ROW_FIELDS = [
     "program__renewal_hours_required",
     *("renewal_review_on", "period_number"),
 ]
+
+# Sort keys that may be NULL: undated rows come last ascending and first descending, on
+# every database (PostgreSQL's own order; SQLite puts NULLs first ascending unless told).
+# docs/decisions.md "Undated rows sort last ascending, first descending".
+NULLABLE_KEYS = frozenset({"expires_on", "activated_on", "applied_on"})
 
 _WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a 64-bit id
 
@@ -185,6 +190,22 @@ def _ordering(params: Mapping, by_status: bool = True) -> list[str]:
     return [f"-{f}" for f in fields] if descending else fields
 
 
+def order_terms(fields: list[str]) -> list:
+    """`fields` (names, `-` for descending) for `order_by`, undated rows where the one
+    order puts them: `expires_on ASC NULLS LAST` / `DESC NULLS FIRST` (an index range
+    read on both databases)."""
+    terms: list = []
+    for field in fields:
+        name = field.lstrip("-")
+        if name not in NULLABLE_KEYS:
+            terms.append(field)
+        elif field.startswith("-"):
+            terms.append(F(name).desc(nulls_first=True))
+        else:
+            terms.append(F(name).asc(nulls_last=True))
+    return terms
+
+
 def _programs(params: Mapping) -> list[int]:
     ids = [as_id(p) for p in _list(params, "program")]
     if None in ids:
@@ -277,7 +298,7 @@ def tracking_queryset(
                     f"Unknown renewal state {state!r}; one of: {', '.join(RENEWAL_FILTERS)}.",
                 )
         rows = rows.filter(renewal_q(states, as_of.today))
-    return rows.order_by(*order) if ordered else rows
+    return rows.order_by(*order_terms(order)) if ordered else rows
 
 
 def after_q(rows: QuerySet, params: Mapping, pk: int) -> Q | None:
@@ -285,11 +306,9 @@ def after_q(rows: QuerySet, params: Mapping, pk: int) -> Q | None:
 
     The next page is then `rows.filter(after_q)[:size]`: a range read of the sort key's
     index from where the last page ended, whatever how far in (an OFFSET reads and drops
-    every row before it). None when `pk` is not among `rows`. NULLs are where the
-    database puts them: last ascending on PostgreSQL, first on SQLite.
+    every row before it). None when `pk` is not among `rows`. NULLs are where
+    `order_terms` puts them: last ascending, first descending, on every database.
     """
-    from django.db import connection
-
     order = _ordering(params)
     names = [f.lstrip("-") for f in order]
     last = rows.filter(pk=pk).values(*names).first()
@@ -299,7 +318,7 @@ def after_q(rows: QuerySet, params: Mapping, pk: int) -> Q | None:
     equal = Q()
     for field, name in zip(order, names, strict=True):
         descending = field.startswith("-")
-        nulls_last = (connection.vendor == "postgresql") != descending
+        nulls_last = not descending
         value = last[name]
         if value is None:
             beyond = Q(pk__in=[]) if nulls_last else Q(**{f"{name}__isnull": False})
@@ -337,20 +356,18 @@ def first_rows(rows: QuerySet, params: Mapping, as_of: AsOf, limit: int) -> list
     for q, order in parts:
         if len(items) >= limit:
             break
-        items += rows.filter(q).order_by(*order)[: limit - len(items)]
+        items += rows.filter(q).order_by(*order_terms(order))[: limit - len(items)]
     return items
 
 
 def _parts(params: Mapping, as_of: AsOf) -> list[tuple[Q, list[str]]] | None:
     """`first_rows`'s parts of `params`' rows, in order (None: one query reads them well)."""
-    from django.db import connection
-
     if as_of_day(params) is not None:
         return None
     key = _value(params, "ordering") or DEFAULT_ORDERING
     name, sign = key.removeprefix("-"), "-" if key.startswith("-") else ""
     if name == "expires_on" and set(parse_statuses(params)) == {Status.ACTIVE}:
-        nulls_last = (connection.vendor == "postgresql") != bool(sign)
+        nulls_last = not sign  # as `order_terms`
         dated = (Q(expires_on__gt=as_of.active_after), [f"{sign}expires_on", f"{sign}id"])
         undated = (Q(expires_on__isnull=True), [f"{sign}id"])
         return [dated, undated] if nulls_last else [undated, dated]

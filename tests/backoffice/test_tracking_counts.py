@@ -53,3 +53,54 @@ def test_a_search_counts_exactly_below_the_cap_and_shows_cap_plus_above(
     assert "<strong>4+</strong> enrollments match this filter" in response.content.decode()
     # The pages reach the rows the capped count read (CAP + 1; a page holds 50 at most).
     assert len(response.context["page"].object_list) == 5
+
+
+def _quick(admin_client, params: dict) -> tuple[dict, dict]:
+    context = admin_client.get("/staff/tracking/quick/", params).context["quick"]
+    statuses = {o.get("value"): o["count"] for o in context["statuses"]}
+    programs = {p["value"]: p["count"] for p in context["programs"]}
+    return statuses, programs
+
+
+def _truth(admin_client, params: dict) -> tuple[dict, dict]:
+    """The counts the Tracking page's rows give: each status with the other criteria, each
+    program with the other criteria (PRODUCT.md §5)."""
+    statuses, programs = {None: 0}, {}
+    listed = admin_client.get("/staff/tracking/", {**params, "per_page": 200}).context["page"]
+    for row in listed.object_list:
+        statuses[None] += 1
+        programs[row.program_id] = programs.get(row.program_id, 0) + 1
+    for status in ALL:
+        page = admin_client.get("/staff/tracking/", {**params, "status": status, "per_page": 200})
+        statuses[status] = len(page.context["page"].object_list)
+    return statuses, programs
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "searched"},
+        {"progress": "none"},
+        {"category": "Safety"},
+        {"q": "searched", "status": "active"},
+        {"program": "PROGRAM"},
+        {"expires_within_days": "400"},
+        {"activated_from": "2000-01-01"},
+    ],
+    ids=lambda p: ",".join(p),
+)
+def test_quick_filter_counts_follow_the_other_criteria(admin_client, enroll, programs, params):
+    for status in ALL:
+        enroll(status)
+        enroll(status, first_name="Searched")
+    if params.get("program") == "PROGRAM":
+        params = {**params, "program": str(programs["open"].pk)}
+    statuses, by_program = _quick(admin_client, params)
+    # Each status's count is the rows with that status and every other criterion.
+    without_status = {k: v for k, v in params.items() if k != "status"}
+    truth_statuses, _ = _truth(admin_client, without_status)
+    assert statuses == truth_statuses
+    assert 0 < statuses[None] <= 2 * len(ALL)
+    without_program = {k: v for k, v in params.items() if k != "program"}
+    _, truth_programs = _truth(admin_client, without_program)
+    assert {k: v for k, v in by_program.items() if v} == truth_programs

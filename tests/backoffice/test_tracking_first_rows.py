@@ -3,7 +3,7 @@
 `first_rows` reads Active by expiry as its dated then its undated rows, and any status by
 program program after program; a one-status page "by status" is ordered by id. Each is held
 to the plain query it replaces: Django's `ORDER BY` of the sort key's fields, by the status
-true today (NULLs where the database puts them).
+true today (undated rows last ascending, first descending: `order_terms`).
 """
 
 from datetime import timedelta
@@ -15,7 +15,12 @@ from certtrack.backoffice.views import tracking as view
 from certtrack.certification.dates import AsOf
 from certtrack.certification.models import ORDERINGS, Enrollment
 from certtrack.certification.statuses import Status
-from certtrack.certification.tracking import after_q, first_rows, tracking_queryset
+from certtrack.certification.tracking import (
+    after_q,
+    first_rows,
+    order_terms,
+    tracking_queryset,
+)
 from tests.backoffice.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +61,7 @@ def _plain(params: dict) -> list[int]:
     if "status" in params:
         rows = rows.in_status([Status(s) for s in params["status"].split(",")], AS_OF)
     order = [f"-{f}" for f in fields] if key.startswith("-") else fields
-    return list(rows.order_by(*order).values_list("pk", flat=True))
+    return list(rows.order_by(*order_terms(order)).values_list("pk", flat=True))
 
 
 def _params(key: str, status: str | None) -> dict:

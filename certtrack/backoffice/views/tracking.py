@@ -4,14 +4,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from certtrack.certification import asof, services, statuses
 from certtrack.certification import counts as aggregate
+from certtrack.certification import services, statuses
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import DomainError, Invalid
 from certtrack.certification.models import (
@@ -25,12 +24,11 @@ from certtrack.certification.tracking import (
     after_q,
     as_id,
     first_rows,
-    status_counts,
 )
 
 from .. import exports
 from ..access import staff_required
-from ..filters import TrackingFilter, rows, with_progress_of
+from ..filters import TrackingFilter, quick_counts, rows, with_progress_of
 from ..forms import (
     AddEnrollmentForm,
     SaveFilterForm,
@@ -67,17 +65,10 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     request (htmx, `tracking_quick`) and shows its rows without waiting for it.
     """
     day = form.as_of_day
-    # As of a day: the rows present then, by that day's statuses (PRODUCT.md §11); today:
-    # from the count aggregate, sums over its (program, status, expiry) keys, no row scanned.
-    table = Enrollment.objects.all()
-    if day is not None:
-        table = asof.as_of_rows(table, asof.Day.at(day, as_of), present=False)
     if not counted:
-        counts = {s.value: 0 for s in Status}
-    elif day is not None:
-        counts = status_counts(table, as_of)
-    else:
-        counts = aggregate.status_counts(as_of)
+        counts, program_counts = {s.value: 0 for s in Status}, {}
+    else:  # following the Customize Filter's other criteria (PRODUCT.md §5)
+        counts, program_counts = quick_counts(form, as_of)
     selected = form.data.getlist("status") if form.is_bound else []
     programs_selected = form.data.getlist("program") if form.is_bound else []
     only_quick = form.active_criteria() <= 1
@@ -100,12 +91,6 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
                 "current": only_quick and selected == [status.value],
             }
         )
-    if not counted:
-        program_counts = {}
-    elif day is not None:
-        program_counts = dict(table.order_by().values_list("program_id").annotate(n=Count("pk")))
-    else:
-        program_counts = aggregate.program_counts()
     programs = [
         {
             "label": name,

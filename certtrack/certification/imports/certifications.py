@@ -16,6 +16,7 @@ from datetime import date
 from certtrack.certification import services
 from certtrack.certification.dates import expiry_for
 from certtrack.certification.models import Enrollment, History, Period, PeriodSource, Program
+from certtrack.certification.requirements import refresh
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status, label
 
 from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, by_code, chunks
@@ -310,6 +311,7 @@ def _write(groups: list[Group], ctx: Context) -> None:
         else:
             history.append(_history(ctx, group, "", _created(enrollment, len(group.rows))))
     Period.objects.bulk_create(periods, batch_size=1000)
+    refresh(enrollment_ids=[g.enrollment.pk for g in new], today=ctx.as_of.today)
     History.objects.bulk_create(history, batch_size=1000)
     for group in new:
         group.enrollment = None  # written: the instance can go (nothing reads it again)

@@ -28,7 +28,7 @@ from certtrack.certification.models import (
     ProgramComponent,
     Scoring,
 )
-from certtrack.certification.requirements import progress_of_many
+from certtrack.certification.requirements import progress_of_many, refresh
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status
 
 from . import contacts
@@ -384,3 +384,4 @@ def _evaluate(touched, by_pair, ctx: Context) -> None:
                     )
             elif enrollment.status in CERTIFIED and enrollment.pk in renewing:
                 renewals.consider(enrollment, ctx.actor, ctx.now, ctx.as_of)
+    refresh(contact_ids={c.contact_id for c in touched}, today=ctx.as_of.today)

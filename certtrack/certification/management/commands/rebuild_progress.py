@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from certtrack.certification import requirements
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate every enrollment's progress again and store it (the Tracking filter "
+        "'Progress' reads it); --due: only the rows whose stored progress ran out."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--due", action="store_true", help="Only the rows that ran out.")
+
+    def handle(self, *args, **options):
+        n = requirements.refresh_due() if options["due"] else requirements.rebuild()
+        self.stdout.write(f"rebuild-progress: {n} enrollments evaluated")

@@ -1,0 +1,218 @@
+"""The progress stored on each enrollment (`Enrollment.progress_*`, the Tracking filter's
+"Progress") equals a fresh evaluation (`requirements.progress_of_many`) after any sequence
+of writes: a property over random operations, on SQLite and on PostgreSQL."""
+
+import contextlib
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from certtrack.certification import requirements, services
+from certtrack.certification.actors import Actor
+from certtrack.certification.errors import DomainError
+from certtrack.certification.models import Completion, CompletionState, Enrollment
+from certtrack.certification.requirements import (
+    NOT_EVALUATED,
+    last_counting_day,
+    percent_of,
+    progress_of_many,
+    stored_of,
+)
+from certtrack.certification.statuses import ACTIONS
+from tests.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+START = date(2026, 3, 1)
+ACTOR = Actor.system("property test")
+
+
+def fresh(today: date) -> dict[int, requirements.Stored]:
+    rows = list(Enrollment.objects.select_related("program").order_by("pk"))
+    return {pk: stored_of(p) for pk, p in progress_of_many(rows, today).items()}
+
+
+def stored() -> dict[int, requirements.Stored]:
+    rows = Enrollment.objects.order_by("pk").values_list(
+        "pk", "progress_percent", "progress_started", "progress_until"
+    )
+    return {pk: requirements.Stored(*values) for pk, *values in rows}
+
+
+def _world():
+    components = [
+        services.create_component(
+            ACTOR,
+            kind="course",
+            name=f"C{i}",
+            code=f"C{i}",
+            credits_earned=Decimal(i % 3 + 1),
+            hours_earned=Decimal(i % 2 + 1),
+            requires_approval=i == 4,
+        )
+        for i in range(6)
+    ]
+    programs = [
+        services.create_program(
+            ACTOR,
+            name=f"P{i}",
+            code=f"P{i}",
+            validity_months=12,
+            credits_required=[None, Decimal(5), None][i],
+            hours_required=[None, None, Decimal(3)][i],
+            completion_recency_months=[None, 6, 3][i],
+            components=[
+                {"component_id": components[(i + j) % 6].pk, "required": j < 2} for j in range(4)
+            ],
+        )
+        for i in range(3)
+    ]
+    contacts = [
+        services.create_contact(ACTOR, first_name=f"A{i}", last_name="B", email=f"a{i}@x.org")
+        for i in range(4)
+    ]
+    return components, programs, contacts
+
+
+def _apply(rng: random.Random, world, today: date) -> date:
+    components, programs, contacts = world
+    now = at(today)
+    rows = list(Enrollment.objects.order_by("pk").values_list("pk", flat=True))
+    kind = rng.choice(
+        ["add", "add", "complete", "complete", "complete", "decide", "remove", "act"]
+        + ["program", "component", "prerequisite", "days", "existing"]
+    )
+    contact, program = rng.choice(contacts), rng.choice(programs)
+    if kind == "add":
+        services.add(contact.pk, program.pk, ACTOR, now=now)
+    elif kind == "existing":
+        day = today - timedelta(days=rng.randint(0, 400))
+        services.record_existing(contact.pk, program.pk, day, ACTOR, now=now)
+    elif kind == "complete":
+        day = today - timedelta(days=rng.randint(0, 300))
+        component = rng.choice(components)
+        services.record_completion(contact.pk, component.pk, day, ACTOR, now=now)
+    elif kind == "decide":
+        pending = list(Completion.objects.live().filter(state=CompletionState.PENDING))
+        if pending:
+            decide = rng.choice([services.approve_completion, services.reject_completion])
+            decide(rng.choice(pending).pk, ACTOR, now=now)
+    elif kind == "remove":
+        live = list(Completion.objects.live().values_list("pk", flat=True))
+        if live:
+            services.remove_completion(rng.choice(live), ACTOR, "test", now=now)
+    elif kind == "act" and rows:
+        action = rng.choice(sorted(ACTIONS))
+        services.perform(rng.choice(rows), action, ACTOR, reason="test", now=now)
+    elif kind == "program":
+        picked = rng.sample(components, rng.randint(1, 4))
+        services.update_program(
+            program.pk,
+            ACTOR,
+            now=now,
+            credits_required=rng.choice([None, Decimal(2), Decimal(6)]),
+            hours_required=rng.choice([None, Decimal(2)]),
+            completion_recency_months=rng.choice([None, 2, 12]),
+            components=[
+                {"component_id": c.pk, "required": j == 0 or rng.random() < 0.5}
+                for j, c in enumerate(picked)
+            ],
+        )
+    elif kind == "component":
+        component = rng.choice(components)
+        services.update_component(
+            component.pk, ACTOR, now=now, credits_earned=Decimal(rng.randint(0, 4))
+        )
+    elif kind == "prerequisite":
+        first, then = rng.sample(components, 2)
+        services.update_component(then.pk, ACTOR, prerequisite_ids=[first.pk], now=now)
+    elif kind == "days":
+        return today + timedelta(days=rng.randint(1, 120))
+    return today
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_stored_progress_equals_a_fresh_evaluation_after_every_step(seed):
+    rng = random.Random(seed)
+    today = START
+    with time_machine.travel(at(today), tick=False) as traveller:
+        world = _world()
+        for _ in range(30):
+            with contextlib.suppress(DomainError):
+                today = _apply(rng, world, today)
+            traveller.move_to(at(today))
+            truth, kept = fresh(today), stored()
+            # Days passing: the rows whose values ran out are evaluated again by the worker.
+            ran_out = {pk for pk, s in kept.items() if s.until is not None and s.until < today}
+            for pk in truth:
+                if pk not in ran_out:
+                    assert kept[pk] == truth[pk], (seed, pk)
+            requirements.refresh_due_progress(at(today))
+            assert stored() == truth, seed
+        assert Enrollment.objects.exists()
+
+
+def test_the_credit_threshold_counts_in_the_percent(make_contact, make_component, admin):
+    course = make_component(credits_earned=Decimal(2))
+    exam = make_component(kind="exam", credits_earned=Decimal(1))
+    elective = make_component(credits_earned=Decimal(3))
+    program = services.create_program(
+        admin,
+        name="Credits",
+        code="CR",
+        validity_months=12,
+        credits_required=Decimal(6),
+        components=[
+            {"component_id": course.pk, "required": True},
+            {"component_id": exam.pk, "required": True},
+            {"component_id": elective.pk, "required": False},
+        ],
+    )
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    today = date.today()
+    services.record_completion(contact.pk, course.pk, today, admin)
+    services.record_completion(contact.pk, exam.pk, today, admin)
+    row.refresh_from_db()
+    # Both required components (1) and 3 of 6 credits (0.5): (1 + 0.5) / 2.
+    assert (row.progress_percent, row.progress_started) == (75, True)
+    services.record_completion(contact.pk, elective.pk, today, admin)
+    row.refresh_from_db()
+    assert row.progress_percent == 100
+    assert row.status != "in_progress"  # met: certified (or awaiting review)
+
+
+def test_percent_is_100_exactly_when_met():
+    rule = requirements.Rule(frozenset({1, 2}), Decimal(4), None)
+    progress = requirements.Progress(2, 2, Decimal(4), Decimal(0), None, rule=rule)
+    assert percent_of(progress) == 99  # every part full but not met (prerequisite order)
+    progress.met_on = START
+    assert percent_of(progress) == 100
+    none = requirements.Rule(frozenset(), None, None)
+    nothing = requirements.Progress(0, 0, Decimal(0), Decimal(0), None, rule=none)
+    assert percent_of(nothing) == 0
+
+
+def test_a_completion_counts_until_the_last_day_of_the_recency_limit():
+    assert last_counting_day(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert last_counting_day(date(2026, 1, 15), 6) == date(2026, 7, 15)
+    assert requirements.recency_start(date(2026, 7, 15), 6) <= date(2026, 1, 15)
+    assert requirements.recency_start(date(2026, 7, 16), 6) > date(2026, 1, 15)
+
+
+def test_rebuild_progress_evaluates_rows_written_in_bulk(make_contact, make_program, admin):
+    program = make_program(required=1)
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    component = program.components.get()
+    services.record_completion(contact.pk, component.pk, date.today(), admin)
+    Enrollment.objects.filter(pk=row.pk).update(
+        progress_percent=0, progress_started=False, progress_until=NOT_EVALUATED
+    )
+    call_command("rebuild-progress".replace("-", "_"), due=True)
+    row.refresh_from_db()
+    assert (row.progress_percent, row.progress_started, row.progress_until) == (100, True, None)
