@@ -769,9 +769,9 @@ def _enrollment(rng, eid, contact_id, program_id, validity, status, today, add_m
 
 
 def _store_progress(connection, outside: bool) -> int:
-    """Every enrollment's stored progress (`requirements.rebuild`); on SQLite outside a
+    """Every enrollment's stored progress (`progress_store.rebuild`); on SQLite outside a
     test's transaction, without the journal (a failed load is generated again)."""
-    from certtrack.certification import requirements
+    from certtrack.certification import progress_store
 
     if connection.vendor == "sqlite" and outside:
         with connection.cursor() as cursor:
@@ -780,7 +780,7 @@ def _store_progress(connection, outside: bool) -> int:
     from django.db import transaction
 
     with transaction.atomic():
-        return requirements.rebuild()
+        return progress_store.rebuild()
 
 
 def _recreate_database(connection) -> None:
@@ -860,9 +860,9 @@ def main(argv: list[str] | None = None) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)  # kept data, current schema
-        from certtrack.certification import requirements
+        from certtrack.certification import progress_store
 
-        if n := requirements.refresh_due():  # rows a new schema left without progress
+        if n := progress_store.refresh_due():  # rows a new schema left without progress
             print(f"bench-data: progress stored for {n} enrollments.")
         print(f"bench-data: {size} enrollments already loaded; kept (schema migrated).")
         return

@@ -279,7 +279,7 @@ CERTTRACK_WORKER_STEPS = [
     # The Quick Filter's count aggregate (certification/counts.py): fold, daily check.
     "certtrack.certification.counts.fold_counts",
     "certtrack.certification.counts.check_counts",
-    "certtrack.certification.requirements.refresh_due_progress",  # recency ran out
+    "certtrack.certification.progress_store.refresh_due_progress",  # recency ran out
     "certtrack.imports.jobs.run_queued",  # last: a long file does not hold up email
 ]
 

@@ -24,10 +24,10 @@ from certtrack.certification.models import (
     Period,
     Program,
 )
+from certtrack.certification.progress_store import due_q
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.renewal_progress import LABELS
 from certtrack.certification.requirements import (
-    due_q,
     progress_of_many,
     requirements_met,
     something_done,
@@ -105,9 +105,9 @@ def _live_progress_q(progress: str, today: date) -> Q:
 
 def progress_q(progress: str, today: date, at_least: int | None = None) -> Q:
     """Rows whose progress is `progress` (a PROGRESS_CHOICES key; "" for any) and at least
-    `at_least` percent, from the progress stored on each row (`requirements.store`).
+    `at_least` percent, from the progress stored on each row (`progress_store.store`).
 
-    Rows whose stored progress ran out (`requirements.due_q`: a completion aged out of a
+    Rows whose stored progress ran out (`progress_store.due_q`: a completion aged out of a
     recency limit since, or bulk-written rows not evaluated yet) are few and the worker
     evaluates them again each pass; until then the rules are run for them in SQL (without
     the prerequisite order: `requirements.requirements_met`), and "at least N %" counts

@@ -28,6 +28,9 @@ class CertificationConfig(AppConfig):
     verbose_name = "Certification"
 
     def ready(self) -> None:
+        from . import progress_store
+
+        progress_store.connect_signals()
         post_migrate.connect(
             _reinstall_count_triggers, sender=self, dispatch_uid="certification.count_triggers"
         )

@@ -458,7 +458,7 @@ class Enrollment(models.Model):
     # "suspended" (Inactive with a period) and the outbox's per-period key need no join.
     period_number = models.PositiveIntegerField(default=0)
     # Progress toward the requirements as `requirements.evaluate` found it, kept by
-    # `requirements.store` whenever its inputs change (the Tracking filter "Progress" reads
+    # `progress_store.store` whenever its inputs change (the Tracking filter "Progress" reads
     # these: an index range). Percent 100: requirements met; started: something counts.
     # `progress_until`: the last day the values hold (a completion ages out of the
     # program's recency limit after it); NULL: no end; NOT_EVALUATED (1900-01-01): never
@@ -524,7 +524,7 @@ class Enrollment(models.Model):
             models.Index(
                 fields=["progress_started", "progress_percent"], name="enrollment_progress_idx"
             ),
-            # Rows whose stored progress ran out (`requirements.refresh_due`).
+            # Rows whose stored progress ran out (`progress_store.refresh_due`).
             models.Index(
                 fields=["progress_until"],
                 name="enrollment_progress_until_idx",

@@ -8,7 +8,8 @@ rows). Called inside the services' transactions; History is written by the calle
 from datetime import date
 
 from .models import Enrollment, Period, PeriodCompletion, PeriodSource
-from .requirements import Progress, evaluate, refresh
+from .progress_store import refresh
+from .requirements import Progress, evaluate
 
 
 def start_first(

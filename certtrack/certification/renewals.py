@@ -33,8 +33,9 @@ from .models import (
     Program,
     RenewalBase,
 )
+from .progress_store import refresh
 from .renewal import RenewalState, Window
-from .requirements import Progress, progress_of_many, refresh
+from .requirements import Progress, progress_of_many
 from .statuses import CERTIFIED, OPEN, Action, Status, label
 
 log = logging.getLogger("certtrack.worker")

@@ -44,8 +44,8 @@ from .models import (
     RenewalRequirements,
     Scoring,
 )
+from .progress_store import refresh as store_progress
 from .requirements import Progress, evaluate
-from .requirements import refresh as store_progress
 from .retry import atomic_retry
 from .statuses import (
     ACTIONS,

@@ -11,17 +11,12 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from certtrack.certification import requirements, services
+from certtrack.certification import progress_store, requirements, services
 from certtrack.certification.actors import Actor
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import Completion, CompletionState, Enrollment
-from certtrack.certification.requirements import (
-    NOT_EVALUATED,
-    last_counting_day,
-    percent_of,
-    progress_of_many,
-    stored_of,
-)
+from certtrack.certification.progress_store import NOT_EVALUATED, percent_of, stored_of
+from certtrack.certification.requirements import last_counting_day, progress_of_many
 from certtrack.certification.statuses import ACTIONS
 from tests.conftest import at
 
@@ -31,16 +26,16 @@ START = date(2026, 3, 1)
 ACTOR = Actor.system("property test")
 
 
-def fresh(today: date) -> dict[int, requirements.Stored]:
+def fresh(today: date) -> dict[int, progress_store.Stored]:
     rows = list(Enrollment.objects.select_related("program").order_by("pk"))
     return {pk: stored_of(p) for pk, p in progress_of_many(rows, today).items()}
 
 
-def stored() -> dict[int, requirements.Stored]:
+def stored() -> dict[int, progress_store.Stored]:
     rows = Enrollment.objects.order_by("pk").values_list(
         "pk", "progress_percent", "progress_started", "progress_until"
     )
-    return {pk: requirements.Stored(*values) for pk, *values in rows}
+    return {pk: progress_store.Stored(*values) for pk, *values in rows}
 
 
 def _world():
@@ -151,7 +146,7 @@ def test_stored_progress_equals_a_fresh_evaluation_after_every_step(seed):
             for pk in truth:
                 if pk not in ran_out:
                     assert kept[pk] == truth[pk], (seed, pk)
-            requirements.refresh_due_progress(at(today))
+            progress_store.refresh_due_progress(at(today))
             assert stored() == truth, seed
         assert Enrollment.objects.exists()
 

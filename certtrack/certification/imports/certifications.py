@@ -16,7 +16,7 @@ from datetime import date
 from certtrack.certification import services
 from certtrack.certification.dates import expiry_for
 from certtrack.certification.models import Enrollment, History, Period, PeriodSource, Program
-from certtrack.certification.requirements import refresh
+from certtrack.certification.progress_store import refresh
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status, label
 
 from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, by_code, chunks

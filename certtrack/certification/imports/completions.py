@@ -28,7 +28,8 @@ from certtrack.certification.models import (
     ProgramComponent,
     Scoring,
 )
-from certtrack.certification.requirements import progress_of_many, refresh
+from certtrack.certification.progress_store import refresh
+from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status
 
 from . import contacts

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from certtrack.certification import requirements
+from certtrack.certification import progress_store
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         parser.add_argument("--due", action="store_true", help="Only the rows that ran out.")
 
     def handle(self, *args, **options):
-        n = requirements.refresh_due() if options["due"] else requirements.rebuild()
+        n = progress_store.refresh_due() if options["due"] else progress_store.rebuild()
         self.stdout.write(f"rebuild-progress: {n} enrollments evaluated")

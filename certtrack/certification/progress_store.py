@@ -1,0 +1,294 @@
+"""Progress stored on the enrollment — the Tracking filter "Progress" (PRODUCT.md §5).
+
+`Enrollment.progress_percent / progress_started / progress_until` hold what `evaluate`
+says, so the filter is an index range instead of the rules of `requirements` run per row. They are
+written here whenever an input of `progress_of_many` changes: a completion recorded,
+decided or removed (`services._after_completion_change`, the completions import), a
+period using completions (`periods.use`, renewals), an enrollment created, a program's
+thresholds, recency or components changed, a component's credits / hours or
+prerequisites changed. Days passing change them only through the recency limit:
+`progress_until` says when, and `refresh_due` (each worker pass) evaluates those rows
+again. `certtrack rebuild-progress` rewrites them all (docs/decisions.md "Progress").
+"""
+
+from collections.abc import Collection, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import Q
+
+from .models import (
+    Component,
+    Enrollment,
+    PeriodCompletion,
+    Program,
+    ProgramComponent,
+)
+from .requirements import (
+    Progress,
+    _decimal,
+    _in,
+    progress_of_many,
+)
+
+NOT_EVALUATED = date(1900, 1, 1)  # `progress_until` of a row never evaluated
+STORE_BATCH = 2000
+SMALL_WRITE = 50
+# The Program fields `progress_of_many` reads (a change re-evaluates the program's rows).
+PROGRAM_INPUTS = ("credits_required", "hours_required", "completion_recency_months")
+
+
+class Stored(NamedTuple):
+    percent: int
+    started: bool
+    until: date | None
+
+
+def percent_of(progress: Progress) -> int:
+    """How far the requirements are, 0–100; 100 exactly when they are met.
+
+    The mean of the parts the rule sets: the required components done / required, the
+    credits earned / required (at most 1) and the hours earned / required (at most 1),
+    rounded down; short of 99 while not met. No part set (only electives, no
+    threshold): 0 until met.
+    """
+    if progress.met:
+        return 100
+    rule = progress.rule
+    parts = []
+    if progress.required_total:
+        parts.append(Decimal(progress.required_done) / progress.required_total)
+    for earned, need in (
+        (progress.credits_earned, rule.credits if rule else None),
+        (progress.hours_earned, rule.hours if rule else None),
+    ):
+        if need:
+            parts.append(min(Decimal(1), earned / need))
+    if not parts:
+        return 0
+    return min(99, int(100 * sum(parts) / len(parts)))
+
+
+def stored_of(progress: Progress) -> Stored:
+    return Stored(percent_of(progress), bool(progress.done), progress.until)
+
+
+def _today() -> date:
+    from certtrack import clock
+
+    from .models import GeneralSettings
+
+    return GeneralSettings.get().as_of(clock.now()).today
+
+
+def store(enrollments: Iterable[Enrollment], today: date | None = None) -> int:
+    """Evaluate `enrollments` (with their program) and write their stored progress."""
+    today = today or _today()
+    enrollments = list(enrollments)
+    for start in range(0, len(enrollments), STORE_BATCH):
+        chunk = enrollments[start : start + STORE_BATCH]
+        progress = progress_of_many(chunk, today)
+        write({pk: stored_of(p) for pk, p in progress.items()})
+    return len(enrollments)
+
+
+def write(values: dict[int, Stored]) -> None:
+    """Write stored progress by enrollment id. A few rows (a service's): one statement
+    each, in id order (the order every writer locks rows in); a batch: one statement per
+    distinct value (its rows share few: met, not started, …)."""
+    if not values:
+        return
+    table = Enrollment._meta.db_table
+    if len(values) <= SMALL_WRITE:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
+                " progress_until = %s WHERE id = %s",
+                [(*v, pk) for pk, v in sorted(values.items())],
+            )
+        return
+    groups: dict[Stored, list[int]] = {}
+    for pk, value in sorted(values.items()):
+        groups.setdefault(value, []).append(pk)
+    with connection.cursor() as cursor:
+        for value, ids in groups.items():
+            for start in range(0, len(ids), 500):
+                where, params = _in("id", ids[start : start + 500])
+                cursor.execute(
+                    f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
+                    f" progress_until = %s WHERE {where}",
+                    [*value, *params],
+                )
+
+
+def _rows(queryset) -> list[Enrollment]:
+    return list(
+        queryset.select_related("program").only(
+            "id", "contact_id", "program_id", *(f"program__{f}" for f in _PROGRAM_FIELDS)
+        )
+    )
+
+
+_PROGRAM_FIELDS = (
+    *PROGRAM_INPUTS,
+    *("renewal_requirements", "renewal_credits_required", "renewal_hours_required"),
+)
+
+
+def refresh(
+    contact_ids: Collection[int] = (),
+    program_ids: Collection[int] = (),
+    enrollment_ids: Collection[int] = (),
+    today: date | None = None,
+    *,
+    of_program: int | None = None,
+) -> int:
+    """Store the progress of every enrollment of `contact_ids` (of program `of_program`
+    only, when given), of `program_ids`, and of `enrollment_ids`."""
+    parts = []
+    if contact_ids:
+        parts.append(Q(contact_id__in=list(contact_ids)))
+        if of_program is not None:
+            parts[-1] &= Q(program_id=of_program)
+    if enrollment_ids:
+        parts.append(Q(pk__in=list(enrollment_ids)))
+    n = 0
+    if parts:
+        q = parts[0] | parts[1] if len(parts) == 2 else parts[0]
+        n = store(_rows(Enrollment.objects.filter(q).order_by("pk")), today)
+    for program_id in program_ids:
+        ids = Enrollment.objects.filter(program_id=program_id).order_by("pk")
+        n += _store_in_batches(ids, today)
+    return n
+
+
+def _store_in_batches(queryset, today: date | None) -> int:
+    """`store` for a large set, a batch of ids at a time (memory stays flat)."""
+    n, last = 0, 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).values_list("pk", flat=True)[:STORE_BATCH])
+        if not ids:
+            return n
+        n += store(_rows(Enrollment.objects.filter(pk__in=ids)), today)
+        last = ids[-1]
+
+
+def due_q(today: date) -> Q:
+    """Rows whose stored progress no longer holds on `today` (or was never stored)."""
+    return Q(progress_until__lt=today)
+
+
+def refresh_due(today: date | None = None, limit: int | None = None) -> int:
+    """Evaluate again the rows whose stored progress ran out (at most `limit`)."""
+    today = today or _today()
+    rows = Enrollment.objects.filter(due_q(today))
+    if limit is not None:
+        ids = rows.order_by("progress_until", "pk").values_list("pk", flat=True)[:limit]
+        rows = Enrollment.objects.filter(pk__in=list(ids))
+    return _store_in_batches(rows.order_by("pk"), today)
+
+
+DUE_PER_PASS = 20_000
+
+
+def refresh_due_progress(now) -> int:
+    """Worker step: the rows whose stored progress ran out (a day passed), a batch a pass."""
+    from .models import GeneralSettings
+
+    return refresh_due(GeneralSettings.get().as_of(now).today, limit=DUE_PER_PASS)
+
+
+def rebuild(today: date | None = None) -> int:
+    """Store the progress of every enrollment (`certtrack rebuild-progress`)."""
+    return _store_in_batches(Enrollment.objects.all(), today or _today())
+
+
+# Inputs written through the ORM one object at a time: signals. (Bulk writes call
+# `refresh` themselves.)
+
+
+def _enrollment_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw:
+        refresh(enrollment_ids=[instance.pk])
+
+
+def _program_before_save(sender, instance, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    before = Program.objects.filter(pk=instance.pk).values(*PROGRAM_INPUTS).first()
+    instance._progress_inputs_changed = before is not None and any(
+        before[name] != getattr(instance, name) for name in PROGRAM_INPUTS
+    )
+
+
+def _program_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    if getattr(instance, "_progress_inputs_changed", False):
+        instance._progress_inputs_changed = False
+        refresh(program_ids=[instance.pk])
+
+
+def _component_before_save(sender, instance, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    before = Component.objects.filter(pk=instance.pk).values("credits_earned", "hours_earned")
+    before = before.first()
+    instance._progress_inputs_changed = before is not None and (
+        _decimal(before["credits_earned"]) != _decimal(instance.credits_earned)
+        or _decimal(before["hours_earned"]) != _decimal(instance.hours_earned)
+    )
+
+
+def _programs_of(component_ids: Collection[int]) -> list[int]:
+    links = ProgramComponent.objects.filter(component_id__in=list(component_ids))
+    return sorted(set(links.values_list("program_id", flat=True)))
+
+
+def _component_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    if getattr(instance, "_progress_inputs_changed", False):
+        instance._progress_inputs_changed = False
+        refresh(program_ids=_programs_of([instance.pk]))
+
+
+def _prerequisites_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    components = set(pk_set or ()) if reverse else {instance.pk}
+    if reverse and action == "post_clear":
+        components = {instance.pk}
+    # A gate on a component changes the programs holding it (or holding what it gates).
+    refresh(program_ids=_programs_of(components | _gated_by(components)))
+
+
+def _gated_by(component_ids: set[int]) -> set[int]:
+    through = Component.prerequisites.through
+    rows = through.objects.filter(to_component_id__in=component_ids)
+    return set(rows.values_list("from_component_id", flat=True))
+
+
+def _period_completion_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        refresh(contact_ids=[instance.contact_id], of_program=instance.program_id)
+
+
+def connect_signals() -> None:
+    """Called once by the app's `ready`: ORM writes of one object re-evaluate its rows."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+    post_save.connect(_enrollment_saved, sender=Enrollment, dispatch_uid="progress.enrollment")
+    pre_save.connect(_program_before_save, sender=Program, dispatch_uid="progress.program0")
+    post_save.connect(_program_saved, sender=Program, dispatch_uid="progress.program")
+    pre_save.connect(_component_before_save, sender=Component, dispatch_uid="progress.comp0")
+    post_save.connect(_component_saved, sender=Component, dispatch_uid="progress.comp")
+    m2m_changed.connect(
+        _prerequisites_changed,
+        sender=Component.prerequisites.through,
+        dispatch_uid="progress.prerequisites",
+    )
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _period_completion_changed,
+            sender=PeriodCompletion,
+            dispatch_uid=f"progress.period_completion.{signal is post_save}",
+        )
