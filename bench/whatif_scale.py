@@ -70,13 +70,13 @@ def main() -> None:
     from django.db.models import Count
 
     from certtrack.accounts.models import User
-    from certtrack.certification import counts, whatif
+    from certtrack.certification import counts, holder_moves, whatif
     from certtrack.certification.actors import Actor
     from certtrack.certification.models import Enrollment, History, Program
 
     if connection.vendor != "postgresql":
         raise SystemExit("bench.whatif_scale: PostgreSQL only.")
-    holding = [str(s) for s in whatif.HOLDING]
+    holding = [str(s) for s in holder_moves.HOLDING]
     holders = Enrollment.objects.filter(period_number__gt=0, status__in=holding)
     big = holders.values("program_id").annotate(n=Count("*")).order_by("-n").first()
     program = Program.objects.get(pk=big["program_id"])

@@ -327,7 +327,7 @@ def _rows(row: str, n: int) -> str:
 
 # PostgreSQL: a statement that writes the aggregate's deltas itself, grouped, sets this
 # (transaction-local, `set_config(…, 'on', true)`) around its UPDATE so that the update
-# trigger skips its rows (`whatif._move_in_sql`: 100,000 rows, 10 s of trigger calls).
+# trigger skips its rows (`holder_moves.move_in_sql`: 100,000 rows, 10 s of trigger calls).
 DEFERRED = "certtrack.counts_deferred"
 
 _PG = f"""

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from certtrack import clock
-from certtrack.certification import counts, events, services, whatif
+from certtrack.certification import counts, events, holder_moves, services, whatif
 from certtrack.certification.dates import expiry_for
 from certtrack.certification.models import Enrollment, GeneralSettings, History, Period
 from certtrack.certification.statuses import CERTIFIED, Status
@@ -126,7 +126,7 @@ def test_applying_writes_what_expiry_for_says_with_one_history_row_each(
     logged = {h.enrollment_id: h for h in History.objects.filter(action="program_change")}
     expected_changes = []
     for pk, (stored, old, cycle, number, start, _, contact_id) in before.items():
-        holding = number > 0 and stored in whatif.HOLDING and start is not None
+        holding = number > 0 and stored in holder_moves.HOLDING and start is not None
         new = expiry_for(start, validity) if holding else old
         if new == old:
             assert after[pk] == before[pk] and pk not in logged
@@ -169,7 +169,7 @@ def test_the_count_aggregate_is_right_after_an_apply_and_later_writes(holders, a
     assert counts.mismatches() == []
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            assert whatif._counts_deferrable(cursor)
+            assert holder_moves.counts_deferrable(cursor)
             cursor.execute("SELECT current_setting(%s, true)", [counts.DEFERRED])
             assert cursor.fetchone()[0] == "off"
             cursor.execute("SHOW work_mem")  # raised for the statement only
@@ -182,14 +182,14 @@ def test_a_count_trigger_of_before_the_deferral_still_counts_once(holders, admin
     the work row by row and the apply adds no deltas of its own (no double count)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE OR REPLACE TRIGGER {whatif.COUNT_TRIGGER} AFTER UPDATE OF program_id, "
+            f"CREATE OR REPLACE TRIGGER {holder_moves.COUNT_TRIGGER} AFTER UPDATE OF program_id, "
             f"status, expires_on ON {counts.ENROLLMENTS} FOR EACH ROW "
             "WHEN (OLD.expires_on IS DISTINCT FROM NEW.expires_on "
             "OR OLD.status IS DISTINCT FROM NEW.status "
             "OR OLD.program_id IS DISTINCT FROM NEW.program_id) "
             "EXECUTE FUNCTION certification_enrollment_count()"
         )
-        assert not whatif._counts_deferrable(cursor)
+        assert not holder_moves.counts_deferrable(cursor)
     _, effect = whatif.change_program(holders.pk, admin, apply_to_existing=True, validity_months=13)
     assert effect.enrollments_changed > 0
     assert counts.mismatches() == []
