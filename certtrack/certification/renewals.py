@@ -103,9 +103,9 @@ def new_dates(program: Program, old_expires_on: date, granted_on: date) -> tuple
 
 def _services():
     # services imports this module for its completion hook; imported late to avoid a cycle.
-    from . import services
+    from .services import common
 
-    return services
+    return common
 
 
 def grant(
