@@ -130,6 +130,40 @@ def record_completion(
     component = _get(Component, component_id, "component")
     _lock_affected(contact.pk, component.pk)
     now, as_of = _context(now)
+    _check_completed_on(component, completed_on, as_of)
+    if source not in CompletionSource.values:
+        raise Invalid("source", f"Unknown source {source!r}.")
+    score, passed = _result(component, _decimal("score", score), passed)
+    _check_prerequisites(contact, component, completed_on)
+    needs_approval = component.requires_approval or source == CompletionSource.SELF_REPORT
+    state = CompletionState.PENDING if needs_approval and passed else CompletionState.APPROVED
+    completion = Completion.objects.create(
+        contact=contact,
+        component=component,
+        completed_on=completed_on,
+        score=score,
+        passed=passed,
+        note=note or "",
+        source=source,
+        state=state,
+        decided_at=now if state == CompletionState.APPROVED else None,
+    )
+    _store_evidence(completion, evidence)
+    if passed and component.kind == ComponentKind.EVENT:
+        _enroll_if_attendees_are(contact, component, actor, now, as_of)
+    changes = {
+        "completed_on": completed_on.isoformat(),
+        "state": state,
+        "passed": passed,
+        "score": str(score) if score is not None else None,
+    }
+    _after_completion_change(completion, "record_completion", actor, now, as_of, changes)
+    events.completion_recorded.send(sender=Completion, completion=completion, at=now)
+    return completion
+
+
+def _check_completed_on(component: Component, completed_on: date, as_of: AsOf) -> None:
+    """A real date, not in the future, not a typing slip, within the component's window."""
     if not isinstance(completed_on, date):
         raise Invalid("completed_on", "completed_on must be a date (YYYY-MM-DD).")
     if completed_on > as_of.today:
@@ -152,19 +186,27 @@ def record_completion(
             "completed_on",
             f"{component.name} closed on {component.closes_on}; {completed_on} is after.",
         )
-    if source not in CompletionSource.values:
-        raise Invalid("source", f"Unknown source {source!r}.")
-    score = _decimal("score", score)
+
+
+def _result(
+    component: Component, score: Decimal | None, passed: bool | None
+) -> tuple[Decimal | None, bool]:
+    """(score, passed): a scored exam passes by its score; only an exam attempt can fail."""
     if component.kind == ComponentKind.EXAM and component.scoring == Scoring.SCORED:
         if score is None:
             raise Invalid("score", f"{component.name} is a scored exam: a score is required.")
         if score < 0 or (component.max_score is not None and score > component.max_score):
             raise Invalid("score", f"The score {score:g} is outside 0–{component.max_score:g}.")
-        passed = component.passes(score)
-    elif passed is None:
-        passed = True
-    elif component.kind != ComponentKind.EXAM and not passed:
+        return score, bool(component.passes(score))
+    if passed is None:
+        return score, True
+    if component.kind != ComponentKind.EXAM and not passed:
         raise Invalid("passed", "Only an exam attempt can fail.")
+    return score, bool(passed)
+
+
+def _check_prerequisites(contact: Contact, component: Component, completed_on: date) -> None:
+    """Refused unless every prerequisite was passed (and not rejected) by `completed_on`."""
     missing = [
         p.name
         for p in component.prerequisites.all()
@@ -178,43 +220,20 @@ def record_completion(
             f"{component.name} requires first: {', '.join(missing)} "
             f"(not completed by {completed_on})."
         )
-    needs_approval = component.requires_approval or source == CompletionSource.SELF_REPORT
-    state = CompletionState.PENDING if needs_approval and passed else CompletionState.APPROVED
-    completion = Completion.objects.create(
-        contact=contact,
-        component=component,
-        completed_on=completed_on,
-        score=score,
-        passed=bool(passed),
-        note=note or "",
-        source=source,
-        state=state,
-        decided_at=now if state == CompletionState.APPROVED else None,
-    )
+
+
+def _store_evidence(completion: Completion, evidence) -> None:
     if evidence is not None:
         completion.evidence_name = getattr(evidence, "name", "evidence")[:200]
         completion.evidence.save(completion.evidence_name, evidence, save=True)
-    if (
-        passed
-        and component.kind == ComponentKind.EVENT
-        and GeneralSettings.get().enroll_attendees_to_all_relevant
-    ):
+
+
+def _enroll_if_attendees_are(
+    contact: Contact, component: Component, actor: Actor, now: datetime, as_of: AsOf
+) -> None:
+    """The General Setting "Enroll attendees to all relevant certifications" (PRODUCT.md §2)."""
+    if GeneralSettings.get().enroll_attendees_to_all_relevant:
         _enroll_attendee(contact, component, actor, now, as_of)
-    _after_completion_change(
-        completion,
-        "record_completion",
-        actor,
-        now,
-        as_of,
-        {
-            "completed_on": completed_on.isoformat(),
-            "state": state,
-            "passed": bool(passed),
-            "score": str(score) if score is not None else None,
-        },
-    )
-    events.completion_recorded.send(sender=Completion, completion=completion, at=now)
-    return completion
 
 
 def _decide(

@@ -27,6 +27,7 @@ from ..statuses import (
     CERTIFIED,
     OPEN,
     RENEWAL_ACTIONS,
+    Action,
     Status,
     label,
     refusal,
@@ -194,43 +195,19 @@ def perform(
     `renew` takes an optional `expires_on` (a waiver's own date); `suspend`, `renew` and
     `reject_renewal` need a reason.
     """
-    if action not in ACTIONS:
-        raise Invalid("action", f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
-    step = ACTIONS[action]
-    reason = (reason or "").strip()
-    if step.reason_required and not reason:
-        raise Invalid("reason", f"A reason is required to {step.label.lower()}.")
+    step, reason = _staff_step(action, reason)
     enrollment = _lock_enrollment(enrollment_id)
     now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     settle(enrollment, as_of, now)
     old = enrollment.status
-    where = standing(old, enrollment.period_number > 0)
-    target = step.target_from(where)
-    if target is None:
-        raise Refused(refusal(step, where), status=old)
+    target = _target(step, enrollment, as_of)
     if action in RENEWAL_ACTIONS:
         return renewals.perform(enrollment, step, actor, now, as_of, reason, expires_on)
     if expires_on is not None:
         raise Invalid("expires_on", "expires_on is only for renew.")
-    if target == AS_DATES:  # a suspended certification: the period ran on
-        target = as_of.status_of(Status.ACTIVE, enrollment.expires_on)
-    fields: dict = {}
-    if action == "approve":
-        fields["started_on"] = as_of.today
-    elif action == "approve_completion":
-        fields = _certify_fields(enrollment.program, as_of.today)
-        fields["completed_on"] = enrollment.completed_on or as_of.today
-    elif target == Status.IN_PROGRESS and enrollment.started_on is None:
-        fields["started_on"] = as_of.today
+    fields = _fields_for(step, target, enrollment, as_of)
     before = {name: getattr(enrollment, name) for name in fields}
-
-    def move() -> bool:
-        return _move(enrollment, [old], target, **fields)
-
-    reopens = old not in OPEN and target in OPEN
-    if not (_opening(enrollment, step.label.lower(), move) if reopens else move()):
-        enrollment.refresh_from_db()
-        raise Refused(refusal(step, enrollment.status), status=enrollment.status)
+    _move_or_refuse(enrollment, step, old, target, fields)
     if action == "approve_completion":
         periods.start_first(enrollment, PeriodSource.EARNED, as_of.today)
     changes = _changes(before, fields)
@@ -245,12 +222,69 @@ def perform(
         reason=reason,
     )
     _announce(enrollment, old, target, now, as_of, reason=reason)
+    _follow_on(enrollment, step, target, actor, now, as_of)
+    return enrollment
+
+
+def _staff_step(action: str, reason: str) -> tuple[Action, str]:
+    """The step of the transition table named `action`, and its reason, checked."""
+    if action not in ACTIONS:
+        raise Invalid("action", f"Unknown action {action!r}; one of: {', '.join(ACTIONS)}.")
+    step = ACTIONS[action]
+    reason = (reason or "").strip()
+    if step.reason_required and not reason:
+        raise Invalid("reason", f"A reason is required to {step.label.lower()}.")
+    return step, reason
+
+
+def _target(step: Action, enrollment: Enrollment, as_of: AsOf) -> Status:
+    """Where `step` takes the (settled) enrollment, or the refusal the table gives."""
+    where = standing(enrollment.status, enrollment.period_number > 0)
+    target = step.target_from(where)
+    if target is None:
+        raise Refused(refusal(step, where), status=enrollment.status)
+    if target == AS_DATES:  # a suspended certification: the period ran on
+        return as_of.status_of(Status.ACTIVE, enrollment.expires_on)
+    return target
+
+
+def _fields_for(step: Action, target: Status, enrollment: Enrollment, as_of: AsOf) -> dict:
+    """The dates (and certificate) the action sets besides the status."""
+    if step.name == "approve":
+        return {"started_on": as_of.today}
+    if step.name == "approve_completion":
+        fields = _certify_fields(enrollment.program, as_of.today)
+        return fields | {"completed_on": enrollment.completed_on or as_of.today}
+    if target == Status.IN_PROGRESS and enrollment.started_on is None:
+        return {"started_on": as_of.today}
+    return {}
+
+
+def _move_or_refuse(
+    enrollment: Enrollment, step: Action, old: str, target: Status, fields: dict
+) -> None:
+    """Move the row from `old` to `target`; refused if another request moved it first,
+    or if it would reopen beside another open enrollment of the program."""
+
+    def move() -> bool:
+        return _move(enrollment, [old], target, **fields)
+
+    reopens = old not in OPEN and target in OPEN
+    if not (_opening(enrollment, step.label.lower(), move) if reopens else move()):
+        enrollment.refresh_from_db()
+        raise Refused(refusal(step, enrollment.status), status=enrollment.status)
+
+
+def _follow_on(
+    enrollment: Enrollment, step: Action, target: Status, actor: Actor, now: datetime, as_of: AsOf
+) -> None:
+    """What follows the move: the dates' status and a renewal for a certification, the
+    requirements for an enrollment back In progress."""
     if target in CERTIFIED:
         settle(enrollment, as_of, now)
         renewals.consider(enrollment, actor, now, as_of)  # work done while suspended
     if step.evaluates and target == Status.IN_PROGRESS:
         _evaluate(enrollment, actor, now, as_of)
-    return enrollment
 
 
 def _enroll_attendee(

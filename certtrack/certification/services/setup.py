@@ -370,16 +370,33 @@ def update_settings(actor: Actor, now: datetime | None = None, **fields) -> Gene
     """Change General Settings; each change is in the history."""
     now = now or clock.now()
     settings = GeneralSettings.objects.select_for_update().get(pk=GeneralSettings.get().pk)
+    _check_settings(fields)
+    images = {name: fields.pop(name) for name in BRANDING_IMAGES if name in fields}
+    changes = _set_fields(settings, fields, SETTINGS_FIELDS)
+    changes |= _set_images(settings, images)
+    _clean(settings)
+    settings.save()
+    if changes:
+        audit.record(
+            actor,
+            now,
+            AuditObject.SETTINGS,
+            settings.pk,
+            "General Settings",
+            "update_settings",
+            changes,
+        )
+    return settings
+
+
+def _check_settings(fields: dict) -> None:
+    """Refuse an unknown or bad setting; tidy the lists of emails and the branding text
+    (in place)."""
     unknown = set(fields) - SETTINGS_FIELDS
     if unknown:
         raise Invalid(sorted(unknown)[0], f"Unknown setting(s): {', '.join(sorted(unknown))}.")
     if "expiring_notice_days" in fields:
-        days = fields["expiring_notice_days"]
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0 or days > 3650:
-            raise Invalid(
-                "expiring_notice_days",
-                "expiring_notice_days must be a whole number from 0 to 3650.",
-            )
+        _check_notice_days(fields["expiring_notice_days"])
     if "time_zone" in fields and fields["time_zone"] not in available_timezones():
         raise Invalid(
             "time_zone",
@@ -399,22 +416,18 @@ def update_settings(actor: Actor, now: datetime | None = None, **fields) -> Gene
         _get(Program, fields["default_program_id"], "program")
     for field in BRANDING_TEXT:
         if field in fields:
-            if not isinstance(fields[field], str):
-                raise Invalid(field, f"{field} must be text.")
-            fields[field] = fields[field].strip()
-    images = {name: fields.pop(name) for name in BRANDING_IMAGES if name in fields}
-    changes = _set_fields(settings, fields, SETTINGS_FIELDS)
-    changes |= _set_images(settings, images)
-    _clean(settings)
-    settings.save()
-    if changes:
-        audit.record(
-            actor,
-            now,
-            AuditObject.SETTINGS,
-            settings.pk,
-            "General Settings",
-            "update_settings",
-            changes,
+            fields[field] = _text(field, fields[field])
+
+
+def _check_notice_days(days) -> None:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0 or days > 3650:
+        raise Invalid(
+            "expiring_notice_days",
+            "expiring_notice_days must be a whole number from 0 to 3650.",
         )
-    return settings
+
+
+def _text(field: str, value) -> str:
+    if not isinstance(value, str):
+        raise Invalid(field, f"{field} must be text.")
+    return value.strip()
