@@ -10,6 +10,16 @@ from .completions import Completion
 from .setup import Contact, Program
 
 
+class EnrollmentSource(models.TextChoices):
+    """How an enrollment was created; each value is also the action History records."""
+
+    APPLY = "apply", "Applied"
+    ADD = "add", "Added by staff"
+    RECORD_EXISTING = "record_existing", "Existing certification recorded"
+    ENROLL_ATTENDEE = "enroll_attendee", "Enrolled as an event attendee"
+    IMPORT = "import_certification", "Imported"
+
+
 class EnrollmentQuerySet(models.QuerySet):
     """The "true now" reads: every filter and count uses the status that holds today."""
 
@@ -110,6 +120,11 @@ class Enrollment(models.Model):
     # The current period's number (0: never certified). A copy of the latest Period's, so
     # "suspended" (Inactive with a period) and the outbox's per-period key need no join.
     period_number = models.PositiveIntegerField(default=0)
+    # How the row was created: only an application is acknowledged by email (PRODUCT.md
+    # §4). A stored fact, so the outbox need not search History for the action.
+    source = models.CharField(
+        max_length=20, choices=EnrollmentSource.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -82,8 +82,12 @@ def _announce(
     as_of: AsOf,
     automatic=False,
     reason: str = "",
+    *,
+    imported: bool = False,
 ):
-    transition = _transition(enrollment, from_status, to_status, now, as_of, automatic, reason)
+    transition = _transition(
+        enrollment, from_status, to_status, now, as_of, automatic, reason, imported=imported
+    )
     events.transitions_recorded.send(sender=Enrollment, transitions=[transition])
 
 
@@ -95,8 +99,12 @@ def _transition(
     as_of: AsOf,
     automatic=False,
     reason: str = "",
+    *,
+    imported: bool = False,
 ) -> events.Transition:
-    """The transition `_announce` sends (a batch sends many in one signal)."""
+    """The transition `_announce` sends (a batch sends many in one signal).
+
+    `imported`: history arriving from another system, not news (also inside an import)."""
     return events.Transition(
         enrollment_id=enrollment.pk,
         contact_id=enrollment.contact_id,
@@ -110,8 +118,9 @@ def _transition(
         automatic=automatic,
         reason=reason,
         period=enrollment.period_number,
-        imported=events.is_importing(),
+        imported=imported or events.is_importing(),
         activated_on=enrollment.activated_on,
+        created_by=enrollment.source,
     )
 
 
@@ -140,8 +149,18 @@ def _move(enrollment: Enrollment, sources: Iterable[str], target: Status, **fiel
     return changed == 1
 
 
-def settle(enrollment: Enrollment, as_of: AsOf, now: datetime, actor: Actor | None = None) -> None:
-    """Record the time-driven status (Active/Expiring/Expired) if the dates moved it."""
+def settle(
+    enrollment: Enrollment,
+    as_of: AsOf,
+    now: datetime,
+    actor: Actor | None = None,
+    *,
+    imported: bool = False,
+) -> None:
+    """Record the time-driven status (Active/Expiring/Expired) if the dates moved it.
+
+    `imported`: the certification was recorded from another system in this same call:
+    where the dates put it is history, not news (no expiring or expired email)."""
     if enrollment.status not in CERTIFIED:
         return
     truth = as_of.status_of(enrollment.status, enrollment.expires_on)
@@ -157,7 +176,7 @@ def settle(enrollment: Enrollment, as_of: AsOf, now: datetime, actor: Actor | No
             from_status=old,
             to_status=truth,
         )
-        _announce(enrollment, old, truth, now, as_of, automatic=True)
+        _announce(enrollment, old, truth, now, as_of, automatic=True, imported=imported)
     else:
         enrollment.refresh_from_db()
 

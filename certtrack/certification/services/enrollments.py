@@ -57,6 +57,8 @@ def _create(
     action: str,
     **fields,
 ) -> Enrollment:
+    """A new enrollment in `status`; `action` (an `EnrollmentSource`) says how it was
+    created, on the row and in History. Refused beside an open one or a renewable one."""
     for previous in Enrollment.objects.select_related("program").filter(
         contact=contact, program=program, status__in=sorted(CERTIFIED)
     ):
@@ -81,7 +83,7 @@ def _create(
     try:
         with transaction.atomic():
             enrollment = Enrollment.objects.create(
-                contact=contact, program=program, status=status, **fields
+                contact=contact, program=program, status=status, source=action, **fields
             )
     except IntegrityError:
         raise Refused(
@@ -177,7 +179,7 @@ def record_existing(
     )
     periods.start_first(enrollment, PeriodSource.RECORDED, as_of.today)
     # Imported long after the fact: record where the dates put it, without reminders.
-    settle(enrollment, as_of, now)
+    settle(enrollment, as_of, now, imported=True)
     return enrollment
 
 
