@@ -38,6 +38,7 @@ class Migration(migrations.Migration):
                     ("import_certification", "Imported"),
                 ],
                 default="",
+                db_default="",
                 max_length=20,
             ),
         ),

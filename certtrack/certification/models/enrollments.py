@@ -121,9 +121,10 @@ class Enrollment(models.Model):
     # "suspended" (Inactive with a period) and the outbox's per-period key need no join.
     period_number = models.PositiveIntegerField(default=0)
     # How the row was created: only an application is acknowledged by email (PRODUCT.md
-    # §4). A stored fact, so the outbox need not search History for the action.
+    # §4). A stored fact, so the outbox need not search History for the action. The
+    # database default serves raw-SQL writers (the bench generator's COPY).
     source = models.CharField(
-        max_length=20, choices=EnrollmentSource.choices, blank=True, default=""
+        max_length=20, choices=EnrollmentSource.choices, blank=True, default="", db_default=""
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
