@@ -9,31 +9,52 @@ export CERTTRACK_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format serve worker clean bench bench-quick bench-data bench-scale bench-10m
 
+# What running needs (`make run`); the test extras (pytest, Playwright, ruff…) only for
+# `make test`, `make lint` and `make format`.
+TESTING := $(VENV)/.test-extras
+
 $(BIN)/certtrack: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(BIN)/certtrack
+
+$(TESTING): $(BIN)/certtrack
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TESTING)
+
+# Waits until the server accepts connections (at most a minute).
+WAIT_FOR_SERVER = $(BIN)/python -c "import socket, time; any(socket.socket().connect_ex(('$(HOST)', $(PORT))) == 0 or time.sleep(0.2) for _ in range(300))"
+# Printed once the server listens, so it is the last thing on the console.
+SIGN_IN = printf '%s\n' '' \
+  '  certtrack is running on http://$(HOST):$(PORT)/' \
+  '  staff back-office: http://$(HOST):$(PORT)/staff/' \
+  '      admin@example.com / certtrack-demo (administrator)' \
+  '      staff@example.com / certtrack-demo (staff)' \
+  '  member portal:     http://$(HOST):$(PORT)/portal/' \
+  '      sign-in links are emailed to this console: look for /portal/sign-in/' \
+  '  API (README.md, "API"), in another shell:' \
+  '      export TOKEN=$$(.venv/bin/certtrack apitoken admin@example.com --name shell --rotate | tail -n 1)' \
+  '      export BASE=http://$(HOST):$(PORT)/api/v1' \
+  '      curl -s -H "Authorization: Bearer $$TOKEN" "$$BASE/enrollments/status-counts"' \
+  '  Ctrl-C stops the server and the worker.' ''
 
 run: $(BIN)/certtrack
 	$(BIN)/certtrack migrate --verbosity 0
 	$(BIN)/certtrack demo
-	@echo ""
-	@echo "  certtrack is starting on http://$(HOST):$(PORT)/"
-	@echo "  staff back-office: http://$(HOST):$(PORT)/staff/  (admin@example.com / certtrack-demo)"
-	@echo "  member portal:     http://$(HOST):$(PORT)/portal/ (sign-in links are printed below: console email)"
-	@echo ""
-	$(BIN)/certtrack worker & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	@$(BIN)/certtrack worker & WORKER=$$!; \
+	{ $(WAIT_FOR_SERVER); sleep 1; $(SIGN_IN); } & BANNER=$$!; \
+	trap "kill $$WORKER $$BANNER 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/certtrack serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/certtrack
+test: $(TESTING)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-lint: $(BIN)/certtrack
+lint: $(TESTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(BIN)/certtrack
+format: $(TESTING)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

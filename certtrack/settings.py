@@ -67,7 +67,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "django_filters",
     "ninja",
     "axes",
     "csp",
@@ -162,7 +161,8 @@ CERTTRACK_LOGIN_ADDRESS_FAILURE_LIMIT = int(
 )
 # A locked-out attempt (even with the right password) does not restart the cool-off.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# The address is REMOTE_ADDR (axes' default without django-ipware), as for the other limits.
+# The address is the one client-IP rule of every limit (CERTTRACK_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "certtrack.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "certtrack.backoffice.views.auth.sign_in_name"
 AXES_LOCKOUT_CALLABLE = "certtrack.backoffice.views.auth.locked_out"
@@ -250,7 +250,27 @@ globals().update(_email(os.environ.get("CERTTRACK_EMAIL_URL")))
 DEFAULT_FROM_EMAIL = os.environ.get("CERTTRACK_FROM_EMAIL", "certtrack@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Steps of one worker pass, in order; each is called with `now` and returns a count.
+# Every CERTTRACK_* variable is read here and nowhere else: other modules read
+# django.conf.settings (tests override them there).
+# The organization named on certificates until General Settings names one.
+CERTTRACK_ISSUER_NAME = os.environ.get("CERTTRACK_ISSUER_NAME", "").strip() or "certtrack"
+# Public verification: requests allowed per client IP per window (seconds).
+CERTTRACK_VERIFY_RATE_LIMIT = int(os.environ.get("CERTTRACK_VERIFY_RATE_LIMIT", "30"))
+CERTTRACK_VERIFY_RATE_WINDOW = int(os.environ.get("CERTTRACK_VERIFY_RATE_WINDOW", "60"))
+# Portal sign-in link requests per email address and per client IP in 15 minutes.
+CERTTRACK_PORTAL_SIGNIN_PER_ADDRESS = int(
+    os.environ.get("CERTTRACK_PORTAL_SIGNIN_PER_ADDRESS", "5")
+)
+CERTTRACK_PORTAL_SIGNIN_PER_IP = int(os.environ.get("CERTTRACK_PORTAL_SIGNIN_PER_IP", "20"))
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For. 0: the client
+# is REMOTE_ADDR and the header is ignored (any client can write it); 1: the last address
+# in the header, the one our proxy saw (certtrack.clientip.client_ip).
+CERTTRACK_TRUSTED_PROXIES = int(os.environ.get("CERTTRACK_TRUSTED_PROXIES", "0"))
+# `certtrack serve`: gunicorn worker processes.
+CERTTRACK_WEB_WORKERS = int(os.environ.get("CERTTRACK_WEB_WORKERS", "3"))
+
+# Steps of one worker pass, in order; each is called with `now` (and the keyword arguments
+# the worker command's `step_arguments` names for it) and returns a count.
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
     "certtrack.certification.worker.grant_renewals",

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from certtrack import clock
+from certtrack import clock, ratelimit
 from certtrack.certification import audit
 from certtrack.certification.actors import Actor
 from certtrack.certification.errors import Invalid, NotFound, Refused
@@ -230,20 +230,15 @@ def _send_link(user: User, why: str, now: datetime, invited_by: str = "") -> Non
     transaction.on_commit(partial(deliver_now, queued.pk, now))
 
 
-# The reset form answers anyone: at most one email per user in this time, so it cannot be
-# used to flood a colleague's mailbox (the answer on the page is the same either way).
+# The reset form answers anyone: at most one email per user per window this long (the one
+# rate limiter), so it cannot flood a colleague's mailbox (the page answers the same).
 RESET_EMAIL_EVERY = timedelta(minutes=2)
 
 
 def send_password_reset(user: User, now: datetime | None = None) -> None:
     """Email `user` a link to reset a forgotten password (Django's reset view calls it)."""
-    from certtrack.notifications.models import Email, Kind
-
     now = now or clock.now()
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        recent = Email.objects.filter(
-            user=user, kind=Kind.PASSWORD_RESET, created_at__gt=now - RESET_EMAIL_EVERY
-        )
-        if not recent.exists():
+        every = int(RESET_EMAIL_EVERY.total_seconds())
+        if ratelimit.hit("password-reset", str(user.pk), 1, every, now).allowed:
             _send_link(user, "reset", now)

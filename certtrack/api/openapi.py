@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 
 from certtrack.certification.models import ORDERINGS
 
-from .schemas import RenewalState
+from .schemas import RenewalState, TrackingFilters, TrackingQuery
 
 REF = "#/components/schemas/{}"
 
@@ -53,6 +53,10 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "renewal": {"schema": {"$ref": REF.format("RenewalFilter")}},
 }
 
+
+# Query parameter schemas: ninja lists each parameter on its own (typed above) and also
+# publishes the schema as a component that nothing refers to; it is left out.
+QUERY_SCHEMAS = (TrackingFilters, TrackingQuery)
 
 # Schemas that only `openapi_extra` declarations name (so ninja does not collect them).
 _MODELS: list[type] = []
@@ -97,6 +101,8 @@ def refine(document: dict) -> dict:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in COMPONENTS.items():
         schemas.setdefault(name, schema)
+    for model in QUERY_SCHEMAS:
+        schemas.pop(model.__name__, None)
     for model in _MODELS:
         schemas.setdefault(
             model.__name__, model.model_json_schema(ref_template=REF.replace("{}", "{model}"))

@@ -1,18 +1,26 @@
-"""Request and response bodies of the REST API (API.md). Field names are the contract."""
+"""Request and response bodies of the REST API (API.md). Field names are the contract.
+
+Shared types and the set-up (settings, contacts, components, programs); the enrollments'
+and completions' bodies are in `enrollment_schemas.py`. A response schema reads the model
+it shows (ninja's `resolve_<field>` for what is not a column), so no view builds a dict.
+"""
 
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from django.conf import settings as django_settings
 from django.db.models import TextChoices
+from django.urls import reverse
 from ninja import Schema
-from pydantic import BeforeValidator, Field, create_model
+from pydantic import BeforeValidator, Field
 
 from certtrack.certification import models
 from certtrack.certification.renewal import RenewalState as DomainRenewalState
 from certtrack.certification.statuses import ACTIONS, MEANING
 from certtrack.certification.statuses import Status as DomainStatus
+from certtrack.notifications import reminders
 
 # Ids fit a 64-bit column; larger numbers cannot name anything.
 Id = Annotated[int, Field(ge=1, le=2**62)]
@@ -123,6 +131,54 @@ class Page(Schema):
     page_size: int
 
 
+# --- the Tracking filters: one declaration for the list, the counts and the export ----------
+
+# Declared for the document and held to a length without NUL; `tracking_queryset` parses
+# the values from the query string (a bad one → 400 naming the parameter).
+FILTER_DOCS = {
+    "status": "Status ids, comma-separated (e.g. `active,expiring`).",
+    "program": "Program ids, comma-separated.",
+    "q": "Words found in the contact's name, email or organization.",
+    "expires_from": "Expiring on or after this date (YYYY-MM-DD).",
+    "expires_to": "Expiring on or before this date (YYYY-MM-DD).",
+    "expires_within_days": "Certifications still valid today that expire within n days.",
+    "renewal": "Renewal states, comma-separated: open (in the window), review (met, awaiting "
+    "staff), grace (expired, still renewable).",
+    "ordering": "contact, program, status, expires_on, activated_on or applied_on; "
+    "prefix - for descending.",
+    "as_of": "A day (YYYY-MM-DD, from 1900): statuses, the status filter and the rows "
+    "present are those at the end of that day in the organization's time zone (a future day "
+    "projects the dates); nothing else of a row changes. An impossible day → 400.",
+    "updated_since": "Only rows written at or after this time (ISO 8601 with offset): "
+    "transitions, completions that change progress, the worker's status changes, "
+    "expiry edits. Poll with the largest `updated_at` seen (docs/integrations.md).",
+}
+
+
+def _filter(name: str):
+    return Field(None, description=FILTER_DOCS[name], max_length=2000, pattern=NO_NUL)
+
+
+class TrackingFilters(Schema):
+    """What the status counts take: every Tracking filter but `status` and `ordering`."""
+
+    program: str | None = _filter("program")
+    q: str | None = _filter("q")
+    expires_from: str | None = _filter("expires_from")
+    expires_to: str | None = _filter("expires_to")
+    expires_within_days: str | None = _filter("expires_within_days")
+    renewal: str | None = _filter("renewal")
+    updated_since: str | None = _filter("updated_since")
+    as_of: str | None = _filter("as_of")
+
+
+class TrackingQuery(TrackingFilters):
+    """What the list and the export take: every Tracking filter."""
+
+    status: str | None = _filter("status")
+    ordering: str | None = _filter("ordering")
+
+
 # --- settings ---------------------------------------------------------------------------
 
 
@@ -140,6 +196,12 @@ class SettingsOut(Schema):
     logo_url: str | None = Field(
         description="The organization's logo (set in the back-office), or null."
     )
+
+    @staticmethod
+    def resolve_logo_url(settings: models.GeneralSettings) -> str | None:
+        if not settings.logo:
+            return None
+        return django_settings.BASE_URL + reverse("credentials:branding_image", args=["logo"])
 
 
 class SettingsPatch(Schema):
@@ -187,6 +249,10 @@ class ContactOut(Schema):
     archived: bool
     created_at: datetime
 
+    @staticmethod
+    def resolve_archived(contact: models.Contact) -> bool:
+        return contact.archived_at is not None
+
 
 class ContactPage(Page):
     results: list[ContactOut]
@@ -227,6 +293,10 @@ class ComponentOut(Schema):
     closes_on: date | None
     is_active: bool
     prerequisite_ids: list[int]
+
+    @staticmethod
+    def resolve_prerequisite_ids(component: models.Component) -> list[int]:
+        return sorted(p.pk for p in component.prerequisites.all())  # prefetched
 
 
 class ComponentPage(Page):
@@ -353,6 +423,19 @@ class ProgramComponentOut(Schema):
     code: str
     kind: ComponentKind
 
+    # A program's link to a component: the component's name, code and kind.
+    @staticmethod
+    def resolve_name(link: models.ProgramComponent) -> str:
+        return link.component.name
+
+    @staticmethod
+    def resolve_code(link: models.ProgramComponent) -> str:
+        return link.component.code
+
+    @staticmethod
+    def resolve_kind(link: models.ProgramComponent) -> str:
+        return link.component.kind
+
 
 class ProgramOut(Schema):
     id: int
@@ -377,199 +460,19 @@ class ProgramOut(Schema):
     renewal_hours_required: float | None
     reminder_schedule: list[ReminderStepOut]
 
+    @staticmethod
+    def resolve_components(program: models.Program) -> list:
+        return list(program.links.all())  # prefetched, with their components
+
+    @staticmethod
+    def resolve_reminder_schedule(program: models.Program) -> list[dict]:
+        names = reminders.template_keys()
+        steps = [
+            reminders.Step(r.offset_days, r.template, r.mandatory)
+            for r in program.reminder_steps.all()  # prefetched
+        ]
+        return [{**vars(s), "description": reminders.describe(s, names)} for s in steps]
+
 
 class ProgramPage(Page):
     results: list[ProgramOut]
-
-
-# --- enrollments ------------------------------------------------------------------------
-
-
-class ApplyIn(Schema):
-    contact_id: Id
-
-
-class EnrollmentIn(Schema):
-    contact_id: Id
-    program_id: Id
-    status: Literal["in_progress", "active"] = Field(
-        "in_progress",
-        description="`active` records an existing certification (needs `activated_on`).",
-    )
-    activated_on: Day | None = None
-    expires_on: Day | None = None
-
-
-class ActionIn(Schema):
-    """Optional: an action without a body has no reason."""
-
-    reason: Text(10_000) = Field(
-        "", description="Required for suspend, renew and reject_renewal (422 without)."
-    )
-    expires_on: Day | None = Field(None, description="renew only: the new period's expiry.")
-
-
-class EnrollmentPatch(Schema):
-    expires_on: Day
-    reason: Text(10_000) = Field("", description="Required: why the date changes.")
-
-
-class EnrollmentContact(Schema):
-    id: int
-    first_name: str
-    last_name: str
-    email: str
-    organization: str
-
-
-class EnrollmentProgram(Schema):
-    id: int
-    name: str
-    code: str
-
-
-class Progress(Schema):
-    required_done: int
-    required_total: int
-    credits_earned: float
-    hours_earned: float
-
-
-class RenewalProgress(Progress):
-    credits_required: float | None
-    hours_required: float | None
-
-
-class Renewal(Schema):
-    state: RenewalState
-    opens_on: date
-    closes_on: date
-    progress: RenewalProgress
-
-
-class PeriodOut(Schema):
-    number: int
-    activated_on: date
-    expires_on: date | None
-    renewed_on: date | None
-    source: PeriodSource
-    certificate_url: str = Field(
-        description="This period's certificate PDF (`certificate.pdf?period=N`)."
-    )
-
-
-class EnrollmentOut(Schema):
-    id: int
-    status: StatusId = Field(description="The status true today.")
-    status_label: str
-    contact: EnrollmentContact
-    program: EnrollmentProgram
-    applied_on: date | None
-    started_on: date | None
-    completed_on: date | None
-    activated_on: date | None
-    expires_on: date | None
-    progress: Progress
-    certificate_number: str | None
-    first_activated_on: date | None = Field(description="Period 1's activation date.")
-    period: int | None = Field(description="The current period's number; null: never certified.")
-    renewal: Renewal | None = Field(
-        description="null when the program has no renewal or the row is not certified."
-    )
-    updated_at: datetime = Field(
-        description="When the row was last written (a move, a completion counted, an expiry "
-        "edit): the cursor for `?updated_since`."
-    )
-
-
-class EnrollmentPage(Page):
-    results: list[EnrollmentOut]
-
-
-class CompletionBrief(Schema):
-    id: int
-    completed_on: date
-    state: CompletionState
-    passed: bool
-    score: float | None
-
-
-class EnrollmentComponent(Schema):
-    component_id: int
-    name: str
-    code: str
-    kind: ComponentKind
-    required: bool
-    state: ComponentState
-    completed_on: date | None = Field(description="The date it counts from, when completed.")
-    completions: list[CompletionBrief]
-
-
-# A value recorded in a history entry's `changes`: JSON scalars, or a list of them.
-Scalar = str | int | float | bool | None
-ChangeValue = Scalar | list[Scalar | list[Scalar]]
-
-
-class HistoryEntry(Schema):
-    at: datetime
-    actor: str
-    action: str
-    from_status: str = Field(description="A status id; empty when the entry moved nothing.")
-    to_status: str = Field(description="A status id; empty when the entry moved nothing.")
-    reason: str
-    changes: dict[str, ChangeValue] = Field(
-        description="What changed: `{field: [old, new]}`; a completion's entries also carry "
-        "`completion_id` and `component` (its code)."
-    )
-
-
-class EnrollmentDetail(EnrollmentOut):
-    components: list[EnrollmentComponent]
-    history: list[HistoryEntry]
-    periods: list[PeriodOut] = Field(description="Oldest first.")
-
-
-CountsByStatus = create_model(
-    "CountsByStatus",
-    __base__=Schema,
-    __doc__="How many enrollments are in each status: one property per status.",
-    **{status: (int, ...) for status in Status},
-)
-
-
-class StatusCounts(Schema):
-    counts: CountsByStatus  # type: ignore[valid-type]
-    total: int = Field(description="The sum of the counts.")
-
-
-# --- completions ------------------------------------------------------------------------
-
-
-class CompletionIn(Schema):
-    contact_id: Id
-    component_id: Id
-    completed_on: Day
-    score: Score | None = None
-    passed: bool | None = Field(
-        None, description="For a pass/fail exam: false records a failed attempt."
-    )
-    note: Text(10_000) = ""
-
-
-class DecisionIn(Schema):
-    """Optional: without a body the decision has no reason (the contact's email says none)."""
-
-    reason: Text(10_000) = ""
-
-
-class CompletionOut(Schema):
-    id: int
-    contact_id: int
-    component_id: int
-    completed_on: date
-    score: float | None
-    passed: bool
-    state: CompletionState
-    note: str
-    source: CompletionSource
-    removed: bool

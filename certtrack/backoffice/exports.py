@@ -4,10 +4,11 @@ import csv
 import tempfile
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 
-from certtrack.cells import safe_cell
+from certtrack.cells import number, safe_cell, safe_value
 from certtrack.certification.statuses import label
 
 from .filters import with_progress_of
@@ -28,8 +29,15 @@ HEADER = [
     "Expires",
     "Required components done",
     "Required components",
+    "Credits earned",
+    "Credits required",
+    "Hours earned",
+    "Hours required",
     "Certificate number",
 ]
+# XLSX column widths (characters), by header: wide enough for typical values.
+WIDTHS = {"Enrollment id": 12, "Email": 32, "Program": 34, "Organization": 24}
+DATE_FORMAT = "yyyy-mm-dd"
 CHUNK = 2000
 
 
@@ -50,8 +58,17 @@ def _values(row) -> list:
         row.expires_on,
         row.progress.required_done,
         row.progress.required_total,
+        number(row.progress.credits_earned),
+        number(_rule(row.progress, "credits")),
+        number(row.progress.hours_earned),
+        number(_rule(row.progress, "hours")),
         row.certificate_number or "",
     ]
+
+
+def _rule(progress, name: str) -> Decimal | None:
+    """The threshold the progress was measured against (None: the program sets none)."""
+    return getattr(progress.rule, name, None)
 
 
 class _Echo:
@@ -95,14 +112,26 @@ def csv_response(
 
 
 def xlsx_response(queryset, filename: str, today: date, day: date | None = None) -> FileResponse:
+    """The rows as a workbook ready to sort and filter: the header row frozen with an
+    autofilter over every row, columns sized, dates as date cells (yyyy-mm-dd)."""
     # Write-only workbook: rows go to disk as they come, memory stays flat.
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Tracking")
-    sheet.append(header(day))
+    names = header(day)
+    # Before the first row: a write-only sheet writes its views and columns with it.
+    sheet.freeze_panes = "A2"
+    for i, name in enumerate(names, start=1):
+        width = WIDTHS.get(name, max(12, min(len(name) + 2, 28)))
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.append(names)
+    count = 0
     for row in _rows(queryset, today):
-        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in _values(row)])
+        sheet.append([safe_value(v) for v in _values(row)])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(spool)
     spool.seek(0)

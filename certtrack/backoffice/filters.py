@@ -19,7 +19,6 @@ from certtrack.certification.models import (
     ORDERINGS,
     Completion,
     CompletionState,
-    Contact,
     Period,
     Program,
 )
@@ -73,20 +72,6 @@ FILTER_PARAMS = [
 ] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
 # The API's `renewal` values (certification.tracking.RENEWAL_FILTERS), in words.
 RENEWAL_CHOICES = [(state, LABELS[RenewalState(state)]) for state in RENEWAL_FILTERS]
-
-
-def contacts_matching(text: str, queryset=None):
-    """Contacts whose name, email, organization (or exact external id) match every word."""
-    queryset = Contact.objects.all() if queryset is None else queryset
-    for word in text.split():
-        queryset = queryset.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(organization__icontains=word)
-            | Q(external_id__iexact=word)
-        )
-    return queryset
 
 
 def progress_q(progress: str, today: date) -> Q:

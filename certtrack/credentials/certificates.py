@@ -5,7 +5,6 @@ The number itself is the domain's (`services.new_certificate_number`, given when
 enrollment first becomes Active and kept for life).
 """
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -20,16 +19,13 @@ from certtrack.certification.errors import NotFound, Refused
 from certtrack.certification.models import Enrollment, GeneralSettings, Period
 from certtrack.certification.statuses import CERTIFIED, Status, label
 
-# Verification outcomes (PRODUCT.md §7): what a third party is told. NOT_CERTIFIED only
-# answers `?on=` a day before the certification (or with no period covering that day).
+# Verification outcomes (PRODUCT.md §7, API.md's `status`): what a third party is told.
 VALID, EXPIRED, SUSPENDED, REVOKED = "valid", "expired", "suspended", "revoked"
-NOT_CERTIFIED = "not_certified"
 OUTCOME_LABELS = {
     VALID: "Valid",
     EXPIRED: "Expired",
     SUSPENDED: "Suspended",
     REVOKED: "Revoked",
-    NOT_CERTIFIED: "Not certified",
 }
 _OUTCOMES = {
     Status.ACTIVE: VALID,
@@ -41,10 +37,8 @@ _OUTCOMES = {
 
 
 def setting(name: str, default):
-    """A credentials setting: Django settings first, else the environment, else `default`."""
+    """A credentials setting (read from the environment by certtrack.settings), else `default`."""
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
     return default if value in (None, "") else value
 
 
@@ -129,9 +123,10 @@ class Certificate:
 
     @property
     def outcome(self) -> str:
-        if self.on is not None and (self.status is None or self.period is None):
-            return NOT_CERTIFIED  # no record then, or none of its periods had begun
-        return outcome_of(self.status)
+        outcome = outcome_of(self.status) if self.status is not None else EXPIRED
+        if self.on is not None and self.period is None and outcome == VALID:
+            return EXPIRED  # `?on=` a day between two periods (one had begun: see verify)
+        return outcome
 
     @property
     def outcome_label(self) -> str:
@@ -143,7 +138,7 @@ class Certificate:
 
     @property
     def status_label(self) -> str:
-        return label(self.status) if self.status is not None else OUTCOME_LABELS[NOT_CERTIFIED]
+        return label(self.status) if self.status is not None else OUTCOME_LABELS[EXPIRED]
 
     @property
     def on_day_answer(self) -> str:
@@ -216,16 +211,24 @@ def verify(number: str, on: date | None = None) -> Certificate:
     if on is None:
         return _certificate(enrollment)
     periods = list(enrollment.periods.order_by("number"))
-    status = status_on(enrollment.pk, end_of(on, clock.now()))
+    first = periods[0].activated_on if periods else enrollment.activated_on
+    if first is None or on < first:
+        # API.md's `status` has no word for "not yet": the number did not exist that day.
+        since = f"; it is valid from {_long(first)}" if first else ""
+        raise NotYetIssued(f"Certificate {number} was not yet issued on {_long(on)}{since}.")
     return Certificate(
         enrollment=enrollment,
         number=enrollment.certificate_number or "",
-        status=status,
+        status=status_on(enrollment.pk, end_of(on, clock.now())),
         today=on,
         period=period_on(enrollment, on),
-        first_activated_on=periods[0].activated_on if periods else enrollment.activated_on,
+        first_activated_on=first,
         on=on,
     )
+
+
+class NotYetIssued(NotFound):
+    """`?on=` a day before the certification's first period began (HTTP 404)."""
 
 
 def period_param(request) -> int | None:

@@ -28,21 +28,16 @@ PAGE_SIZES = {"a4": landscape(A4), "letter": landscape(letter)}
 _REPORTLAB_FONTS = Path(__import__("reportlab").__file__).parent / "fonts"
 # Unicode TrueType fonts (names with accents print right): DejaVu where the system has
 # it, else the Vera fonts that ship with ReportLab.
+_DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVu{}.ttf"
 _FONT_CHOICES = {
-    "Serif": ["/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", _REPORTLAB_FONTS / "Vera.ttf"],
-    "Serif-Bold": [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
-        _REPORTLAB_FONTS / "VeraBd.ttf",
-    ],
-    "Serif-Italic": [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf",
-        _REPORTLAB_FONTS / "VeraIt.ttf",
-    ],
-    "Sans": ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", _REPORTLAB_FONTS / "Vera.ttf"],
-    "Sans-Bold": [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-        _REPORTLAB_FONTS / "VeraBd.ttf",
-    ],
+    name: [_DEJAVU.format(dejavu), _REPORTLAB_FONTS / vera]
+    for name, dejavu, vera in [
+        ("Serif", "Serif", "Vera.ttf"),
+        ("Serif-Bold", "Serif-Bold", "VeraBd.ttf"),
+        ("Serif-Italic", "Serif-Italic", "VeraIt.ttf"),
+        ("Sans", "Sans", "Vera.ttf"),
+        ("Sans-Bold", "Sans-Bold", "VeraBd.ttf"),
+    ]
 }
 
 
@@ -310,12 +305,8 @@ def _signature(canvas, x, y, width, font, ink, muted):
 
 def _classic(canvas: Canvas, certificate: Certificate, width: float, height: float) -> None:
     """Ivory paper, navy and gold double frame, serif lettering."""
-    navy, gold, ink, muted = (
-        HexColor("#1d2b4f"),
-        HexColor("#b08d3c"),
-        HexColor("#1f2430"),
-        HexColor("#5b6170"),
-    )
+    navy, gold = HexColor("#1d2b4f"), HexColor("#b08d3c")
+    ink, muted = HexColor("#1f2430"), HexColor("#5b6170")
     serif, serif_bold, serif_italic = _font("Serif"), _font("Serif-Bold"), _font("Serif-Italic")
     canvas.setFillColor(HexColor("#fbf8f0"))
     canvas.rect(0, 0, width, height, stroke=0, fill=1)
@@ -347,15 +338,8 @@ def _classic(canvas: Canvas, certificate: Certificate, width: float, height: flo
     canvas.setFillColor(navy)
     _centered(canvas, certificate.holder, mid, top - 145, serif_bold, 36, width - 200)
     canvas.setFillColor(muted)
-    _centered(
-        canvas,
-        "has met every requirement of, and is certified in",
-        mid,
-        top - 180,
-        serif_italic,
-        13,
-        width - 200,
-    )
+    met = "has met every requirement of, and is certified in"
+    _centered(canvas, met, mid, top - 180, serif_italic, 13, width - 200)
     canvas.setFillColor(ink)
     _centered(canvas, certificate.program, mid, top - 215, serif_bold, 22, width - 220)
 
@@ -378,113 +362,139 @@ def _seal(canvas, x, y, navy, gold, font):
     canvas.drawCentredString(x, y - 6, "VERIFIABLE")
 
 
-def _modern(canvas: Canvas, certificate: Certificate, width: float, height: float) -> None:
-    """White page, a deep teal band on the left, sans-serif lettering."""
-    teal, accent, ink, muted = (
-        HexColor("#0f4c5c"),
-        HexColor("#e36414"),
-        HexColor("#1b1f24"),
-        HexColor("#5f6b76"),
-    )
-    sans, sans_bold = _font("Sans"), _font("Sans-Bold")
-    canvas.setFillColor(white)
-    canvas.rect(0, 0, width, height, stroke=0, fill=1)
-    band = 190
-    canvas.setFillColor(teal)
-    canvas.rect(0, 0, band, height, stroke=0, fill=1)
-    canvas.setFillColor(Color(1, 1, 1, alpha=0.08))
-    for i in range(6):
-        canvas.circle(band - 20, height - 60 - i * 95, 70, stroke=0, fill=1)
-    canvas.setFillColor(accent)
-    canvas.rect(band, height - 14, width - band, 14, stroke=0, fill=1)
+class _Modern:
+    """White page, a deep teal band on the left (issuer, QR code), sans-serif lettering:
+    `_Modern.draw` runs its drawing steps in page order."""
 
-    # The band: issuer and the QR code, white on teal.
-    canvas.setFillColor(white)
-    canvas.setFont(sans_bold, 11)
-    words, line, lines = issuer_name().upper().split(), "", []
-    for word in words:
-        if text_width(canvas, f"{line} {word}".strip(), sans_bold, 11) > band - 50:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    for i, text in enumerate(lines[:4]):
-        draw_text(canvas, 28, height - 60 - i * 15, text, sans_bold, 11)
-    canvas.setFillColor(white)
-    canvas.roundRect(28, 70, band - 56, band - 56 + 24, 8, stroke=0, fill=1)
-    size = band - 76
-    canvas.drawImage(_qr_image(certificate.url), 38, 92, size, size)
-    canvas.setFillColor(white)
-    canvas.setFont(sans, 7.5)
-    canvas.drawCentredString(band / 2, 54, "Scan to verify this certificate")
+    teal, accent = HexColor("#0f4c5c"), HexColor("#e36414")
+    ink, muted, rule = HexColor("#1b1f24"), HexColor("#5f6b76"), HexColor("#d5dbe0")
+    band_width = 190
 
-    left = band + 56
-    room = width - left - 56
+    def __init__(self, canvas: Canvas, certificate: Certificate, width: float, height: float):
+        self.canvas, self.certificate = canvas, certificate
+        self.width, self.height = width, height
+        self.sans, self.sans_bold = _font("Sans"), _font("Sans-Bold")
+        self.left = self.band_width + 56
+        self.room = width - self.left - 56
 
-    def text_width_of(text: str, font: str, size: float) -> float:
-        return text_width(canvas, text, font, size)
+    @classmethod
+    def draw(cls, canvas: Canvas, certificate: Certificate, width: float, height: float) -> None:
+        page = cls(canvas, certificate, width, height)
+        steps = (page.background, page.band, page.titles, page.facts, page.signature, page.issuer)
+        for step in steps:
+            step()
 
-    canvas.setFillColor(accent)
-    canvas.setFont(sans_bold, 10)
-    canvas.drawString(left, height - 86, "CERTIFICATE")
-    canvas.setFillColor(ink)
-    canvas.setFont(sans_bold, 30)
-    canvas.drawString(left, height - 122, "Professional Certification")
-    canvas.setFillColor(muted)
-    canvas.setFont(sans, 12)
-    canvas.drawString(left, height - 170, "Awarded to")
-    canvas.setFillColor(teal)
-    size = 34
-    while size > 12 and text_width_of(certificate.holder, sans_bold, size) > room:
-        size -= 0.5
-    draw_text(canvas, left, height - 210, certificate.holder, sans_bold, size)
-    canvas.setFillColor(muted)
-    canvas.setFont(sans, 12)
-    canvas.drawString(left, height - 250, "for meeting every requirement of")
-    canvas.setFillColor(ink)
-    size = 20
-    while size > 10 and text_width_of(certificate.program, sans_bold, size) > room:
-        size -= 0.5
-    draw_text(canvas, left, height - 278, certificate.program, sans_bold, size)
+    def background(self) -> None:
+        """The white page, the teal band with its faint circles, the orange top rule."""
+        canvas, width, height, band = self.canvas, self.width, self.height, self.band_width
+        canvas.setFillColor(white)
+        canvas.rect(0, 0, width, height, stroke=0, fill=1)
+        canvas.setFillColor(self.teal)
+        canvas.rect(0, 0, band, height, stroke=0, fill=1)
+        canvas.setFillColor(Color(1, 1, 1, alpha=0.08))
+        for i in range(6):
+            canvas.circle(band - 20, height - 60 - i * 95, 70, stroke=0, fill=1)
+        canvas.setFillColor(self.accent)
+        canvas.rect(band, height - 14, width - band, 14, stroke=0, fill=1)
 
-    facts = [*_date_facts(certificate), ("CERTIFICATE NUMBER", certificate.number)]
-    column = room / 3
-    canvas.setStrokeColor(HexColor("#d5dbe0"))
-    canvas.setLineWidth(0.8)
-    canvas.line(left, 190, width - 56, 190)
-    for i, (caption, value) in enumerate(facts):
-        x = left + i * column
-        canvas.setFillColor(muted)
-        canvas.setFont(sans_bold, 7.5)
-        canvas.drawString(x, 168, caption)
-        canvas.setFillColor(ink)
-        canvas.setFont(sans_bold if i == 2 else sans, 12)
-        canvas.drawString(x, 150, value)
-    if since := _since(certificate):
-        canvas.setFillColor(muted)
-        canvas.setFont(sans, 9.5)
-        canvas.drawString(left, 128, since)
+    def band(self) -> None:
+        """The band: issuer (up to four lines) and the QR code, white on teal."""
+        canvas, band, bold = self.canvas, self.band_width, self.sans_bold
+        canvas.setFillColor(white)
+        canvas.setFont(bold, 11)
+        words, line, lines = issuer_name().upper().split(), "", []
+        for word in words:
+            if text_width(canvas, f"{line} {word}".strip(), bold, 11) > band - 50:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+        for i, text in enumerate(lines[:4]):
+            draw_text(canvas, 28, self.height - 60 - i * 15, text, bold, 11)
+        canvas.setFillColor(white)
+        canvas.roundRect(28, 70, band - 56, band - 56 + 24, 8, stroke=0, fill=1)
+        size = band - 76
+        canvas.drawImage(_qr_image(self.certificate.url), 38, 92, size, size)
+        canvas.setFillColor(white)
+        canvas.setFont(self.sans, 7.5)
+        canvas.drawCentredString(band / 2, 54, "Scan to verify this certificate")
 
-    _fit_image(canvas, "logo", width - 56 - 140, height - 78, 140, 50)
-    general = GeneralSettings.get()
-    signed = general.signatory_name
-    _fit_image(canvas, "signature", left + 220, 84, 150, 40, align="left")
-    if signed:
-        canvas.setStrokeColor(HexColor("#d5dbe0"))
-        canvas.line(left + 220, 80, left + 400, 80)
-        canvas.setFillColor(ink)
-        draw_text(canvas, left + 220, 66, signed, sans_bold, 10.5)
-        canvas.setFillColor(muted)
-        draw_text(canvas, left + 220, 55, general.signatory_title, sans, 7.5)
-    canvas.setFillColor(muted)
-    canvas.setFont(sans, 8)
-    canvas.drawString(left, 96, "Issued by")
-    canvas.setFillColor(ink)
-    draw_text(canvas, left, 80, issuer_name(), sans_bold, 11)
-    canvas.setFillColor(muted)
-    canvas.setFont(sans, 7.5)
-    canvas.drawString(left, 40, f"Verify online: {certificate.url}")
+    def _fitted(self, text: str, y: float, size: float, smallest: float, room=None) -> None:
+        """`text` in bold at `size`, shrunk by half points (not below `smallest`) to fit."""
+        room = room or self.room
+        while size > smallest and text_width(self.canvas, text, self.sans_bold, size) > room:
+            size -= 0.5
+        draw_text(self.canvas, self.left, y, text, self.sans_bold, size)
+
+    def titles(self) -> None:
+        """The "Certificate" caption, the title, the holder and the program (shrunk to fit)."""
+        canvas, left, height = self.canvas, self.left, self.height
+        canvas.setFillColor(self.accent)
+        canvas.setFont(self.sans_bold, 10)
+        canvas.drawString(left, height - 86, "CERTIFICATE")
+        canvas.setFillColor(self.ink)
+        canvas.setFont(self.sans_bold, 30)
+        canvas.drawString(left, height - 122, "Professional Certification")
+        canvas.setFillColor(self.muted)
+        canvas.setFont(self.sans, 12)
+        canvas.drawString(left, height - 170, "Awarded to")
+        canvas.setFillColor(self.teal)
+        self._fitted(self.certificate.holder, height - 210, 34, 12)
+        canvas.setFillColor(self.muted)
+        canvas.setFont(self.sans, 12)
+        canvas.drawString(left, height - 250, "for meeting every requirement of")
+        canvas.setFillColor(self.ink)
+        self._fitted(self.certificate.program, height - 278, 20, 10)
+
+    def facts(self) -> None:
+        """Valid from, valid through and the number in three columns; "certified since"."""
+        canvas, certificate, left = self.canvas, self.certificate, self.left
+        facts = [*_date_facts(certificate), ("CERTIFICATE NUMBER", certificate.number)]
+        column = self.room / 3
+        canvas.setStrokeColor(self.rule)
+        canvas.setLineWidth(0.8)
+        canvas.line(left, 190, self.width - 56, 190)
+        for i, (caption, value) in enumerate(facts):
+            x = left + i * column
+            canvas.setFillColor(self.muted)
+            canvas.setFont(self.sans_bold, 7.5)
+            canvas.drawString(x, 168, caption)
+            canvas.setFillColor(self.ink)
+            canvas.setFont(self.sans_bold if i == 2 else self.sans, 12)
+            canvas.drawString(x, 150, value)
+        if since := _since(certificate):
+            canvas.setFillColor(self.muted)
+            canvas.setFont(self.sans, 9.5)
+            canvas.drawString(left, 128, since)
+
+    def signature(self) -> None:
+        """The logo top right; the signature image, and the signatory when one is named."""
+        canvas, left = self.canvas, self.left
+        _fit_image(canvas, "logo", self.width - 56 - 140, self.height - 78, 140, 50)
+        general = GeneralSettings.get()
+        signed = general.signatory_name
+        _fit_image(canvas, "signature", left + 220, 84, 150, 40, align="left")
+        if signed:
+            canvas.setStrokeColor(self.rule)
+            canvas.line(left + 220, 80, left + 400, 80)
+            canvas.setFillColor(self.ink)
+            draw_text(canvas, left + 220, 66, signed, self.sans_bold, 10.5)
+            canvas.setFillColor(self.muted)
+            draw_text(canvas, left + 220, 55, general.signatory_title, self.sans, 7.5)
+
+    def issuer(self) -> None:
+        """The "Issued by" line with the issuer, and the verification address at the foot."""
+        canvas, left = self.canvas, self.left
+        canvas.setFillColor(self.muted)
+        canvas.setFont(self.sans, 8)
+        canvas.drawString(left, 96, "Issued by")
+        canvas.setFillColor(self.ink)
+        # Shrunk to end before the signature column (a long organization name ran into it).
+        self._fitted(issuer_name(), 80, 11, 7, room=205)
+        canvas.setFillColor(self.muted)
+        canvas.setFont(self.sans, 7.5)
+        canvas.drawString(left, 40, f"Verify online: {self.certificate.url}")
 
 
-_DESIGNS = {CertificateTemplate.CLASSIC: _classic, CertificateTemplate.MODERN: _modern}
+_DESIGNS = {CertificateTemplate.CLASSIC: _classic, CertificateTemplate.MODERN: _Modern.draw}

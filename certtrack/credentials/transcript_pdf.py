@@ -185,7 +185,7 @@ def transcript_csv_response(transcript: Transcript) -> HttpResponse:
     """The transcript as CSV: one row per completion (cells neutralised against formulas)."""
     import csv
 
-    from certtrack.cells import safe_cell
+    from certtrack.cells import safe_value
     from certtrack.certification.transcript import CSV_HEADER
 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -195,5 +195,5 @@ def transcript_csv_response(transcript: Transcript) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_HEADER)
     for row in transcript.rows():
-        writer.writerow([safe_cell(v) if isinstance(v, str) else v for v in row])
+        writer.writerow([safe_value(v) for v in row])
     return response

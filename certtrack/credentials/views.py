@@ -12,7 +12,14 @@ from certtrack.certification.models import Program
 
 from . import keys, status_lists
 from .badges import achievement_document, issuer_profile
-from .certificates import issued, issuer_name, normalize_number, period_param, verify
+from .certificates import (
+    NotYetIssued,
+    issued,
+    issuer_name,
+    normalize_number,
+    period_param,
+    verify,
+)
 from .pdf import pdf_response
 from .ratelimit import hit
 from .vcjwt import MEDIA_TYPE
@@ -48,6 +55,9 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, "credentials/verify.html", context | {"problem": "day"}, status=400)
     try:
         certificate = verify(number, day)
+    except NotYetIssued as error:
+        context |= {"problem": "not_yet", "message": error.message, "on": day.isoformat()}
+        return render(request, "credentials/verify.html", context, status=404)
     except NotFound:
         return render(
             request, "credentials/verify.html", context | {"problem": "unknown"}, status=404

@@ -6,15 +6,18 @@ Placeholders (Django template syntax): {{ contact.first_name }}, {{ contact.full
 {{ portal_url }}, {{ staff_url }}, and where the email follows a staff decision
 {{ reason }}; {{ component.name }} and {{ completed_on }} for a rejected completion;
 {{ period }} (the period's number) for a renewal.
-"""
 
-from .models import Kind
+Plain data, keyed by the kind's id (models.Kind), importing nothing: rendering and the
+back-office read it, and nothing here reads them back. The migrations hold their own
+frozen copies (0002, 0006): a text changed here reaches an existing database only
+through a new data migration that carries the new text.
+"""
 
 _SIGN_OFF = "\n\n-- \nThe certification team\n"
 _HTML_FOOT = '\n<p style="color:#555">The certification team</p>\n'
 
 DEFAULTS: dict[str, dict[str, str]] = {
-    Kind.APPLICATION_RECEIVED: {
+    "application_received": {
         "subject": "We received your application: {{ program.name }}",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -34,7 +37,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p><a href="{{ portal_url }}">Follow your progress</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.NEW_APPLICATION: {
+    "new_application": {
         "subject": "New Certification Application: {{ contact.full_name }}, {{ program.name }}",
         "text_body": (
             "{{ contact.full_name }} <{{ contact.email }}>"
@@ -51,7 +54,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "open the back-office</a>.</p>"
         ),
     },
-    Kind.APPLICATION_APPROVED: {
+    "application_approved": {
         "subject": "Your application to {{ program.name }} is approved",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -66,7 +69,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p><a href="{{ portal_url }}">See what to do next</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.APPLICATION_DECLINED: {
+    "application_declined": {
         "subject": "Your application to {{ program.name }}",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -81,7 +84,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p>You may <a href="{{ portal_url }}">apply again</a> at any time.</p>' + _HTML_FOOT
         ),
     },
-    Kind.ADMIN_REVIEW_REQUIRED: {
+    "admin_review_required": {
         "subject": "Admin Review Required: {{ contact.full_name }}, {{ program.name }}",
         "text_body": (
             "{{ contact.full_name }} <{{ contact.email }}> has met every requirement of "
@@ -95,7 +98,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<a href="{{ staff_url }}">open the back-office</a>.</p>'
         ),
     },
-    Kind.CERTIFICATION_EARNED: {
+    "certification_earned": {
         "subject": "Congratulations: you are certified in {{ program.name }}",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -116,7 +119,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.CERTIFICATION_EXPIRING: {
+    "certification_expiring": {
         "subject": "Certification Expiring: {{ program.name }} on {{ expires_on|date:'F j, Y' }}",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -134,7 +137,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.CERTIFICATION_EXPIRED: {
+    "certification_expired": {
         "subject": "Your {{ program.name }} certification has expired",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -149,7 +152,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p>To be certified again, <a href="{{ portal_url }}">renew it</a>.</p>' + _HTML_FOOT
         ),
     },
-    Kind.COMPLETION_REJECTED: {
+    "completion_rejected": {
         "subject": "Your {{ component.name }} completion was not accepted",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -168,7 +171,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p><a href="{{ portal_url }}">See what is still needed</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.CERTIFICATION_SUSPENDED: {
+    "certification_suspended": {
         "subject": "Your {{ program.name }} certification is suspended",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -186,7 +189,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.CERTIFICATION_RENEWED: {
+    "certification_renewed": {
         "subject": "Your {{ program.name }} certification is renewed",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -207,7 +210,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.RENEWAL_REVIEW_REQUIRED: {
+    "renewal_review_required": {
         "subject": "Renewal awaiting review: {{ contact.full_name }}, {{ program.name }}",
         "text_body": (
             "{{ contact.full_name }} <{{ contact.email }}> has met the renewal requirements "
@@ -222,7 +225,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "open the back-office</a>.</p>"
         ),
     },
-    Kind.RENEWAL_REJECTED: {
+    "renewal_rejected": {
         "subject": "Your {{ program.name }} renewal",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -240,7 +243,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<a href="{{ portal_url }}">see what the renewal still needs</a>.</p>' + _HTML_FOOT
         ),
     },
-    Kind.ENROLLMENT_CANCELLED: {
+    "enrollment_cancelled": {
         "subject": "Your {{ program.name }} enrollment is cancelled",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
@@ -257,7 +260,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
         ),
     },
-    Kind.RETURNED_FOR_MORE_WORK: {
+    "returned_for_more_work": {
         "subject": "{{ program.name }}: more work is needed",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"

@@ -203,6 +203,26 @@ def _render(email: Email, today, templates: dict[str, EmailTemplate]) -> Rendere
     return render_or_default(templates[key], context_for(email.enrollment, today, facts))
 
 
+def _reason_and_recipients(
+    email: Email, as_of: AsOf, now: datetime, facts: dict, general: GeneralSettings
+) -> tuple[str, list[str]]:
+    """Why `email` is cancelled instead of sent ("" when it is sent), and its recipients."""
+    reason = stale_reason(email, as_of, now, facts)
+    to = _recipients(email, general)
+    if not reason and not to:
+        reason = "No recipients for this email in General Settings."
+    return reason, to
+
+
+def _open(connection) -> str:
+    """Open the mail server's connection: "" when it is open, else what went wrong."""
+    try:
+        connection.open()
+    except Exception as error:  # noqa: BLE001 - any failure means the server is down
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
 def _send_batch(
     token: str,
     batch: list[Email],
@@ -229,10 +249,7 @@ def _send_batch(
     cancelled: dict[str, list[int]] = {}
     try:
         for email in batch:
-            reason = stale_reason(email, as_of, moment(), facts)
-            to = _recipients(email, general)
-            if not reason and not to:
-                reason = "No recipients for this email in General Settings."
+            reason, to = _reason_and_recipients(email, as_of, moment(), facts, general)
             if reason:
                 cancelled.setdefault(reason, []).append(email.pk)
                 continue
@@ -254,12 +271,10 @@ def _send_batch(
                 continue
             try:
                 if not opened:
-                    try:
-                        connection.open()
-                    except Exception as error:
-                        # The server is unreachable: the rest of the batch waits too,
-                        # without trying (and timing out) once per message.
-                        down = f"{type(error).__name__}: {error}"
+                    # The server is unreachable: the rest of the batch waits too,
+                    # without trying (and timing out) once per message.
+                    down = _open(connection)
+                    if down:
                         _failed(email, token, now, down)
                         continue
                     opened = True

@@ -1,7 +1,10 @@
 """Email templates and the outbox: one row per email the product owes someone."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from .sandbox import TemplateError, check
 
 
 class Kind(models.TextChoices):
@@ -70,10 +73,6 @@ class EmailTemplate(models.Model):
         return Kind(self.kind).label
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from .rendering import TemplateError, check
-
         try:
             check(self)
         except TemplateError as error:
@@ -220,10 +219,6 @@ class ReminderTemplate(models.Model):
         return self.based_on
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from .rendering import TemplateError, check
-
         try:
             check(self)
         except TemplateError as error:

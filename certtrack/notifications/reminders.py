@@ -19,7 +19,6 @@ in the outbox.
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -34,104 +33,15 @@ from certtrack.operations.tally import tally
 
 from .models import REMINDER_BASE_KINDS, Email, Kind, ReminderOptOut, ReminderTemplate
 
+# The pure rules, also reached as reminders.Step, reminders.chosen, … (re-exported).
+from .steps import LATE_AFTER, Step, chosen, day_of, last_day, ranges, state  # noqa: F401
+
 MIN_OFFSET, MAX_OFFSET = -730, 365
-LATE_AFTER = 30  # an after-expiry step is never sent more than this many days late
 MIN_DAYS, MAX_DAYS = 1, 366  # the preview's `days` (API.md)
 # Suspended (Inactive), cancelled or never certified: no reminders.
 REMINDED = (Status.ACTIVE, Status.EXPIRING, Status.EXPIRED)
 BATCH = 500
 ANALYZE_AFTER = 1000  # reminder rows queued in one pass (see queue_reminders)
-
-
-@dataclass(frozen=True)
-class Step:
-    offset_days: int
-    template: str
-    mandatory: bool = False
-
-
-# --- the rules, pure ---------------------------------------------------------------------
-
-
-def day_of(step: Step, expires_on: date) -> date:
-    """The first day `step` may be sent for a certification expiring on `expires_on`."""
-    return expires_on + timedelta(days=step.offset_days)
-
-
-def last_day(step: Step, expires_on: date) -> date:
-    """The last day `step` may still be sent: expiry for a step before it, else 30 days late."""
-    if step.offset_days <= 0:
-        return expires_on
-    return day_of(step, expires_on) + timedelta(days=LATE_AFTER)
-
-
-def chosen(steps: Sequence[Step], expires_on: date, today: date) -> Step | None:
-    """The step to send on `today` if not yet sent: the latest one whose window is open.
-
-    Windows of later steps open later and close no earlier, so the chosen step only
-    moves forward in time: an earlier step passed over is never owed again.
-    """
-    open_ = [s for s in steps if day_of(s, expires_on) <= today <= last_day(s, expires_on)]
-    return max(open_, key=lambda s: s.offset_days, default=None)
-
-
-def ranges(steps: Sequence[Step], today: date, days: int) -> list[tuple[Step, date, date]]:
-    """For each step, the expiry dates for which it is chosen on a day of
-    [today, today + days − 1]: on `today` (catching up) or on its own day after it.
-
-    `chosen` written as ranges of `expires_on`, so a database index can answer it.
-    """
-    steps = sorted(steps, key=lambda s: s.offset_days)
-    out = []
-    for i, step in enumerate(steps):
-        o = step.offset_days
-        hi = today + timedelta(days=days - 1 - o)  # its day comes by the last day
-        lo = today if o <= 0 else today - timedelta(days=o + LATE_AFTER)  # window open today
-        if i + 1 < len(steps):  # a later step whose day has come is chosen instead
-            lo = max(lo, today - timedelta(days=steps[i + 1].offset_days - 1))
-        if lo <= hi:
-            out.append((step, lo, hi))
-    return out
-
-
-def state(
-    steps: Sequence[Step],
-    expires_on: date | None,
-    today: date,
-    sent: dict[int, str],
-    opted_out: bool = False,
-) -> list[tuple[Step, date | None, str]]:
-    """Each step's state for one enrollment, for staff: (step, its day, words).
-
-    `sent`: offset → the outbox state of the step's email ("sent", "queued", …).
-    """
-    out = []
-    if expires_on is None:
-        return [(s, None, "not scheduled: the certification never expires") for s in steps]
-    ordered = sorted(steps, key=lambda s: s.offset_days)
-    for step in ordered:
-        day = day_of(step, expires_on)
-        later_sent = any(s.offset_days > step.offset_days for s in ordered if s.offset_days in sent)
-        if step.offset_days in sent:
-            words = sent[step.offset_days]
-        elif opted_out and not step.mandatory:
-            words = "off: the member turned off optional reminders"
-        elif today < day:
-            words = f"scheduled for {day.isoformat()}"
-        elif later_sent:
-            words = "skipped: a later step was due at the same time"
-        elif today > last_day(step, expires_on):
-            words = (
-                "skipped: its day passed and the certification expired"
-                if step.offset_days <= 0
-                else f"skipped: more than {LATE_AFTER} days late"
-            )
-        elif chosen(ordered, expires_on, today) != step:
-            words = "skipped: a later step was due at the same time"
-        else:
-            words = "due today"
-        out.append((step, day, words))
-    return out
 
 
 # --- the schedule of a program ------------------------------------------------------------
@@ -421,20 +331,24 @@ def stale_reason(
         if step.offset_days <= 0:
             return "The certification expired before this reminder could be sent."
         return f"More than {LATE_AFTER} days late."
-    if not step.mandatory:
-        if "opted_out" not in facts:
-            ids = facts.get("batch") or [enrollment.pk]
-            facts["opted_out"] = set(
-                ReminderOptOut.objects.filter(enrollment_id__in=ids).values_list(
-                    "enrollment_id", flat=True
-                )
-            )
-        if enrollment.pk in facts["opted_out"] or (
-            enrollment.pk not in (facts.get("batch") or [enrollment.pk])
-            and ReminderOptOut.objects.filter(enrollment=enrollment).exists()
-        ):
-            return "The member turned off optional reminders."
+    if not step.mandatory and _opted_out(enrollment, facts):
+        return "The member turned off optional reminders."
     return ""
+
+
+def _opted_out(enrollment: Enrollment, facts: dict) -> bool:
+    """Whether the member turned optional reminders off (the batch's opt-outs read once)."""
+    batch = facts.get("batch") or [enrollment.pk]
+    if "opted_out" not in facts:
+        opted = ReminderOptOut.objects.filter(enrollment_id__in=batch)
+        facts["opted_out"] = set(opted.values_list("enrollment_id", flat=True))
+    if enrollment.pk in facts["opted_out"]:
+        return True
+    return enrollment.pk not in batch and _opt_out_exists(enrollment)
+
+
+def _opt_out_exists(enrollment: Enrollment) -> bool:
+    return ReminderOptOut.objects.filter(enrollment=enrollment).exists()
 
 
 def set_optional_off(enrollment: Enrollment, off: bool, now: datetime) -> None:
@@ -449,14 +363,7 @@ def upcoming(enrollment: Enrollment, today: date) -> list[tuple[date, Step]]:
     """The member's view: the reminder steps still to come for this enrollment, with dates."""
     if enrollment.expires_on is None or enrollment.status not in REMINDED:
         return []
-    sent = set(
-        Email.objects.filter(
-            enrollment=enrollment,
-            kind=Kind.REMINDER,
-            period=enrollment.period_number,
-            cycle=enrollment.cycle,
-        ).values_list("step", flat=True)
-    )
+    sent = set(_steps_owed(enrollment).values_list("step", flat=True))
     steps = schedule_of(enrollment.program_id)
     return [
         (day_of(s, enrollment.expires_on), s)
@@ -473,7 +380,7 @@ def step_states(enrollment: Enrollment, today: date) -> list[dict]:
     names = template_keys()
     sent = sent_states(enrollment) if enrollment.status in REMINDED else {}
     if enrollment.status in REMINDED:
-        off = ReminderOptOut.objects.filter(enrollment=enrollment).exists()
+        off = _opt_out_exists(enrollment)
         rows = state(steps, enrollment.expires_on, today, sent, off)
     else:
         words = f"not sent while {Status(enrollment.status).label}"
@@ -484,12 +391,7 @@ def step_states(enrollment: Enrollment, today: date) -> list[dict]:
 
 def sent_states(enrollment: Enrollment) -> dict[int, str]:
     """offset → words for the steps in the outbox for the current period and cycle."""
-    rows = Email.objects.filter(
-        enrollment=enrollment,
-        kind=Kind.REMINDER,
-        period=enrollment.period_number,
-        cycle=enrollment.cycle,
-    ).values_list("step", "status", "sent_at", "last_error")
+    rows = _steps_owed(enrollment).values_list("step", "status", "sent_at", "last_error")
     out = {}
     for step, status, sent_at, error in rows:
         if status == "sent":
@@ -499,3 +401,13 @@ def sent_states(enrollment: Enrollment) -> dict[int, str]:
         else:
             out[step] = status
     return out
+
+
+def _steps_owed(enrollment: Enrollment):
+    """The outbox's reminder rows of the enrollment's current period and expiry cycle."""
+    return Email.objects.filter(
+        enrollment=enrollment,
+        kind=Kind.REMINDER,
+        period=enrollment.period_number,
+        cycle=enrollment.cycle,
+    )

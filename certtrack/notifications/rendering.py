@@ -3,17 +3,18 @@
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from types import MappingProxyType, SimpleNamespace
 
 from django.conf import settings
-from django.template import Context, Template
+from django.template import Context
 
 from certtrack import clock
 
-from . import sandbox
 from .defaults import DEFAULTS
 from .models import EmailTemplate, Kind, ReminderTemplate
+
+# PLACEHOLDERS and TemplateError are re-exported: the editors read them from here.
+from .sandbox import PLACEHOLDERS, TemplateError, check, compile_field  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -23,46 +24,6 @@ class Rendered:
     subject: str
     text: str
     html: str
-
-
-class TemplateError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-# What an editor may write, shown next to the template (context_for fills each one); the
-# only variables a template may name (see `check`).
-PLACEHOLDERS = (
-    "contact.first_name",
-    "contact.last_name",
-    "contact.full_name",
-    "contact.email",
-    "contact.organization",
-    "program.name",
-    "program.code",
-    "program.version",
-    "program.category",
-    "program.require_approval",
-    "status",
-    "applied_on",
-    "started_on",
-    "activated_on",
-    "expires_on",
-    "days_left",
-    "certificate_number",
-    "certificate_url",
-    "verification_url",
-    "portal_url",
-    "staff_url",
-    "today",
-    # Where the email follows a staff decision (decline, cancel, suspend, return for more
-    # work, reject renewal, reject completion): the reason staff gave, or "".
-    "reason",
-    "component.name",
-    "completed_on",
-    "period",
-)
 
 
 def template_for(kind: str) -> EmailTemplate:
@@ -93,33 +54,14 @@ def recipients_for(kind: str, enrollment, general) -> list[str]:
     return [enrollment.contact.email]
 
 
-@lru_cache(maxsize=128)
-def _compile(source: str, field: str, autoescape: bool) -> Template:
-    # Checked and compiled once per distinct source (a pass sends thousands of the same
-    # kinds); an edited template is a new source, so it is checked afresh.
-    # Plain text and subjects must not be HTML-escaped ("O'Brien", "R&D").
-    try:
-        return sandbox.compile(source, autoescape)
-    except sandbox.Problem as problem:
-        raise TemplateError(field, f"Template error on line {problem.line}: {problem}") from None
-
-
-def check(template: EmailTemplate) -> None:
-    """Raise TemplateError naming the field (and the line) of a template that cannot be
-    sent: broken syntax, an unclosed tag, a tag or placeholder not allowed in emails."""
-    _compile(template.subject, "subject", False)
-    _compile(template.text_body, "text_body", False)
-    _compile(template.html_body or "", "html_body", True)
-
-
 def render(template: EmailTemplate, context: dict) -> Rendered:
     """Render one template with `context` (plain values: see `context_for`)."""
-    subject = _compile(template.subject, "subject", False).render(Context(context))
+    subject = compile_field(template.subject, "subject", False).render(Context(context))
     # A header line: no line breaks, whatever the placeholders held.
     subject = " ".join(subject.split())
-    text = _compile(template.text_body, "text_body", False).render(Context(context))
+    text = compile_field(template.text_body, "text_body", False).render(Context(context))
     html = (
-        _compile(template.html_body, "html_body", True).render(Context(context))
+        compile_field(template.html_body, "html_body", True).render(Context(context))
         if template.html_body
         else ""
     )

@@ -1,5 +1,5 @@
 """The template language of editable emails: Django's syntax, cut down to what an email
-needs. Variables are the placeholders only (rendering.PLACEHOLDERS), tags are the few that
+needs. Variables are the placeholders only (PLACEHOLDERS), tags are the few that
 format text (`if`, `firstof`, `now`, …) and never reach files, URLs or other libraries
 (`include`, `extends`, `load`, `url`, `debug` are refused), and `safe` is not a filter:
 what a contact typed stays escaped in the HTML body.
@@ -7,6 +7,7 @@ what a contact typed stays escaped in the HTML body.
 
 from datetime import date
 from functools import lru_cache, wraps
+from typing import Protocol
 
 from django.template import (
     Engine,
@@ -42,6 +43,46 @@ FORBIDDEN_FILTERS = {"safe", "safeseq", "pprint", "json_script"}
 # Words of an {% if %} condition that are operators, not values.
 _OPERATORS = {"and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">="}
 _OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+class TemplateError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# What an editor may write, shown next to the template (context_for fills each one); the
+# only variables a template may name (see `check`).
+PLACEHOLDERS = (
+    "contact.first_name",
+    "contact.last_name",
+    "contact.full_name",
+    "contact.email",
+    "contact.organization",
+    "program.name",
+    "program.code",
+    "program.version",
+    "program.category",
+    "program.require_approval",
+    "status",
+    "applied_on",
+    "started_on",
+    "activated_on",
+    "expires_on",
+    "days_left",
+    "certificate_number",
+    "certificate_url",
+    "verification_url",
+    "portal_url",
+    "staff_url",
+    "today",
+    # Where the email follows a staff decision (decline, cancel, suspend, return for more
+    # work, reject renewal, reject completion): the reason staff gave, or "".
+    "reason",
+    "component.name",
+    "completed_on",
+    "period",
+)
 
 
 class Problem(ValueError):
@@ -95,8 +136,6 @@ ENGINE = _engine()
 
 def compile(source: str, autoescape: bool, placeholders: tuple[str, ...] | None = None) -> Template:  # noqa: A001
     """The template of `source`, checked; raise Problem naming the line otherwise."""
-    from .rendering import PLACEHOLDERS
-
     _check_tokens(source, set(placeholders or PLACEHOLDERS))
     wrapped = source if autoescape else "{% autoescape off %}" + source + "{% endautoescape %}"
     try:
@@ -164,3 +203,30 @@ def _check_expression(text: str, line: int, parser: Parser, placeholders: set[st
                     f"unknown placeholder {{{{ {name} }}}} (the placeholders are listed "
                     f"beside the editor).",
                 )
+
+
+@lru_cache(maxsize=128)
+def compile_field(source: str, field: str, autoescape: bool) -> Template:
+    # Checked and compiled once per distinct source (a pass sends thousands of the same
+    # kinds); an edited template is a new source, so it is checked afresh.
+    # Plain text and subjects must not be HTML-escaped ("O'Brien", "R&D").
+    try:
+        return compile(source, autoescape)
+    except Problem as problem:
+        raise TemplateError(field, f"Template error on line {problem.line}: {problem}") from None
+
+
+class Editable(Protocol):
+    """What `check` reads: an email template's three texts (saved or not)."""
+
+    subject: str
+    text_body: str
+    html_body: str
+
+
+def check(template: Editable) -> None:
+    """Raise TemplateError naming the field (and the line) of a template that cannot be
+    sent: broken syntax, an unclosed tag, a tag or placeholder not allowed in emails."""
+    compile_field(template.subject, "subject", False)
+    compile_field(template.text_body, "text_body", False)
+    compile_field(template.html_body or "", "html_body", True)

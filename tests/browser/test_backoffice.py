@@ -170,8 +170,11 @@ def test_bulk_cancel_two_rows(page, admin_user, enroll):
     page.get_by_role("checkbox", name=f"Select {second.contact.full_name}").check()
     assert page.locator("#selected-count").inner_text() == "2 selected"
     page.get_by_label("Action for the selected rows").select_option("cancel")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Apply to selected").click()
+    # The page's own confirmation, not the browser's: it names what happens.
+    dialog = page.get_by_role("dialog", name="Are you sure?")
+    expect(dialog).to_contain_text("Cancel 2 enrollments? Cancelled is final.")
+    dialog.get_by_role("button", name="Cancel 2 enrollments").click()
     page.wait_for_load_state()
     assert "2 cancelled." in page.locator(".messages").inner_text()
     statuses = dict(Enrollment.objects.values_list("pk", "status"))
@@ -180,6 +183,36 @@ def test_bulk_cancel_two_rows(page, admin_user, enroll):
         second.pk: Status.CANCELLED,
         kept.pk: Status.ACTIVE,
     }
+
+
+def test_cancelling_asks_first_and_going_back_changes_nothing(page, admin_user, enroll):
+    enrollment = enroll("in_progress", first_name="Hedy", last_name="Lamarr")
+    sign_in(page, admin_user.email)
+    page.goto(f"/staff/enrollments/{enrollment.pk}/")
+    asking = page.get_by_role("region", name="Actions").get_by_role("button", name="Cancel")
+    asking.click()
+    dialog = page.get_by_role("dialog", name="Are you sure?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Cancel: Hedy Lamarr")
+    # "Go back" has the focus: Enter on it, or Escape, changes nothing.
+    expect(dialog.get_by_role("button", name="Go back")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(asking).to_be_focused()
+    asking.click()
+    dialog.get_by_role("button", name="Go back").click()
+    expect(dialog).to_be_hidden()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.IN_PROGRESS
+    # Confirmed with the keyboard: Tab to the button that names the act, Enter.
+    asking.click()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("status")).to_have_text("Cancelled")
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.CANCELLED
 
 
 def test_export_the_filtered_rows(page, admin_user, enroll, tmp_path):

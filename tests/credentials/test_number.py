@@ -36,11 +36,10 @@ def test_enrollment_not_yet_active_has_no_number(admin, make_contact, make_progr
     assert services.add(make_contact().pk, make_program().pk, admin).certificate_number is None
 
 
-def test_issuer_name_defaults_to_certtrack(db, settings, monkeypatch):
+def test_issuer_name_defaults_to_certtrack(db, settings):
     settings.CERTTRACK_ISSUER_NAME = None
-    monkeypatch.delenv("CERTTRACK_ISSUER_NAME", raising=False)
     assert issuer_name() == "certtrack"
-    monkeypatch.setenv("CERTTRACK_ISSUER_NAME", "Board of Examiners")
+    settings.CERTTRACK_ISSUER_NAME = "Board of Examiners"
     assert issuer_name() == "Board of Examiners"
 
 

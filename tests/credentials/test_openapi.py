@@ -25,6 +25,6 @@ def test_verification_schema_lists_the_contract_fields(client, db):
     fields = schemas["Verification"]["properties"]
     contract = {"valid", "status", "holder", "program", "activated_on", "expires_on"}
     assert contract | {"first_activated_on"} <= fields.keys()
-    # not_certified: only with `?on=` a day before the certification (PRODUCT.md §11)
-    assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked", "not_certified"]
+    # API.md's words only: a day before the certification is a 404, not a fifth status
+    assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked"]
     assert "email" not in fields

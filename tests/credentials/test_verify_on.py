@@ -42,11 +42,37 @@ def test_today_it_is_expired_but_it_was_valid_then(renewed, client):
     assert answer(client, renewed.certificate_number, "2022-03-01")[0].json()["period"] == 1
 
 
-def test_a_day_before_the_certification_is_not_certified(renewed, client):
+def test_a_day_before_the_certification_is_a_404_saying_since_when_it_is_valid(renewed, client):
+    # API.md's `status` has no "not yet" word: the number did not exist on that day.
     api, page = answer(client, renewed.certificate_number, "2021-12-31")
-    body = api.json()
-    assert (body["valid"], body["status"], body["period"]) == (False, "not_certified", None)
-    assert "Valid on 31 December 2021: no" in page.content.decode()
+    number = renewed.certificate_number
+    expected = (
+        f"Certificate {number} was not yet issued on 31 Dec 2021; it is valid from 10 Jan 2022."
+    )
+    assert (api.status_code, api.json()["detail"]) == (404, expected)
+    html = page.content.decode()
+    assert page.status_code == 404 and "Not yet issued on that day" in html and expected in html
+    assert 'type="date"' in html and 'value="2021-12-31"' in html  # ask another day
+    assert "<section" not in html.split("<title>")[1].split("</title>")[0]
+
+
+def test_a_day_between_two_periods_is_expired(
+    db, admin, make_contact, make_program, travel, client
+):
+    travel(date(2020, 1, 20))
+    contact = make_contact(email="gap@example.org")
+    program = make_program(
+        name="Gap", code="GAP", validity_months=12, renewal_grace_days=60,
+        renewal_base="renewal_date",
+    )  # fmt: skip
+    e = services.record_existing(contact.pk, program.pk, date(2020, 1, 10), admin)
+    travel(date(2021, 2, 1))  # expired on 10 Jan 2021, renewed inside its grace days
+    services.perform(e.pk, "renew", admin, reason="late waiver")
+    e.refresh_from_db()
+    assert e.periods.get(number=2).activated_on == date(2021, 2, 1)
+    body = answer(client, e.certificate_number, "2021-01-20")[0].json()
+    assert (body["valid"], body["status"], body["period"]) == (False, "expired", 1)  # lapsed
+    assert answer(client, e.certificate_number, "2021-02-02")[0].json()["period"] == 2
 
 
 def test_revoked_from_the_day_of_the_cancellation_not_before(renewed, client, admin, travel):

@@ -7,7 +7,7 @@ from django.test import Client, TestCase
 
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
-from certtrack.portal.models import SignInRequest
+from certtrack.credentials.models import RateCounter
 from certtrack.portal.signin import SESSION_KEY
 
 BASE_URL = "https://members.example.org"
@@ -43,11 +43,11 @@ def sam(make_contact):
     return make_contact(first_name="Sam", last_name="Stone", email="sam@example.org")
 
 
-def ask_for_link(client: Client, email: str, ip: str = "203.0.113.5"):
+def ask_for_link(client: Client, email: str, ip: str = "203.0.113.5", **headers):
     """Ask for a sign-in link as the form does, and commit (the email goes out on commit)."""
     # A test's transaction never commits: run what the request's commit would run.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post("/portal/sign-in/", {"email": email}, REMOTE_ADDR=ip)
+        return client.post("/portal/sign-in/", {"email": email}, REMOTE_ADDR=ip, **headers)
 
 
 def signed_in(contact) -> Client:
@@ -86,7 +86,7 @@ def program(make_program, course, make_component):
 
 @pytest.fixture
 def no_requests_yet(db):
-    SignInRequest.objects.all().delete()
+    RateCounter.objects.all().delete()  # the one rate limiter's counts (certtrack.ratelimit)
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

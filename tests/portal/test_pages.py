@@ -56,6 +56,15 @@ def test_home_shows_the_expiry_and_days_left_as_true_today(
     assert "Apply again to recertify" in page
 
 
+def test_home_shows_no_days_left_for_a_revoked_certification(pat, pat_client, make_program, admin):
+    program = make_program(name="First Aid", validity_months=24)
+    enrollment = services.record_existing(pat.pk, program.pk, date(2026, 1, 10), admin)
+    services.perform(enrollment.pk, "cancel", admin, reason="Revoked.")
+    page = text(pat_client.get("/portal/"))
+    assert "Cancelled" in page
+    assert "days left" not in page and "Expires" not in page
+
+
 # --- programs and applying ------------------------------------------------------------------
 
 

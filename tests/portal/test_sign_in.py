@@ -226,3 +226,27 @@ def test_the_page_after_sign_in_is_always_in_the_portal(pat, elsewhere):
     browser.get("/portal/sign-in/", {"next": elsewhere})
     ask_for_link(browser, "pat@example.org")
     assert browser.post(emailed_path())["Location"] == "/portal/"
+
+
+def test_a_spoofed_forwarded_for_does_not_escape_the_ip_limit(pat, sam, settings):
+    settings.CERTTRACK_TRUSTED_PROXIES = 0
+    settings.CERTTRACK_PORTAL_SIGNIN_PER_IP = 2
+    answers = [
+        ask_for_link(
+            Client(), f"x{n}@example.org", ip="192.0.2.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}"
+        )
+        for n in range(3)
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+
+
+def test_behind_one_trusted_proxy_each_forwarded_client_has_its_own_limit(pat, sam, settings):
+    settings.CERTTRACK_TRUSTED_PROXIES = 1
+    settings.CERTTRACK_PORTAL_SIGNIN_PER_IP = 2
+    answers = [
+        ask_for_link(
+            Client(), f"x{n}@example.org", ip="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}"
+        )
+        for n in range(3)
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 200]

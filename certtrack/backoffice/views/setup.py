@@ -22,7 +22,6 @@ from certtrack.certification.transcript import transcript_of
 from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
 from ..access import administrator_required, staff_required
-from ..filters import contacts_matching
 from ..forms import (
     ComponentForm,
     ContactForm,
@@ -206,7 +205,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
         items = items.filter(archived_at__isnull=False)
     elif show != "all":
         items = items.filter(archived_at__isnull=True)
-    items = contacts_matching(text, items)
+    items = items.search(text)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
     query = urlencode({"q": text, "show": show})
     return render(

@@ -15,6 +15,7 @@ from certtrack.certification import counts as aggregate
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import DomainError, Invalid
 from certtrack.certification.models import (
+    Contact,
     Enrollment,
     Program,
 )
@@ -29,7 +30,7 @@ from certtrack.certification.tracking import (
 
 from .. import exports
 from ..access import staff_required
-from ..filters import TrackingFilter, contacts_matching, rows, with_progress_of
+from ..filters import TrackingFilter, rows, with_progress_of
 from ..forms import (
     AddEnrollmentForm,
     SaveFilterForm,
@@ -416,7 +417,7 @@ def _matching_contacts(text: str) -> list:
     """Up to 10 current contacts matching `text` (at least two characters)."""
     if len(text) < 2:
         return []
-    return list(contacts_matching(text).filter(archived_at__isnull=True)[:10])
+    return list(Contact.objects.search(text).filter(archived_at__isnull=True)[:10])
 
 
 @staff_required

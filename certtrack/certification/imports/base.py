@@ -6,6 +6,7 @@ from datetime import datetime
 
 from certtrack.certification.actors import Actor
 from certtrack.certification.dates import AsOf
+from certtrack.certification.models import History
 
 from .files import RowError
 
@@ -16,12 +17,32 @@ PROGRESS_EVERY = 1000
 CHUNK = 900
 
 
+def by_code(rows, column: str, model) -> dict:
+    """The `model` objects the rows name in `column`, by code."""
+    codes = sorted({str(r.get(column, "")).strip() for _, r in rows} - {""})
+    return {o.code: o for chunk in chunks(codes) for o in model.objects.filter(code__in=chunk)}
+
+
+def compared(line: int, what: str, changes: dict) -> "Outcome":
+    """An existing row's outcome: updated (naming what changes) or unchanged."""
+    if changes:
+        return Outcome(line, UPDATE, what + ": " + ", ".join(sorted(changes)))
+    return Outcome(line, UNCHANGED, what)
+
+
 @dataclass
 class Context:
     actor: Actor
     now: datetime
     as_of: AsOf
     progress: Callable[[int, int], None] | None = None
+
+    def history(self, **fields) -> History:
+        """A History row (not saved) by this import's actor, at its moment."""
+        actor = self.actor
+        return History(
+            at=self.now, actor=actor.label, actor_kind=actor.kind, user_id=actor.user_id, **fields
+        )
 
     def tick(self, done: int, total: int) -> None:
         if self.progress is not None and (done % PROGRESS_EVERY == 0 or done == total):

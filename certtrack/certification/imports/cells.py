@@ -5,6 +5,8 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from certtrack.certification.services import EARLIEST_COMPLETION
+
 from .files import Formula, RowError
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -39,6 +41,26 @@ class Check:
         elif max_length and len(value) > max_length:
             self.error(line, column, f"is {len(value)} characters long; at most {max_length}")
         return value
+
+    def known(self, line: int, row: dict, column: str, objects: dict, noun: str):
+        """The object whose code is in `column` (required), from `objects` by code."""
+        code = self.text(line, row, column, required=True)
+        found = objects.get(code)
+        if code and found is None:
+            self.error(line, column, f"unknown {noun} code {code}")
+        return found
+
+    def past_day(self, line: int, column: str, day: date | None, today: date) -> bool:
+        """Whether `day` is a plausible past date: not after today, not before 1950."""
+        if day is None:
+            return False
+        if day > today:
+            self.error(line, column, f"{day} is in the future (today is {today})")
+        elif day < EARLIEST_COMPLETION:
+            self.error(line, column, f"{day} is before {EARLIEST_COMPLETION}: check the year")
+        else:
+            return True
+        return False
 
     def day(self, line: int, row: dict, column: str, *, required: bool = False) -> date | None:
         value = row.get(column, "")

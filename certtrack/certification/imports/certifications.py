@@ -25,30 +25,21 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status, label
 
-from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, chunks
+from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, by_code, chunks
 from .cells import Check
-from .completions import resolve_contacts
+from .completions import CONTACT_COLUMNS, CONTACT_EXAMPLE, resolve_contacts
 
 NAME = "certifications"
-COLUMNS = {
-    "contact_email",
-    "contact_external_id",
-    "program_code",
-    "activated_on",
-    "expires_on",
-    "certificate_number",
-    "status",
-}
-REQUIRED = [("contact_email", "contact_external_id"), ("program_code",), ("activated_on",)]
+REQUIRED = [CONTACT_COLUMNS, ("program_code",), ("activated_on",)]
 EXAMPLE = {
-    "contact_email": "ada.lovelace@example.org",
-    "contact_external_id": "CRM-1001",
+    **CONTACT_EXAMPLE,
     "program_code": "CPP",
     "activated_on": "2021-03-01",
     "expires_on": "2024-03-01",
     "certificate_number": "OLD-2021-0042",
     "status": "active",
 }
+COLUMNS = set(EXAMPLE)
 # `status` of a row: what the period's enrollment is now (only the latest row may say
 # other than active). Inactive is a suspended certification (PRODUCT.md §3).
 STATUSES = {"": None, "active": None, "cancelled": Status.CANCELLED, "inactive": Status.INACTIVE}
@@ -85,65 +76,63 @@ def check(rows, ctx: Context) -> tuple[Check, list[Outcome], Plan]:
     """Read, group and match every row; nothing is written."""
     check = Check()
     people = resolve_contacts(check, rows)
-    codes = {str(r.get("program_code", "")).strip() for _, r in rows} - {""}
-    programs = {p.code: p for p in Program.objects.filter(code__in=sorted(codes))}
-    today = ctx.as_of.today
+    programs = by_code(rows, "program_code", Program)
     groups: dict[tuple[int, int], Group] = {}
     line_group = {}
     for done, (line, row) in enumerate(rows, 1):
         ctx.tick(done, len(rows))
-        code = check.text(line, row, "program_code", required=True)
-        program = programs.get(code)
-        if code and program is None:
-            check.error(line, "program_code", f"unknown program code {code}")
-        activated = check.day(line, row, "activated_on", required=True)
-        expires = check.day(line, row, "expires_on")
-        if activated and activated > today:
-            check.error(line, "activated_on", f"{activated} is in the future (today is {today})")
-        elif activated and activated < services.EARLIEST_COMPLETION:
-            check.error(line, "activated_on", f"{activated} is before 1950: check the year")
-        if activated and expires and expires < activated:
-            check.error(line, "expires_on", f"{expires} is before activated_on {activated}")
-        number = check.text(line, row, "certificate_number")
-        if number and not NUMBER.match(number):
-            check.error(
-                line,
-                "certificate_number",
-                f"{number} is not a certificate number (letters, digits, . _ -; at most 20)",
-            )
-        status = check.text(line, row, "status").lower()
-        if status not in STATUSES:
-            check.error(line, "status", f"{status} is not one of active, cancelled, inactive")
+        read = _read(check, line, row, programs, ctx.as_of.today)
         contact = people.get(line)
-        if contact is None or program is None or activated is None:
+        if contact is None or read is None:
             continue
-        if expires is None:
-            expires = expiry_for(activated, program.validity_months)
+        program, period = read
         group = groups.setdefault((contact.pk, program.pk), Group(contact, program))
-        group.rows.append(Row(line, activated, expires, number, status))
+        group.rows.append(period)
         line_group[line] = group
     _check_groups(check, groups.values())
     _match(check, list(groups.values()), ctx)
-    outcomes = []
-    for line, _row in rows:
-        group = line_group.get(line)
-        what = f"{group.program.code} for {group.contact.email}" if group else "?"
-        if not check.ok(line) or group is None or any(not check.ok(r.line) for r in group.rows):
-            outcomes.append(Outcome(line, ERROR, what))
-            continue
-        index = next(i for i, r in enumerate(group.rows) if r.line == line)
-        period = group.rows[index]
-        what += f", period {index + 1} from {period.activated_on}"
-        if index >= group.known:
-            outcome = CREATE  # a new period (of a new or a known enrollment)
-        elif group.outcome == UPDATE and index == len(group.rows) - 1 == group.known - 1:
-            outcome = UPDATE  # the status of the latest period changes
-        else:
-            outcome = UNCHANGED
-        outcomes.append(Outcome(line, outcome, what))
+    outcomes = [_outcome(check, line, line_group.get(line)) for line, _row in rows]
     plan = Plan()
     plan.groups = [g for g in groups.values() if g.outcome in (CREATE, UPDATE)]
     return check, outcomes, plan
+
+
+def _read(check: Check, line: int, row: dict, programs: dict, today: date):
+    """The row's program and period, or None when it cannot be placed (errors say why)."""
+    program = check.known(line, row, "program_code", programs, "program")
+    activated = check.day(line, row, "activated_on", required=True)
+    expires = check.day(line, row, "expires_on")
+    check.past_day(line, "activated_on", activated, today)
+    if activated and expires and expires < activated:
+        check.error(line, "expires_on", f"{expires} is before activated_on {activated}")
+    number = check.text(line, row, "certificate_number")
+    if number and not NUMBER.match(number):
+        check.error(
+            line,
+            "certificate_number",
+            f"{number} is not a certificate number (letters, digits, . _ -; at most 20)",
+        )
+    status = check.text(line, row, "status").lower()
+    if status not in STATUSES:
+        check.error(line, "status", f"{status} is not one of active, cancelled, inactive")
+    if program is None or activated is None:
+        return None
+    expires = expires or expiry_for(activated, program.validity_months)
+    return program, Row(line, activated, expires, number, status)
+
+
+def _outcome(check: Check, line: int, group: Group | None) -> Outcome:
+    """A row's outcome: its period is new, changes the latest status, or is known."""
+    what = f"{group.program.code} for {group.contact.email}" if group else "?"
+    if not check.ok(line) or group is None or any(not check.ok(r.line) for r in group.rows):
+        return Outcome(line, ERROR, what)
+    index = next(i for i, r in enumerate(group.rows) if r.line == line)
+    what += f", period {index + 1} from {group.rows[index].activated_on}"
+    if index >= group.known:
+        return Outcome(line, CREATE, what)  # a new period (of a new or a known enrollment)
+    if group.outcome == UPDATE and index == len(group.rows) - 1 == group.known - 1:
+        return Outcome(line, UPDATE, what)  # the status of the latest period changes
+    return Outcome(line, UNCHANGED, what)
 
 
 def _check_groups(check: Check, groups) -> None:
@@ -358,11 +347,7 @@ def _update(group: Group, ctx: Context, history: list) -> None:
 
 
 def _history(ctx: Context, group: Group, from_status: str, changes: dict) -> History:
-    return History(
-        at=ctx.now,
-        actor=ctx.actor.label,
-        actor_kind=ctx.actor.kind,
-        user_id=ctx.actor.user_id,
+    return ctx.history(
         enrollment=group.enrollment,
         contact_id=group.contact.pk,
         action="import_certification",

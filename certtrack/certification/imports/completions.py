@@ -32,27 +32,22 @@ from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status
 
 from . import contacts
-from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, chunks
+from .base import CREATE, ERROR, Context, Outcome, by_code, chunks, compared
 from .cells import Check
 
 NAME = "completions"
-COLUMNS = {
-    "contact_email",
-    "contact_external_id",
-    "component_code",
-    "completed_on",
-    "score",
-    "note",
-}
-REQUIRED = [("contact_email", "contact_external_id"), ("component_code",), ("completed_on",)]
+# How a row names its contact, here and in certifications (`resolve_contacts`).
+CONTACT_COLUMNS = ("contact_email", "contact_external_id")
+CONTACT_EXAMPLE = {"contact_email": "ada.lovelace@example.org", "contact_external_id": "CRM-1001"}
+REQUIRED = [CONTACT_COLUMNS, ("component_code",), ("completed_on",)]
 EXAMPLE = {
-    "contact_email": "ada.lovelace@example.org",
-    "contact_external_id": "CRM-1001",
+    **CONTACT_EXAMPLE,
     "component_code": "ETHICS-101",
     "completed_on": "2023-05-17",
     "score": "",
     "note": "Imported from the old system",
 }
+COLUMNS = set(EXAMPLE)
 
 
 class Row(NamedTuple):
@@ -107,57 +102,52 @@ def check(rows, ctx: Context) -> tuple[Check, list[Outcome], Plan]:
     """Read, match and check every row against `record_completion`'s rules; nothing is written."""
     check = Check()
     people = resolve_contacts(check, rows)
-    codes = {str(r.get("component_code", "")).strip() for _, r in rows} - {""}
-    components = {c.code: c for c in Component.objects.filter(code__in=sorted(codes))}
-    today = ctx.as_of.today
+    components = by_code(rows, "component_code", Component)
     values, seen = [], {}
     for line, row in rows:
-        code = check.text(line, row, "component_code", required=True)
-        component = components.get(code)
-        if code and component is None:
-            check.error(line, "component_code", f"unknown component code {code}")
+        component = check.known(line, row, "component_code", components, "component")
         day = check.day(line, row, "completed_on", required=True)
-        if day is not None:
-            _check_day(check, line, day, today, component)
+        if check.past_day(line, "completed_on", day, ctx.as_of.today):
+            _check_window(check, line, day, component)
         score = check.number(line, row, "score")
         note = check.text(line, row, "note")
-        passed = True
-        if component is not None and component.scoring == Scoring.SCORED:
-            if score is None and "score" not in {e.column for e in check.errors if e.line == line}:
-                check.error(
-                    line, "score", f"{component.name} is a scored exam: a score is required"
-                )
-            elif score is not None and (score < 0 or score > component.max_score):
-                check.error(line, "score", f"{score:g} is outside 0–{component.max_score:g}")
-            else:
-                passed = component.passes(score)
+        passed = _passed(check, line, component, score)
         contact = people.get(line)
         if contact is not None and component is not None and day is not None:
-            key = (contact.pk, component.pk, day)
-            if key in seen:
-                first, first_values = seen[key]
-                word = "repeats" if first_values == (score, note) else "contradicts"
-                check.error(
-                    line, "completed_on", f"{word} line {first} (same contact, component and date)"
-                )
-            else:
-                seen[key] = (line, (score, note))
+            _check_repeat(check, line, seen, (contact.pk, component.pk, day), (score, note))
         values.append((line, contact, component, day, score, note, passed))
     _check_prerequisites(check, values)
     return (check, *_outcomes(check, values, ctx))
 
 
-def _check_day(check: Check, line: int, day, today, component) -> None:
-    if day > today:
-        check.error(line, "completed_on", f"{day} is in the future (today is {today})")
-    elif day < services.EARLIEST_COMPLETION:
-        check.error(
-            line, "completed_on", f"{day} is before {services.EARLIEST_COMPLETION}: check the year"
-        )
-    elif component is not None and component.opens_on and day < component.opens_on:
+def _check_window(check: Check, line: int, day, component) -> None:
+    if component is not None and component.opens_on and day < component.opens_on:
         check.error(line, "completed_on", f"{component.name} opens on {component.opens_on}")
     elif component is not None and component.closes_on and day > component.closes_on:
         check.error(line, "completed_on", f"{component.name} closed on {component.closes_on}")
+
+
+def _passed(check: Check, line: int, component, score) -> bool:
+    """Whether the row's score passes a scored exam (a pass/fail component: passed)."""
+    if component is None or component.scoring != Scoring.SCORED:
+        return True
+    if score is None and "score" not in {e.column for e in check.errors if e.line == line}:
+        check.error(line, "score", f"{component.name} is a scored exam: a score is required")
+    elif score is not None and (score < 0 or score > component.max_score):
+        check.error(line, "score", f"{score:g} is outside 0–{component.max_score:g}")
+    else:
+        return component.passes(score)
+    return True
+
+
+def _check_repeat(check: Check, line: int, seen: dict, key: tuple, values: tuple) -> None:
+    """The same contact, component and date twice in one file: an error on the later line."""
+    if key not in seen:
+        seen[key] = (line, values)
+        return
+    first, first_values = seen[key]
+    word = "repeats" if first_values == values else "contradicts"
+    check.error(line, "completed_on", f"{word} line {first} (same contact, component and date)")
 
 
 def _check_prerequisites(check: Check, values) -> None:
@@ -241,9 +231,7 @@ def _outcomes(check: Check, values, ctx: Context) -> tuple[list[Outcome], Plan]:
             changes["passed"] = [old_passed, passed]
         if changes:
             plan.rows.append(row._replace(pk=pk, changes=changes))
-            outcomes.append(Outcome(line, UPDATE, what + ": " + ", ".join(sorted(changes))))
-        else:
-            outcomes.append(Outcome(line, UNCHANGED, what))
+        outcomes.append(compared(line, what, changes))
     return outcomes, plan
 
 

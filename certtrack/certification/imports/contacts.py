@@ -6,12 +6,12 @@ from django.db.models.functions import Lower
 
 from certtrack.certification.models import Contact, History
 
-from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, chunks
+from .base import CREATE, ERROR, Context, Outcome, chunks, compared
 from .cells import Check
 
 NAME = "contacts"
-COLUMNS = {"email", "first_name", "last_name", "organization", "phone", "external_id"}
 REQUIRED = [("email",), ("first_name",), ("last_name",)]
+REQUIRED_FIELDS = {"email", "first_name", "last_name"}
 EXAMPLE = {
     "email": "ada.lovelace@example.org",
     "first_name": "Ada",
@@ -28,7 +28,8 @@ LENGTHS = {
     "phone": 50,
     "external_id": 100,
 }
-FIELDS = ["email", "first_name", "last_name", "organization", "phone", "external_id"]
+FIELDS = list(LENGTHS)
+COLUMNS = set(FIELDS)
 
 
 def existing(emails, external_ids) -> tuple[dict, dict]:
@@ -77,61 +78,65 @@ class Plan:
 def check(rows, ctx: Context) -> tuple[Check, list[Outcome], Plan]:
     """Read and match every row; nothing is written."""
     check = Check()
-    values = []
     seen_email, seen_ext = {}, {}
+    values = []
     for line, row in rows:
-        data = {}
-        for name in FIELDS:
-            if name in row or name in {"email", "first_name", "last_name"}:
-                data[name] = check.text(
-                    line,
-                    row,
-                    name,
-                    required=name in ("email", "first_name", "last_name"),
-                    max_length=LENGTHS[name],
-                )
-        if data["email"] and len(data["email"]) <= LENGTHS["email"]:
-            try:
-                validate_email(data["email"])
-            except ValidationError:
-                check.error(line, "email", f"{data['email']} is not an email address")
-        key = data["email"].lower()
-        if key and key in seen_email:
-            check.error(line, "email", f"{data['email']} is also on line {seen_email[key]}")
-        seen_email.setdefault(key, line)
+        data = _read(check, line, row)
+        _check_once(check, line, "email", data["email"].lower(), data["email"], seen_email)
         ext = data.get("external_id", "")
-        if ext and ext in seen_ext:
-            check.error(line, "external_id", f"{ext} is also on line {seen_ext[ext]}")
-        if ext:
-            seen_ext.setdefault(ext, line)
+        _check_once(check, line, "external_id", ext, ext, seen_ext)
         values.append((line, data))
     found = existing(seen_email, seen_ext)
     plan, outcomes = Plan(), []
     for done, (line, data) in enumerate(values, start=1):
         ctx.tick(done, len(values))
-        what = f"{data.get('first_name', '')} {data.get('last_name', '')} <{data['email']}>"
-        contact = match(check, line, data["email"], data.get("external_id", ""), found)
-        if not check.ok(line):
-            outcomes.append(Outcome(line, ERROR, what))
-            continue
-        if contact is None:
-            fields = {**data, "external_id": data.get("external_id") or None}
-            plan.new.append(Contact(**fields))
-            outcomes.append(Outcome(line, CREATE, what))
-            continue
-        changes = {}
-        for name, value in data.items():
-            if name == "external_id" and not value:
-                continue  # an empty cell does not take an external id away
-            old = getattr(contact, name) or ""
-            if old != value:
-                changes[name] = [old, value]
-        if changes:
-            plan.changed.append((contact, changes))
-            outcomes.append(Outcome(line, UPDATE, what + ": " + ", ".join(sorted(changes))))
-        else:
-            outcomes.append(Outcome(line, UNCHANGED, what))
+        outcomes.append(_outcome(check, line, data, found, plan))
     return check, outcomes, plan
+
+
+def _read(check: Check, line: int, row: dict) -> dict:
+    """The row's fields (those it has, and the required ones); a bad email is an error."""
+    data = {
+        name: check.text(line, row, name, required=name in REQUIRED_FIELDS, max_length=length)
+        for name, length in LENGTHS.items()
+        if name in row or name in REQUIRED_FIELDS
+    }
+    if data["email"] and len(data["email"]) <= LENGTHS["email"]:
+        try:
+            validate_email(data["email"])
+        except ValidationError:
+            check.error(line, "email", f"{data['email']} is not an email address")
+    return data
+
+
+def _check_once(check: Check, line: int, column: str, key: str, value: str, seen: dict) -> None:
+    """A value that must appear once in the file (`key`: how it compares)."""
+    if not key:
+        return
+    if key in seen:
+        check.error(line, column, f"{value} is also on line {seen[key]}")
+    seen.setdefault(key, line)
+
+
+def _outcome(check: Check, line: int, data: dict, found, plan: Plan) -> Outcome:
+    """Create, update or leave the contact the row names; the plan gets what to write."""
+    what = f"{data.get('first_name', '')} {data.get('last_name', '')} <{data['email']}>"
+    contact = match(check, line, data["email"], data.get("external_id", ""), found)
+    if not check.ok(line):
+        return Outcome(line, ERROR, what)
+    if contact is None:
+        plan.new.append(Contact(**{**data, "external_id": data.get("external_id") or None}))
+        return Outcome(line, CREATE, what)
+    changes = {}
+    for name, value in data.items():
+        if name == "external_id" and not value:
+            continue  # an empty cell does not take an external id away
+        old = getattr(contact, name) or ""
+        if old != value:
+            changes[name] = [old, value]
+    if changes:
+        plan.changed.append((contact, changes))
+    return compared(line, what, changes)
 
 
 def write(plan: Plan, ctx: Context) -> None:
@@ -158,11 +163,7 @@ def write(plan: Plan, ctx: Context) -> None:
 
 
 def _history(ctx: Context, contact_id: int, action: str, changes: dict, enrollment_id=None):
-    return History(
-        at=ctx.now,
-        actor=ctx.actor.label,
-        actor_kind=ctx.actor.kind,
-        user_id=ctx.actor.user_id,
+    return ctx.history(
         contact_id=contact_id,
         enrollment_id=enrollment_id,
         action=action,

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
 
 from ..dates import AsOf
+from ..search import contact_q
 from ..statuses import CERTIFIED, OPEN, Status
 from .completions import Completion
 from .setup import Contact, Program
@@ -54,16 +55,8 @@ class EnrollmentQuerySet(models.QuerySet):
         return counts
 
     def search(self, text: str):
-        """Rows whose contact's name, email or organization contains `text`."""
-        q = Q()
-        for word in text.split():
-            q &= (
-                Q(contact__first_name__icontains=word)
-                | Q(contact__last_name__icontains=word)
-                | Q(contact__email__icontains=word)
-                | Q(contact__organization__icontains=word)
-            )
-        return self.filter(q)
+        """Rows whose contact matches every word of `text` (certification.search)."""
+        return self.filter(contact_q(text, "contact__"))
 
 
 def _current_status_expr(as_of: AsOf):

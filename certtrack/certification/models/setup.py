@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from ..dates import AsOf
+from ..search import ContactQuerySet
 
 
 class Contact(models.Model):
@@ -24,6 +25,8 @@ class Contact(models.Model):
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique")]

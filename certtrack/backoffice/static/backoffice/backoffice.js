@@ -74,21 +74,72 @@
     if (closer) closer.closest("dialog").close();
   });
 
-  // Ask before what cannot be undone (bulk cancel, removing a completion, cancelling).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-      return;
+  // Ask before what cannot be undone (bulk cancel, removing a completion, a final action):
+  // the page's own <dialog> (#confirm-dialog in base.html), not the browser's confirm().
+  // Its buttons name the act; "Go back" has the focus, Escape is "Go back", and the focus
+  // returns to the button that asked. Without JavaScript the form simply submits.
+  var asked = null; // {form, submitter} while the dialog is open
+
+  function ask(form, submitter, question, yes) {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || !dialog.showModal) return false;
+    dialog.querySelector("#confirm-question").textContent = question;
+    dialog.querySelector("[data-confirm-answer=yes]").textContent = yes;
+    asked = { form: form, submitter: submitter };
+    dialog.showModal();
+    dialog.querySelector("[data-confirm-answer=no]").focus();
+    return true;
+  }
+
+  function question(form) {
+    if (form.hasAttribute("data-confirm")) {
+      return [form.getAttribute("data-confirm"), form.getAttribute("data-confirm-yes") || "Confirm"];
     }
     if (form.matches("[data-bulk]")) {
       var action = form.querySelector("select[name=action]");
       var n = document.querySelectorAll("input[name=ids]:checked").length;
-      if (action && action.value === "cancel" && n &&
-          !window.confirm("Cancel " + n + " enrollment(s)? Cancelled is final.")) {
-        event.preventDefault();
+      if (action && action.value === "cancel" && n) {
+        var what = n === 1 ? "1 enrollment" : n + " enrollments";
+        return ["Cancel " + what + "? Cancelled is final.", "Cancel " + what];
       }
     }
+    return null;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-confirmed")) {
+      form.removeAttribute("data-confirmed");
+      return;
+    }
+    var q = question(form);
+    if (q && ask(form, event.submitter, q[0], q[1])) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    var answer = event.target.closest("[data-confirm-answer]");
+    if (!answer || !asked) return;
+    var dialog = answer.closest("dialog");
+    var yes = answer.getAttribute("data-confirm-answer") === "yes";
+    var form = asked.form, submitter = asked.submitter;
+    dialog.close();
+    if (yes) {
+      form.setAttribute("data-confirmed", "");
+      if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+      else form.submit();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog) return;
+    // Escape or "Go back": nothing happens, the focus goes back where it was.
+    dialog.addEventListener("close", function () {
+      if (asked && !asked.form.hasAttribute("data-confirmed")) {
+        var back = asked.submitter || asked.form.querySelector("[type=submit]");
+        if (back) back.focus();
+      }
+      asked = null;
+    });
   });
 })();

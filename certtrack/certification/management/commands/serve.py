@@ -1,6 +1,7 @@
 import os
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
@@ -42,9 +43,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("CERTTRACK_WEB_WORKERS", "3"))
-        )
+        parser.add_argument("--workers", type=int, default=settings.CERTTRACK_WEB_WORKERS)
 
     def handle(self, *args, host, port, workers, **options):
         check_database()

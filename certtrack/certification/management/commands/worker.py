@@ -14,13 +14,24 @@ from certtrack.operations.tally import counting
 log = logging.getLogger("certtrack.worker")
 
 
+# The one step that takes an argument besides `now`: `--flush` retries waiting emails at once.
+FLUSH_STEP = "deliver_due"
+
+
+def step_arguments(flush: bool) -> dict[str, dict]:
+    """The keyword arguments each step is called with besides `now`, by step name."""
+    return {FLUSH_STEP: {"flush": True}} if flush else {}
+
+
 def run_pass(flush: bool = False) -> dict[str, int]:
-    """One full pass: every step of CERTTRACK_WORKER_STEPS, each given the same `now`.
+    """One full pass: every step of CERTTRACK_WORKER_STEPS, each given the same `now`
+    (and the arguments `step_arguments` names for it).
 
     The pass is recorded (operations.passes): what each step returned, what it tallied,
     which steps failed and why.
     """
     now = clock.now()
+    arguments = step_arguments(flush)
     results, errors = {}, {}
     with counting() as tallies:
         for path in settings.CERTTRACK_WORKER_STEPS:
@@ -28,7 +39,7 @@ def run_pass(flush: bool = False) -> dict[str, int]:
             step = import_string(path)
             _reconnect_if_broken()
             try:
-                results[name] = step(now, flush=flush) if _takes_flush(step) else step(now)
+                results[name] = step(now, **arguments.get(name, {}))
             except Exception as error:  # one failing step must not stop the others, nor the loop
                 log.exception("worker step %s failed", path)
                 results[name] = -1
@@ -46,10 +57,6 @@ def _reconnect_if_broken() -> None:
     """
     if not connection.in_atomic_block:  # never inside a caller's transaction (tests)
         close_old_connections()
-
-
-def _takes_flush(step) -> bool:
-    return "flush" in getattr(step, "__code__", type("", (), {"co_varnames": ()})).co_varnames
 
 
 class Command(BaseCommand):

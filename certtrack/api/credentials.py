@@ -1,5 +1,5 @@
 """The credential endpoints of the REST API (API.md "Certificates and credentials",
-"Verification"). Mounted on /api/v1 by certtrack.api.api.
+"Verification"): each translates HTTP to one call of certtrack.credentials.
 """
 
 from datetime import date
@@ -9,15 +9,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from certtrack.api.common import errors
-from certtrack.api.openapi import component
-from certtrack.api.schemas import Error
 from certtrack.certification.asof import parse_day
+from certtrack.credentials.badges import MEDIA_TYPE, signed_credential
+from certtrack.credentials.certificates import issued, issuer_name, verify
+from certtrack.credentials.pdf import pdf_response
+from certtrack.credentials.ratelimit import hit
 
-from .badges import MEDIA_TYPE, signed_credential
-from .certificates import issued, issuer_name, verify
-from .pdf import pdf_response
-from .ratelimit import hit
+from .common import errors
+from .openapi import component
+from .schemas import Error
 
 router = Router(tags=["credentials"])
 
@@ -31,7 +31,7 @@ class CredentialJson(Schema):
 
 class Verification(Schema):
     valid: bool
-    status: Literal["valid", "expired", "suspended", "revoked", "not_certified"]
+    status: Literal["valid", "expired", "suspended", "revoked"]
     status_label: str
     enrollment_status: str | None  # None: with `on`, a day the enrollment did not exist
     certificate_number: str
