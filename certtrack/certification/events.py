@@ -29,6 +29,7 @@ class Transition:
     period: int = 0  # the enrollment's current period number (0: never certified)
     imported: bool = False  # recorded by an import (history arriving, not news)
     activated_on: date | None = None
+    created_by: str = ""  # how the enrollment was created (`Enrollment.source`)
 
 
 _importing: ContextVar[bool] = ContextVar("importing", default=False)

@@ -8,6 +8,8 @@ in review (`Enrollment.renewal_review_on`) for `approve_renewal` / `reject_renew
 staff `renew` is a waiver. A granted renewal is a
 new Period with the completions it used; the enrollment takes the new period's dates.
 
+The worker's batch writes (many grants in a few statements) are in `renewal_bulk`.
+
 Called by `services` with the enrollment row locked (`_lock_enrollment` or
 `_lock_affected`), inside its transaction; a suspended (Inactive) certification is never
 renewed, as it is not certified while suspended.
@@ -17,30 +19,27 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from . import events, periods, renewal
+from . import events, periods, renewal, renewal_bulk
 from .actors import Actor
 from .dates import AsOf, add_months
 from .errors import Invalid, Refused
 from .models import (
     Enrollment,
-    History,
     Period,
-    PeriodCompletion,
     PeriodSource,
     Program,
     RenewalBase,
 )
-from .progress_store import refresh
 from .renewal import RenewalState, Window
 from .requirements import Progress, progress_of_many
 from .statuses import CERTIFIED, OPEN, Action, Status, label
 
 log = logging.getLogger("certtrack.worker")
 GRANT_BATCH = 200  # renewals the worker considers per transaction
-# The worker grants a batch's renewals in a few statements (`_grant_many`); False: one
+# The worker grants a batch's renewals in a few statements (`renewal_bulk.grant_many`); False: one
 # `grant` each (the comparison test runs both on the same data).
 BULK_GRANTS = True
 
@@ -104,9 +103,9 @@ def new_dates(program: Program, old_expires_on: date, granted_on: date) -> tuple
 
 def _services():
     # services imports this module for its completion hook; imported late to avoid a cycle.
-    from . import services
+    from .services import common
 
-    return services
+    return common
 
 
 def grant(
@@ -249,7 +248,7 @@ def _consider_many(
     done = 0
     met = [e for e in candidates if progress[e.pk].met]
     if skip and BULK_GRANTS:
-        granted = _grant_many(
+        granted = renewal_bulk.grant_many(
             [e for e in met if not e.program.completion_requires_approval],
             progress,
             actor,
@@ -280,156 +279,6 @@ def _consider_many(
             continue
         done += 1
     return done
-
-
-def _grant_many(
-    enrollments: list[Enrollment],
-    progress: dict[int, Progress],
-    actor: Actor,
-    now: datetime,
-    as_of: AsOf,
-) -> set[int]:
-    """`grant` (renewed, by the worker) for a batch of locked, settled rows whose renewal
-    is met, in a few statements: the periods, the completions they used and History in
-    one insert each, the enrollments in one UPDATE, the emails through one signal each.
-
-    Returns the ids granted. A row that would reopen (Expired in grace: the second-open
-    check) is left to `grant`, one at a time, and so is the whole batch when a write
-    fails on a unique constraint (a concurrent grant: the last guard), or where the
-    database returns no ids from a bulk insert. The results are those of `grant`.
-    """
-    if not enrollments or not connection.features.can_return_rows_from_bulk_insert:
-        return set()
-    core = _services()
-    plans = []
-    for enrollment in enrollments:
-        old_status = enrollment.status
-        start, end = new_dates(enrollment.program, enrollment.expires_on, as_of.today)
-        target = as_of.status_of(old_status, end)
-        if old_status not in OPEN and target in OPEN:
-            continue  # reopens: `grant` checks for another open enrollment
-        used = progress[enrollment.pk].used_through(as_of.today)
-        plans.append((enrollment, old_status, target, start, end, used))
-    if not plans:
-        return set()
-    new_periods = [
-        Period(
-            enrollment=enrollment,
-            number=enrollment.period_number + 1,
-            activated_on=start,
-            expires_on=end,
-            renewed_on=as_of.today,
-            source=PeriodSource.RENEWED,
-        )
-        for enrollment, _, _, start, end, _ in plans
-    ]
-    rows = [
-        Enrollment(
-            pk=enrollment.pk,
-            status=target,
-            updated_at=now,
-            activated_on=start,
-            expires_on=end,
-            period_number=enrollment.period_number + 1,
-            renewal_review_on=None,
-        )
-        for enrollment, _, target, start, end, _ in plans
-    ]
-    try:
-        with transaction.atomic():
-            Period.objects.bulk_create(new_periods)
-            PeriodCompletion.objects.bulk_create(
-                PeriodCompletion(
-                    period=period,
-                    completion_id=pk,
-                    program_id=enrollment.program_id,
-                    contact_id=enrollment.contact_id,
-                )
-                for period, (enrollment, *_, used) in zip(new_periods, plans, strict=True)
-                for pk in used
-            )
-            refresh({e.contact_id for e, *_ in plans}, today=as_of.today)
-            _update_renewed(rows)
-    except IntegrityError:
-        # A period number or a completion taken by a concurrent grant: `grant` one at a
-        # time says which (and skips it), the others are granted.
-        log.warning("a batch of renewals met a concurrent grant; granting one at a time")
-        return set()
-    history, transitions, changes = [], [], []
-    for period, (enrollment, old_status, target, start, end, _) in zip(
-        new_periods, plans, strict=True
-    ):
-        before = {
-            "activated_on": enrollment.activated_on,
-            "expires_on": enrollment.expires_on,
-            "period": enrollment.period_number,
-        }
-        enrollment.status = target
-        enrollment.activated_on, enrollment.expires_on = start, end
-        enrollment.period_number, enrollment.renewal_review_on = period.number, None
-        after = {"activated_on": start, "expires_on": end, "period": period.number}
-        history.append(
-            History(
-                at=now,
-                actor=actor.label,
-                actor_kind=actor.kind,
-                user_id=actor.user_id,
-                enrollment=enrollment,
-                contact_id=enrollment.contact_id,
-                action="renewal_granted",
-                from_status=old_status if target != old_status else "",
-                to_status=target if target != old_status else "",
-                changes=core._changes(before, after),
-                reason="",
-            )
-        )
-        if target != old_status:
-            transitions.append(core._transition(enrollment, old_status, target, now, as_of))
-        changes.append(
-            events.RenewalChange(enrollment.pk, "renewed", period.number, now, as_of.today)
-        )
-    History.objects.bulk_create(history)
-    if transitions:
-        events.transitions_recorded.send(sender=Enrollment, transitions=transitions)
-    events.renewals_changed.send(sender=Enrollment, changes=changes)
-    return {enrollment.pk for enrollment, *_ in plans}
-
-
-UPDATED = [
-    "status",
-    "updated_at",
-    "activated_on",
-    "expires_on",
-    "period_number",
-    "renewal_review_on",
-]
-
-
-def _update_renewed(rows: list[Enrollment]) -> None:
-    """One UPDATE for the batch's enrollments (their new dates, period and status).
-
-    PostgreSQL: `UPDATE … FROM (VALUES …)`, which it plans as a join on the primary key;
-    Django's `bulk_update` writes a CASE per field and row, and building it took most of
-    a batch's time in Python (about 1 s of the 1.5 s per 200 rows, profiled at a million
-    enrollments). Elsewhere (SQLite: tests, small installations) `bulk_update`.
-    """
-    if connection.vendor != "postgresql":
-        Enrollment.objects.bulk_update(rows, UPDATED, batch_size=len(rows))
-        return
-    table = connection.ops.quote_name(Enrollment._meta.db_table)
-    values = ", ".join(["(%s::bigint, %s::varchar, %s::date, %s::date, %s::integer)"] * len(rows))
-    params: list = []
-    for row in rows:
-        params += [row.pk, row.status, row.activated_on, row.expires_on, row.period_number]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS e SET status = v.status, updated_at = %s, "
-            "activated_on = v.activated_on, expires_on = v.expires_on, "
-            "period_number = v.period_number, renewal_review_on = NULL "
-            f"FROM (VALUES {values}) AS v(id, status, activated_on, expires_on, period_number) "
-            "WHERE e.id = v.id",
-            [rows[0].updated_at, *params],
-        )
 
 
 def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
@@ -558,7 +407,7 @@ def grant_opened(now: datetime, actor: Actor, since: date | None = None) -> int:
     """Grant (or put in review) every renewal whose window opened after `since` through
     today with its work done before; returns how many. `since`: the last day a pass
     already looked at (default: yesterday, so today's openings). One transaction per
-    batch of rows, locked, granted in a few statements (`_grant_many`)."""
+    batch of rows, locked, granted in a few statements (`renewal_bulk.grant_many`)."""
     as_of = _services()._context(now)[1]
     since = as_of.today - timedelta(days=1) if since is None or since > as_of.today else since
     q = opened_q(since, as_of.today)

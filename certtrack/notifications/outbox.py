@@ -10,12 +10,11 @@ extension within it (which bumps `cycle`, re-arming them). Decisions that may re
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
 from django.dispatch import receiver
 
 from certtrack import clock
 from certtrack.certification import events
-from certtrack.certification.models import Enrollment, GeneralSettings, History
+from certtrack.certification.models import Enrollment, EnrollmentSource, GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, Kind
@@ -44,20 +43,25 @@ def _recent(day: date | None, today: date) -> bool:
     return day is not None and today - day <= RECORDED_LATE
 
 
-def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = False) -> list[Kind]:
-    """The emails a transition owes — PRODUCT.md §4.
+def kinds_owed(t: events.Transition) -> list[Kind]:
+    """The emails a transition owes — PRODUCT.md §4."""
+    if t.from_status == "":
+        return _on_creation(t)
+    decided = _on_decision(t.from_status, t.to_status)
+    return decided if decided is not None else _on_dates(t)
 
-    `created_by` is the action that created the enrollment (for a new one); `imported`
-    says the enrollment was recorded from another system in this same operation, whose
-    time transitions are history, not news.
-    """
-    old, new = t.from_status, t.to_status
-    if old == "":
-        if new == Status.APPLIED:
-            return [Kind.APPLICATION_RECEIVED, Kind.NEW_APPLICATION]
-        if created_by == "apply":
-            return [Kind.APPLICATION_RECEIVED]
-        return []  # staff add, attendee enrolment, import: nobody applied
+
+def _on_creation(t: events.Transition) -> list[Kind]:
+    """A new enrollment: acknowledged only when the contact applied (`created_by`)."""
+    if t.to_status == Status.APPLIED:
+        return [Kind.APPLICATION_RECEIVED, Kind.NEW_APPLICATION]
+    if t.created_by == EnrollmentSource.APPLY:
+        return [Kind.APPLICATION_RECEIVED]
+    return []  # staff add, attendee enrolment, import: nobody applied
+
+
+def _on_decision(old: str, new: str) -> list[Kind] | None:
+    """The email a staff decision owes (None: not a decision that owes one by itself)."""
     if new == Status.ADMIN_REVIEW:
         return [Kind.ADMIN_REVIEW_REQUIRED]
     if new == Status.CANCELLED:
@@ -72,11 +76,19 @@ def kinds_owed(t: events.Transition, created_by: str = "", imported: bool = Fals
         return [Kind.APPLICATION_APPROVED]
     if old == Status.APPLIED and new == Status.DECLINED:
         return [Kind.APPLICATION_DECLINED]
+    return None
+
+
+def _on_dates(t: events.Transition) -> list[Kind]:
+    """Earned, expiring, expired: owed when it is news. `t.imported`: the enrollment was
+    recorded from another system (an import, or an existing certification recorded in
+    this same call), whose time transitions are history, not news."""
+    old, new = t.from_status, t.to_status
     if new == Status.ACTIVE and old not in CERTIFIED:
         if t.imported and not _recent(t.activated_on, t.today):
             return []  # imported work that certified someone long ago: history, not news
         return [Kind.CERTIFICATION_EARNED]
-    if (imported or t.imported) and t.automatic:
+    if t.imported and t.automatic:
         return []
     if new == Status.EXPIRING and expiring_is_news(t.expires_on, t.today):
         return [Kind.CERTIFICATION_EXPIRING]
@@ -110,49 +122,18 @@ def _row(
     )
 
 
-def _creations(
-    transitions: list[events.Transition],
-) -> tuple[set[int], set[tuple[int, datetime]]]:
-    """The enrollments a contact applied for, and the (enrollment, moment) of imports.
-
-    One query a batch, and none when no transition could be either.
-    """
-    new = sorted({t.enrollment_id for t in transitions if t.from_status == ""})
-    automatic = [t for t in transitions if t.automatic]
-    if not new and not automatic:
-        return set(), set()
-    rows = History.objects.filter(
-        Q(enrollment_id__in=new, action="apply")
-        | Q(
-            enrollment_id__in=sorted({t.enrollment_id for t in automatic}),
-            action="record_existing",
-            at__in=sorted({t.at for t in automatic}),
-        )
-    ).values_list("enrollment_id", "action", "at")
-    applied, imported = set(), set()
-    for enrollment_id, action, at in rows:
-        if action == "apply":
-            applied.add(enrollment_id)
-        else:
-            imported.add((enrollment_id, at))
-    return applied, imported
-
-
 @receiver(events.transitions_recorded, dispatch_uid="notifications.transitions")
 def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs) -> None:
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
     cutoff = clock.now() - RECORDED_LATE
     transitions = [t for t in transitions if t.at >= cutoff]
-    # An import's transitions need no lookup: nobody applied, and `t.imported` says it.
-    applied, imported = _creations([t for t in transitions if not t.imported])
     # A program with a reminder schedule has its steps instead of these two (PRODUCT.md §4).
     scheduled = scheduled_programs(
         t.program_id for t in transitions if t.to_status in (Status.EXPIRING, Status.EXPIRED)
     )
     rows = []
     for t in transitions:
-        created_by = "apply" if t.enrollment_id in applied else ""
-        for kind in kinds_owed(t, created_by, (t.enrollment_id, t.at) in imported):
+        for kind in kinds_owed(t):
             if kind in DATED_KINDS and t.program_id in scheduled:
                 continue
             rows.append(

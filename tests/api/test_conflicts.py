@@ -52,7 +52,7 @@ def test_the_unique_constraint_under_a_race_is_also_a_409(
     first = services.add(contact.pk, program.pk, admin)
     services.perform(first.pk, "mark_not_completed", admin)
     services.add(contact.pk, program.pk, admin, now=at(date(2026, 1, 2)))
-    monkeypatch.setattr(services, "_other_open", lambda enrollment: None)
+    monkeypatch.setattr(services.common, "_other_open", lambda enrollment: None)
 
     response = api.post(f"/enrollments/{first.pk}/actions/reopen")
 
@@ -65,7 +65,7 @@ def test_a_contact_email_taken_between_the_check_and_the_save_is_the_same_409(
     api, make_contact, monkeypatch
 ):
     """Another request commits the same email just after this one checked: 409, not 422."""
-    check = services._check_contact_unique
+    check = services.contacts._check_contact_unique
     rival = {}
 
     def check_then_lose_the_race(contact):
@@ -74,7 +74,7 @@ def test_a_contact_email_taken_between_the_check_and_the_save_is_the_same_409(
             rival["contact"] = None
             rival["contact"] = make_contact(email="grace@example.org")
 
-    monkeypatch.setattr(services, "_check_contact_unique", check_then_lose_the_race)
+    monkeypatch.setattr(services.contacts, "_check_contact_unique", check_then_lose_the_race)
 
     response = api.post(
         "/contacts", {"first_name": "Grace", "last_name": "Hopper", "email": "GRACE@example.org"}

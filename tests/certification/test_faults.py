@@ -75,7 +75,7 @@ def test_history_follows_the_order_of_the_changes_when_an_action_waited_for_the_
     monkeypatch.setattr(
         clock, "now", lambda: datetime(2026, 1, 5, tzinfo=UTC) + timedelta(seconds=next(seconds))
     )
-    lock = services._lock_enrollment
+    lock = services.enrollments._lock_enrollment
     waited = []
 
     def lock_after_another_request(enrollment_id):
@@ -84,7 +84,7 @@ def test_history_follows_the_order_of_the_changes_when_an_action_waited_for_the_
             services.perform(enrollment_id, "set_inactive", admin)  # the request that got in first
         return lock(enrollment_id)
 
-    monkeypatch.setattr(services, "_lock_enrollment", lock_after_another_request)
+    monkeypatch.setattr(services.enrollments, "_lock_enrollment", lock_after_another_request)
 
     services.perform(enrollment.pk, "reactivate", admin)
 

@@ -1,4 +1,4 @@
-"""The worker grants a batch of renewals in a few statements (`renewals._grant_many`):
+"""The worker grants a batch of renewals in a few statements (`renewal_bulk.grant_many`):
 the same periods, completions used, enrollments, History rows and emails as granting
 them one at a time (`grant`), on the same data; a concurrent grant still wins."""
 

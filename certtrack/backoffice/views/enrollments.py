@@ -72,66 +72,83 @@ def _periods(enrollment: Enrollment) -> list:
 
 @staff_required
 def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enrollment page; its two forms (set expiry, record a completion) post here."""
     enrollment = get_object_or_404(Enrollment.objects.select_related("contact", "program"), pk=pk)
     as_of = today_as_of()
-    current = enrollment.current_status(as_of)
-    settings = GeneralSettings.get()
-    expiry_form = ExpiryForm(initial={"expires_on": enrollment.expires_on})
-    if request.method == "POST" and request.POST.get("form") == "expiry":
-        expiry_form = ExpiryForm(request.POST)
-        if expiry_form.is_valid():
-            done = submit(
-                expiry_form,
-                lambda: services.set_expires_on(
-                    enrollment.pk,
-                    expiry_form.cleaned_data["expires_on"],
-                    expiry_form.cleaned_data["reason"],
-                    actor_of(request),
-                ),
-            )
-            if done is not None:
-                messages.success(request, f"Expiration date set to {done.expires_on:%d %b %Y}.")
-                return redirect("backoffice:enrollment", pk=pk)
-    completion_form = RecordCompletionForm(
-        program=enrollment.program, initial={"completed_on": as_of.today}
+    form = request.POST.get("form") if request.method == "POST" else None
+    expiry_form, done = _set_expiry(request, enrollment, form == "expiry")
+    if done is None:
+        completion_form, done = _record_completion(request, enrollment, as_of, form == "completion")
+    if done is not None:
+        return redirect("backoffice:enrollment", pk=pk)
+    context = _page(enrollment, as_of) | {
+        "expiry_form": expiry_form,
+        "completion_form": completion_form,
+    }
+    return render(request, "backoffice/enrollment.html", context)
+
+
+def _set_expiry(request: HttpRequest, enrollment: Enrollment, posted: bool):
+    """The "Set expiry" form, and the enrollment once its date was set (None: not done)."""
+    if not posted:
+        return ExpiryForm(initial={"expires_on": enrollment.expires_on}), None
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    done = submit(
+        form,
+        lambda: services.set_expires_on(
+            enrollment.pk,
+            form.cleaned_data["expires_on"],
+            form.cleaned_data["reason"],
+            actor_of(request),
+        ),
     )
-    if request.method == "POST" and request.POST.get("form") == "completion":
-        completion_form = RecordCompletionForm(
-            request.POST, request.FILES, program=enrollment.program
-        )
-        if completion_form.is_valid():
-            data = completion_form.cleaned_data
-            recorded = submit(
-                completion_form,
-                lambda: services.record_completion(
-                    enrollment.contact_id,
-                    data["component"].pk,
-                    data["completed_on"],
-                    actor_of(request),
-                    score=data["score"],
-                    passed=False if data["failed"] else None,
-                    note=data["note"],
-                    evidence=data["evidence"],
-                ),
-            )
-            if recorded is not None:
-                messages.success(request, f"Completion of {recorded.component.name} recorded.")
-                return redirect("backoffice:enrollment", pk=pk)
+    if done is not None:
+        messages.success(request, f"Expiration date set to {done.expires_on:%d %b %Y}.")
+    return form, done
+
+
+def _record_completion(request: HttpRequest, enrollment: Enrollment, as_of, posted: bool):
+    """The "Record completion" form, and the completion once recorded (None: not done)."""
+    if not posted:
+        initial = {"completed_on": as_of.today}
+        return RecordCompletionForm(program=enrollment.program, initial=initial), None
+    form = RecordCompletionForm(request.POST, request.FILES, program=enrollment.program)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    recorded = submit(
+        form,
+        lambda: services.record_completion(
+            enrollment.contact_id,
+            data["component"].pk,
+            data["completed_on"],
+            actor_of(request),
+            score=data["score"],
+            passed=False if data["failed"] else None,
+            note=data["note"],
+            evidence=data["evidence"],
+        ),
+    )
+    if recorded is not None:
+        messages.success(request, f"Completion of {recorded.component.name} recorded.")
+    return form, recorded
+
+
+def _page(enrollment: Enrollment, as_of) -> dict:
+    """Everything the page shows besides its forms."""
+    current = enrollment.current_status(as_of)
     tracker = _progress_tracker(enrollment)
     periods = _periods(enrollment)
     latest = periods[-1] if periods else None
-    pending = sum(1 for _, items in tracker for c in items if c.state == CompletionState.PENDING)
-    context = {
+    return {
         "enrollment": enrollment,
         "contact": enrollment.contact,
         "program": enrollment.program,
         "status": current,
         "meaning": MEANING[current],
-        "actions": [
-            a
-            for a in statuses.actions_from(statuses.standing(current, enrollment.period_number > 0))
-            if not a.renewal or renewals.allows(a, enrollment, as_of.today)
-        ],
+        "actions": _actions(enrollment, current, as_of),
         "final_statuses": statuses.FINAL,
         # Highlighted: the actions that move a contact toward (or back to) certification.
         "forward_actions": {"approve", "approve_completion", "reactivate", "reopen"},
@@ -140,11 +157,11 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "verification_url": certificates.verification_url(enrollment.certificate_number)
         if enrollment.certificate_number
         else "",
-        "expiry_form": expiry_form,
-        "completion_form": completion_form,
         "tracker": tracker,
         "progress": evaluate(enrollment, as_of.today),
-        "pending": pending,
+        "pending": sum(
+            1 for _, items in tracker for c in items if c.state == CompletionState.PENDING
+        ),
         "history": enrollment.history.order_by("at", "id"),  # id: same-moment events in order
         "periods": periods,
         # Renewal progress counts work from the latest period's start (PRODUCT.md §3).
@@ -152,14 +169,23 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "renewal": renewal_progress.of(enrollment, as_of.today),
         "emails": _emails_for(enrollment.pk),
         "reminder_steps": reminders.step_states(enrollment, as_of.today),
-        "tz": ZoneInfo(settings.time_zone),
+        "tz": ZoneInfo(GeneralSettings.get().time_zone),
         "as_of": as_of,
         "other_enrollments": Enrollment.objects.filter(contact=enrollment.contact)
-        .exclude(pk=pk)
+        .exclude(pk=enrollment.pk)
         .select_related("program")
         .with_current_status(as_of),
     }
-    return render(request, "backoffice/enrollment.html", context)
+
+
+def _actions(enrollment: Enrollment, current: str, as_of) -> list:
+    """The staff actions the table allows from here (a renewal's only while it allows)."""
+    where = statuses.standing(current, enrollment.period_number > 0)
+    return [
+        a
+        for a in statuses.actions_from(where)
+        if not a.renewal or renewals.allows(a, enrollment, as_of.today)
+    ]
 
 
 @staff_required

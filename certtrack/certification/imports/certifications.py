@@ -15,7 +15,14 @@ from datetime import date
 
 from certtrack.certification import services
 from certtrack.certification.dates import expiry_for
-from certtrack.certification.models import Enrollment, History, Period, PeriodSource, Program
+from certtrack.certification.models import (
+    Enrollment,
+    EnrollmentSource,
+    History,
+    Period,
+    PeriodSource,
+    Program,
+)
 from certtrack.certification.progress_store import refresh
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status, label
 
@@ -287,6 +294,7 @@ def _write(groups: list[Group], ctx: Context) -> None:
             expires_on=last.expires_on,
             certificate_number=group.number or services.new_certificate_number(),
             period_number=len(group.rows),
+            source=EnrollmentSource.IMPORT,
         )
     Enrollment.objects.bulk_create([g.enrollment for g in new])
     periods, history = [], []

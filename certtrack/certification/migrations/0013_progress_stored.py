@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0011_scale_counts'),
+        ('certification', '0012_split_enrollment_source'),
     ]
 
     operations = [
