@@ -22,6 +22,7 @@ from certtrack.certification.requirements import evaluate
 from certtrack.certification.statuses import CERTIFIED, MEANING
 from certtrack.credentials import certificates
 from certtrack.notifications import reminders
+from certtrack.notifications.queries import emails_for
 
 from ..access import staff_required
 from ..forms import (
@@ -31,15 +32,6 @@ from ..forms import (
     submit,
 )
 from .common import actor_of, back_to, today_as_of
-
-
-def _emails_for(enrollment_id: int):
-    """The emails sent for an enrollment, when the notifications app provides them."""
-    try:
-        from certtrack.notifications.queries import emails_for
-    except ImportError:
-        return None
-    return emails_for(enrollment_id)
 
 
 def _progress_tracker(enrollment: Enrollment):
@@ -167,7 +159,7 @@ def _page(enrollment: Enrollment, as_of) -> dict:
         # Renewal progress counts work from the latest period's start (PRODUCT.md §3).
         "renewal_since": latest and (latest.renewed_on or latest.activated_on),
         "renewal": renewal_progress.of(enrollment, as_of.today),
-        "emails": _emails_for(enrollment.pk),
+        "emails": emails_for(enrollment.pk),
         "reminder_steps": reminders.step_states(enrollment, as_of.today),
         "tz": ZoneInfo(GeneralSettings.get().time_zone),
         "as_of": as_of,
