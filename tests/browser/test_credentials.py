@@ -65,6 +65,7 @@ def test_checking_a_past_day_with_the_date_picker(page, live_server, certificate
         (activated - timedelta(days=3)).isoformat()
     )
     page.get_by_role("button", name="Check that day").click()
-    page.wait_for_selector("text=not yet certified")
-    assert page.locator("h1").inner_text().endswith(": no")
+    page.wait_for_selector("text=Not yet issued on that day")
+    assert f"{number} was not yet issued on" in page.locator(".explain").inner_text()
+    assert page.get_by_label("Was it valid on a given day?").is_visible()  # ask another day
     shot(page, "verify-on-before")
