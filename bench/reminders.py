@@ -87,9 +87,9 @@ def preview_figure(report, runs: int, today: date, program_ids: list[int]) -> No
 
 
 def worker_figure(report, today: date, due: int = 10_000) -> None:
-    from certtrack.certification.management.commands.worker import run_pass
     from certtrack.notifications import reminders
     from certtrack.notifications.models import Email
+    from certtrack.operations.management.commands.worker import run_pass
 
     owed = reminders.owed(today, 1)
     extra = owed[due:]

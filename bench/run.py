@@ -382,8 +382,8 @@ class Bench:
     def worker(self, due: int) -> None:
         from django.core import mail
 
-        from certtrack.certification.management.commands.worker import run_pass
         from certtrack.certification.models import Enrollment
+        from certtrack.operations.management.commands.worker import run_pass
 
         started = time.perf_counter()
         caught = run_pass()
@@ -459,7 +459,7 @@ class Bench:
         """
         from django.core import mail
 
-        from certtrack.certification.management.commands.worker import run_pass
+        from certtrack.operations.management.commands.worker import run_pass
 
         run_pass()  # the generator's backlog of time transitions, not measured here
         _vacuum()

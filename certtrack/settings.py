@@ -273,7 +273,7 @@ CERTTRACK_WEB_WORKERS = int(os.environ.get("CERTTRACK_WEB_WORKERS", "3"))
 # the worker command's `step_arguments` names for it) and returns a count.
 CERTTRACK_WORKER_STEPS = [
     "certtrack.certification.worker.record_time_transitions",
-    "certtrack.certification.worker.grant_renewals",
+    "certtrack.operations.steps.grant_renewals",
     "certtrack.notifications.reminders.queue_reminders",
     "certtrack.notifications.delivery.deliver_due",
     # The Quick Filter's count aggregate (certification/counts.py): fold, daily check.

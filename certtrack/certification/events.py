@@ -1,7 +1,8 @@
 """Signals the domain sends inside its transactions: notifications hook in here.
 
 A receiver runs in the same transaction as the change, so what it writes (an outbox
-row) commits or rolls back with it.
+row) commits or rolls back with it; an exception it raises (`Signal.send` lets it
+through) undoes the change.
 """
 
 from collections.abc import Iterator
@@ -90,3 +91,8 @@ renewals_changed = Signal()
 completion_rejected = Signal()
 # completion_recorded(sender, completion, at): e.g. to tell staff work awaits approval
 completion_recorded = Signal()
+# reminder_schedule_given(sender, program, schedule): a program was saved with a reminder
+# schedule (the API's / form's items, unchecked); the receiver that keeps schedules
+# (notifications.reminders) checks them, raising Invalid naming `reminder_schedule`, and
+# stores them (PRODUCT.md §4)
+reminder_schedule_given = Signal()

@@ -160,19 +160,17 @@ def _record_batch(rows: list[dict], as_of: AsOf, now: datetime) -> int:
     return len(transitions)
 
 
-def grant_renewals(now: datetime) -> int:
-    """Grant the renewals whose window opened since the last pass, for work recorded
-    earlier (PRODUCT.md §3 "on the day it opens").
+def grant_renewals(now: datetime, last_pass: datetime | None) -> int:
+    """Grant the renewals whose window opened since `last_pass`, for work recorded
+    earlier (PRODUCT.md §3 "on the day it opens"); None: every window open today.
 
-    "Since the last pass": the last pass in which this step succeeded (operations.passes),
-    so a worker that was down on the opening day grants on its next pass, and the passes
-    after the day's first one read no enrollment again. Index-friendly: a range of the
-    (status, expires_on, id) index per distinct window and grace (`renewals.opened_q`).
+    The worker's step (operations.steps.grant_renewals) passes the start of the last pass
+    in which this step succeeded, so a worker that was down on the opening day grants on
+    its next pass, and the passes after the day's first one read no enrollment again.
+    Index-friendly: a range of the (status, expires_on, id) index per distinct window and
+    grace (`renewals.opened_q`).
     """
-    from certtrack.operations import passes  # operations reads this app's events
-
-    last = passes.last_done("grant_renewals")
-    since = GeneralSettings.get().today(last) if last is not None else None
+    since = GeneralSettings.get().today(last_pass) if last_pass is not None else None
     granted = renewals.grant_opened(now, WORKER, since)
     if granted:
         log.info("granted or put in review %d renewal(s) whose window opened", granted)

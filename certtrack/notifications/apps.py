@@ -7,4 +7,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from . import outbox  # noqa: F401  (connects the outbox to the domain's signals)
+        # Connect the outbox and the reminder schedules to the domain's signals.
+        from . import outbox, reminders  # noqa: F401

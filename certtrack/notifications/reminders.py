@@ -24,7 +24,9 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.dispatch import receiver
 
+from certtrack.certification import events
 from certtrack.certification.errors import Invalid
 from certtrack.certification.models import Enrollment, GeneralSettings, Program, ReminderStep
 from certtrack.certification.statuses import Status
@@ -121,6 +123,14 @@ def set_schedule(program: Program, steps: Sequence[Step]) -> bool:
         for s in steps
     )
     return True
+
+
+@receiver(events.reminder_schedule_given, dispatch_uid="notifications.reminder_schedule")
+def store_schedule(sender, program: Program, schedule: Iterable, **kwargs) -> None:
+    """A program saved with a reminder schedule (create_program / update_program, inside
+    their transaction): check it (Invalid naming `reminder_schedule` undoes the save) and
+    store it."""
+    set_schedule(program, parse_schedule(schedule))
 
 
 def schedule_of(program_id: int) -> list[Step]:

@@ -129,9 +129,9 @@ def test_report_prints_one_line_per_figure(capsys):
 def test_a_measured_worker_pass_is_undone_afterwards(as_of):
     """The worker figure runs committed passes; the data set is as before each one."""
     from bench.run import _undone_after
-    from certtrack.certification.management.commands.worker import run_pass
     from certtrack.certification.models import History
     from certtrack.notifications.models import Email
+    from certtrack.operations.management.commands.worker import run_pass
 
     run_pass()  # the generator's backlog, so that only the measured pass moves rows
 
@@ -205,9 +205,9 @@ def test_renewal_open_pages_agree_with_their_floor(as_of, client):
 
 def test_the_renewals_opening_figure_grants_them_all_then_undoes_everything(as_of):
     from bench.run import _renewals_opening
-    from certtrack.certification.management.commands.worker import run_pass
     from certtrack.certification.models import Completion, History, Period
     from certtrack.notifications.models import Email
+    from certtrack.operations.management.commands.worker import run_pass
     from certtrack.operations.models import WorkerPass
 
     run_pass()  # the generator's backlog

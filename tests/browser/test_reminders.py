@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from certtrack import clock
 from certtrack.certification import services
-from certtrack.certification.management.commands.worker import run_pass
 from certtrack.certification.models import GeneralSettings, ReminderStep
+from certtrack.operations.management.commands.worker import run_pass
 from certtrack.operations.models import WorkerPass
 from tests.browser.conftest import shot, sign_in
 

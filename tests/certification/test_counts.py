@@ -114,7 +114,7 @@ def test_rebuild_counts_command_by_its_hyphenated_name(every_status, capsys, mon
 
 
 def test_the_worker_folds_at_most_every_ten_minutes(every_status, travel, monkeypatch, admin):
-    from certtrack.certification.management.commands.worker import run_pass
+    from certtrack.operations.management.commands.worker import run_pass
 
     monkeypatch.setattr(counts, "_last_fold", [])
     travel(TODAY)

@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from certtrack.certification import renewals, services, worker
-from certtrack.certification.management.commands.worker import run_pass
 from certtrack.certification.models import (
     Enrollment,
     History,
@@ -19,6 +18,7 @@ from certtrack.certification.models import (
     PeriodSource,
 )
 from certtrack.notifications.models import Email
+from certtrack.operations.management.commands.worker import run_pass
 from tests.conftest import at
 
 LAST_PASS = date(2026, 10, 1)

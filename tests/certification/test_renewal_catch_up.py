@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certtrack.certification import services
-from certtrack.certification.management.commands.worker import run_pass
 from certtrack.certification.models import History, Period
+from certtrack.operations.management.commands.worker import run_pass
 from tests.conftest import at
 
 EARNED = date(2025, 1, 15)  # expires 15 Jan 2027; the 90-day window opens 17 Oct 2026

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from certtrack.certification import services
-from certtrack.certification.management.commands.worker import run_pass
 from certtrack.notifications.models import Email
 from certtrack.operations import passes
+from certtrack.operations.management.commands.worker import run_pass
 from certtrack.operations.models import WorkerPass
 from certtrack.operations.tally import tally
 from tests.conftest import at

@@ -87,7 +87,7 @@ def count_contacts(now) -> int:
 
 
 def test_a_pass_after_the_connection_dropped_reconnects(settings, make_contact):
-    from certtrack.certification.management.commands.worker import run_pass
+    from certtrack.operations.management.commands.worker import run_pass
 
     settings.CERTTRACK_WORKER_STEPS = [f"{__name__}.count_contacts"]
     make_contact()

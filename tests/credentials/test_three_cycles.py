@@ -18,9 +18,9 @@ import pytest
 from django.core import mail
 
 from certtrack.certification import services
-from certtrack.certification.management.commands.worker import run_pass
 from certtrack.certification.models import History, Period
 from certtrack.notifications.models import Email
+from certtrack.operations.management.commands.worker import run_pass
 
 from .test_pdf import text_of
 

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from certtrack.certification import services
-from certtrack.certification.management.commands.worker import run_pass
+from certtrack.operations.management.commands.worker import run_pass
 from tests.conftest import at
 from tests.processes import free_port
 

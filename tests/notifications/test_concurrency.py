@@ -26,7 +26,7 @@ print(json.dumps({"sent": deliver_due(at(date.fromisoformat(sys.argv[2])))}))
 FULL_PASS = CHILD.replace(
     "print(json.dumps({",
     "import time_machine\n"
-    "from certtrack.certification.management.commands.worker import run_pass\n"
+    "from certtrack.operations.management.commands.worker import run_pass\n"
     "with time_machine.travel(at(date.fromisoformat(sys.argv[2])), tick=False):\n"
     "    run_pass()\n"
     "print(json.dumps({",

@@ -17,7 +17,7 @@ pytestmark = [
 
 PASS = """
 import time_machine
-from certtrack.certification.management.commands.worker import run_pass
+from certtrack.operations.management.commands.worker import run_pass
 wait_for_start()
 with time_machine.travel(at(date.fromisoformat(sys.argv[2])), tick=False):
     results = run_pass()

@@ -8,9 +8,9 @@ from django.test import Client, TestCase
 
 from certtrack import clock
 from certtrack.certification import services
-from certtrack.certification.management.commands.worker import run_pass
 from certtrack.notifications import delivery
 from certtrack.notifications.models import Email
+from certtrack.operations.management.commands.worker import run_pass
 from certtrack.portal.models import SignInLink
 from certtrack.portal.signin import token_hash
 from tests.notifications.conftest import smtp  # noqa: F401  (a real SMTP server on loopback)

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from certtrack import clock
 
-from .. import audit
+from .. import audit, events
 from .. import images as images_module
 from ..actors import Actor
 from ..errors import Invalid
@@ -218,20 +218,13 @@ def _set_components(program: Program, rows: list[tuple[int, bool]]) -> None:
     store_progress(program_ids=[program.pk])
 
 
-def _reminder_steps(reminder_schedule):
-    """The checked steps of a reminder schedule (None: leave it as it is)."""
-    if reminder_schedule is None:
-        return None
-    from certtrack.notifications import reminders  # the schedule's rules live there
-
-    return reminders.parse_schedule(reminder_schedule)
-
-
-def _set_reminder_steps(program: Program, steps) -> None:
-    if steps is not None:
-        from certtrack.notifications import reminders
-
-        reminders.set_schedule(program, steps)
+def _give_reminder_schedule(program: Program, reminder_schedule) -> None:
+    """Hand the schedule to whoever keeps schedules (None: leave it as it is); an Invalid
+    schedule raised there undoes the caller's transaction."""
+    if reminder_schedule is not None:
+        events.reminder_schedule_given.send(
+            sender=Program, program=program, schedule=reminder_schedule
+        )
 
 
 @transaction.atomic
@@ -251,10 +244,9 @@ def create_program(
     _clean(program)
     rows = _component_rows(components or [])
     _check_can_be_met(program, rows)
-    steps = _reminder_steps(reminder_schedule)
     program.save()
     _set_components(program, rows)
-    _set_reminder_steps(program, steps)
+    _give_reminder_schedule(program, reminder_schedule)
     if rows:
         changes["components"] = [None, _components_text(program)]
     _audit_setup(actor, now, AuditObject.PROGRAM, program, "create_program", changes)
@@ -279,7 +271,6 @@ def update_program(
     else:
         rows = _component_rows(components)
     _check_can_be_met(program, rows)
-    steps = _reminder_steps(reminder_schedule)
     program.save()
     if components is not None:
         before = _components_text(program)
@@ -287,7 +278,7 @@ def update_program(
         after = _components_text(program)
         if before != after:
             changes["components"] = [before, after]
-    _set_reminder_steps(program, steps)
+    _give_reminder_schedule(program, reminder_schedule)
     if changes:
         _audit_setup(actor, now, AuditObject.PROGRAM, program, "update_program", changes)
     return program

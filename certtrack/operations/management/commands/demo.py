@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from certtrack import clock
-from certtrack.certification import demo
+from certtrack.operations import demo
 
 
 class Command(BaseCommand):

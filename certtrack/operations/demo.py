@@ -11,13 +11,14 @@ from django.test import override_settings
 
 from certtrack import clock
 from certtrack.accounts.models import User
+from certtrack.certification import services
+from certtrack.certification.actors import Actor
+from certtrack.certification.models import Component, Contact, Enrollment, GeneralSettings, Program
+from certtrack.certification.worker import record_time_transitions
 from certtrack.notifications.delivery import deliver_due
 from certtrack.notifications.reminders import queue_reminders
 
-from . import services
-from .actors import Actor
-from .models import Component, Contact, Enrollment, GeneralSettings, Program
-from .worker import grant_renewals, record_time_transitions
+from .steps import grant_renewals
 
 DEMO_PASSWORD = "certtrack-demo"
 ADMIN_EMAIL = "admin@example.com"
