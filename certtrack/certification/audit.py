@@ -35,6 +35,28 @@ def created(fields: dict) -> dict:
     }
 
 
+def write(
+    actor: Actor,
+    now: datetime,
+    action: str,
+    *,
+    changes: dict | None = None,
+    reason: str = "",
+    **fields,
+) -> History:
+    """One History row by `actor` at `now`: every History write of the services goes here."""
+    return History.objects.create(
+        at=now,
+        actor=actor.label,
+        actor_kind=actor.kind,
+        user_id=actor.user_id,
+        action=action,
+        changes=changes or {},
+        reason=reason or "",
+        **fields,
+    )
+
+
 def record(
     actor: Actor,
     now: datetime,
@@ -48,15 +70,13 @@ def record(
     reason: str = "",
 ) -> History:
     """Write one History row about a setup object. Call it inside the change's transaction."""
-    return History.objects.create(
-        at=now,
-        actor=actor.label,
-        actor_kind=actor.kind,
-        user_id=actor.user_id,
-        contact_id=contact_id,
-        action=action,
-        changes=changes or {},
+    return write(
+        actor,
+        now,
+        action,
+        changes=changes,
         reason=reason,
+        contact_id=contact_id,
         object_type=object_type,
         object_id=object_id,
         object_label=str(label)[:200],

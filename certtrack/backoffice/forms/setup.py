@@ -91,27 +91,7 @@ class ProgramForm(ModelFieldsForm):
 
     class Meta:
         model = Program
-        fields = [
-            "name",
-            "code",
-            "version",
-            "category",
-            "description",
-            "require_approval",
-            "completion_requires_approval",
-            "validity_months",
-            "credits_required",
-            "hours_required",
-            "certificate_template",
-            "is_active",
-            "completion_recency_months",
-            "renewal_window_days",
-            "renewal_grace_days",
-            "renewal_base",
-            "renewal_requirements",
-            "renewal_credits_required",
-            "renewal_hours_required",
-        ]
+        fields = list(PROGRAM_FIELDS)
         labels = {
             "completion_recency_months": "Work counts for (months)",
             "renewal_window_days": "Renewal opens (days before expiry)",

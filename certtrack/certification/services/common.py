@@ -9,7 +9,7 @@ and only the caller whose update changed the row goes on; the other is refused.
 A refusal raises a `DomainError` and leaves the database as it was.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from certtrack import clock
 
-from .. import events
+from .. import audit, events
 from ..actors import Actor
 from ..dates import AsOf
 from ..errors import Duplicate, Invalid, NotFound, Refused
@@ -53,20 +53,18 @@ def _log(
     changes: dict | None = None,
     reason: str = "",
 ) -> History:
-    return History.objects.create(
-        at=now,
-        actor=actor.label,
-        actor_kind=actor.kind,
-        user_id=actor.user_id,
+    if contact_id is None and enrollment is not None:
+        contact_id = enrollment.contact_id
+    return audit.write(
+        actor,
+        now,
+        action,
+        changes=changes,
+        reason=reason,
         enrollment=enrollment,
-        contact_id=contact_id
-        if contact_id is not None
-        else (enrollment.contact_id if enrollment else None),
-        action=action,
+        contact_id=contact_id,
         from_status=from_status,
         to_status=to_status,
-        changes=changes or {},
-        reason=reason or "",
     )
 
 
@@ -253,7 +251,7 @@ def _clean(obj, exclude=None, validate_constraints: bool = True) -> None:
         ) from None
 
 
-def _set_fields(obj, fields: dict, allowed: set[str]) -> dict:
+def _set_fields(obj, fields: dict, allowed: Collection[str]) -> dict:
     unknown = set(fields) - set(allowed)
     if unknown:
         raise Invalid(sorted(unknown)[0], f"Unknown field(s): {', '.join(sorted(unknown))}.")

@@ -144,19 +144,19 @@ def _audit_setup(actor: Actor, now: datetime | None, kind: AuditObject, obj, act
     audit.record(actor, now or clock.now(), kind, obj.pk, obj.name, action, changes)
 
 
-PROGRAM_FIELDS = {
+PROGRAM_FIELDS = (  # the editable fields, in the order of PRODUCT.md §2 and the form
     "name",
     "code",
     "version",
-    "description",
     "category",
+    "description",
     "require_approval",
     "completion_requires_approval",
     "validity_months",
     "credits_required",
     "hours_required",
-    "is_active",
     "certificate_template",
+    "is_active",
     "completion_recency_months",
     "renewal_window_days",
     "renewal_grace_days",
@@ -164,7 +164,7 @@ PROGRAM_FIELDS = {
     "renewal_requirements",
     "renewal_credits_required",
     "renewal_hours_required",
-}
+)
 
 
 def _component_rows(components) -> list[tuple[int, bool]]:
