@@ -9,15 +9,19 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
 from ninja import Status as Reply
 from ninja.responses import NinjaJSONEncoder
 
-from certtrack.cells import safe_cell
+from certtrack.cells import number, safe_cell
 from certtrack.certification import counts as aggregate
 from certtrack.certification import services
+from certtrack.certification.models import Enrollment
+from certtrack.certification.progress_store import NOT_EVALUATED
+from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import (
     ROW_FIELDS,
@@ -149,7 +153,13 @@ EXPORT_COLUMNS = [
     ("activated_on", "activated_on"),
     ("expires_on", "expires_on"),
     ("certificate_number", "certificate_number"),
+    # What counts toward the requirements (stored on the row by progress_store).
+    ("credits_earned", "progress_credits"),
+    ("credits_required", "program__credits_required"),
+    ("hours_earned", "progress_hours"),
+    ("hours_required", "program__hours_required"),
 ]
+_NUMBER_COLUMNS = {"credits_earned", "credits_required", "hours_earned", "hours_required"}
 
 
 # Text columns (a name could start with "="); ids and dates never need quoting.
@@ -158,7 +168,7 @@ _TEXT_COLUMNS |= {"program_name", "certificate_number"}
 EXPORT_BATCH = 2000
 
 
-def export_lines(rows) -> Iterator[str]:
+def export_lines(rows, today: date) -> Iterator[str]:
     """The CSV of `rows` (a values() queryset), read and sent 2000 rows at a time.
 
     One string per batch, not per row: at a million rows the per-chunk cost of a
@@ -169,27 +179,56 @@ def export_lines(rows) -> Iterator[str]:
     writer.writerow([name for name, _ in EXPORT_COLUMNS])
     labels = {status.value: status.label for status in Status}
     columns = [
-        (source, name in _TEXT_COLUMNS, name == "status_label") for name, source in EXPORT_COLUMNS
+        (source, name in _TEXT_COLUMNS, name == "status_label", name in _NUMBER_COLUMNS)
+        for name, source in EXPORT_COLUMNS
     ]
-    for n, row in enumerate(rows.iterator(chunk_size=EXPORT_BATCH), start=1):
-        cells = []
-        for source, text, is_label in columns:
-            if is_label:
-                cells.append(labels[row["current_status"]])
-                continue
-            value = row[source]
-            if value is None:
-                cells.append("")
-            elif text:
-                cells.append(safe_cell(value))
-            else:
-                cells.append(value.isoformat() if hasattr(value, "isoformat") else value)
-        writer.writerow(cells)
-        if n % EXPORT_BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    for batch in _batches(rows):
+        _evaluate_unstored(batch, today)
+        for row in batch:
+            writer.writerow([_cell(row, *column, labels) for column in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue()
+
+
+def _cell(row: dict, source, text: bool, is_label: bool, is_number: bool, labels: dict):
+    if is_label:
+        return labels[row["current_status"]]
+    value = row[source]
+    if value is None:
+        return ""
+    if text:
+        return safe_cell(value)
+    if is_number:
+        return number(value)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _batches(rows) -> Iterator[list[dict]]:
+    batch = []
+    for row in rows.iterator(chunk_size=EXPORT_BATCH):
+        batch.append(row)
+        if len(batch) == EXPORT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _evaluate_unstored(batch: list[dict], today: date) -> None:
+    """Rows whose progress is not stored yet (loaded in bulk, or not yet re-evaluated
+    after an upgrade: `progress_store.NOT_EVALUATED`) get their credits and hours
+    evaluated here, in a constant number of queries per batch."""
+    pending = [row["id"] for row in batch if row["progress_until"] == NOT_EVALUATED]
+    if not pending:
+        return
+    enrollments = Enrollment.objects.select_related("program").filter(pk__in=pending)
+    progress = progress_of_many(enrollments, today)
+    for row in batch:
+        if (found := progress.get(row["id"])) is not None:
+            row["progress_credits"] = found.credits_earned
+            row["progress_hours"] = found.hours_earned
 
 
 @router.get(
@@ -209,11 +248,13 @@ def export_enrollments(request: HttpRequest, filters: Query[TrackingQuery]):
     the statuses of the end of that day (the file is named after it)."""
     now = as_of_now()
     rows = tracking_queryset(request.GET, now).values(
-        *[source for _, source in EXPORT_COLUMNS if source]
+        *[source for _, source in EXPORT_COLUMNS if source], "progress_until"
     )
     day = as_of_day(request.GET)
     name = f"enrollments-as-of-{day}" if day else f"enrollments-{now.today}"
-    response = StreamingHttpResponse(export_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        export_lines(rows, now.today), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     if day:
         response["X-As-Of"] = day.isoformat()

@@ -1,6 +1,7 @@
 """Progress stored on the enrollment — the Tracking filter "Progress" (PRODUCT.md §5).
 
-`Enrollment.progress_percent / progress_started / progress_until` hold what `evaluate`
+`Enrollment.progress_percent / progress_started / progress_until` (and the credits and
+hours that count, `progress_credits / progress_hours`, for the exports) hold what `evaluate`
 says, so the filter is an index range instead of the rules of `requirements` run per row. They are
 written here whenever an input of `progress_of_many` changes: a completion recorded,
 decided or removed (`services._after_completion_change`, the completions import), a
@@ -33,6 +34,7 @@ from .requirements import (
     progress_of_many,
 )
 
+CENT = Decimal("0.01")  # the stored credits' and hours' precision
 NOT_EVALUATED = date(1900, 1, 1)  # `progress_until` of a row never evaluated
 STORE_BATCH = 2000
 SMALL_WRITE = 50
@@ -44,6 +46,8 @@ class Stored(NamedTuple):
     percent: int
     started: bool
     until: date | None
+    credits: Decimal
+    hours: Decimal
 
 
 def percent_of(progress: Progress) -> int:
@@ -72,7 +76,13 @@ def percent_of(progress: Progress) -> int:
 
 
 def stored_of(progress: Progress) -> Stored:
-    return Stored(percent_of(progress), bool(progress.done), progress.until)
+    return Stored(
+        percent_of(progress),
+        bool(progress.done),
+        progress.until,
+        progress.credits_earned.quantize(CENT),
+        progress.hours_earned.quantize(CENT),
+    )
 
 
 def _today() -> date:
@@ -94,6 +104,13 @@ def store(enrollments: Iterable[Enrollment], today: date | None = None) -> int:
     return len(enrollments)
 
 
+# The columns of `Stored`, in its order.
+_SET = (
+    "progress_percent = %s, progress_started = %s, progress_until = %s,"
+    " progress_credits = %s, progress_hours = %s"
+)
+
+
 def write(values: dict[int, Stored]) -> None:
     """Write stored progress by enrollment id. A few rows (a service's): one statement
     each, in id order (the order every writer locks rows in); a batch: one statement per
@@ -104,8 +121,7 @@ def write(values: dict[int, Stored]) -> None:
     if len(values) <= SMALL_WRITE:
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
-                " progress_until = %s WHERE id = %s",
+                f"UPDATE {table} SET {_SET} WHERE id = %s",
                 [(*v, pk) for pk, v in sorted(values.items())],
             )
         return
@@ -117,8 +133,7 @@ def write(values: dict[int, Stored]) -> None:
             for start in range(0, len(ids), 500):
                 where, params = _in("id", ids[start : start + 500])
                 cursor.execute(
-                    f"UPDATE {table} SET progress_percent = %s, progress_started = %s,"
-                    f" progress_until = %s WHERE {where}",
+                    f"UPDATE {table} SET {_SET} WHERE {where}",
                     [*value, *params],
                 )
 

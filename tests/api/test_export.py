@@ -1,10 +1,13 @@
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
 from certtrack.certification import services
+from certtrack.certification.models import Enrollment
+from certtrack.certification.progress_store import NOT_EVALUATED
 
 from .conftest import error_detail
 
@@ -80,3 +83,35 @@ def test_export_streams_more_rows_than_one_chunk(api, make_program):
     rows = read_csv(api.get("/enrollments/export.csv", {"ordering": "contact"}))
     assert len(rows) == 2100
     assert rows[0]["last_name"] == "N00000" and rows[-1]["last_name"] == "N02099"
+
+
+def test_export_has_the_credits_and_hours_that_count_and_those_required(
+    api, admin, make_contact, make_component, make_program, travel
+):
+    travel(date(2026, 3, 1))
+    course = make_component(credits_earned=Decimal("7.5"), hours_earned=Decimal("3"))
+    elective = make_component(credits_earned=Decimal("2"), hours_earned=Decimal("0.5"))
+    program = make_program(
+        required=[course], electives=[elective], credits_required=Decimal("10"), hours_required=None
+    )
+    contact = make_contact()
+    enrollment = services.add(contact.pk, program.pk, admin)
+    services.record_completion(contact.pk, course.pk, date(2026, 2, 20), admin)
+    services.record_completion(contact.pk, elective.pk, date(2026, 2, 21), admin)
+    other = services.add(make_contact().pk, program.pk, admin)  # nothing done yet
+    rows = {int(r["id"]): r for r in read_csv(api.get("/enrollments/export.csv"))}
+    got = {
+        pk: tuple(rows[pk][c] for c in ("credits_earned", "credits_required", "hours_earned"))
+        for pk in rows
+    }
+    assert got == {enrollment.pk: ("9.5", "10", "3.5"), other.pk: ("0", "10", "0")}
+    assert rows[enrollment.pk]["hours_required"] == ""  # no hours threshold
+
+    # A row whose progress is not stored yet (loaded in bulk; after an upgrade) is
+    # evaluated for the export: the same numbers.
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        progress_until=NOT_EVALUATED, progress_credits=0, progress_hours=0
+    )
+    again = {int(r["id"]): r for r in read_csv(api.get("/enrollments/export.csv"))}
+    assert again[enrollment.pk]["credits_earned"] == "9.5"
+    assert again[enrollment.pk]["hours_earned"] == "3.5"

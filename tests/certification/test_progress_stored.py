@@ -33,7 +33,12 @@ def fresh(today: date) -> dict[int, progress_store.Stored]:
 
 def stored() -> dict[int, progress_store.Stored]:
     rows = Enrollment.objects.order_by("pk").values_list(
-        "pk", "progress_percent", "progress_started", "progress_until"
+        "pk",
+        "progress_percent",
+        "progress_started",
+        "progress_until",
+        "progress_credits",
+        "progress_hours",
     )
     return {pk: progress_store.Stored(*values) for pk, *values in rows}
 

@@ -2,6 +2,7 @@
 "Certification periods and renewal"; the Tracking orderings of §5."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
@@ -132,6 +133,14 @@ class Enrollment(models.Model):
     progress_started = models.BooleanField(default=False, db_default=False)
     progress_until = models.DateField(
         null=True, blank=True, default=date(1900, 1, 1), db_default=date(1900, 1, 1)
+    )
+    # The credits and hours that count toward the requirements (what `evaluate` summed):
+    # the exports' columns, read without evaluating each row.
+    progress_credits = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal(0), db_default=Decimal(0)
+    )
+    progress_hours = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal(0), db_default=Decimal(0)
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
