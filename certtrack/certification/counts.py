@@ -126,14 +126,7 @@ def program_counts(
     if not statuses and expiry is None:
         rows = rows.filter(status=ANY)
     else:
-        rows = rows.exclude(status=ANY)
-        if statuses:
-            q = Q(pk__in=[])
-            for status in statuses:
-                q |= as_of.status_q(status)
-            rows = rows.filter(q)
-        if expiry is not None:
-            rows = rows.filter(expiry)
+        rows = _narrowed(rows.exclude(status=ANY), as_of, statuses, expiry)
     rows = rows.values("program_id").annotate(total=Sum("n"))
     return {row["program_id"]: row["total"] for row in rows if row["total"]}
 
@@ -162,7 +155,12 @@ def total(params: Mapping, as_of: AsOf) -> int:
     from .tracking import parsed_range_criteria
 
     statuses, programs, expiry = parsed_range_criteria(params, as_of)
-    rows = _keys(programs)
+    rows = _narrowed(_keys(programs), as_of, statuses, expiry)
+    return rows.aggregate(total=Sum("n"))["total"] or 0
+
+
+def _narrowed(rows, as_of: AsOf | None, statuses, expiry: Q | None):
+    """The aggregate's keys of the `statuses` true on `as_of.today`, within `expiry`."""
     if statuses:
         q = Q(pk__in=[])
         for status in statuses:
@@ -170,7 +168,7 @@ def total(params: Mapping, as_of: AsOf) -> int:
         rows = rows.filter(q)
     if expiry is not None:
         rows = rows.filter(expiry)
-    return rows.aggregate(total=Sum("n"))["total"] or 0
+    return rows
 
 
 def capped_count(queryset, cap: int = CAP) -> int:
