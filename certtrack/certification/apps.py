@@ -20,6 +20,8 @@ def _reinstall_count_triggers(sender, using="default", **kwargs) -> None:
             cursor.execute(f"SELECT 1 FROM {counts.ENROLLMENTS} LIMIT 1")
             if cursor.fetchone() is None:
                 cursor.execute(f"DELETE FROM {counts.TABLE}")
+    if ("certification", "0015_enrollmentcount_folded") in applied:
+        counts.install_folded_key(connection)
 
 
 class CertificationConfig(AppConfig):

@@ -4,9 +4,10 @@
 sum of `n` equals COUNT(*) of the enrollments with that key. Database triggers on the
 enrollment table (migration 0011_scale_counts) append a +1 row for the new key and a −1
 row for the old one in the transaction that writes the enrollment, so every write path —
-services, bulk updates, imports, raw SQL, the worker — keeps it right. Rows are only ever
-appended (no hot row, no lock between two writers); `fold` (each worker pass) collapses
-them into one row per key.
+services, bulk updates, imports, raw SQL, the worker — keeps it right. Writers only ever
+append (no hot row, no lock between two writers); `fold` (the worker, every 10 minutes)
+adds the appended rows into one *folded* row per key: its cost grows with the rows
+appended since the last fold, not with the keys.
 
 The counts true *now* are sums over `expires_on` ranges of it (`AsOf.status_q` and the
 CASE of `Enrollment.status_counts` read these columns by the same names): their cost
@@ -15,7 +16,7 @@ new day needs no rebuild.
 """
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, models, transaction
 from django.db.models import Q, Sum
@@ -48,6 +49,8 @@ class EnrollmentCount(models.Model):
     status = models.CharField(max_length=20)
     expires_on = models.DateField(null=True)
     n = models.IntegerField()
+    # The one summed row of its key (`fold`); appended rows (the triggers') are not.
+    folded = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = TABLE
@@ -62,7 +65,13 @@ class EnrollmentCount(models.Model):
                 name="enrollmentcount_program_idx",
                 condition=Q(status="*"),
             ),
+            # fold: the rows appended since the last fold, without reading the folded ones.
+            models.Index(
+                fields=["id"], name="enrollmentcount_unfolded_idx", condition=Q(folded=False)
+            ),
         ]
+        # Also, in SQL of each database (migration 0015): one folded row per key, the
+        # unique index enrollmentcount_folded_key on _FOLDED_KEY, fold's upsert target.
 
     def __str__(self) -> str:
         return f"{self.n:+d} {self.status} {self.expires_on} in program {self.program_id}"
@@ -180,53 +189,57 @@ def capped_count(queryset, cap: int = CAP) -> int:
 # --- upkeep ------------------------------------------------------------------------------
 
 
+# The folded row's key, NULLs made comparable by a value no row has (program ids start
+# at 1; PostgreSQL's `infinity` is no date Python has; SQLite stores dates as text).
+_FOLDED_KEY = {
+    "postgresql": "(COALESCE(program_id, 0), status, COALESCE(expires_on, 'infinity'::date))",
+    "sqlite": "(COALESCE(program_id, 0), status, COALESCE(expires_on, 'none'))",
+}
+
+
 def fold(now: datetime | None = None) -> int:
-    """Collapse the appended rows into one per key; return how many rows went.
+    """Add the appended rows into their key's folded row; return how many were folded.
 
-    PostgreSQL: one statement (its DELETE sees one snapshot; rows appended by
-    transactions not yet committed stay for the next fold). SQLite: writers are
-    serialised, and the first statement takes the write lock.
+    Reads and writes only the appended rows and the folded rows of their keys (an
+    upsert on the unique index of folded keys), whatever the number of keys; a folded
+    row that comes to 0 is deleted. PostgreSQL: one statement for the move (its DELETE
+    sees one snapshot: rows appended by transactions not yet committed stay for the next
+    fold; two folds at once wait for each other on the folded rows they share).
+    SQLite: writers are serialised, and the first statement takes the write lock.
     """
+    vendor = connection.vendor
+    upsert = (
+        f"INSERT INTO {TABLE} AS folded_row (program_id, status, expires_on, n, folded) "
+        "SELECT program_id, status, expires_on, SUM(n), true FROM {rows} "
+        "GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0 "
+        f"ON CONFLICT {_FOLDED_KEY[vendor]} WHERE folded "
+        "DO UPDATE SET n = folded_row.n + excluded.n RETURNING id, n"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # A write first: the transaction holds the write lock from here on.
-            cursor.execute(f"DELETE FROM {TABLE} WHERE n = 0")
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
-        before = cursor.fetchone()[0]
-        if connection.vendor == "postgresql":
+        if vendor == "postgresql":
             cursor.execute(
-                f"WITH gone AS (DELETE FROM {TABLE} RETURNING program_id, status, "
-                "expires_on, n) "
-                f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
-                "SELECT program_id, status, expires_on, SUM(n) FROM gone "
-                "GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0"
+                f"WITH gone AS (DELETE FROM {TABLE} WHERE NOT folded "
+                "RETURNING program_id, status, expires_on, n), "
+                f"written AS ({upsert.format(rows='gone')}) "
+                "SELECT (SELECT COUNT(*) FROM gone), "
+                "COALESCE(array_agg(id) FILTER (WHERE n = 0), '{}') FROM written"
             )
+            folded, zero = cursor.fetchone()
         else:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {TABLE}")
-            last = cursor.fetchone()[0]
-            cursor.execute(
-                f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
-                f"SELECT program_id, status, expires_on, SUM(n) FROM {TABLE} "
-                "WHERE id <= %s GROUP BY program_id, status, expires_on HAVING SUM(n) <> 0",
-                [last],
-            )
-            cursor.execute(f"DELETE FROM {TABLE} WHERE id <= %s", [last])
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
-        return before - cursor.fetchone()[0]
-
-
-# A fold rewrites every key (about 1 s per 40,000 keys on the shared machine): not every
-# pass. Between folds a read sums the keys plus the rows appended since (6 per write).
-FOLD_EVERY = timedelta(minutes=10)
-_last_fold: list[datetime] = []  # this worker process's last fold
+            cursor.execute(upsert.format(rows=f"{TABLE} WHERE NOT folded"))
+            zero = [pk for pk, n in cursor.fetchall() if n == 0]
+            cursor.execute(f"DELETE FROM {TABLE} WHERE NOT folded")
+            folded = cursor.rowcount
+        if zero:
+            marks = ", ".join(["%s"] * len(zero))
+            cursor.execute(f"DELETE FROM {TABLE} WHERE id IN ({marks})", zero)
+        return folded
 
 
 def fold_counts(now: datetime) -> int:
-    """Worker step: fold the aggregate's appended rows, at most every FOLD_EVERY."""
-    if _last_fold and timedelta(0) <= now - _last_fold[-1] < FOLD_EVERY:
-        return 0
+    """Worker step, each pass: fold the rows appended since the last fold (after the
+    pass's transitions: the next reads sum few rows). Returns 0 (no item to report)."""
     fold(now)
-    _last_fold[:] = [now]
     return 0
 
 
@@ -238,10 +251,10 @@ _LEVELS = (
 )
 
 
-# The aggregate of the rows there (rebuild; migration 0009 on existing data).
+# The aggregate of the rows there, folded (rebuild).
 FILL = (
-    f"INSERT INTO {TABLE} (program_id, status, expires_on, n) "
-    f"SELECT program_id, status, expires_on, SUM(n) FROM ({_LEVELS.format(n='1')}) AS k "
+    f"INSERT INTO {TABLE} (program_id, status, expires_on, n, folded) "
+    f"SELECT program_id, status, expires_on, SUM(n), true FROM ({_LEVELS.format(n='1')}) AS k "
     "GROUP BY program_id, status, expires_on"
 )
 
@@ -382,6 +395,21 @@ def install_triggers(conn=None) -> None:
         else:
             for statement in _SQLITE:
                 cursor.execute(statement)
+
+
+def install_folded_key(conn=None) -> None:
+    """Create the unique index of the folded rows' keys, fold's upsert target (idempotent).
+
+    Created by migration 0015; also after every `migrate` (apps.py): SQLite drops it when
+    a migration rebuilds the table (it is no Django index: NULL keys need each database's
+    own stand-in value).
+    """
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS enrollmentcount_folded_key ON {TABLE} "
+            f"{_FOLDED_KEY[conn.vendor]} WHERE folded"
+        )
 
 
 def remove_triggers(conn=None) -> None:

@@ -69,9 +69,11 @@ def test_fold_collapses_rows_and_keeps_the_sums(every_status, admin):
     before = counts.status_counts(as_of)
     rows = counts.EnrollmentCount.objects.count()
     assert rows > len(ALL)  # the +1/−1 rows of every transition
-    removed = counts.fold()
-    assert removed > 0
-    assert counts.EnrollmentCount.objects.count() == rows - removed
+    appended = counts.EnrollmentCount.objects.filter(folded=False).count()
+    assert counts.fold() == appended > 0
+    keys = counts.EnrollmentCount.objects.values_list("program_id", "status", "expires_on")
+    assert len(keys) == len(set(keys)) < rows  # one folded row per key
+    assert not counts.EnrollmentCount.objects.filter(folded=False).exists()
     assert counts.status_counts(as_of) == before
     assert counts.mismatches() == []
     assert counts.fold() == 0  # nothing left to fold
@@ -113,23 +115,49 @@ def test_rebuild_counts_command_by_its_hyphenated_name(every_status, capsys, mon
     assert counts.status_counts(AsOf(TODAY, 30)) == scanned(AsOf(TODAY, 30))
 
 
-def test_the_worker_folds_at_most_every_ten_minutes(every_status, travel, monkeypatch, admin):
+def test_the_worker_folds_each_pass(every_status, travel, admin):
     from certtrack.operations.management.commands.worker import run_pass
 
-    monkeypatch.setattr(counts, "_last_fold", [])
     travel(TODAY)
-    rows = counts.EnrollmentCount.objects.count()
     results = run_pass()
     assert results["fold_counts"] == 0 and results["check_counts"] == 0
+    assert not counts.EnrollmentCount.objects.filter(folded=False).exists()
     folded = counts.EnrollmentCount.objects.count()
-    assert folded < rows
     services.perform(every_status["in_progress"].pk, "set_inactive", admin, now=at(TODAY))
-    travel(at(TODAY) + timedelta(minutes=9))
+    assert counts.EnrollmentCount.objects.filter(folded=False).count() == 6  # ±1, 3 levels
+    travel(at(TODAY) + timedelta(minutes=1))
     run_pass()
-    assert counts.EnrollmentCount.objects.count() == folded + 6  # not yet: ±1 at 3 levels
-    travel(at(TODAY) + timedelta(minutes=10))
-    run_pass()
-    assert counts.EnrollmentCount.objects.count() <= folded + 2  # folded (a key may be new)
+    assert not counts.EnrollmentCount.objects.filter(folded=False).exists()
+    assert counts.EnrollmentCount.objects.count() <= folded + 2  # a key may be new
+    assert counts.mismatches() == []
+
+
+def test_a_fold_touches_only_the_keys_written_since_the_last(every_status, admin):
+    """A folded row of a key nobody wrote since is neither rewritten nor re-read: its id
+    stays; the keys written are added into their folded row (one per key)."""
+    counts.fold()
+    untouched = {row.pk: row.n for row in counts.EnrollmentCount.objects.exclude(program_id=None)}
+    row = every_status["in_progress"]
+    services.perform(row.pk, "set_inactive", admin, now=at(TODAY))
+    assert counts.fold() == 6
+    after = {row.pk: row.n for row in counts.EnrollmentCount.objects.all()}
+    moved = {pk for pk, n in untouched.items() if after.get(pk) != n}
+    assert all(pk in after for pk in untouched.keys() - moved)
+    keys = counts.EnrollmentCount.objects.values_list("program_id", "status", "expires_on")
+    assert len(keys) == len(set(keys))  # one folded row per key
+    assert counts.mismatches() == []
+    assert counts.status_counts(AsOf(TODAY, 30)) == scanned(AsOf(TODAY, 30))
+
+
+def test_a_key_that_comes_to_zero_is_dropped(every_status, admin):
+    counts.fold()
+    row = every_status["in_progress"]  # the only In progress row
+    key = {"program_id": None, "status": "in_progress", "expires_on": row.expires_on}
+    assert counts.EnrollmentCount.objects.get(**key).n == 1
+    services.perform(row.pk, "set_inactive", admin, now=at(TODAY))
+    counts.fold()
+    assert not counts.EnrollmentCount.objects.filter(**key).exists()
+    assert not counts.EnrollmentCount.objects.filter(n=0).exists()
     assert counts.mismatches() == []
 
 
