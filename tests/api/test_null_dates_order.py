@@ -9,7 +9,8 @@ import pytest
 
 from certtrack.backoffice.views.common import today_as_of
 from certtrack.certification import services
-from certtrack.certification.tracking import after_q, tracking_queryset
+from certtrack.certification.keyset import after_q
+from certtrack.certification.tracking import tracking_queryset
 
 pytestmark = pytest.mark.django_db
 

@@ -9,18 +9,16 @@ true today (undated rows last ascending, first descending: `order_terms`).
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from certtrack.backoffice.filters import TrackingFilter
 from certtrack.backoffice.views import tracking as view
 from certtrack.certification.dates import AsOf
+from certtrack.certification.keyset import after_q, first_rows, page_after
 from certtrack.certification.models import ORDERINGS, Enrollment
 from certtrack.certification.statuses import Status
-from certtrack.certification.tracking import (
-    after_q,
-    first_rows,
-    order_terms,
-    tracking_queryset,
-)
+from certtrack.certification.tracking import order_terms, tracking_queryset
 from tests.backoffice.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +90,52 @@ def test_walking_by_keyset_with_first_rows_gives_every_row_once(mixed, key):
             walked += [row.pk for row in page]
             last = walked[-1]
         assert walked == _plain(params), params
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_page_after_a_row_is_the_plain_querys_next_rows(mixed, key):
+    """Keyset pages read part by part from just after the last row: for every sort key
+    and status filter, walked with every page size, the rows of the plain order once."""
+    for status in FILTERS:
+        params = _params(key, status)
+        expected = _plain(params)
+        rows = tracking_queryset(params, AS_OF, current_status=False)
+        for size in (1, 2, 5):
+            walked, last = [], None
+            while True:
+                page, honoured = page_after(rows, params, AS_OF, size, last)
+                assert honoured == last
+                if not page:
+                    break
+                walked += [row.pk for row in page]
+                last = walked[-1]
+            assert walked == expected, (params, size)
+
+
+def test_a_page_after_a_row_not_in_the_result_starts_from_the_first(mixed):
+    params = {"ordering": "expires_on", "status": "active"}
+    rows = tracking_queryset(params, AS_OF, current_status=False)
+    outside = Enrollment.objects.exclude(pk__in=rows.values("pk")).first()
+    page, honoured = page_after(rows, params, AS_OF, 3, outside.pk)
+    assert honoured is None
+    assert [row.pk for row in page] == _plain(params)[:3]
+
+
+def test_the_page_after_a_dated_row_reads_a_row_comparison(mixed):
+    """Not `key > v OR (key = v AND id > pk) OR key IS NULL` (no index range): the
+    dated part from `(expires_on, id) > (v, pk)`, a range of enrollment_expiry_idx."""
+    params = {"ordering": "expires_on", "status": "active"}
+    rows = tracking_queryset(params, AS_OF, current_status=False)
+    first = _plain(params)[0]
+    with CaptureQueriesContext(connection) as queries:
+        page_after(rows, params, AS_OF, 2, first)
+    page = queries.captured_queries[-1]["sql"]  # the last row's values, then the page
+    assert page.endswith("LIMIT 2")
+    if connection.vendor == "postgresql":
+        row = '("certification_enrollment"."expires_on", "certification_enrollment"."id") >'
+        assert row in page
+    else:  # Django writes SQLite's row comparison as ORs: the leading bound is the range
+        assert '"certification_enrollment"."expires_on" >= ' in page
 
 
 def test_active_by_expiry_reads_dated_and_undated_rows_apart(mixed, django_assert_num_queries):

@@ -5,8 +5,9 @@ import pytest
 from certtrack.backoffice.filters import TrackingFilter
 from certtrack.backoffice.views import tracking as view
 from certtrack.certification.dates import AsOf
+from certtrack.certification.keyset import after_q
 from certtrack.certification.models import ORDERINGS
-from certtrack.certification.tracking import after_q, tracking_queryset
+from certtrack.certification.tracking import tracking_queryset
 from tests.backoffice.conftest import TODAY
 
 pytestmark = pytest.mark.django_db

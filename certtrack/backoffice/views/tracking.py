@@ -13,18 +13,14 @@ from certtrack.certification import counts as aggregate
 from certtrack.certification import services, statuses
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import DomainError, Invalid
+from certtrack.certification.keyset import page_after
 from certtrack.certification.models import (
     Contact,
     Enrollment,
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import (
-    ROW_FIELDS,
-    after_q,
-    as_id,
-    first_rows,
-)
+from certtrack.certification.tracking import ROW_FIELDS, as_id
 
 from .. import exports
 from ..access import staff_required
@@ -173,11 +169,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
     after = as_id(request.GET.get("after", "")) if keyset else None
     next_after = None
     if keyset:
-        if after is not None and (q := after_q(queryset, form.shared_params(), after)):
-            queryset = queryset.filter(q)
-        else:
-            after = None
-        items = first_rows(queryset, form.shared_params(), as_of, form.page_size + 1)
+        items, after = page_after(queryset, form.shared_params(), as_of, form.page_size + 1, after)
         if len(items) > form.page_size:
             items = items[: form.page_size]
             next_after = items[-1].pk
