@@ -13,7 +13,7 @@ again. `certtrack rebuild-progress` rewrites them all (docs/decisions.md "Progre
 """
 
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -93,15 +93,46 @@ def _today() -> date:
     return GeneralSettings.get().as_of(clock.now()).today
 
 
-def store(enrollments: Iterable[Enrollment], today: date | None = None) -> int:
-    """Evaluate `enrollments` (with their program) and write their stored progress."""
+def store(
+    enrollments: Iterable[Enrollment],
+    today: date | None = None,
+    *,
+    touch: datetime | None = None,
+    touched: Collection[int] = (),
+) -> int:
+    """Evaluate `enrollments` (with their program) and write their stored progress where
+    it changed; rows `touched` also get `updated_at = touch` (never moved back).
+
+    An unchanged row is not written: every UPDATE of an enrollment writes an entry in
+    each of its indexes (a completion touched the contact's every enrollment, twice)."""
     today = today or _today()
     enrollments = list(enrollments)
+    touched = set(touched)
     for start in range(0, len(enrollments), STORE_BATCH):
         chunk = enrollments[start : start + STORE_BATCH]
         progress = progress_of_many(chunk, today)
-        write({pk: stored_of(p) for pk, p in progress.items()})
+        now = {e.pk: _stored_now(e) for e in chunk}
+        values = {pk: stored_of(p) for pk, p in progress.items()}
+        write(
+            {pk: v for pk, v in values.items() if v != now.get(pk) or pk in touched},
+            touch=touch,
+            touched=touched,
+        )
     return len(enrollments)
+
+
+_STORED_FIELDS = (
+    *("progress_percent", "progress_started", "progress_until"),
+    *("progress_credits", "progress_hours"),
+)
+
+
+def _stored_now(enrollment: Enrollment) -> Stored | None:
+    """What `enrollment` holds now (None: not loaded, so written whatever it holds)."""
+    if enrollment.get_deferred_fields() & set(_STORED_FIELDS):
+        return None
+    percent, started, until, credits, hours = (getattr(enrollment, f) for f in _STORED_FIELDS)
+    return Stored(percent, started, until, _decimal(credits), _decimal(hours))
 
 
 # The columns of `Stored`, in its order.
@@ -109,21 +140,31 @@ _SET = (
     "progress_percent = %s, progress_started = %s, progress_until = %s,"
     " progress_credits = %s, progress_hours = %s"
 )
+# `updated_at` moved to a time, never back (a transition in the same service may have
+# written a later one).
+_TOUCH = ", updated_at = CASE WHEN updated_at < %s THEN %s ELSE updated_at END"
 
 
-def write(values: dict[int, Stored]) -> None:
-    """Write stored progress by enrollment id. A few rows (a service's): one statement
-    each, in id order (the order every writer locks rows in); a batch: one statement per
-    distinct value (its rows share few: met, not started, …)."""
+def write(
+    values: dict[int, Stored], touch: datetime | None = None, touched: Collection[int] = ()
+) -> None:
+    """Write stored progress by enrollment id (and `updated_at` of those `touched`). A
+    few rows (a service's): one statement each, in id order (the order every writer
+    locks rows in); a batch: one statement per distinct value (its rows share few: met,
+    not started, …)."""
     if not values:
         return
     table = Enrollment._meta.db_table
-    if len(values) <= SMALL_WRITE:
+    if len(values) <= SMALL_WRITE or touched:
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET {_SET} WHERE id = %s",
-                [(*v, pk) for pk, v in sorted(values.items())],
-            )
+            for pk, value in sorted(values.items()):
+                if touch is not None and pk in touched:
+                    cursor.execute(
+                        f"UPDATE {table} SET {_SET}{_TOUCH} WHERE id = %s",
+                        [*value, touch, touch, pk],
+                    )
+                else:
+                    cursor.execute(f"UPDATE {table} SET {_SET} WHERE id = %s", [*value, pk])
         return
     groups: dict[Stored, list[int]] = {}
     for pk, value in sorted(values.items()):
@@ -141,7 +182,8 @@ def write(values: dict[int, Stored]) -> None:
 def _rows(queryset) -> list[Enrollment]:
     return list(
         queryset.select_related("program").only(
-            "id", "contact_id", "program_id", *(f"program__{f}" for f in _PROGRAM_FIELDS)
+            *("id", "contact_id", "program_id", *_STORED_FIELDS),
+            *(f"program__{f}" for f in _PROGRAM_FIELDS),
         )
     )
 
@@ -159,9 +201,11 @@ def refresh(
     today: date | None = None,
     *,
     of_program: int | None = None,
+    touch: datetime | None = None,
+    touched: Collection[int] = (),
 ) -> int:
     """Store the progress of every enrollment of `contact_ids` (of program `of_program`
-    only, when given), of `program_ids`, and of `enrollment_ids`."""
+    only, when given), of `program_ids`, and of `enrollment_ids` (`touch`: `store`)."""
     parts = []
     if contact_ids:
         parts.append(Q(contact_id__in=list(contact_ids)))
@@ -172,7 +216,8 @@ def refresh(
     n = 0
     if parts:
         q = parts[0] | parts[1] if len(parts) == 2 else parts[0]
-        n = store(_rows(Enrollment.objects.filter(q).order_by("pk")), today)
+        rows = _rows(Enrollment.objects.filter(q).order_by("pk"))
+        n = store(rows, today, touch=touch, touched=touched)
     for program_id in program_ids:
         ids = Enrollment.objects.filter(program_id=program_id).order_by("pk")
         n += _store_in_batches(ids, today)

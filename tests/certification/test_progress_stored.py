@@ -4,6 +4,7 @@ of writes: a property over random operations, on SQLite and on PostgreSQL."""
 
 import contextlib
 import random
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -216,3 +217,39 @@ def test_rebuild_progress_evaluates_rows_written_in_bulk(make_contact, make_prog
     call_command("rebuild-progress".replace("-", "_"), due=True)
     row.refresh_from_db()
     assert (row.progress_percent, row.progress_started, row.progress_until) == (100, True, None)
+
+
+def test_a_completion_writes_each_enrollment_it_moves_once_and_no_other(admin):
+    """One UPDATE per enrollment the completion concerns (progress and `updated_at`
+    together), none of the contact's enrollment whose progress it leaves as it was."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.builders import make_component, make_contact, make_program
+
+    day = date(2026, 3, 2)
+    with time_machine.travel(at(day), tick=False):
+        course, other = make_component(admin), make_component(admin)
+        concerned = make_program(admin, required=[course, make_component(admin)])
+        elsewhere = make_program(admin, required=[other])
+        contact = make_contact(admin)
+        moved = services.add(contact.pk, concerned.pk, admin, now=at(day))
+        kept = services.add(contact.pk, elsewhere.pk, admin, now=at(day - timedelta(days=1)))
+        before = Enrollment.objects.get(pk=kept.pk).updated_at
+        with CaptureQueriesContext(connection) as queries:
+            services.record_completion(contact.pk, course.pk, day, admin, now=at(day))
+    assert _enrollment_updates(queries) == 1
+    row = Enrollment.objects.get(pk=moved.pk)
+    assert row.progress_percent == 50 and row.updated_at == at(day)
+    assert Enrollment.objects.get(pk=kept.pk).updated_at == before
+    assert stored() == fresh(day)
+
+
+def _enrollment_updates(queries) -> int:
+    """UPDATE statements on the enrollments (an executemany of N counted N times)."""
+    n = 0
+    for query in queries.captured_queries:
+        many, _, sql = query["sql"].rpartition(" times: ")
+        if re.match(r'UPDATE "?certification_enrollment"? ', sql):
+            n += int(many) if many.isdigit() else 1
+    return n
