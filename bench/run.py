@@ -237,7 +237,8 @@ class Bench:
 
         from certtrack.backoffice.filters import TrackingFilter, rows, with_progress_of
         from certtrack.certification import counts as aggregate
-        from certtrack.certification.tracking import ROW_FIELDS, first_rows
+        from certtrack.certification.keyset import first_rows
+        from certtrack.certification.tracking import ROW_FIELDS
 
         form = TrackingFilter(QueryDict(urlencode(f.params())))
         queryset = rows(form, self.as_of, current_status=False).only(*ROW_FIELDS)
