@@ -1,8 +1,14 @@
 """Property (issue 18): after any sequence of writes and days, the count aggregate's counts
 equal COUNT(*) of the status true now — on SQLite, and on PostgreSQL when
-CERTTRACK_DATABASE_URL names it (the same test)."""
+CERTTRACK_DATABASE_URL names it (the same test). The writes: every service that changes a
+row (create, transitions and renewals, completions and their removal, expiry set by
+hand), a bulk UPDATE past the services, imports of completions and certifications, the
+worker's time step and renewals, a program's what-if applied to its holders (on
+PostgreSQL one statement that writes the aggregate's deltas itself), and folds."""
 
 import contextlib
+import csv
+import io
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -10,12 +16,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from certtrack.certification import counts, services
+from certtrack.certification import counts, imports, services, whatif
 from certtrack.certification.actors import Actor
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import Completion, Contact, Enrollment, GeneralSettings
 from certtrack.certification.statuses import ACTIONS, Status
 from certtrack.certification.worker import record_time_transitions
+from certtrack.operations.steps import grant_renewals
 
 START = date(2026, 3, 1)
 ACTOR = Actor.system("property test")
@@ -33,7 +40,18 @@ OPERATION = st.one_of(
     st.tuples(st.just("notice"), st.integers(0, 45)),
     st.tuples(st.just("worker")),
     st.tuples(st.just("fold")),
+    # Writes through other doors: a file import, the worker's renewals, what-if applied.
+    st.tuples(st.just("import_completions"), n, n, st.integers(0, 400)),
+    st.tuples(st.just("import_certifications"), n, n, st.integers(0, 500)),
+    st.tuples(st.just("grant_renewals")),
+    st.tuples(st.just("whatif"), st.sampled_from([6, 12, 24])),
 )
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
 
 
 def _moment(day: date) -> datetime:
@@ -48,6 +66,7 @@ class CountsEqualTheRows(TestCase):
                 name=f"Program {i}",
                 code=f"P{i}",
                 validity_months=[12, 6, None][i],
+                renewal_window_days=[90, 0, 0][i],
                 require_approval=i == 1,
                 completion_requires_approval=i == 2,
                 components=[
@@ -106,6 +125,30 @@ class CountsEqualTheRows(TestCase):
             record_time_transitions(now)
         elif kind == "fold":
             counts.fold()
+        else:
+            self._apply_elsewhere(op, state, now)
+
+    def _apply_elsewhere(self, op, state, now) -> None:
+        programs, contacts = state["programs"], state["contacts"]
+        kind, *args = op
+        if kind == "import_completions":
+            contact, program = contacts[args[0] % 4], programs[args[1] % 3]
+            day = state["today"] - timedelta(days=args[2])
+            rows = [["contact_email", "component_code", "completed_on"]]
+            rows.append([contact.email, program.components.get().code, day.isoformat()])
+            imports.run("completions", _csv(rows), ACTOR, now=now)
+        elif kind == "import_certifications":
+            contact, program = contacts[args[0] % 4], programs[args[1] % 3]
+            day = state["today"] - timedelta(days=args[2])
+            rows = [["contact_email", "program_code", "activated_on"]]
+            rows.append([contact.email, program.code, day.isoformat()])
+            imports.run("certifications", _csv(rows), ACTOR, now=now)
+        elif kind == "grant_renewals":
+            grant_renewals(now)
+        elif kind == "whatif":
+            whatif.change_program(
+                programs[0].pk, ACTOR, apply_to_existing=True, now=now, validity_months=args[0]
+            )
 
     def _check(self, state) -> None:
         as_of = GeneralSettings.get().as_of(_moment(state["today"]))
