@@ -35,7 +35,7 @@ for step in range(60):
         Enrollment.objects.filter(pk__in=ids).update(expires_on=day)
         if step % 5 == 0:
             services.set_expires_on(ids[0], day + timedelta(days=1), "race", actor, now=at(today))
-    if step % 7 == 0:
+    if step % 2 == 0:  # often: the two processes' folds overlap (upserts of one key)
         counts.fold()
 print(json.dumps({"ok": True}))
 """
@@ -59,3 +59,4 @@ def test_two_writers_and_folds_at_once_leave_the_aggregate_right(make_contact, m
     assert counts.mismatches() == []
     # One row per key once folded: 8 rows, at most 8 keys at two levels, plus the total.
     assert counts.EnrollmentCount.objects.count() <= 2 * 8 + 1
+    assert not counts.EnrollmentCount.objects.filter(folded=False).exists()
