@@ -381,9 +381,7 @@ class Bench:
         )
 
     def worker(self, due: int) -> None:
-        from django.core import mail
 
-        from certtrack.certification.models import Enrollment
         from certtrack.operations.management.commands.worker import run_pass
 
         started = time.perf_counter()
@@ -397,39 +395,7 @@ class Bench:
             "worker_nothing_due", idle * 1000, "ms", idle / 0.05, "<=50ms", idle <= 0.05
         )
 
-        # N rows whose stored status lags the dates: first those whose transition owes an
-        # email (Expiring; Expired in the last 30 days), then older expiries, then renewed
-        # rows (Active by the dates) stored Expired. The pass runs as in production, each
-        # batch and each email committed on its own; what it wrote is undone afterwards.
-        today, horizon = self.as_of.today, self.as_of.expiring_from
-        recent = today - timedelta(days=30)
-        pools = [
-            (Enrollment.objects.filter(status="expiring", expires_on__gte=today), "active"),
-            (Enrollment.objects.filter(status="expired", expires_on__gte=recent), "active"),
-            (Enrollment.objects.filter(status="expired", expires_on__lt=recent), "active"),
-            (Enrollment.objects.filter(status="active", expires_on__gt=horizon), "expired"),
-        ]
-        times, moved, sent = [], [], []
-        for _ in range(3):
-            _vacuum()
-            with _undone_after() as keep:
-                chosen = 0
-                for rows, stored in pools:
-                    picked = list(
-                        rows.order_by("id").values_list("id", "status", "updated_at")[
-                            : due - chosen
-                        ]
-                    )
-                    keep(picked)
-                    Enrollment.objects.filter(id__in=[p[0] for p in picked]).update(status=stored)
-                    chosen += len(picked)
-                begun = time.perf_counter()
-                result = run_pass()
-                times.append(time.perf_counter() - begun)
-                moved.append(result.get("record_time_transitions", 0))
-                sent.append(result.get("deliver_due", 0))
-            mail.outbox = []
-        seconds = statistics.median(times)
+        seconds, moved, sent = due_pass(self.as_of, due)
         emails = "deliver" in " ".join(_steps())
         self.report.figure(
             f"worker_{due}_due",
@@ -564,6 +530,48 @@ def _step_times():
     finally:
         for module, name, step in wrapped:
             setattr(module, name, step)
+
+
+def due_pass(as_of, due: int, runs: int = 3) -> tuple[float, list[int], list[int]]:
+    """The worker pass with `due` rows whose stored status lags the dates: its median
+    seconds over `runs`, and each run's transitions recorded and emails sent.
+
+    The rows: first those whose transition owes an email (Expiring; Expired in the last
+    30 days), then older expiries, then renewed rows (Active by the dates) stored Expired.
+    The pass runs as in production, each batch and each email committed on its own; what
+    it wrote is undone afterwards."""
+    from django.core import mail
+
+    from certtrack.certification.models import Enrollment
+    from certtrack.operations.management.commands.worker import run_pass
+
+    today, horizon = as_of.today, as_of.expiring_from
+    recent = today - timedelta(days=30)
+    pools = [
+        (Enrollment.objects.filter(status="expiring", expires_on__gte=today), "active"),
+        (Enrollment.objects.filter(status="expired", expires_on__gte=recent), "active"),
+        (Enrollment.objects.filter(status="expired", expires_on__lt=recent), "active"),
+        (Enrollment.objects.filter(status="active", expires_on__gt=horizon), "expired"),
+    ]
+    times, moved, sent = [], [], []
+    for _ in range(runs):
+        _vacuum()
+        with _undone_after() as keep:
+            chosen = 0
+            for rows, stored in pools:
+                picked = list(
+                    rows.order_by("id").values_list("id", "status", "updated_at")[: due - chosen]
+                )
+                keep(picked)
+                Enrollment.objects.filter(id__in=[p[0] for p in picked]).update(status=stored)
+                chosen += len(picked)
+            begun = time.perf_counter()
+            result = run_pass()
+            times.append(time.perf_counter() - begun)
+            moved.append(result.get("record_time_transitions", 0))
+            sent.append(result.get("deliver_due", 0))
+        mail.outbox = []
+    return statistics.median(times), moved, sent
 
 
 @contextlib.contextmanager
