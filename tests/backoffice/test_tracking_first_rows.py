@@ -158,3 +158,24 @@ def test_the_tracking_tab_pages_by_keyset_in_the_plain_order(admin_client, mixed
             break
         params["after"] = response.context["next_after"]
     assert shown == _plain({"ordering": key, "status": "active"})
+
+
+@pytest.mark.parametrize("key", ["contact", "-contact"])
+def test_pages_by_contact_walk_people_of_one_name_in_order(enroll, key):
+    """Contacts sharing a last name, and a first name too: the row comparison over
+    (last name, first name, id) and its bound on the contact's name index keep every row
+    once, in order."""
+    names = [("Smith", "Ann"), ("Jones", "Ann"), ("Smith", "Bob"), ("Smith", "Ann")]
+    names += [("Smith", "Ann"), ("Adams", "Zed"), ("Smith", "Bob")]
+    for index, (last, first) in enumerate(names):
+        enroll(["active", "in_progress"][index % 2], last_name=last, first_name=first)
+    for status in (None, "active"):
+        params = _params(key, status)
+        expected = _plain(params)
+        rows = tracking_queryset(params, AS_OF, current_status=False)
+        for size in (1, 2, 3):
+            walked, last = [], None
+            while page := page_after(rows, params, AS_OF, size, last)[0]:
+                walked += [row.pk for row in page]
+                last = walked[-1]
+            assert walked == expected, (params, size)
