@@ -532,14 +532,17 @@ def _step_times():
             setattr(module, name, step)
 
 
-def due_pass(as_of, due: int, runs: int = 3) -> tuple[float, list[int], list[int]]:
+def due_pass(
+    as_of, due: int, runs: int = 3, quotas: list[int] | None = None
+) -> tuple[float, list[int], list[int]]:
     """The worker pass with `due` rows whose stored status lags the dates: its median
     seconds over `runs`, and each run's transitions recorded and emails sent.
 
     The rows: first those whose transition owes an email (Expiring; Expired in the last
     30 days), then older expiries, then renewed rows (Active by the dates) stored Expired.
-    The pass runs as in production, each batch and each email committed on its own; what
-    it wrote is undone afterwards."""
+    `quotas`: how many of each of these four pools (the same work at any size), instead
+    of filling them in order. The pass runs as in production, each batch and each email
+    committed on its own; what it wrote is undone afterwards."""
     from django.core import mail
 
     from certtrack.certification.models import Enrollment
@@ -558,18 +561,22 @@ def due_pass(as_of, due: int, runs: int = 3) -> tuple[float, list[int], list[int
         _vacuum()
         with _undone_after() as keep:
             chosen = 0
-            for rows, stored in pools:
+            for index, (rows, stored) in enumerate(pools):
+                wanted = quotas[index] if quotas else due - chosen
                 picked = list(
-                    rows.order_by("id").values_list("id", "status", "updated_at")[: due - chosen]
+                    rows.order_by("id").values_list("id", "status", "updated_at")[:wanted]
                 )
                 keep(picked)
                 Enrollment.objects.filter(id__in=[p[0] for p in picked]).update(status=stored)
                 chosen += len(picked)
             begun = time.perf_counter()
-            result = run_pass()
+            with _step_times() as steps:
+                result = run_pass()
             times.append(time.perf_counter() - begun)
             moved.append(result.get("record_time_transitions", 0))
             sent.append(result.get("deliver_due", 0))
+            slowest = sorted(steps.items(), key=lambda item: -item[1])[:4]
+            print("# steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in slowest), flush=True)
         mail.outbox = []
     return statistics.median(times), moved, sent
 
