@@ -238,10 +238,30 @@ def fold(now: datetime | None = None) -> int:
         return folded
 
 
+# Dead rows of the aggregate after which the worker vacuums it itself (PostgreSQL).
+VACUUM_AFTER = 5_000
+
+
 def fold_counts(now: datetime) -> int:
     """Worker step, each pass: fold the rows appended since the last fold (after the
-    pass's transitions: the next reads sum few rows). Returns 0 (no item to report)."""
+    pass's transitions: the next reads sum few rows); on PostgreSQL, vacuum the aggregate
+    once it holds VACUUM_AFTER dead rows. Returns 0 (no item to report).
+
+    Each fold leaves dead rows (the appended ones, the old versions of the folded ones);
+    a count steps over them until a vacuum: with 1.6 million of them (autovacuum off, as
+    on the CI machine) Active's total took 45 ms instead of 1.3. Autovacuum (migration
+    0016 sets this table's thresholds) would do it too; the worker does not count on it.
+    """
     fold(now)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = %s::regclass",
+                [TABLE],
+            )
+            row = cursor.fetchone()
+            if row is not None and row[0] >= VACUUM_AFTER:
+                cursor.execute(f"VACUUM (ANALYZE) {TABLE}")
     return 0
 
 

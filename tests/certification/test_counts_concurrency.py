@@ -60,3 +60,24 @@ def test_two_writers_and_folds_at_once_leave_the_aggregate_right(make_contact, m
     # One row per key once folded: 8 rows, at most 8 keys at two levels, plus the total.
     assert counts.EnrollmentCount.objects.count() <= 2 * 8 + 1
     assert not counts.EnrollmentCount.objects.filter(folded=False).exists()
+
+
+def test_the_worker_vacuums_the_aggregate_it_folded(make_contact, make_program, admin, monkeypatch):
+    """Outside a transaction (as the worker runs its steps), once the aggregate holds
+    VACUUM_AFTER dead rows the fold step vacuums it: autovacuum may be off."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certtrack import clock
+
+    program = make_program(validity_months=12)
+    services.record_existing(make_contact().pk, program.pk, date(2026, 1, 1), admin)
+    monkeypatch.setattr(counts, "VACUUM_AFTER", 0)
+    with CaptureQueriesContext(connection) as queries:
+        counts.fold_counts(clock.now())
+    assert any(q["sql"].startswith("VACUUM") for q in queries.captured_queries)
+    assert counts.mismatches() == []
+    monkeypatch.setattr(counts, "VACUUM_AFTER", 10**9)
+    with CaptureQueriesContext(connection) as queries:
+        counts.fold_counts(clock.now())
+    assert not any(q["sql"].startswith("VACUUM") for q in queries.captured_queries)
