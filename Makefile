@@ -93,7 +93,7 @@ bench-quick: $(BIN)/certtrack
 # Scale (issue 18, bench/scale.py): the main figures at 100,000 and 1,000,000 enrollments on
 # PostgreSQL (each data set generated once, kept by --if-missing), and each figure's growth.
 # bench-10m: the same at 1,000,000 and 10,000,000 (about 15 GB of disk; documented in
-# docs/performance.md, not run on the shared machine).
+# docs/performance.md "Scale, second round"; data generation about 75 minutes).
 SCALE_RUNS ?= 3
 SCALE_URL = $(BENCH_PG)/certtrack_bench_scale_
 define scale_measure
