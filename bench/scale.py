@@ -66,7 +66,7 @@ def _middle_row(params: dict, as_of) -> int:
     return rows.values_list("pk", flat=True)[counts.total(params, as_of) // 2]
 
 
-def measure(runs: int, only: set[str] | None = None) -> dict[str, float]:
+def measure(runs: int, only: set[str] | None = None, skip: frozenset = frozenset()) -> dict:
     """Each figure's median time in ms on the current database (those in `only` if given)."""
     from django.test import Client
 
@@ -89,7 +89,7 @@ def measure(runs: int, only: set[str] | None = None) -> dict[str, float]:
         assert response.status_code == 200, (params, response.status_code)
 
     def timed(name: str, fn, before=None) -> None:
-        if only and name not in only:
+        if (only and name not in only) or name in skip:
             return
         figures[name] = _median(fn, runs, before) * 1000
         print(f"# {name}: {figures[name]:.1f} ms", flush=True)
@@ -111,7 +111,7 @@ def measure(runs: int, only: set[str] | None = None) -> dict[str, float]:
     program = Enrollment.objects.order_by("program_id").values_list("program_id", flat=True)[0]
     timed("page_program", lambda: page({"program": program}))
     for name, params in NEXT_PAGES:
-        if only and name not in only:
+        if (only and name not in only) or name in skip:
             continue
         after = _middle_row(params, as_of)
         timed(name, lambda p=params, a=after: page({**p, "after": a}))
@@ -146,7 +146,7 @@ def measure(runs: int, only: set[str] | None = None) -> dict[str, float]:
             services.perform(next(changing), "set_inactive", actor, now=now)
 
     timed("fold_counts", counts.fold, before=twenty_writes)
-    if not only or "worker_10000_due" in only:
+    if (not only or "worker_10000_due" in only) and "worker_10000_due" not in skip:
         # The whole pass (run_pass: transitions, emails delivered, fold, …) with 10,000
         # rows due, as bench.run measures it (undone after each run), of one mix.
         from .run import due_pass
@@ -261,6 +261,11 @@ def main(argv: list[str] | None = None) -> None:
         help="measure: figures to time, comma-separated (e.g. page_active_by_program); "
         "the others keep their values in the JSON file",
     )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="measure: figures not to time, comma-separated (e.g. worker_10000_due)",
+    )
     args = parser.parse_args(argv)
     if args.command == "compare":
         small, large = (json.loads(Path(path).read_text()) for path in args.files)
@@ -271,7 +276,8 @@ def main(argv: list[str] | None = None) -> None:
 
     enrollments = Enrollment.objects.count()
     only = {name.strip() for name in args.only.split(",") if name.strip()}
-    figures = measure(args.runs, only or None)
+    skip = frozenset(name.strip() for name in args.skip.split(",") if name.strip())
+    figures = measure(args.runs, only or None, skip)
     out = env.DATA_DIR / f"scale-{enrollments}.json"
     kept = json.loads(out.read_text()) if only and out.exists() else {}
     figures = kept.get("figures", {}) | figures
