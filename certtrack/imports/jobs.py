@@ -6,8 +6,10 @@ heartbeat; after STALE it is claimed again and runs from the start.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
+from django.db import OperationalError
 from django.db.models import Q
 
 from certtrack import clock
@@ -77,9 +79,8 @@ def run(job: ImportJob) -> None:
     """Run one claimed job and store its result (the file is dropped once written)."""
 
     def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(
-            rows_done=done, rows_total=total, heartbeat_at=clock.now()
-        )
+        # A tick is news, not state: one lost to a lock is said by the next.
+        _save(job.pk, best_effort=True, rows_done=done, rows_total=total, heartbeat_at=clock.now())
 
     by = Actor.staff(job.created_by) if job.created_by else None
     try:
@@ -88,7 +89,8 @@ def run(job: ImportJob) -> None:
         )
     except Exception as error:  # recorded on the job; the worker goes on with its pass
         log.exception("import %s failed", job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(
+        _save(
+            job.pk,
             state=ImportState.FAILED,
             failure=f"{type(error).__name__}: {error}"[:2000],
             finished_at=clock.now(),
@@ -103,4 +105,23 @@ def run(job: ImportJob) -> None:
     }
     if result.written:
         fields["data"] = b""
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    _save(job.pk, **fields)
+
+
+def _save(pk: int, *, best_effort: bool = False, **fields) -> None:
+    """Update the job's row. SQLite refuses a write at once while another connection
+    reads that table in shared cache ("database table is locked": the live test server's
+    page polling the job): try again for up to 2 s; a progress tick (`best_effort`) is
+    given up at the first refusal instead."""
+    for attempt in range(1 if best_effort else 100):
+        if attempt:
+            time.sleep(0.02)
+        try:
+            ImportJob.objects.filter(pk=pk).update(**fields)
+            return
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            refused = error
+    if not best_effort:
+        raise refused
