@@ -94,10 +94,10 @@ def measure(runs: int, only: set[str] | None = None, skip: frozenset = frozenset
         figures[name] = _median(fn, runs, before) * 1000
         print(f"# {name}: {figures[name]:.1f} ms", flush=True)
 
-    counts.fold()
+    counts.fold_counts(clock.now())
     now = clock.now()
     record_time_transitions(now)  # catch up once: later passes have nothing due
-    counts.fold()  # the pass's next step (`fold_counts`)
+    counts.fold_counts(now)  # the pass's next step: fold (and vacuum, as it would)
     timed("worker_nothing_due", lambda: record_time_transitions(now))
     timed("quick_filter_counts", lambda: page({}, "/staff/tracking/quick/"))
     as_of = GeneralSettings.get().as_of(now)
@@ -155,7 +155,7 @@ def measure(runs: int, only: set[str] | None = None, skip: frozenset = frozenset
         # email each), 7,500 Active rows stored Expired (no email).
         as_of_now = GeneralSettings.get().as_of(clock.now())
         seconds, moved, _ = due_pass(as_of_now, 10_000, runs, quotas=[2000, 500, 0, 7500])
-        counts.fold()  # the undoing's own writes, as the worker's next pass would
+        counts.fold_counts(now)  # the undoing's own writes, as the worker's next pass would
         figures["worker_10000_due"] = seconds * 1000
         print(f"# worker_10000_due: {seconds * 1000:.1f} ms (transitions {moved})", flush=True)
     later = now + timedelta(days=1)
