@@ -102,9 +102,11 @@ def _formatted_day(value: date, arg: str | None, language: str | None) -> str:
 def _date(value, arg=None):
     """The `date` filter, remembered for plain dates: a pass sends thousands of emails
     about the same few days, and Django's date formatting was a tenth of rendering one."""
-    # Not a datetime: its time zone would be part of the text.
-    if type(value) is date and (arg is None or type(arg) is str):
-        return _formatted_day(value, arg, translation.get_language())
+    # Not a datetime: its time zone would be part of the text. A template's literal
+    # argument ("j F Y") arrives as a SafeString: remembered by its text.
+    if type(value) is date and (arg is None or isinstance(arg, str)):
+        key = None if arg is None else str(arg)
+        return _formatted_day(value, key, translation.get_language())
     return defaultfilters.date(value, arg)
 
 

@@ -214,3 +214,22 @@ def test_preview_and_check_raise_template_error_naming_the_field(db):
     with pytest.raises(TemplateError) as error:
         preview(edited(subject="{{ contact.password }}"))
     assert error.value.field == "subject"
+
+
+def test_a_day_formatted_with_a_literal_format_is_remembered():
+    """A pass sends thousands of emails about few days: the `date` filter with a template's
+    literal format (a SafeString) formats each day once, and as Django does."""
+    from django.template import Context
+    from django.template.defaultfilters import date as django_date
+
+    from certtrack.notifications import sandbox
+
+    source = '{{ day|date:"j F Y" }} · {{ day|date }}'
+    template = sandbox.compile(source, autoescape=True, placeholders=("day",))
+    day = date(2028, 2, 29)
+    sandbox._formatted_day.cache_clear()
+    texts = {template.render(Context({"day": day})) for _ in range(3)}
+    assert texts == {f"{django_date(day, 'j F Y')} · {django_date(day)}"}
+    assert texts == {"29 February 2028 · Feb. 29, 2028"}
+    info = sandbox._formatted_day.cache_info()
+    assert (info.misses, info.hits) == (2, 4)
