@@ -156,8 +156,24 @@ ORDER = {
 }
 
 
-def page(f: Filter, today: date, notice_days: int, size: int = 50, cap: int | None = None) -> dict:
-    """Page 1 of the Tracking list: count, rows (with contact and program), progress."""
+def _day(value) -> date:
+    """A date column's value (SQLite's raw cursor may hand back its text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def page(
+    f: Filter,
+    today: date,
+    notice_days: int,
+    size: int = 50,
+    cap: int | None = None,
+    stored_progress: bool = False,
+) -> dict:
+    """Page 1 of the Tracking list: count, rows (with contact and program), progress.
+
+    `stored_progress`: as the Tracking tab shows it — each row's stored columns, and the
+    rows' components and completions only for rows whose stored values ran out on `today`
+    (`progress_store.shown`); else (the API's objects) those of every row."""
     joins = f"FROM {E} e JOIN {C} c ON c.id = e.contact_id"
     with connection.cursor() as cursor:
         _settings(cursor)
@@ -176,16 +192,22 @@ def page(f: Filter, today: date, notice_days: int, size: int = 50, cap: int | No
         cursor.execute(
             "SELECT e.id, e.status, e.expires_on, e.applied_on, e.started_on, e.completed_on,"
             " e.activated_on, e.certificate_number, e.contact_id, c.first_name, c.last_name,"
-            " c.email, c.organization, e.program_id, p.name, p.code "
+            " c.email, c.organization, e.program_id, p.name, p.code, e.progress_until,"
+            " e.progress_percent, e.progress_credits, e.progress_hours,"
+            " e.progress_required_done, e.progress_required_total, p.credits_required,"
+            " p.hours_required "
             f"{joins} JOIN {P} p ON p.id = e.program_id WHERE {sql} "
             f"ORDER BY {ORDER[f.ordering]} LIMIT %s",
             [*params, size],
         )
         rows = cursor.fetchall()
-        programs = sorted({r[13] for r in rows})
-        contacts = sorted({r[8] for r in rows})
+        evaluated = rows
+        if stored_progress:
+            evaluated = [r for r in rows if r[16] is not None and _day(r[16]) < today]
+        programs = sorted({r[13] for r in evaluated})
+        contacts = sorted({r[8] for r in evaluated})
         links = completions = []
-        if rows:
+        if evaluated:
             marks = ", ".join(["%s"] * len(programs))
             cursor.execute(
                 "SELECT pc.program_id, pc.component_id, pc.required, co.credits_earned,"

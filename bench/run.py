@@ -261,13 +261,13 @@ class Bench:
                 label = progress or f"min{at_least}"
                 name = f"progress_{label}_by_{ordering}"
                 count, ids = self._tab(f)
-                sql_page = floor.page(f, today, notice, cap=cap)
+                sql_page = floor.page(f, today, notice, cap=cap, stored_progress=True)
                 if ids != sql_page["ids"] or count != sql_page["count"]:
                     self.report.missing(name, "ms", "<=3x", "tab and SQL pages differ")
                     continue
                 tab, sql = paired_medians(
                     lambda f=f: self._tab(f),
-                    lambda f=f: floor.page(f, today, notice, cap=cap),
+                    lambda f=f: floor.page(f, today, notice, cap=cap, stored_progress=True),
                     self.runs,
                 )
                 ratio = tab / sql if sql else float("inf")

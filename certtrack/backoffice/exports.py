@@ -4,7 +4,6 @@ import csv
 import tempfile
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -59,16 +58,11 @@ def _values(row) -> list:
         row.progress.required_done,
         row.progress.required_total,
         number(row.progress.credits_earned),
-        number(_rule(row.progress, "credits")),
+        number(row.program.credits_required),
         number(row.progress.hours_earned),
-        number(_rule(row.progress, "hours")),
+        number(row.program.hours_required),
         row.certificate_number or "",
     ]
-
-
-def _rule(progress, name: str) -> Decimal | None:
-    """The threshold the progress was measured against (None: the program sets none)."""
-    return getattr(progress.rule, name, None)
 
 
 class _Echo:

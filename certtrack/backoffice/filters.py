@@ -25,10 +25,10 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.progress_store import due_q
+from certtrack.certification.progress_store import shown as progress_shown
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.renewal_progress import LABELS
 from certtrack.certification.requirements import (
-    progress_of_many,
     requirements_met,
     something_done,
 )
@@ -486,9 +486,10 @@ def rows(form: TrackingFilter, as_of: AsOf, current_status: bool = True):
 
 
 def with_progress_of(rows, today: date) -> list:
-    """`rows` as a list, each with `.progress`: the domain's evaluation, in constant queries."""
+    """`rows` as a list, each with `.progress` as lists show it: the stored values, or the
+    domain's evaluation where they do not hold (`progress_store.shown`), in constant queries."""
     rows = list(rows)
-    progress = progress_of_many(rows, today)
+    progress = progress_shown(rows, today)
     for row in rows:
         row.progress = progress[row.pk]
     return rows

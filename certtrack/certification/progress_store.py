@@ -48,6 +48,8 @@ class Stored(NamedTuple):
     until: date | None
     credits: Decimal
     hours: Decimal
+    required_done: int
+    required_total: int
 
 
 def percent_of(progress: Progress) -> int:
@@ -82,6 +84,8 @@ def stored_of(progress: Progress) -> Stored:
         progress.until,
         progress.credits_earned.quantize(CENT),
         progress.hours_earned.quantize(CENT),
+        progress.required_done,
+        progress.required_total,
     )
 
 
@@ -124,6 +128,7 @@ def store(
 _STORED_FIELDS = (
     *("progress_percent", "progress_started", "progress_until"),
     *("progress_credits", "progress_hours"),
+    *("progress_required_done", "progress_required_total"),
 )
 
 
@@ -131,14 +136,17 @@ def _stored_now(enrollment: Enrollment) -> Stored | None:
     """What `enrollment` holds now (None: not loaded, so written whatever it holds)."""
     if enrollment.get_deferred_fields() & set(_STORED_FIELDS):
         return None
-    percent, started, until, credits, hours = (getattr(enrollment, f) for f in _STORED_FIELDS)
-    return Stored(percent, started, until, _decimal(credits), _decimal(hours))
+    percent, started, until, credits, hours, done, total = (
+        getattr(enrollment, f) for f in _STORED_FIELDS
+    )
+    return Stored(percent, started, until, _decimal(credits), _decimal(hours), done, total)
 
 
 # The columns of `Stored`, in its order.
 _SET = (
     "progress_percent = %s, progress_started = %s, progress_until = %s,"
-    " progress_credits = %s, progress_hours = %s"
+    " progress_credits = %s, progress_hours = %s,"
+    " progress_required_done = %s, progress_required_total = %s"
 )
 # `updated_at` moved to a time, never back (a transition in the same service may have
 # written a later one).
@@ -238,6 +246,48 @@ def _store_in_batches(queryset, today: date | None) -> int:
 def due_q(today: date) -> Q:
     """Rows whose stored progress no longer holds on `today` (or was never stored)."""
     return Q(progress_until__lt=today)
+
+
+class Shown(NamedTuple):
+    """A row's progress as a list row and an export show it, read from its stored columns
+    (the fields of `requirements.Progress` they use)."""
+
+    required_done: int
+    required_total: int
+    credits_earned: Decimal
+    hours_earned: Decimal
+    met: bool
+
+
+# The columns `shown` reads (a list's queryset loads them: `tracking.ROW_FIELDS`).
+SHOWN_FIELDS = _STORED_FIELDS
+
+
+def shown(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress | Shown]:
+    """Each enrollment's progress on `today` (the current day) as lists show it, by id: the
+    stored values where they hold on `today`; evaluated (`progress_of_many`: each needs its
+    program) for the rest — rows not stored yet, or whose counting completion aged out
+    since (`due_q`), which the worker's progress step stores again."""
+    enrollments = list(enrollments)
+    if not enrollments or enrollments[0].get_deferred_fields() & set(SHOWN_FIELDS):
+        return progress_of_many(enrollments, today)
+    result: dict[int, Progress | Shown] = {}
+    live = []
+    for e in enrollments:
+        until = e.progress_until
+        if until is not None and until < today:
+            live.append(e)
+            continue
+        result[e.pk] = Shown(
+            e.progress_required_done,
+            e.progress_required_total,
+            _decimal(e.progress_credits),
+            _decimal(e.progress_hours),
+            e.progress_percent == 100,
+        )
+    if live:
+        result.update(progress_of_many(live, today))
+    return result
 
 
 def refresh_due(today: date | None = None, limit: int | None = None) -> int:

@@ -37,6 +37,9 @@ ROW_FIELDS = [
     *("program__renewal_requirements", "program__renewal_credits_required"),
     "program__renewal_hours_required",
     *("renewal_review_on", "period_number"),
+    # The stored progress a row's bar shows (`progress_store.shown`).
+    *("progress_until", "progress_percent", "progress_credits", "progress_hours"),
+    *("progress_required_done", "progress_required_total"),
 ]
 
 # Sort keys that may be NULL: undated rows come last ascending and first descending, on

@@ -40,8 +40,26 @@ def stored() -> dict[int, progress_store.Stored]:
         "progress_until",
         "progress_credits",
         "progress_hours",
+        "progress_required_done",
+        "progress_required_total",
     )
     return {pk: progress_store.Stored(*values) for pk, *values in rows}
+
+
+def truth_of(today: date) -> dict:
+    rows = list(Enrollment.objects.select_related("program").order_by("pk"))
+    return progress_of_many(rows, today)
+
+
+def _bar(progress) -> tuple:
+    """What a list row's bar and an export read of a progress."""
+    p = progress
+    return (p.required_done, p.required_total, p.credits_earned, p.hours_earned, p.met)
+
+
+def shown(today: date) -> dict[int, tuple]:
+    rows = list(Enrollment.objects.select_related("program").order_by("pk"))
+    return {pk: _bar(p) for pk, p in progress_store.shown(rows, today).items()}
 
 
 def _world():
@@ -152,6 +170,8 @@ def test_stored_progress_equals_a_fresh_evaluation_after_every_step(seed):
             for pk in truth:
                 if pk not in ran_out:
                     assert kept[pk] == truth[pk], (seed, pk)
+            # What lists show: the stored values, and an evaluation of the rows that ran out.
+            assert shown(today) == {pk: _bar(p) for pk, p in truth_of(today).items()}, seed
             progress_store.refresh_due_progress(at(today))
             assert stored() == truth, seed
         assert Enrollment.objects.exists()
@@ -253,3 +273,42 @@ def _enrollment_updates(queries) -> int:
         if re.match(r'UPDATE "?certification_enrollment"? ', sql):
             n += int(many) if many.isdigit() else 1
     return n
+
+
+def test_lists_show_the_stored_progress_and_evaluate_only_rows_that_ran_out(admin):
+    """A row whose stored values hold is shown from them, with no query; one whose counting
+    completion aged out (or never stored) is evaluated."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.builders import make_component, make_contact, make_program
+
+    day = date(2026, 3, 2)
+    with time_machine.travel(at(day), tick=False):
+        course, exam = make_component(admin), make_component(admin)
+        program = make_program(admin, required=[course, exam])
+        held, ran_out = make_contact(admin), make_contact(admin)
+        rows = [services.add(c.pk, program.pk, admin, now=at(day)) for c in (held, ran_out)]
+        services.record_completion(held.pk, course.pk, day, admin, now=at(day))
+    # Stored values a fresh evaluation would not give: shown as they are, so not evaluated.
+    Enrollment.objects.filter(pk=rows[0].pk).update(
+        progress_required_done=2, progress_required_total=5, progress_percent=40
+    )
+    Enrollment.objects.filter(pk=rows[1].pk).update(
+        progress_required_done=2, progress_required_total=5, progress_until=day
+    )
+    loaded = list(Enrollment.objects.select_related("program").order_by("pk"))
+    with CaptureQueriesContext(connection) as queries:
+        by_id = progress_store.shown(loaded[:1], day)
+    assert len(queries) == 0
+    assert _bar(by_id[rows[0].pk]) == (2, 5, Decimal(1), Decimal(1), False)
+    # The day after progress_until: evaluated (nothing done: 0 of 2).
+    after = progress_store.shown(loaded, day + timedelta(days=1))
+    assert _bar(after[rows[1].pk]) == (0, 2, Decimal(0), Decimal(0), False)
+    assert _bar(after[rows[0].pk]) == (2, 5, Decimal(1), Decimal(1), False)
+    # Rows loaded without the stored columns are evaluated.
+    bare = list(Enrollment.objects.select_related("program").only("contact", "program"))
+    assert {_bar(p) for p in progress_store.shown(bare, day).values()} == {
+        (1, 2, Decimal(1), Decimal(1), False),
+        (0, 2, Decimal(0), Decimal(0), False),
+    }

@@ -142,6 +142,10 @@ class Enrollment(models.Model):
     progress_hours = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal(0), db_default=Decimal(0)
     )
+    # The required components done and required (the first period's rule): with the credits
+    # and hours, what a list row's progress bar shows, read without evaluating the row.
+    progress_required_done = models.PositiveSmallIntegerField(default=0, db_default=0)
+    progress_required_total = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
