@@ -209,11 +209,15 @@ def refresh(
     today: date | None = None,
     *,
     of_program: int | None = None,
+    pairs: Collection[tuple[int, int]] = (),
     touch: datetime | None = None,
     touched: Collection[int] = (),
 ) -> int:
     """Store the progress of every enrollment of `contact_ids` (of program `of_program`
-    only, when given), of `program_ids`, and of `enrollment_ids` (`touch`: `store`)."""
+    only, when given), of `program_ids`, of `enrollment_ids` and of the (contact, program)
+    `pairs` (`touch`: `store`)."""
+    if pairs:
+        enrollment_ids = [*enrollment_ids, *_rows_of_pairs(set(pairs))]
     parts = []
     if contact_ids:
         parts.append(Q(contact_id__in=list(contact_ids)))
@@ -230,6 +234,14 @@ def refresh(
         ids = Enrollment.objects.filter(program_id=program_id).order_by("pk")
         n += _store_in_batches(ids, today)
     return n
+
+
+def _rows_of_pairs(pairs: set[tuple[int, int]]) -> list[int]:
+    """The ids of the enrollments of these (contact, program) pairs."""
+    contacts, programs = sorted({c for c, _ in pairs}), sorted({p for _, p in pairs})
+    rows = Enrollment.objects.filter(contact_id__in=contacts, program_id__in=programs)
+    found = rows.values_list("pk", "contact_id", "program_id")
+    return [pk for pk, contact, program in found if (contact, program) in pairs]
 
 
 def _store_in_batches(queryset, today: date | None) -> int:

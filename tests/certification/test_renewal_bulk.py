@@ -158,3 +158,41 @@ def test_a_period_taken_by_a_concurrent_grant_skips_that_renewal_only(opened, tr
     assert taken.period_number == 1
     assert History.objects.filter(action="renewal_granted", enrollment=taken).count() == 0
     assert Period.objects.filter(number=2).count() == 5  # the 4 granted and the one taken
+
+
+def test_a_bulk_grant_keeps_the_stored_progress_of_every_row_true(
+    opened, make_program, make_contact, admin, travel, monkeypatch
+):
+    """The batch re-stores the progress of the rows a use can change — the contacts' rows
+    of the renewing program, a closed one included — and no other row needs it: after
+    the pass every row's stored progress is a fresh evaluation's."""
+    from certtrack.certification import progress_store
+    from certtrack.certification.progress_store import _stored_now, stored_of
+    from certtrack.certification.requirements import progress_of_many
+
+    components = list(opened.components.all())
+    other = make_program(required=components[:1], electives=components[1:])
+    rows_of = Enrollment.objects.filter(program=opened).order_by("pk")
+    contacts = list(rows_of.values_list("contact_id", flat=True))
+    for contact_id in contacts:
+        services.add(contact_id, other.pk, admin, now=at(LAST_PASS))
+    # A closed row of the renewing program, for a contact whose renewal is granted in the
+    # batch (contacts[2], Active; contacts[0]'s reopens: granted alone, by `grant`).
+    closed = make_contact()
+    row = services.add(closed.pk, opened.pk, admin, now=at(date(2025, 1, 2)))
+    services.perform(row.pk, "mark_not_completed", admin, reason="t", now=at(date(2025, 1, 3)))
+    Enrollment.objects.filter(pk=row.pk).update(contact_id=contacts[2])
+    progress_store.refresh(enrollment_ids=[row.pk], today=LAST_PASS)  # counts the work
+    assert Enrollment.objects.get(pk=row.pk).progress_percent == 100
+    travel(LAST_PASS)
+    run_pass()
+    monkeypatch.setattr(renewals, "BULK_GRANTS", True)
+    travel(BACK)
+    assert run_pass()["grant_renewals"] == 5
+
+    rows = list(Enrollment.objects.select_related("program").order_by("pk"))
+    fresh = {pk: stored_of(p) for pk, p in progress_of_many(rows, BACK).items()}
+    kept = {e.pk: _stored_now(e) for e in rows}
+    assert kept == fresh
+    assert Enrollment.objects.filter(contact_id=contacts[2], program=opened).count() == 2
+    assert (kept[row.pk].percent, kept[row.pk].required_done) == (0, 0)  # its work now used
