@@ -169,6 +169,13 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                 )
         return super()._check_values(value)
 
+    def clean(self, value):
+        # None chosen: an empty list. Django's `queryset.none()` is compiled each time a
+        # page tests it (`if data.get("program")`), a millisecond of every Tracking page.
+        if not value and not self.required:
+            return []
+        return super().clean(value)
+
 
 class TrackingFilter(forms.Form):
     """Customize Filter: every criterion of PRODUCT.md §5, combinable."""
@@ -245,13 +252,6 @@ class TrackingFilter(forms.Form):
         super().__init__(data, *args, **kwargs)
         # A callable: read only when the panel is drawn or a category is asked for.
         self.fields["category"].choices = _category_choices
-        for name, _, label in DATE_FIELDS:
-            for end, word in (("from", "from"), ("to", "to")):
-                self.fields[f"{name}_{end}"] = forms.DateField(
-                    label=f"{label} {word}",
-                    required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}),
-                )
 
     def clean_as_of(self):
         day = self.cleaned_data.get("as_of")
@@ -410,6 +410,21 @@ class TrackingFilter(forms.Form):
                 values = [v for v in values if v != str(DEFAULT_PAGE_SIZE)]
             params += [(key, v) for v in values if v not in ("", None)]
         return urlencode(params)
+
+
+# The date ranges' fields, declared once (after the others, as the panel lists them);
+# each form copies them as it does its other fields.
+TrackingFilter.base_fields.update(
+    {
+        f"{name}_{end}": forms.DateField(
+            label=f"{label} {end}",
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        for name, _, label in DATE_FIELDS
+        for end in ("from", "to")
+    }
+)
 
 
 def _value_chips(data: dict) -> list[tuple[tuple[str, ...], str]]:

@@ -272,7 +272,10 @@ class Shown(NamedTuple):
 
 
 # The columns `shown` reads (a list's queryset loads them: `tracking.ROW_FIELDS`).
-SHOWN_FIELDS = _STORED_FIELDS
+SHOWN_FIELDS = (
+    *("progress_until", "progress_percent", "progress_credits", "progress_hours"),
+    *("progress_required_done", "progress_required_total"),
+)
 
 
 def shown(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress | Shown]:

@@ -16,6 +16,7 @@ from . import asof
 from .dates import AsOf
 from .errors import BadFilter
 from .models import ORDERINGS, Enrollment, Program
+from .progress_store import SHOWN_FIELDS
 from .statuses import CERTIFIED, Status
 
 FILTERS = (
@@ -38,8 +39,7 @@ ROW_FIELDS = [
     "program__renewal_hours_required",
     *("renewal_review_on", "period_number"),
     # The stored progress a row's bar shows (`progress_store.shown`).
-    *("progress_until", "progress_percent", "progress_credits", "progress_hours"),
-    *("progress_required_done", "progress_required_total"),
+    *SHOWN_FIELDS,
 ]
 
 # Sort keys that may be NULL: undated rows come last ascending and first descending, on

@@ -11,6 +11,7 @@ from ..dates import AsOf
 from ..search import contact_q
 from ..statuses import CERTIFIED, OPEN, Status
 from .completions import Completion
+from .loading import LoadedFast
 from .setup import Contact, Program
 
 
@@ -90,7 +91,7 @@ ORDERINGS = {
 }
 
 
-class Enrollment(models.Model):
+class Enrollment(LoadedFast, models.Model):
     """One contact in one program: the Tracking tab's row.
 
     `status` stores the last status recorded in the history. For a certified row

@@ -12,9 +12,10 @@ from django.db.models.functions import Lower
 
 from ..dates import AsOf
 from ..search import ContactQuerySet
+from .loading import LoadedFast
 
 
-class Contact(models.Model):
+class Contact(LoadedFast, models.Model):
     """A member or candidate. Never deleted while it has records; archived instead."""
 
     first_name = models.CharField(max_length=100)
@@ -140,7 +141,7 @@ class RenewalRequirements(models.TextChoices):
     CREDITS = "credits", "Credits and hours"
 
 
-class Program(models.Model):
+class Program(LoadedFast, models.Model):
     """A certification program: components, approval rules and validity."""
 
     name = models.CharField(max_length=200)
