@@ -11,7 +11,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 
 from certtrack.certification import counts as aggregate
 from certtrack.certification.asof import EARLIEST
@@ -20,18 +20,13 @@ from certtrack.certification.models import (
     ORDERINGS,
     Completion,
     CompletionState,
-    Enrollment,
     Period,
     Program,
 )
-from certtrack.certification.progress_store import due_q
+from certtrack.certification.progress_store import progress_q
 from certtrack.certification.progress_store import shown as progress_shown
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.renewal_progress import LABELS
-from certtrack.certification.requirements import (
-    requirements_met,
-    something_done,
-)
 from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import (
     DEFAULT_ORDERING,
@@ -83,45 +78,6 @@ FILTER_PARAMS = [
 ] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
 # The API's `renewal` values (certification.tracking.RENEWAL_FILTERS), in words.
 RENEWAL_CHOICES = [(state, LABELS[RenewalState(state)]) for state in RENEWAL_FILTERS]
-
-
-# The stored progress (`Enrollment.progress_*`, kept by certification.requirements): each
-# choice is a range of the index enrollment_progress_idx.
-STORED_PROGRESS = {
-    "none": Q(progress_started=False),
-    "partial": Q(progress_started=True, progress_percent__lt=100),
-    "complete": Q(progress_started=True, progress_percent=100),
-}
-
-
-def _live_progress_q(progress: str, today: date) -> Q:
-    """The rules run per row in SQL (rows whose stored progress ran out, see progress_q)."""
-    if progress == "none":
-        return ~Q(something_done(today))
-    if progress == "partial":
-        return Q(something_done(today)) & ~requirements_met(today)
-    return requirements_met(today)
-
-
-def progress_q(progress: str, today: date, at_least: int | None = None) -> Q:
-    """Rows whose progress is `progress` (a PROGRESS_CHOICES key; "" for any) and at least
-    `at_least` percent, from the progress stored on each row (`progress_store.store`).
-
-    Rows whose stored progress ran out (`progress_store.due_q`: a completion aged out of a
-    recency limit since, or bulk-written rows not evaluated yet) are few and the worker
-    evaluates them again each pass; until then the rules are run for them in SQL (without
-    the prerequisite order: `requirements.requirements_met`), and "at least N %" counts
-    them when met or when their last stored percent reached N.
-    """
-    stored = STORED_PROGRESS.get(progress, Q())
-    if at_least:
-        stored &= Q(progress_started=True, progress_percent__gte=at_least)
-    if not Enrollment.objects.filter(due_q(today)).exists():
-        return stored
-    live = _live_progress_q(progress, today) if progress else Q()
-    if at_least:
-        live &= requirements_met(today) | Q(progress_percent__gte=at_least)
-    return (~due_q(today) & stored) | (due_q(today) & live)
 
 
 def pending_completions_exist():

@@ -32,6 +32,8 @@ from .requirements import (
     _decimal,
     _in,
     progress_of_many,
+    requirements_met,
+    something_done,
 )
 
 CENT = Decimal("0.01")  # the stored credits' and hours' precision
@@ -258,6 +260,46 @@ def _store_in_batches(queryset, today: date | None) -> int:
 def due_q(today: date) -> Q:
     """Rows whose stored progress no longer holds on `today` (or was never stored)."""
     return Q(progress_until__lt=today)
+
+
+# The stored progress (`Enrollment.progress_*`, kept by certification.requirements): each
+# choice is a range of the index enrollment_progress_idx.
+STORED_PROGRESS = {
+    "none": Q(progress_started=False),
+    "partial": Q(progress_started=True, progress_percent__lt=100),
+    "complete": Q(progress_started=True, progress_percent=100),
+}
+
+
+def _live_progress_q(progress: str, today: date) -> Q:
+    """The rules run per row in SQL (rows whose stored progress ran out, see progress_q)."""
+    if progress == "none":
+        return ~Q(something_done(today))
+    if progress == "partial":
+        return Q(something_done(today)) & ~requirements_met(today)
+    return requirements_met(today)
+
+
+def progress_q(progress: str, today: date, at_least: int | None = None) -> Q:
+    """Rows whose progress is `progress` (a key of STORED_PROGRESS, the Tracking filter's
+    "Progress"; "" for any) and at least `at_least` percent, from the progress stored on
+    each row (`store`).
+
+    Rows whose stored progress ran out (`due_q`: a completion aged out of a recency limit
+    since, or bulk-written rows not evaluated yet) are few and the worker
+    evaluates them again each pass; until then the rules are run for them in SQL (without
+    the prerequisite order: `requirements.requirements_met`), and "at least N %" counts
+    them when met or when their last stored percent reached N.
+    """
+    stored = STORED_PROGRESS.get(progress, Q())
+    if at_least:
+        stored &= Q(progress_started=True, progress_percent__gte=at_least)
+    if not Enrollment.objects.filter(due_q(today)).exists():
+        return stored
+    live = _live_progress_q(progress, today) if progress else Q()
+    if at_least:
+        live &= requirements_met(today) | Q(progress_percent__gte=at_least)
+    return (~due_q(today) & stored) | (due_q(today) & live)
 
 
 class Shown(NamedTuple):
