@@ -5,7 +5,10 @@ completion counts toward at most one period of a program (`requirements` reads t
 rows). Called inside the services' transactions; History is written by the caller.
 """
 
+from collections.abc import Iterable
 from datetime import date
+
+from django.db import connection
 
 from .models import Enrollment, Period, PeriodCompletion, PeriodSource
 from .progress_store import refresh
@@ -38,16 +41,36 @@ def start_first(
 def use(period: Period, completion_ids) -> None:
     """Record the completions a period used (the unique constraint: once per program)."""
     enrollment = period.enrollment
-    PeriodCompletion.objects.bulk_create(
-        PeriodCompletion(
-            period=period,
-            completion_id=pk,
-            program_id=enrollment.program_id,
-            contact_id=enrollment.contact_id,
-        )
-        for pk in completion_ids
+    insert_uses(
+        (period.pk, pk, enrollment.program_id, enrollment.contact_id) for pk in completion_ids
     )
     refresh(contact_ids=[enrollment.contact_id], of_program=enrollment.program_id)
+
+
+def insert_uses(uses: Iterable[tuple[int, int, int, int]]) -> None:
+    """Record the completions periods used: (period, completion, program, contact) each.
+
+    PostgreSQL: one INSERT from four arrays. `bulk_create` built a model object per use
+    (about six a renewal) and an INSERT of them: 2.5 s of a 10,000-renewal pass in Python,
+    profiled at a million enrollments. A use taken by a concurrent grant fails the unique
+    constraint as before (IntegrityError). Elsewhere `bulk_create`.
+    """
+    uses = list(uses)
+    if not uses:
+        return
+    if connection.vendor != "postgresql":
+        PeriodCompletion.objects.bulk_create(
+            PeriodCompletion(period_id=a, completion_id=b, program_id=c, contact_id=d)
+            for a, b, c, d in uses
+        )
+        return
+    table = connection.ops.quote_name(PeriodCompletion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (period_id, completion_id, program_id, contact_id) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])",
+            [list(column) for column in zip(*uses, strict=True)],
+        )
 
 
 def current(enrollment: Enrollment) -> Period | None:

@@ -5,15 +5,14 @@ worker's pass (`renewals.grant_opened`); the results are those of `grant`, one a
 """
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 
-from . import events, renewals
+from . import events, periods, renewals
 from .actors import Actor
 from .dates import AsOf
-from .models import Enrollment, History, Period, PeriodCompletion, PeriodSource
+from .models import Enrollment, History, Period, PeriodSource
 from .progress_store import refresh
 from .requirements import Progress
 from .statuses import OPEN
@@ -78,7 +77,7 @@ def grant_many(
     try:
         with transaction.atomic():
             Period.objects.bulk_create(new_periods)
-            _insert_uses(
+            periods.insert_uses(
                 (period.pk, pk, enrollment.program_id, enrollment.contact_id)
                 for period, (enrollment, *_, used) in zip(new_periods, plans, strict=True)
                 for pk in used
@@ -130,32 +129,6 @@ def grant_many(
         events.transitions_recorded.send(sender=Enrollment, transitions=transitions)
     events.renewals_changed.send(sender=Enrollment, changes=changes)
     return {enrollment.pk for enrollment, *_ in plans}
-
-
-def _insert_uses(uses: Iterable[tuple[int, int, int, int]]) -> None:
-    """The completions the batch's periods used: (period, completion, program, contact).
-
-    PostgreSQL: one INSERT from four arrays. `bulk_create` built a model object per use
-    (about six a renewal) and an INSERT of them: 2.5 s of a 10,000-renewal pass in Python,
-    profiled at a million enrollments. A use taken by a concurrent grant fails the unique
-    constraint as before (IntegrityError). Elsewhere `bulk_create`.
-    """
-    uses = list(uses)
-    if not uses:
-        return
-    if connection.vendor != "postgresql":
-        PeriodCompletion.objects.bulk_create(
-            PeriodCompletion(period_id=a, completion_id=b, program_id=c, contact_id=d)
-            for a, b, c, d in uses
-        )
-        return
-    table = connection.ops.quote_name(PeriodCompletion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (period_id, completion_id, program_id, contact_id) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])",
-            [list(column) for column in zip(*uses, strict=True)],
-        )
 
 
 UPDATED = [
