@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from .models import (
     Component,
@@ -262,12 +262,19 @@ def due_q(today: date) -> Q:
     return Q(progress_until__lt=today)
 
 
+# `progress_started = true`, not Django's bare `progress_started`: SQLite reads a bare
+# boolean as no equality, so it could not narrow the index by it (the "partial" count
+# scanned every not-started row: 27 ms instead of 1 ms at 1 M). "none" stays Django's `NOT
+# progress_started`: as an equality SQLite read all 600,000 not-started rows and sorted them
+# for a page by contact (210 ms) instead of walking the contacts' name index (0.3 ms).
+STARTED = Q(progress_started=Value(True))
+
 # The stored progress (`Enrollment.progress_*`, kept by certification.requirements): each
 # choice is a range of the index enrollment_progress_idx.
 STORED_PROGRESS = {
     "none": Q(progress_started=False),
-    "partial": Q(progress_started=True, progress_percent__lt=100),
-    "complete": Q(progress_started=True, progress_percent=100),
+    "partial": STARTED & Q(progress_percent__lt=100),
+    "complete": STARTED & Q(progress_percent=100),
 }
 
 
@@ -293,7 +300,7 @@ def progress_q(progress: str, today: date, at_least: int | None = None) -> Q:
     """
     stored = STORED_PROGRESS.get(progress, Q())
     if at_least:
-        stored &= Q(progress_started=True, progress_percent__gte=at_least)
+        stored &= STARTED & Q(progress_percent__gte=at_least)
     if not Enrollment.objects.filter(due_q(today)).exists():
         return stored
     live = _live_progress_q(progress, today) if progress else Q()

@@ -312,3 +312,24 @@ def test_lists_show_the_stored_progress_and_evaluate_only_rows_that_ran_out(admi
         (1, 2, Decimal(1), Decimal(1), False),
         (0, 2, Decimal(0), Decimal(0), False),
     }
+
+
+@pytest.mark.parametrize(
+    ("progress", "at_least"), [("partial", None), ("complete", None), ("", 50)]
+)
+def test_each_started_progress_choice_is_a_range_of_the_progress_index(progress, at_least):
+    """The index leads with `progress_started`: the started choices compare it with
+    equality, so the database narrows the index by it (SQLite reads a bare boolean column
+    as no equality and scanned every not-started row for "partial")."""
+    from django.db import connection
+
+    queryset = Enrollment.objects.filter(
+        progress_store.progress_q(progress, date.today(), at_least)
+    )
+    sql, params = queryset.values("pk").query.sql_with_params()
+    assert re.search(r'"progress_started" = %s', sql), sql
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "enrollment_progress_idx (progress_started=?" in plan, plan
