@@ -205,10 +205,14 @@ def test_a_worker_whose_lease_lapsed_leaves_the_email_to_the_worker_that_took_it
     smtp, applied, monkeypatch
 ):
     first_claim = delivery._claim
+    elapsed = [0.0]
+    monkeypatch.setattr(delivery, "time", SimpleNamespace(monotonic=lambda: elapsed[0]))
 
     def claim_then_lose_it(now):
         token, batch = first_claim(now)
-        # meanwhile the lease lapsed and another worker claimed the messages
+        # The process stalls for eleven minutes: the ten-minute lease lapsed, and another
+        # worker claimed the messages meanwhile.
+        elapsed[0] += 11 * 60
         Email.objects.filter(pk__in=[e.pk for e in batch]).update(claim="another worker")
         return token, batch
 
