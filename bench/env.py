@@ -5,6 +5,7 @@ database whose name contains "bench" or an SQLite file under `bench/data/`.
 """
 
 import os
+import timeit
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +16,15 @@ DATA_DIR = BENCH_DIR / "data"
 
 # Sizes: enrollments; the rest scales from it (ISSUE 8: 300k contacts, 3M completions per 1M).
 SIZES = {"full": 1_000_000, "medium": 250_000, "quick": 50_000, "tiny": 600}
+
+
+def python_speed() -> float:
+    """Milliseconds this machine takes for `sum(range(1_000_000))`, best of five.
+
+    Printed at the start and end of a run: the absolute targets (seconds, rows/s) were
+    set on one machine, and these machines differ by 2× from session to session and
+    minute to minute; figures are comparable only at like speeds (docs/performance.md)."""
+    return min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) / 10 * 1000
 
 
 def database_url(size: str = "quick") -> str:

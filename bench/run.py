@@ -779,6 +779,7 @@ def main(argv: list[str] | None = None) -> None:
             f"(python -m bench.generate --size {args.size})."
         )
     print(f"# {connection.vendor}, {total} enrollments, {args.runs} runs per figure", flush=True)
+    print(f"# machine: sum(range(10**6)) {env.python_speed():.1f} ms at the start", flush=True)
     report = Report()
     bench = Bench(args.runs, report)
     groups = {
@@ -802,6 +803,7 @@ def main(argv: list[str] | None = None) -> None:
         except Exception as error:  # one broken figure must not hide the others
             report.missing(name, "-", "-", f"error: {type(error).__name__}: {error}")
     print(f"# {time.perf_counter() - started:.0f} s in all", flush=True)
+    print(f"# machine: sum(range(10**6)) {env.python_speed():.1f} ms at the end", flush=True)
     print(f"bench: {report.ok} ok, {report.miss} miss", flush=True)
     results = env.DATA_DIR / f"results-{connection.vendor}-{args.size}.json"
     results.write_text(json.dumps(report.figures, indent=1))

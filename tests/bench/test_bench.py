@@ -236,3 +236,11 @@ def test_the_renewals_opening_figure_grants_them_all_then_undoes_everything(as_o
         assert History.objects.filter(action="renewal_granted").count() >= 5
         assert run_pass()["grant_renewals"] == 0  # the day's later passes: nothing again
     assert state() == before
+
+
+def test_python_speed_is_a_time_in_milliseconds():
+    from bench.env import python_speed
+
+    speed = python_speed()
+    # A million additions take between a microsecond-scale floor and a second.
+    assert 0.5 < speed < 1000
