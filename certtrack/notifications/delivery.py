@@ -148,8 +148,8 @@ def stale_reason(
 ) -> str:
     """Why `email` is no longer true to send today, or at `now` ("" if it still is).
 
-    `facts`: a dict kept for one batch, so reminder steps read each program's schedule
-    and the batch's opt-outs once (not two queries per email)."""
+    `facts`: a dict kept for one batch, so reminder steps read the batch's programs'
+    schedules and opt-outs once (not two queries per email, nor one per program)."""
     if email.enrollment_id is None:
         return _stale_fixed_text(email, now)
     enrollment = email.enrollment
@@ -243,7 +243,11 @@ def _send_batch(
     whatever its size; a failed send is written at once (rare, and it needs its own
     attempt count and retry time)."""
     templates: dict[str, EmailTemplate] = {}
-    facts: dict = {"batch": [e.enrollment_id for e in batch if e.kind == Kind.REMINDER]}
+    steps = [e for e in batch if e.kind == Kind.REMINDER]
+    facts: dict = {
+        "batch": [e.enrollment_id for e in steps],
+        "programs": {e.enrollment.program_id for e in steps if e.enrollment_id is not None},
+    }
     ids = [e.pk for e in batch]
     # The claim's lease, on every row of the batch (`_claim` read back exactly the rows it
     # leased): renewed below once half of it is gone, not again at once (two statements a

@@ -361,3 +361,34 @@ def test_the_states_say_why_a_step_was_skipped_or_is_off():
     }
     assert words[-90] == "off: the member turned off optional reminders"
     assert words[-7] == "scheduled for 2026-04-03"
+
+
+def test_a_batch_of_reminders_reads_the_schedules_once_however_many_programs(
+    make_contact, make_program, admin, travel
+):
+    """Delivery checks each queued step against its program's schedule: one query for
+    the batch's programs, not one per program."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certtrack.notifications.delivery import deliver_due
+
+    def queries_to_deliver(programs: int) -> tuple[int, int]:
+        travel(ACTIVATED)
+        made = [
+            make_program(name=f"P{programs}-{n}", validity_months=12, reminder_schedule=SCHEDULE)
+            for n in range(programs)
+        ]
+        for p in made:
+            services.record_existing(make_contact().pk, p.pk, ACTIVATED, admin)
+        travel(day(-7))
+        queued = reminders.queue_reminders(clock.now())
+        with CaptureQueriesContext(connection) as captured:
+            sent = deliver_due(clock.now())
+        assert sent == queued == programs
+        return len(captured), sum("reminderstep" in q["sql"] for q in captured)
+
+    one, one_reads = queries_to_deliver(1)
+    many, many_reads = queries_to_deliver(6)  # six more programs, one reminder each
+    assert one_reads == many_reads == 1
+    assert many == one
