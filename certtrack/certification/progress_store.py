@@ -28,6 +28,7 @@ from .models import (
     ProgramComponent,
 )
 from .requirements import (
+    Facts,
     Progress,
     _decimal,
     _in,
@@ -105,9 +106,11 @@ def store(
     *,
     touch: datetime | None = None,
     touched: Collection[int] = (),
+    facts: Facts | None = None,
 ) -> int:
     """Evaluate `enrollments` (with their program) and write their stored progress where
-    it changed; rows `touched` also get `updated_at = touch` (never moved back).
+    it changed; rows `touched` also get `updated_at = touch` (never moved back). `facts`:
+    `progress_of_many`'s, read already.
 
     An unchanged row is not written: every UPDATE of an enrollment writes an entry in
     each of its indexes (a completion touched the contact's every enrollment, twice)."""
@@ -116,7 +119,7 @@ def store(
     touched = set(touched)
     for start in range(0, len(enrollments), STORE_BATCH):
         chunk = enrollments[start : start + STORE_BATCH]
-        progress = progress_of_many(chunk, today)
+        progress = progress_of_many(chunk, today, facts=facts)
         now = {e.pk: _stored_now(e) for e in chunk}
         values = {pk: stored_of(p) for pk, p in progress.items()}
         write(
@@ -214,10 +217,11 @@ def refresh(
     pairs: Collection[tuple[int, int]] = (),
     touch: datetime | None = None,
     touched: Collection[int] = (),
+    facts: Facts | None = None,
 ) -> int:
     """Store the progress of every enrollment of `contact_ids` (of program `of_program`
     only, when given), of `program_ids`, of `enrollment_ids` and of the (contact, program)
-    `pairs` (`touch`: `store`)."""
+    `pairs` (`touch`, `facts`: `store`)."""
     if pairs:
         enrollment_ids = [*enrollment_ids, *_rows_of_pairs(set(pairs))]
     parts = []
@@ -231,7 +235,7 @@ def refresh(
     if parts:
         q = parts[0] | parts[1] if len(parts) == 2 else parts[0]
         rows = _rows(Enrollment.objects.filter(q).order_by("pk"))
-        n = store(rows, today, touch=touch, touched=touched)
+        n = store(rows, today, touch=touch, touched=touched, facts=facts)
     for program_id in program_ids:
         ids = Enrollment.objects.filter(program_id=program_id).order_by("pk")
         n += _store_in_batches(ids, today)

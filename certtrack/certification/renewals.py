@@ -34,7 +34,7 @@ from .models import (
     RenewalBase,
 )
 from .renewal import RenewalState, Window
-from .requirements import Progress, progress_of_many
+from .requirements import Facts, Progress, progress_of_many, read_facts
 from .statuses import CERTIFIED, OPEN, Action, Status, label
 
 log = logging.getLogger("certtrack.worker")
@@ -81,15 +81,18 @@ def counts_from(latest: Period) -> date:
     return latest.renewed_on or latest.activated_on
 
 
-def progress_since(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress]:
-    """Renewal progress of certified enrollments: unused work since the latest period began."""
+def progress_since(
+    enrollments: Iterable[Enrollment], today: date, facts: Facts | None = None
+) -> dict[int, Progress]:
+    """Renewal progress of certified enrollments: unused work since the latest period began
+    (`facts`: `progress_of_many`'s)."""
     rows = list(enrollments)
     latest = {
         p.enrollment_id: p
         for p in Period.objects.filter(enrollment__in=rows).order_by("enrollment_id", "number")
     }
     since = {e.pk: counts_from(latest[e.pk]) for e in rows}
-    return progress_of_many(rows, today, renewal_since=since)
+    return progress_of_many(rows, today, renewal_since=since, facts=facts)
 
 
 def new_dates(program: Program, old_expires_on: date, granted_on: date) -> tuple[date, date | None]:
@@ -244,7 +247,9 @@ def _consider_many(
         for e in enrollments
         if state_of(e, as_of.today) in (RenewalState.OPEN, RenewalState.GRACE)
     ]
-    progress = progress_since(candidates, as_of.today) if candidates else {}
+    # Read once for the batch: the renewal progress, then (granted) the rows' own again.
+    facts = read_facts(candidates) if candidates else None
+    progress = progress_since(candidates, as_of.today, facts) if candidates else {}
     done = 0
     met = [e for e in candidates if progress[e.pk].met]
     if skip and BULK_GRANTS:
@@ -254,6 +259,7 @@ def _consider_many(
             actor,
             now,
             as_of,
+            facts,
         )
         done += len(granted)
         met = [e for e in met if e.pk not in granted]
@@ -420,7 +426,8 @@ def grant_opened(now: datetime, actor: Actor, since: date | None = None) -> int:
     for first in range(0, len(ids), GRANT_BATCH):
         with transaction.atomic():
             rows = list(
-                Enrollment.objects.select_related("program", "contact")
+                # Not the contact: only its id is written (a refusal's message reads it).
+                Enrollment.objects.select_related("program")
                 .select_for_update(of=("self",), no_key=True)
                 .filter(pk__in=ids[first : first + GRANT_BATCH])
                 .order_by("pk")

@@ -230,17 +230,35 @@ def evaluate(enrollment: Enrollment, today: date) -> Progress:
     return progress_of_many([enrollment], today)[enrollment.pk]
 
 
-def progress_of_many(
-    enrollments: Iterable[Enrollment], today: date, renewal_since: dict[int, date] | None = None
-) -> dict[int, Progress]:
-    """Progress of many enrollments (by id) in a constant number of queries.
+@dataclass
+class Facts:
+    """What `progress_of_many` reads for some enrollments: their programs' components
+    (`links_of`), the prerequisite graph, each contact's counting completions (`rows_of`:
+    (id, component id, date)) and the completions periods used (`used`: {(program id,
+    completion id): enrollment id}). Read once (`read_facts`), they evaluate any enrollment
+    of those contacts and programs again (`covers`) — after `use`, with new uses."""
 
-    For a page of enrollments: the cost does not grow with the number of rows. With
-    `renewal_since` ({enrollment id: the latest period's start}): renewal progress
-    instead, from completions dated on or after that day that no period used yet.
-    """
+    links_of: dict[int, list[_Link]]
+    prerequisites: dict[int, set[int]]
+    rows_of: dict[int, list[tuple[int, int, date]]]
+    used: dict[tuple[int, int], int]
+
+    def covers(self, enrollments: Iterable[Enrollment]) -> bool:
+        return all(
+            e.contact_id in self.rows_of and e.program_id in self.links_of for e in enrollments
+        )
+
+    def use(self, uses: Iterable[tuple[int, int, int]]) -> None:
+        """Periods of these enrollments used these completions: (program, completion,
+        enrollment) each, as `periods.insert_uses` just wrote them."""
+        for program_id, completion_id, enrollment_id in uses:
+            self.used[(program_id, completion_id)] = enrollment_id
+
+
+def read_facts(enrollments: Iterable[Enrollment]) -> Facts:
+    """The facts `progress_of_many` needs for `enrollments`, in a constant number of queries."""
     enrollments = list(enrollments)
-    programs = {e.program_id: e.program for e in enrollments}
+    programs = {e.program_id for e in enrollments}
     links_of, gated = _links_of(programs)
     all_components = {link.component_id for links in links_of.values() for link in links}
     prerequisites = _prerequisites_of(all_components) if gated else {}
@@ -249,7 +267,35 @@ def progress_of_many(
     rows_of: dict[int, list[tuple[int, int, date]]] = {c: [] for c in contact_ids}
     for pk, contact_id, component_id, completed_on in _counting_dates(contact_ids, wanted):
         rows_of[contact_id].append((pk, component_id, completed_on))
-    used = _used_by(contact_ids, programs) if rows_of and any(rows_of.values()) else {}
+    # No completion, no use to look up: but `use` may add some later (an empty dict).
+    used = _used_by(contact_ids, programs) if any(rows_of.values()) else {}
+    return Facts(links_of, prerequisites, rows_of, used)
+
+
+def progress_of_many(
+    enrollments: Iterable[Enrollment],
+    today: date,
+    renewal_since: dict[int, date] | None = None,
+    facts: Facts | None = None,
+) -> dict[int, Progress]:
+    """Progress of many enrollments (by id) in a constant number of queries.
+
+    For a page of enrollments: the cost does not grow with the number of rows. With
+    `renewal_since` ({enrollment id: the latest period's start}): renewal progress
+    instead, from completions dated on or after that day that no period used yet.
+    `facts`: read already (`read_facts`) for these rows' contacts and programs; read
+    again where they do not cover every row.
+    """
+    enrollments = list(enrollments)
+    programs = {e.program_id: e.program for e in enrollments}
+    if facts is None or not facts.covers(enrollments):
+        facts = read_facts(enrollments)
+    links_of, prerequisites, rows_of, used = (
+        facts.links_of,
+        facts.prerequisites,
+        facts.rows_of,
+        facts.used,
+    )
     result = {}
     for enrollment in enrollments:
         program = programs[enrollment.program_id]

@@ -196,3 +196,23 @@ def test_a_bulk_grant_keeps_the_stored_progress_of_every_row_true(
     assert kept == fresh
     assert Enrollment.objects.filter(contact_id=contacts[2], program=opened).count() == 2
     assert (kept[row.pk].percent, kept[row.pk].required_done) == (0, 0)  # its work now used
+
+
+def test_a_batch_reads_the_completions_and_their_uses_once(opened, travel, monkeypatch):
+    """The renewal progress and, granted, the rows' own progress after are evaluated from
+    one read of the contacts' completions and of the periods' uses (`requirements.Facts`)."""
+    travel(LAST_PASS)
+    run_pass()
+    travel(BACK)
+    worker.record_time_transitions(at(BACK))
+    monkeypatch.setattr(renewals, "BULK_GRANTS", True)
+    with CaptureQueriesContext(connection) as queries:
+        granted = renewals.grant_opened(at(BACK), services.Actor.system("worker"), LAST_PASS)
+    assert granted == 5
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    completions = [sql for sql in reads if "FROM certification_completion WHERE" in sql]
+    uses = [sql for sql in reads if "FROM certification_periodcompletion u" in sql]
+    # One read for the batch (four granted in bulk, the reopening fifth too), one more by
+    # `grant` alone for the fifth (`periods.use` refreshes). Read twice a batch, it was 3.
+    assert Period.objects.filter(number=2).count() == 5
+    assert len(completions) == len(uses) == 2
