@@ -13,6 +13,7 @@ there) is printed as a miss with the reason after `#`.
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import re
@@ -432,6 +433,12 @@ class Bench:
         _vacuum()
         with _renewals_opening(self.as_of.today, opening) as ids:
             picked = len(ids)
+            print(
+                f"# before the renewal pass: {len(gc.get_objects())} objects tracked by "
+                f"Python's garbage collector, {len(getattr(mail, 'outbox', []))} emails "
+                "in the in-memory outbox",
+                flush=True,
+            )
             begun = time.perf_counter()
             with _step_times() as steps:
                 result = run_pass()
@@ -449,7 +456,8 @@ class Bench:
             f"renewals granted {granted} of {picked} set up, emails sent "
             f"{result.get('deliver_due', 0)}, transitions {result.get('record_time_transitions')}"
             f"; granting {steps.get('grant_renewals', 0):.1f} s, delivering "
-            f"{steps.get('deliver_due', 0):.1f} s",
+            f"{steps.get('deliver_due', 0):.1f} s, Python's garbage collection "
+            f"{steps.get('garbage collection', 0):.1f} s of it",
         )
         self.report.figure(
             "worker_renewals_nothing_due",
@@ -525,9 +533,22 @@ def _step_times():
 
         setattr(module, name, timed)
         wrapped.append((module, name, step))
+    began = [0.0]
+
+    def collecting(phase: str, info: dict) -> None:
+        # Python's garbage collector: the time its collections took during the pass.
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            seconds["garbage collection"] = (
+                seconds.get("garbage collection", 0) + time.perf_counter() - began[0]
+            )
+
+    gc.callbacks.append(collecting)
     try:
         yield seconds
     finally:
+        gc.callbacks.remove(collecting)
         for module, name, step in wrapped:
             setattr(module, name, step)
 

@@ -132,6 +132,11 @@ def _database() -> dict:
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_HEALTH_CHECKS"] = True
+        # Parameters sent apart from the statement (psycopg's server-side binding), not
+        # quoted into its text in Python: a worker pass at a million enrollments spends
+        # 8-13 % less (docs/decisions.md). Statements stay unprepared (Django's default,
+        # prepare_threshold None): every run planned for its own values, poolers work.
+        config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
 
