@@ -146,3 +146,43 @@ def test_the_mark_not_completed_button_stays_beside_its_reason_on_a_desktop(
     button = form.get_by_role("button", name="Mark not completed").bounding_box()
     shot(page, f"enrollment-actions-{width}")
     assert abs(button["y"] - reason["y"]) < 8, (reason, button)
+
+
+def test_a_period_that_used_many_completions_and_the_date_filters_fit_a_laptop(
+    open_page, admin_user, admin, make_program, make_component, make_contact
+):
+    # A 1366-pixel laptop: the Periods table keeps its PDF column in view (the completions
+    # used open from a count), and each date box of the Customize Filter shows a whole date.
+    modules = [
+        make_component(name=f"Professional Practice and Ethics Module {i}") for i in range(8)
+    ]
+    program = make_program(required=modules, validity_months=24)
+    contact = make_contact()
+    enrollment = services.add(contact.pk, program.pk, admin)
+    today = GeneralSettings.get().today(clock.now())
+    for component in program.components.all():
+        services.record_completion(contact.pk, component.pk, today, admin)
+    assert Enrollment.objects.get(pk=enrollment.pk).period_number == 1
+    laptop = open_page(1366, 900)
+    sign_in(laptop, admin_user.email)
+    laptop.goto(f"/staff/enrollments/{enrollment.pk}/")
+    periods = laptop.get_by_test_id("periods")
+    periods.get_by_text("8 completions").click()
+    expect(periods.locator("details.uses li")).to_have_count(8)
+    widths = periods.locator(".table-wrap").evaluate(
+        "wrap => [wrap.querySelector('table').scrollWidth, wrap.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the Periods table is {widths[0]}px in {widths[1]}px"
+    expect(periods.get_by_role("link", name="Certificate of period 1 (PDF)")).to_be_in_viewport()
+    shot(laptop, "laptop-enrollment-periods")
+    laptop.goto("/staff/tracking/")
+    laptop.get_by_text("Customize Filter").click()
+    boxes = laptop.locator('#filter-form .range input[type="date"]')
+    expect(boxes).to_have_count(10)
+    narrowest = min(
+        box["width"]
+        for box in boxes.evaluate_all(
+            "inputs => inputs.map(i => i.getBoundingClientRect().toJSON())"
+        )
+    )
+    assert narrowest >= 130, f"a date box is {narrowest:.0f}px wide: its date is cut off"
