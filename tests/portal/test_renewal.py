@@ -273,6 +273,9 @@ def test_a_renewal_in_review_shows_no_form_and_takes_no_more_reports(
     assert not Completion.objects.filter(completed_on=date(2026, 10, 30)).exists()
     home = text(client.get("/portal/"))
     assert "Your renewal is with our staff for approval. You stay certified meanwhile." in home
+    # Its button says where the renewal stands, not "Renew" (there is nothing left to do).
+    assert f"Renewal in review of {program.name}" in home
+    assert f"Renew {program.name}" not in home
 
 
 def test_a_suspended_certification_has_no_renew_page(held, admin, on):
