@@ -130,6 +130,22 @@ def test_credits_still_needed_are_counted_in_words(
     assert renewal.needed == ["4 more credits"]
 
 
+def test_a_certification_recorded_from_elsewhere_does_not_claim_its_requirements_are_met(
+    admin_client, make_contact, make_program, admin
+):
+    program = make_program(required=3, validity_months=36)
+    recorded = services.record_existing(make_contact().pk, program.pk, date(2026, 1, 1), admin)
+    meaning = page(admin_client, recorded).context["meaning"]
+    assert meaning.startswith("Certified in another system and recorded here;")
+    assert "every requirement is met" not in meaning
+    # One earned here keeps the seed's meaning.
+    earned = services.add(make_contact().pk, make_program(required=1).pk, admin)
+    services.record_completion(
+        earned.contact_id, earned.program.components.get().pk, date(2026, 1, 1), admin
+    )
+    assert "every requirement is met" in page(admin_client, earned).context["meaning"]
+
+
 def test_no_renewal_card_without_a_renewal(admin_client, make_contact, make_program, admin):
     program = make_program(required=1, validity_months=12, renewal_window_days=0)
     contact = make_contact()

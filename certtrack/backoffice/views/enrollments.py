@@ -17,9 +17,10 @@ from certtrack.certification.models import (
     Enrollment,
     GeneralSettings,
     PeriodCompletion,
+    PeriodSource,
 )
 from certtrack.certification.requirements import evaluate
-from certtrack.certification.statuses import CERTIFIED, MEANING
+from certtrack.certification.statuses import CERTIFIED, MEANING, Status
 from certtrack.credentials import certificates
 from certtrack.notifications import reminders
 from certtrack.notifications.queries import emails_for
@@ -128,6 +129,26 @@ def _record_completion(request: HttpRequest, enrollment: Enrollment, as_of, post
     return form, recorded
 
 
+# A certification whose current period was recorded from another system (by hand or by an
+# import): its work was done there, so "every requirement is met" would contradict the
+# requirements shown below it, which hold none of that work.
+_ELSEWHERE = (PeriodSource.RECORDED, PeriodSource.IMPORTED)
+_ELSEWHERE_MEANING = {
+    Status.ACTIVE: "Certified in another system and recorded here; the certification is current.",
+    Status.EXPIRING: "Certified in another system and recorded here; within the notice period "
+    "before the expiration date.",
+    Status.EXPIRED: "Certified in another system and recorded here; the expiration date has "
+    "passed.",
+}
+_ELSEWHERE_WORK = "Its work was done there: the requirements below show none of it."
+
+
+def _meaning(current: Status, latest) -> str:
+    if latest is not None and latest.source in _ELSEWHERE and current in _ELSEWHERE_MEANING:
+        return f"{_ELSEWHERE_MEANING[current]} {_ELSEWHERE_WORK}"
+    return MEANING[current]
+
+
 def _page(enrollment: Enrollment, as_of) -> dict:
     """Everything the page shows besides its forms."""
     current = enrollment.current_status(as_of)
@@ -139,7 +160,7 @@ def _page(enrollment: Enrollment, as_of) -> dict:
         "contact": enrollment.contact,
         "program": enrollment.program,
         "status": current,
-        "meaning": MEANING[current],
+        "meaning": _meaning(current, latest),
         "actions": _actions(enrollment, current, as_of),
         "final_statuses": statuses.FINAL,
         # Highlighted: the actions that move a contact toward (or back to) certification.
