@@ -25,3 +25,16 @@ def test_a_bad_page_is_a_bad_request(api, path, params):
 def test_a_page_past_the_end_is_empty(api, path):
     body = api.get(path, {"page": 99}).json()
     assert body["results"] == [] and body["page"] == 99
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_page_size_over_500_is_served_as_500_and_says_so(api, path):
+    # docs/decisions.md: the most a client may have, with the size it got to page on.
+    body = api.get(path, {"page_size": 1000}).json()
+    assert body["page_size"] == 500 and body["page"] == 1
+
+
+def test_a_malformed_path_id_names_nothing(api):
+    response = api.get("/enrollments/abc")
+    assert response.status_code == 404
+    assert response.json()["field"] == "id" and "integer" in response.json()["detail"]
