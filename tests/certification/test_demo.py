@@ -51,3 +51,12 @@ def test_demo_emails_go_to_the_outbox_quietly(demo):
     assert Email.objects.exists()
     assert not Email.objects.filter(status="queued").exists()
     assert mail.outbox == []
+
+
+def test_a_demo_member_was_created_when_its_history_says(demo):
+    from certtrack.certification.models import Contact, History
+
+    rosa = Contact.objects.get(email="rosa.diaz@example.org")
+    created = History.objects.get(contact=rosa, action="create_contact", enrollment=None)
+    assert rosa.created_at == created.at
+    assert rosa.created_at.date() < demo.today
