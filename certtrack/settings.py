@@ -135,7 +135,8 @@ def _database() -> dict:
         # Parameters sent apart from the statement (psycopg's server-side binding), not
         # quoted into its text in Python: a worker pass at a million enrollments spends
         # 8-13 % less (docs/decisions.md). Statements stay unprepared (Django's default,
-        # prepare_threshold None): every run planned for its own values, poolers work.
+        # prepare_threshold None): every run planned for its own values, and no named
+        # statement left on a connection a pooler could hand to another client.
         config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
