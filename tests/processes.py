@@ -1,5 +1,5 @@
 """Run a small Django script in two processes that start together on the test database;
-a free port for a server a test starts.
+a free port for a server a test starts; a real `certtrack serve` on SQLite.
 
 For the PostgreSQL race tests: each child gets the moment to start as `sys.argv[1]` (it
 calls `wait_for_start()`, so both hit the database at once), then the caller's arguments,
@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_server(data: Path, workers: int = 1) -> tuple[subprocess.Popen, int]:
+    """`certtrack serve` (`workers` worker processes) on SQLite in the data dir `data`,
+    migrated, on a free port: the process (its stderr a pipe) and the port, once it accepts
+    connections. The server leads its own process group, as in a terminal of its own
+    (`os.killpg` is Ctrl-C there)."""
+    env = {k: v for k, v in os.environ.items() if k != "CERTTRACK_DATABASE_URL"}
+    env |= {"CERTTRACK_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "certtrack.settings"}
+    certtrack = [sys.executable, "-m", "certtrack.cli"]
+    subprocess.run([*certtrack, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [*certtrack, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"certtrack serve did not start: {proc.stderr.read().decode()}")
+            time.sleep(0.2)
 
 
 # What every child starts with, before its own lines: Django set up on the test database,

@@ -4,18 +4,12 @@ answers to too long a URI (414) or too large headers (431) from a real `certtrac
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from certtrack.certification.models import GeneralSettings
-from tests.processes import free_port
+from tests.processes import start_server
 
 from .conftest import BASE
 
@@ -67,30 +61,7 @@ def test_pages_outside_the_api_keep_html_errors(client, db):
 def server(tmp_path_factory):
     """`certtrack serve` on SQLite in a fresh data dir (the answers tested come before any
     database work), on a free port; stopped at the end."""
-    data = tmp_path_factory.mktemp("serve")
-    env = {k: v for k, v in os.environ.items() if k != "CERTTRACK_DATABASE_URL"}
-    env |= {"CERTTRACK_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "certtrack.settings"}
-    certtrack = [sys.executable, "-m", "certtrack.cli"]
-    root = Path(__file__).resolve().parents[2]
-    subprocess.run([*certtrack, "migrate", "-v0"], env=env, cwd=root, check=True)
-    port = free_port()
-    proc = subprocess.Popen(
-        [*certtrack, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"certtrack serve did not start: {proc.stderr.read().decode()}")
-            time.sleep(0.2)
+    proc, port = start_server(tmp_path_factory.mktemp("serve"))
     yield port
     proc.terminate()
     proc.wait(timeout=10)
