@@ -156,6 +156,28 @@ ORDER = {
 }
 
 
+# A page's columns (read below by position: contact 8, program 13, progress until 16): as
+# the API's list has measured them since issue 18, and the Tracking tab's own
+# (`backoffice.rows.TAB_FIELDS`: what its table shows).
+_FIRST = (
+    "e.id, e.status, e.expires_on, e.applied_on, e.started_on, e.completed_on,"
+    " e.activated_on, e.certificate_number, e.contact_id, c.first_name, c.last_name,"
+    " c.email, c.organization, e.program_id, p.name, p.code, e.progress_until"
+)
+_PROGRESS = (
+    "e.progress_percent, e.progress_credits, e.progress_hours, e.progress_required_done,"
+    " e.progress_required_total, p.credits_required, p.hours_required"
+)
+ROW_COLUMNS = f"{_FIRST}, {_PROGRESS}"
+TAB_COLUMNS = (
+    "e.id, e.status, e.expires_on, e.applied_on, e.activated_on, c.first_name, c.last_name,"
+    " c.email, e.contact_id, c.organization, p.category, p.completion_recency_months,"
+    " p.credits_required, e.program_id, p.name, p.code, e.progress_until,"
+    " e.progress_percent, e.progress_credits, e.progress_hours, e.progress_required_done,"
+    " e.progress_required_total, p.hours_required"
+)
+
+
 def _day(value) -> date:
     """A date column's value (SQLite's raw cursor may hand back its text)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
@@ -190,12 +212,7 @@ def page(
             )
         count = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT e.id, e.status, e.expires_on, e.applied_on, e.started_on, e.completed_on,"
-            " e.activated_on, e.certificate_number, e.contact_id, c.first_name, c.last_name,"
-            " c.email, c.organization, e.program_id, p.name, p.code, e.progress_until,"
-            " e.progress_percent, e.progress_credits, e.progress_hours,"
-            " e.progress_required_done, e.progress_required_total, p.credits_required,"
-            " p.hours_required "
+            f"SELECT {TAB_COLUMNS if stored_progress else ROW_COLUMNS} "
             f"{joins} JOIN {P} p ON p.id = e.program_id WHERE {sql} "
             f"ORDER BY {ORDER[f.ordering]} LIMIT %s",
             [*params, size],

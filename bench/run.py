@@ -236,13 +236,12 @@ class Bench:
         count, the first page by keyset (51 rows) or offset, and the page's progress."""
         from django.http import QueryDict
 
-        from certtrack.backoffice.filters import TrackingFilter, rows, with_progress_of
+        from certtrack.backoffice.filters import TrackingFilter, tab_rows, with_progress_of
         from certtrack.certification import counts as aggregate
         from certtrack.certification.keyset import first_rows
-        from certtrack.certification.tracking import ROW_FIELDS
 
         form = TrackingFilter(QueryDict(urlencode(f.params())))
-        queryset = rows(form, self.as_of, current_status=False).only(*ROW_FIELDS)
+        queryset = tab_rows(form, self.as_of)
         n = aggregate.capped_count(queryset)
         if n > aggregate.CAP:
             items = first_rows(queryset, form.shared_params(), self.as_of, 51)[:50]

@@ -39,6 +39,8 @@ from certtrack.certification.tracking import (
     tracking_queryset,
 )
 
+from .rows import TAB_FIELDS
+
 PAGE_SIZES = (25, 50, 100, 200)
 # One default everywhere: the page, the "Rows per page" select and the URLs it builds.
 DEFAULT_PAGE_SIZE = 50
@@ -454,6 +456,12 @@ def rows(form: TrackingFilter, as_of: AsOf, current_status: bool = True):
     narrowed by this tab's own criteria (`tracking_queryset` says what `current_status` is)."""
     shared = tracking_queryset(form.shared_params(), as_of, current_status=current_status)
     return form.filter(shared, as_of)
+
+
+def tab_rows(form: TrackingFilter, as_of: AsOf):
+    """The Tracking tab's rows for `form`, with the columns its table shows: the status of
+    the `as_of` day asked for annotated, today's computed per row of the page instead."""
+    return rows(form, as_of, current_status=form.as_of_day is not None).only(*TAB_FIELDS)
 
 
 def with_progress_of(rows, today: date) -> list:

@@ -200,6 +200,35 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(admin_client, enroll)
     assert len(many) == len(few)
 
 
+def test_rows_whose_stored_progress_ran_out_are_evaluated_in_constant_queries(
+    admin_client, admin, make_contact
+):
+    """The tab loads only the columns its table shows (`rows.TAB_FIELDS`): a row evaluated
+    again (its stored progress ran out), of a program with credit and hour thresholds and
+    a recency limit, reads nothing more per row — no deferred column loaded row by row."""
+    from tests.builders import make_program
+
+    program = make_program(
+        admin, credits_required=10, hours_required=4, completion_recency_months=24
+    )
+
+    def page_with(n: int):
+        for _ in range(n):
+            services.add(make_contact().pk, program.pk, admin)
+        ran_out = Enrollment.objects.filter(program=program)
+        assert ran_out.update(progress_until=TODAY - timedelta(days=1)) >= n
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get("/staff/tracking/", {"program": program.pk})
+        assert len(response.context["page"].object_list) == ran_out.count()
+        return response, len(queries)
+
+    _, few = page_with(1)
+    response, many = page_with(6)
+    assert many == few
+    # Evaluated, with the program's thresholds: 0 of 10 credits and 0 of 4 hours.
+    assert response.content.count(b"0/1 \xc2\xb7 0/10 cr \xc2\xb7 0/4 h") == 7
+
+
 def test_csv_export_has_exactly_the_filtered_rows(admin_client, one_of_each):
     response = admin_client.get("/staff/tracking/export.csv", {"status": ["expiring", "expired"]})
     assert response["Content-Type"].startswith("text/csv")

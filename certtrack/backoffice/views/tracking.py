@@ -20,11 +20,11 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import ROW_FIELDS, as_id
+from certtrack.certification.tracking import as_id
 
 from .. import exports
 from ..access import staff_required
-from ..filters import TrackingFilter, quick_counts, rows, with_progress_of
+from ..filters import TrackingFilter, quick_counts, rows, tab_rows, with_progress_of
 from ..forms import (
     AddEnrollmentForm,
     SaveFilterForm,
@@ -157,11 +157,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
     problems = form.problems()
     # A filter we cannot understand shows nothing rather than pretending it applied.
     day = None if problems else form.as_of_day
-    queryset = (
-        Enrollment.objects.none()
-        if problems
-        else rows(form, as_of, current_status=day is not None).only(*ROW_FIELDS)
-    )
+    queryset = Enrollment.objects.none() if problems else tab_rows(form, as_of)
     total, capped = _total(form, queryset, as_of, problems)
     # Large results page by keyset ("Next" after the last row shown): an index range read
     # however far in. Page numbers (OFFSET) stay for small results.
