@@ -13,14 +13,18 @@ export CERTTRACK_BASE_URL ?= http://$(HOST):$(PORT)
 # `make test`, `make lint` and `make format`.
 TESTING := $(VENV)/.test-extras
 
+# setuptools warns on every editable install that a folder named like the package in the
+# working directory may take precedence: here that folder is the package itself.
+EDITABLE = PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e
+
 $(BIN)/certtrack: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(EDITABLE) .
 	touch $(BIN)/certtrack
 
 $(TESTING): $(BIN)/certtrack
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(EDITABLE) '.[test]'
 	touch $(TESTING)
 
 # Waits until the server accepts connections (at most a minute).
