@@ -237,8 +237,7 @@ def refresh(
         rows = _rows(Enrollment.objects.filter(q).order_by("pk"))
         n = store(rows, today, touch=touch, touched=touched, facts=facts)
     for program_id in program_ids:
-        ids = Enrollment.objects.filter(program_id=program_id).order_by("pk")
-        n += _store_in_batches(ids, today)
+        n += _store_in_batches(Enrollment.objects.filter(program_id=program_id), today)
     return n
 
 
@@ -253,8 +252,11 @@ def _rows_of_pairs(pairs: set[tuple[int, int]]) -> list[int]:
 def _store_in_batches(queryset, today: date | None) -> int:
     """`store` for a large set, a batch of ids at a time (memory stays flat)."""
     n, last = 0, 0
+    # In id order whatever `queryset`'s: each batch starts after the last id of the one
+    # before (unordered, PostgreSQL's physical order skipped rows updated since).
+    ids_in_order = queryset.order_by("pk").values_list("pk", flat=True)
     while True:
-        ids = list(queryset.filter(pk__gt=last).values_list("pk", flat=True)[:STORE_BATCH])
+        ids = list(ids_in_order.filter(pk__gt=last)[:STORE_BATCH])
         if not ids:
             return n
         n += store(_rows(Enrollment.objects.filter(pk__in=ids)), today)
@@ -365,7 +367,7 @@ def refresh_due(today: date | None = None, limit: int | None = None) -> int:
     if limit is not None:
         ids = rows.order_by("progress_until", "pk").values_list("pk", flat=True)[:limit]
         rows = Enrollment.objects.filter(pk__in=list(ids))
-    return _store_in_batches(rows.order_by("pk"), today)
+    return _store_in_batches(rows, today)
 
 
 DUE_PER_PASS = 20_000

@@ -239,6 +239,26 @@ def test_rebuild_progress_evaluates_rows_written_in_bulk(make_contact, make_prog
     assert (row.progress_percent, row.progress_started, row.progress_until) == (100, True, None)
 
 
+def test_rebuild_progress_stores_every_row_whatever_order_the_table_is_in(
+    make_contact, make_program, admin, monkeypatch
+):
+    """`rebuild-progress` reads the rows a batch of ids at a time, each batch after the last
+    id of the one before: in id order. Unordered, PostgreSQL hands rows in the table's
+    physical order — rows updated since sit at its end — and the batches after a high id
+    skipped the lower ones (225 rows of a 1 M bench load never stored, read live by every
+    Progress filter: 380 ms instead of 2)."""
+    program = make_program(required=1)
+    rows = [services.add(make_contact().pk, program.pk, admin) for _ in range(9)]
+    ids = [row.pk for row in rows]
+    # The first five rows updated: on PostgreSQL their new versions come last in a scan.
+    Enrollment.objects.filter(pk__in=ids[:5]).update(progress_percent=1)
+    Enrollment.objects.filter(pk__in=ids).update(progress_until=NOT_EVALUATED)
+    monkeypatch.setattr(progress_store, "STORE_BATCH", 3)
+    call_command("rebuild_progress")
+    unstored = Enrollment.objects.filter(pk__in=ids, progress_until=NOT_EVALUATED)
+    assert list(unstored.values_list("pk", flat=True)) == []
+
+
 def test_a_completion_writes_each_enrollment_it_moves_once_and_no_other(admin):
     """One UPDATE per enrollment the completion concerns (progress and `updated_at`
     together), none of the contact's enrollment whose progress it leaves as it was."""
