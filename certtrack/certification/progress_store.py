@@ -324,6 +324,13 @@ class Shown(NamedTuple):
     credits_earned: Decimal
     hours_earned: Decimal
     met: bool
+    percent: int  # `percent_of` as stored
+
+
+def percent_shown(progress: Progress | Shown) -> int:
+    """The percent a list's bar shows: the one the "Progress at least N %" filter compares
+    (stored, or `percent_of` a row evaluated again) — one number for both."""
+    return progress.percent if isinstance(progress, Shown) else percent_of(progress)
 
 
 # The columns `shown` reads (a list's queryset loads them: `tracking.ROW_FIELDS`).
@@ -354,6 +361,7 @@ def shown(enrollments: Iterable[Enrollment], today: date) -> dict[int, Progress 
             _decimal(e.progress_credits),
             _decimal(e.progress_hours),
             e.progress_percent == 100,
+            e.progress_percent,
         )
     if live:
         result.update(progress_of_many(live, today))

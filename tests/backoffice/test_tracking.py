@@ -450,7 +450,7 @@ def test_progress_shows_hours_still_missing_when_every_component_is_done(
     html = admin_client.get("/staff/tracking/").content.decode()
     cell = html.split('class="progress"')[1].split("</td>")[0]
     assert "2/2 · 8/20 h" in cell
-    assert 'data-width="40"' in cell  # the least-complete requirement: 8 of 20 hours
+    assert 'data-width="70"' in cell  # the filter's percent: (2/2 + 8/20) / 2, not met
     assert "bar full" not in cell
 
 

@@ -180,3 +180,37 @@ def test_the_filter_applies_the_recency_limit(
     shown = progress_of_many([Enrollment.objects.get(pk=row.pk)], TODAY)[row.pk]
     assert ("complete" if shown.met else "partial" if shown.done else "none") == choice
     assert row.pk in listed(choice)
+
+
+def test_at_least_n_percent_lists_exactly_the_rows_whose_bar_shows_n_or_more(
+    admin_client, enrolled, make_program, make_component
+):
+    """One percent for the bar and the filter (a new user's trial: "at least 50 %" listed
+    rows whose bar showed 40 %, the filter averaging the parts, the bar taking the least)."""
+    import re
+
+    c1, c2 = (component(make_component, hours="4") for _ in range(2))
+    elective = component(make_component, credits="2", hours="4")
+    hours = make_program(required=[c1, c2], hours_required=20)
+    credits = make_program(required=[c1], electives=[elective], credits_required=4)
+    rows = [
+        *(enrolled(hours, *done) for done in ((), (c1,), (c1, c2))),
+        *(enrolled(credits, *done) for done in ((c1,), (elective,), (c1, elective))),
+    ]
+    # All components, 8 of 20 hours: (2/2 + 8/20) / 2 = 70 %, not met.
+    all_done = rows[2]
+
+    def page(**criteria):
+        response = admin_client.get("/staff/tracking/", {"per_page": 200, **criteria})
+        assert response.status_code == 200
+        html = response.content.decode()
+        bars = dict(re.findall(r'data-enrollment="(\d+)".*?data-width="(\d+)"', html, re.S))
+        return {row.pk for row in response.context["page"].object_list}, bars
+
+    _, bars = page()
+    widths = {row.pk: int(bars[str(row.pk)]) for row in rows}
+    assert widths[all_done.pk] == 70
+    assert sorted(widths.values()) == [0, 25, 35, 50, 70, 75]
+    for at_least in (1, 25, 26, 35, 36, 50, 51, 70, 71, 75, 76, 100):
+        listed, _ = page(progress_min=at_least)
+        assert listed == {pk for pk, width in widths.items() if width >= at_least}, at_least

@@ -5,6 +5,7 @@ from datetime import datetime
 from django import template
 from django.utils.html import format_html
 
+from certtrack.certification.progress_store import percent_shown
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.renewal_progress import LABELS as RENEWAL_LABELS
 from certtrack.certification.renewal_progress import MEANINGS as RENEWAL_MEANINGS
@@ -48,13 +49,13 @@ def percent(done: int, total: int) -> int:
 @register.simple_tag
 def progress_summary(progress, program) -> dict:
     """Every requirement of `program` in `progress`: required components and, where set,
-    the credits and hours thresholds. The bar shows the least-complete one, so a row
-    with all components done but 8 of 20 hours is not a full green bar."""
-    parts, fractions, words = [], [], []
+    the credits and hours thresholds. The bar is the percent the Progress filter compares
+    (`progress_store.percent_of`: each part weighs the same; short of 100 until met, so a
+    row with all components done but 8 of 20 hours is a 70 % bar, not a full green one)."""
+    parts, words = [], []
     if progress.required_total:
         done, total = progress.required_done, progress.required_total
         parts.append(f"{done}/{total}")
-        fractions.append(done / total)
         words.append(f"{done} of {total} required components")
     for earned, needed, unit, noun in (
         (progress.credits_earned, program.credits_required, "cr", "credits"),
@@ -62,14 +63,12 @@ def progress_summary(progress, program) -> dict:
     ):
         if needed:
             parts.append(f"{_number(earned)}/{_number(needed)} {unit}")
-            fractions.append(float(earned) / float(needed))
             words.append(f"{_number(earned)} of {_number(needed)} {noun}")
-    least = min(fractions) if fractions else 0.0
     return {
         "shown": bool(parts),
         "text": " · ".join(parts),
         "title": ", ".join(words),
-        "percent": round(100 * min(least, 1.0)),
+        "percent": percent_shown(progress),
         "complete": progress.met,
     }
 
