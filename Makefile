@@ -36,7 +36,7 @@ SIGN_IN = printf '%s\n' '' \
   '      admin@example.com / certtrack-demo (administrator)' \
   '      staff@example.com / certtrack-demo (staff)' \
   '  member portal:     http://$(HOST):$(PORT)/portal/' \
-  '      sign-in links are emailed to this console: look for /portal/sign-in/' \
+  '      sign-in links are emailed to this console: look for http://$(HOST):$(PORT)/portal/sign-in/' \
   '  API (README.md, "API"), in another shell:' \
   '      export TOKEN=$$(.venv/bin/certtrack apitoken admin@example.com --name shell --rotate | tail -n 1)' \
   '      export BASE=http://$(HOST):$(PORT)/api/v1' \

@@ -39,7 +39,7 @@ from certtrack.certification.tracking import (
     tracking_queryset,
 )
 
-from .rows import TAB_FIELDS
+from .rows import TAB_FIELDS, day
 
 PAGE_SIZES = (25, 50, 100, 200)
 # One default everywhere: the page, the "Rows per page" select and the URLs it builds.
@@ -338,10 +338,13 @@ class TrackingFilter(forms.Form):
         if not self.is_bound:
             return 0
         self.is_valid()
-        return sum(
-            1
-            for name in FILTER_PARAMS
-            if name not in self.errors and any(v.strip() for v in self.data.getlist(name))
+        # A date range is one criterion (one chip), whether one end is set or both.
+        return len(
+            {
+                name.removesuffix("_from").removesuffix("_to")
+                for name in FILTER_PARAMS
+                if name not in self.errors and any(v.strip() for v in self.data.getlist(name))
+            }
         )
 
     def chips(self) -> list[dict]:
@@ -417,10 +420,15 @@ def _range_chips(data: dict) -> list[tuple[tuple[str, ...], str]]:
         (f"{name}_from", f"{name}_to", label) for name, _, label in DATE_FIELDS
     ]
     return [
-        ((start, end), f"{label}: {data.get(start) or '…'} – {data.get(end) or '…'}")
+        ((start, end), f"{label}: {_day(data.get(start))} – {_day(data.get(end))}")
         for start, end, label in ranges
         if data.get(start) or data.get(end)
     ]
+
+
+def _day(value: date | None) -> str:
+    """A chip's date as the table writes it (7 Mar 2027); … for an open end."""
+    return day(value) if value else "…"
 
 
 def quick_counts(form: TrackingFilter, as_of: AsOf) -> tuple[dict[str, int], dict[int, int]]:

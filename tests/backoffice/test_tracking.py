@@ -538,3 +538,18 @@ def test_the_saved_filter_in_use_is_marked(admin_client, admin_user, one_of_each
     assert '<a href="?status=expiring" aria-current="true">Renewals</a>' in html
     other = admin_client.get("/staff/tracking/", {"status": "expired"}).content.decode()
     assert '<a href="?status=expiring">Renewals</a>' in other
+
+
+def test_a_date_range_is_one_criterion_in_the_badge_and_its_chip_writes_days_as_the_table(
+    admin_client,
+):
+    """A new user's trial: "2 active" above one chip "Expires: 2026-12-01 – 2027-03-31"."""
+    response = admin_client.get(
+        "/staff/tracking/",
+        {"expires_from": "2026-12-01", "expires_to": "2027-03-31", "applied_from": "2026-01-05"},
+    )
+    form = response.context["form"]
+    chips = [chip["text"] for chip in form.chips()]
+    assert form.active_criteria() == len(chips) == 2
+    assert "Expires: 1 Dec 2026 – 31 Mar 2027" in chips
+    assert "Applied: 5 Jan 2026 – …" in chips

@@ -129,3 +129,37 @@ def test_a_used_link_gets_a_clear_page(page, live_server, mailbox, member):
     portal_shot(page, "link-used")
     page.get_by_role("link", name="Get a new sign-in link").click()
     assert page.url.endswith("/portal/sign-in/")
+
+
+def test_optional_reminders_are_turned_off_and_on_with_the_portal_s_own_buttons(
+    page, live_server, mailbox, member, admin
+):
+    """A new user's trial: the reminders' button was the browser's bare grey one."""
+    first_aid = member.enrollments.get().program
+    services.update_program(
+        first_aid.pk,
+        admin,
+        reminder_schedule=[{"offset_days": -30}, {"offset_days": -7, "mandatory": True}],
+    )
+    portal_sign_in(page, live_server, mailbox)
+    page.get_by_role("link", name="Workplace First Aid").first.click()
+    card = page.locator("#reminders")
+    assert "Before your certification expires" in card.inner_text()
+    button = card.get_by_role("button", name="Turn off optional reminders")
+    credential = page.get_by_role("link", name="Download Open Badges credential")
+
+    def look(element) -> tuple:
+        return element.evaluate(
+            "e => { const s = getComputedStyle(e);"
+            " return [s.backgroundColor, s.borderRadius, s.fontWeight, s.paddingLeft]; }"
+        )
+
+    assert look(button) == look(credential)  # the portal's secondary button
+    portal_shot(page, "reminders")
+    button.click()
+    assert "Optional reminders are off" in page.locator(".messages").inner_text()
+    back_on = page.locator("#reminders").get_by_role(
+        "button", name="Turn optional reminders back on"
+    )
+    assert look(back_on) == look(credential)
+    assert_fits_the_screen(page)
