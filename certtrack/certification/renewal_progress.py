@@ -30,8 +30,9 @@ LABELS = {
     RenewalState.CLOSED: "Closed",
 }
 MEANINGS = {
-    RenewalState.NOT_OPEN: "The renewal opens some days before the expiration date; work "
-    "done from the start of this period already counts toward it.",
+    RenewalState.NOT_OPEN: "The renewal opens the program's “Renewal opens” number of days "
+    "before the expiration date; work done from the start of this period already counts "
+    "toward it.",
     RenewalState.OPEN: "The renewal is open: it is granted as soon as its requirements "
     "are met (or staff renew it as a waiver).",
     RenewalState.REVIEW: "The renewal requirements are met; the renewal awaits staff "

@@ -396,3 +396,17 @@ def test_a_certified_row_offers_suspend_with_a_reason_and_no_renewal_before_the_
     assert b'id="reason-suspend" type="text" name="reason" placeholder="Reason" required' in (
         response.content
     )
+
+
+def test_a_component_s_credits_and_hours_are_written_without_a_stray_separator(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    import re
+
+    hours = make_component(name="Site Visit", credits_earned=0, hours_earned=8)
+    both = make_component(name="Workshop", credits_earned=2, hours_earned="1.5")
+    row = services.add(make_contact().pk, make_program(required=[hours, both]).pk, admin)
+    html = page(admin_client, row).content.decode()
+    written = re.findall(r'<div class="muted small nowrap">([^<]*)</div>', html)
+    assert "8 h" in written and "2 cr · 1.50 h" in written
+    assert not any(text.startswith(" ·") for text in written)
