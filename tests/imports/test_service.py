@@ -44,6 +44,24 @@ def test_contacts_are_created_then_a_reimport_changes_nothing(db, now):
     assert counts() == before
 
 
+def test_an_imported_contact_is_in_its_audit_as_one_created_or_changed_by_hand(
+    db, now, make_contact
+):
+    """A new user's trial: imported contacts were in no audit (their History rows named
+    no object), and their page said "No recorded changes yet"."""
+    from certtrack.certification import audit
+    from certtrack.certification.models import AuditObject
+
+    make_contact(email="alan@example.org", first_name="Alan", last_name="T")
+    imports.run("contacts", csv_bytes(CONTACTS), ACTOR, now=now)
+    ada, alan = (Contact.objects.get(email=f"{name}@example.org") for name in ("ada", "alan"))
+    created = audit.of(AuditObject.CONTACT, ada.pk).get(action="import_contact")
+    assert (created.object_label, created.actor_kind) == ("Ada Lovelace", "import")
+    assert created.changes["email"] == [None, "ada@example.org"]
+    changed = audit.of(AuditObject.CONTACT, alan.pk).get(action="import_contact")
+    assert changed.changes["last_name"] == ["T", "Turing"]
+
+
 def test_contacts_match_by_external_id_then_email_any_case(db, now, make_contact):
     make_contact(email="Ada@Example.org", external_id="CRM-1", first_name="A", last_name="L")
     make_contact(email="alan@example.org", first_name="Alan", last_name="T")

@@ -348,12 +348,11 @@ def _history(touched: list[Row], by_pair, ctx: Context) -> None:
             place[key] = value
             place.setdefault("completion_ids", []).append(r.pk)
     rows = [
-        contacts._history(
-            ctx,
-            contact_id,
-            "import_completions",
-            {"source": CompletionSource.IMPORT.value, **changes},
-            enrollment_id,
+        ctx.history(
+            contact_id=contact_id,
+            enrollment_id=enrollment_id,
+            action="import_completions",
+            changes={"source": CompletionSource.IMPORT.value, **changes},
         )
         for (contact_id, enrollment_id), changes in by_place.items()
     ]

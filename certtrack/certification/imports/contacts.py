@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
 
-from certtrack.certification.models import Contact, History
+from certtrack.certification.models import AuditObject, Contact, History
 
 from .base import CREATE, ERROR, Context, Outcome, chunks, compared
 from .cells import Check
@@ -153,19 +153,22 @@ def write(plan: Plan, ctx: Context) -> None:
     history = [
         _history(
             ctx,
-            contact.pk,
-            "import_contact",
+            contact,
             {n: [None, getattr(contact, n) or None] for n in FIELDS if getattr(contact, n)},
         )
         for contact in plan.new
-    ] + [_history(ctx, contact.pk, "import_contact", changes) for contact, changes in plan.changed]
+    ] + [_history(ctx, contact, changes) for contact, changes in plan.changed]
     History.objects.bulk_create(history, batch_size=500)
 
 
-def _history(ctx: Context, contact_id: int, action: str, changes: dict, enrollment_id=None):
+def _history(ctx: Context, contact: Contact, changes: dict) -> History:
+    """The contact's History row, an audit row of the contact as a change by hand writes
+    (`services.contacts`): its page and the audit view show it."""
     return ctx.history(
-        contact_id=contact_id,
-        enrollment_id=enrollment_id,
-        action=action,
+        contact_id=contact.pk,
+        action="import_contact",
         changes=changes,
+        object_type=AuditObject.CONTACT,
+        object_id=contact.pk,
+        object_label=contact.full_name[:200],
     )
