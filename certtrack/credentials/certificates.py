@@ -214,7 +214,9 @@ def verify(number: str, on: date | None = None) -> Certificate:
     first = periods[0].activated_on if periods else enrollment.activated_on
     if first is None or on < first:
         # API.md's `status` has no word for "not yet": the number did not exist that day.
-        since = f"; it is valid from {_long(first)}" if first else ""
+        # Since when, and what it is today: "valid from …" misled about a revoked one.
+        today = _certificate(enrollment).outcome_label.lower()
+        since = f"; it was first issued on {_long(first)}, and today it is {today}" if first else ""
         raise NotYetIssued(f"Certificate {number} was not yet issued on {_long(on)}{since}.")
     return Certificate(
         enrollment=enrollment,

@@ -42,12 +42,15 @@ def test_today_it_is_expired_but_it_was_valid_then(renewed, client):
     assert answer(client, renewed.certificate_number, "2022-03-01")[0].json()["period"] == 1
 
 
-def test_a_day_before_the_certification_is_a_404_saying_since_when_it_is_valid(renewed, client):
+def test_a_day_before_the_certification_is_a_404_saying_since_when_and_what_it_is_today(
+    renewed, client
+):
     # API.md's `status` has no "not yet" word: the number did not exist on that day.
     api, page = answer(client, renewed.certificate_number, "2021-12-31")
     number = renewed.certificate_number
     expected = (
-        f"Certificate {number} was not yet issued on 31 Dec 2021; it is valid from 10 Jan 2022."
+        f"Certificate {number} was not yet issued on 31 Dec 2021; it was first issued on"
+        " 10 Jan 2022, and today it is expired."
     )
     assert (api.status_code, api.json()["detail"]) == (404, expected)
     html = page.content.decode()
@@ -80,6 +83,9 @@ def test_revoked_from_the_day_of_the_cancellation_not_before(renewed, client, ad
     number = renewed.certificate_number
     assert answer(client, number, "2025-06-01")[0].json()["valid"] is True
     assert answer(client, number, "2026-06-01")[0].json()["status"] == "revoked"
+    # Before it was issued: not "valid from …" (a new user's trial), what it is today.
+    before = answer(client, number, "2021-12-31")[0].json()["detail"]
+    assert before.endswith("first issued on 10 Jan 2022, and today it is revoked."), before
 
 
 def test_suspended_on_a_day_within_the_suspension(renewed, client, admin, travel):
