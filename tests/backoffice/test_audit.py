@@ -161,7 +161,10 @@ def test_the_audit_csv_has_one_line_per_field_and_defuses_formulas(admin_client,
 
 
 def test_staff_cannot_open_the_audit_view(staff_client):
-    assert staff_client.get(reverse("backoffice:audit")).status_code == 403
+    refused = staff_client.get(reverse("backoffice:audit"))
+    assert refused.status_code == 403
+    # The page refused is named by its role, not as General Settings (a new user's trial).
+    assert b"administrator" in refused.content and b"General Settings" not in refused.content
     assert staff_client.get(reverse("backoffice:audit_export")).status_code == 403
 
 
