@@ -14,9 +14,12 @@ from .models import AuditObject, History
 
 
 def plain(value):
-    """A field's value as History stores it (JSON): text for anything but str/int/bool/None."""
+    """A field's value as History stores it (JSON): text for anything but str/int/bool/None
+    and lists of them."""
     if isinstance(value, (str, int, bool, type(None))):
         return value
+    if isinstance(value, (list, tuple)):  # an email list: its items, not "['a@…']"
+        return [plain(item) for item in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -120,10 +123,11 @@ def _start_of(day: date, zone) -> datetime:
 
 def describe(changes: dict) -> list[tuple[str, str, str]]:
     """(field, old, new) of a History row's changes, as text for a person."""
-    return [(field, _shown(pair[0]), _shown(pair[1])) for field, pair in (changes or {}).items()]
+    return [(field, shown(pair[0]), shown(pair[1])) for field, pair in (changes or {}).items()]
 
 
-def _shown(value) -> str:
+def shown(value) -> str:
+    """A value recorded in History as a person reads it: a list as its items."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):

@@ -194,6 +194,9 @@ def test_general_settings_are_saved_and_recorded(admin_client):
     assert settings.time_zone == "Europe/Paris"
     assert settings.application_recipients == ["a@example.com", "b@example.com"]
     assert History.objects.filter(action="update_settings").exists()
+    # An email list reads as its addresses, not as Python's "['a@example.com', …]".
+    page = admin_client.get("/staff/setup/settings/").content.decode()
+    assert "— → a@example.com, b@example.com" in page and "[&#x27;" not in page
 
 
 def test_a_bad_recipient_is_shown_next_to_its_field(admin_client):

@@ -67,6 +67,10 @@ def test_expired_certification_is_expired_without_any_worker_run(ada_details, cl
     assert Enrollment.objects.get(pk=ada_details.pk).status == Status.ACTIVE  # nothing recorded
     _, html = assert_outcome(client, ada_details, "expired", False, "expired")
     assert ">Expired<" in html
+    # Valid through its expiry day, expired from the next (PRODUCT.md §3): the banner and
+    # the "Expired after" field say the same day the same way.
+    expires = f"{ada_details.expires_on.day} {ada_details.expires_on:%B %Y}"
+    assert f"was valid only through {expires}." in html and "expired on" not in html
 
 
 def test_inactive_certification_is_suspended(ada_details, client):

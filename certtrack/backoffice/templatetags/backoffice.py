@@ -5,6 +5,7 @@ from datetime import datetime
 from django import template
 from django.utils.html import format_html
 
+from certtrack.certification import audit
 from certtrack.certification.progress_store import percent_shown
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.renewal_progress import LABELS as RENEWAL_LABELS
@@ -127,12 +128,8 @@ def history_action(name: str) -> str:
 
 @register.filter
 def shown_value(value) -> str:
-    """A value recorded in History, as a person reads it."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    """A value recorded in History, as a person reads it (`audit.shown`)."""
+    return audit.shown(value)
 
 
 @register.filter

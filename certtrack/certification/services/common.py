@@ -259,9 +259,6 @@ def _set_fields(obj, fields: dict, allowed: Collection[str]) -> dict:
     for name, value in fields.items():
         old = getattr(obj, name)
         if old != value:
-            changes[name] = [
-                old if isinstance(old, (str, int, bool, type(None))) else str(old),
-                value if isinstance(value, (str, int, bool, type(None))) else str(value),
-            ]
+            changes[name] = [audit.plain(old), audit.plain(value)]
         setattr(obj, name, value)
     return changes
