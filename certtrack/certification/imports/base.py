@@ -78,6 +78,8 @@ class Result:
 
     @property
     def summary(self) -> str:
+        if self.errors and not self.rows:  # refused before any row was read (its header)
+            return f"{len(self.errors)} error(s) in the file: nothing was written."
         if self.errors:
             return f"{len(self.errors)} error(s) in {self.rows} row(s): nothing was written."
         verb = "would be" if self.dry_run else "were"

@@ -37,9 +37,10 @@ class Check:
             value = value.isoformat()
         value = str(value).strip()
         if required and not value:
-            self.error(line, column, "is required")
+            self.error(line, column, "a value is required")
         elif max_length and len(value) > max_length:
-            self.error(line, column, f"is {len(value)} characters long; at most {max_length}")
+            long = f"the value is {len(value)} characters long; at most {max_length}"
+            self.error(line, column, long)
         return value
 
     def known(self, line: int, row: dict, column: str, objects: dict, noun: str):

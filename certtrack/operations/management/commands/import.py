@@ -32,6 +32,6 @@ class Command(BaseCommand):
         result = imports.run(kind, path.read_bytes(), Actor.importer(), dry_run=dry_run)
         for error in result.errors:
             self.stderr.write(str(error))
+        if result.errors:  # "2 error(s) in 40 row(s): nothing was written." once, on stderr
+            raise CommandError(result.summary, returncode=1)
         self.stdout.write(result.summary)
-        if result.errors:
-            raise CommandError("Nothing was written.", returncode=1)
