@@ -32,6 +32,6 @@ class Command(BaseCommand):
         result = imports.run(kind, path.read_bytes(), Actor.importer(), dry_run=dry_run)
         for error in result.errors:
             self.stderr.write(str(error))
-        if result.errors:  # "2 error(s) in 40 row(s): nothing was written." once, on stderr
-            raise CommandError(result.summary, returncode=1)
-        self.stdout.write(result.summary)
+        self.stdout.write(result.summary)  # "2 error(s) in 40 row(s): nothing was written."
+        if result.errors:  # what to do, not the summary again
+            raise CommandError("Fix the lines above and import the file again.", returncode=1)
