@@ -171,10 +171,8 @@ _PROGRESS = (
 ROW_COLUMNS = f"{_FIRST}, {_PROGRESS}"
 TAB_COLUMNS = (
     "e.id, e.status, e.expires_on, e.applied_on, e.activated_on, c.first_name, c.last_name,"
-    " c.email, e.contact_id, c.organization, p.category, p.completion_recency_months,"
-    " p.credits_required, e.program_id, p.name, p.code, e.progress_until,"
-    " e.progress_percent, e.progress_credits, e.progress_hours, e.progress_required_done,"
-    " e.progress_required_total, p.hours_required"
+    " c.email, e.contact_id, c.organization, p.category, p.completion_recency_months, c.id,"
+    f" e.program_id, p.name, p.code, e.progress_until, {_PROGRESS}"
 )
 
 

@@ -333,7 +333,8 @@ def percent_shown(progress: Progress | Shown) -> int:
     return progress.percent if isinstance(progress, Shown) else percent_of(progress)
 
 
-# The columns `shown` reads (a list's queryset loads them: `tracking.ROW_FIELDS`).
+# The columns `shown` reads (a list's queryset loads them: `tracking.ROW_FIELDS`, the
+# Tracking tab's `backoffice.rows.TAB_FIELDS`).
 SHOWN_FIELDS = (
     *("progress_until", "progress_percent", "progress_credits", "progress_hours"),
     *("progress_required_done", "progress_required_total"),
