@@ -5,8 +5,11 @@ from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 
+from certtrack import clock
 from certtrack.certification import imports
 from certtrack.certification.actors import Actor
+from certtrack.imports import jobs
+from certtrack.imports.models import ImportSource
 
 from .auth import actor
 from .common import errors
@@ -46,7 +49,18 @@ def import_file(
     except imports.FileRefused as refused:
         result = imports.Result(kind=kind, dry_run=dry_run, errors=refused.errors)
     else:
-        result = imports.run(kind, file.read(), Actor.importer(actor(request)), dry_run=dry_run)
+        data, started = file.read(), clock.now()
+        by = actor(request)
+        result = imports.run(kind, data, Actor.importer(by), dry_run=dry_run, now=started)
+        jobs.record(
+            result,
+            file.name or "upload",
+            len(data),
+            request.auth.user,
+            source=ImportSource.API,
+            started=started,
+            now=clock.now(),
+        )
     body = result.as_dict(outcomes=False)
     if result.errors:
         return Reply(422, {"detail": result.summary, "errors": body["errors"]})

@@ -16,7 +16,7 @@ from certtrack import clock
 from certtrack.certification import imports
 from certtrack.certification.actors import Actor
 
-from .models import ImportJob, ImportState
+from .models import ImportJob, ImportSource, ImportState
 
 log = logging.getLogger("certtrack.worker")
 # Heartbeats come with progress while rows are checked; the write is one transaction
@@ -44,6 +44,37 @@ def submit(
         created_by=user,
         created_at=now,
         checked=checked,
+    )
+
+
+def record(
+    result: imports.Result,
+    filename: str,
+    size: int,
+    user,
+    *,
+    source: ImportSource,
+    started: datetime,
+    now: datetime,
+) -> ImportJob:
+    """Keep a file the command line or the API imported at once as a finished job: its
+    result page and "Recent imports" show it like an upload's. The file itself is not
+    kept (such a dry run is confirmed by running the import again, not from the page)."""
+    return ImportJob.objects.create(
+        kind=result.kind,
+        filename=filename[:255],
+        data=b"",
+        size=size,
+        dry_run=result.dry_run,
+        state=ImportState.DONE,
+        source=source,
+        rows_total=result.rows,
+        rows_done=result.rows,
+        result=result.as_dict(),
+        created_by=user,
+        created_at=started,
+        started_at=started,
+        finished_at=now,
     )
 
 

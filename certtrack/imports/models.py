@@ -12,13 +12,24 @@ class ImportState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ImportSource(models.TextChoices):
+    """Which door the file came through (PRODUCT.md §8: staff, the command line, the API)."""
+
+    UPLOAD = "upload", "Uploaded in the back-office"
+    COMMAND = "command", "Imported from the command line"
+    API = "api", "Imported through the API"
+
+
 class ImportJob(models.Model):
     """One uploaded file and what became of it.
 
     Why a table: the web process stores the file and returns at once; the worker (any
     host) reads it from here, reports progress here for the page's polling, and leaves
-    the result here for the result page, which stays. Read by the import pages and by
-    the worker's claim (queued jobs, oldest first: a few rows, no index needed).
+    the result here for the result page, which stays. Files imported from the command
+    line or through the API are run at once and recorded here when done (`source`), so
+    "Recent imports" lists every import, whichever door it came through. Read by the
+    import pages and by the worker's claim (queued jobs, oldest first: a few rows, no
+    index needed).
     """
 
     kind = models.CharField(max_length=20)
@@ -27,6 +38,9 @@ class ImportJob(models.Model):
     size = models.PositiveIntegerField(default=0)
     dry_run = models.BooleanField(default=True)
     state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    source = models.CharField(
+        max_length=10, choices=ImportSource.choices, default=ImportSource.UPLOAD
+    )
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)
@@ -54,6 +68,16 @@ class ImportJob(models.Model):
         if self.state == ImportState.DONE:
             return 100
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+    @property
+    def by(self) -> str:
+        """Who ran it, as the import pages say it."""
+        email = self.created_by.email if self.created_by else ""
+        if self.source == ImportSource.COMMAND:
+            return "the command line"
+        if self.source == ImportSource.API:
+            return f"{email} (API)" if email else "the API"
+        return email or "—"
 
     @property
     def finished(self) -> bool:

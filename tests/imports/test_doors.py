@@ -102,3 +102,48 @@ def test_api_bad_rows_are_422_with_every_error(db, api_key):
 def test_api_unknown_kind_is_422_and_no_token_401(db, api_key):
     assert post(api_key, "people", b"x").status_code == 422
     assert Client().post("/api/v1/imports", {"kind": "contacts"}).status_code == 401
+
+
+def test_imports_from_the_command_line_and_the_api_are_listed_with_uploads(
+    ready, tmp_path, api_key, admin_client
+):
+    """A new user's trial: "Recent imports" listed only the back-office's uploads, so an
+    import run from the command line or through the API left no trace on the page."""
+    from certtrack.imports.models import ImportJob
+
+    ready("contacts")
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes(FILES["contacts"]))
+    command("contacts", str(path), "--dry-run")
+    assert (
+        post(api_key, "contacts", csv_bytes(FILES["contacts"]), name="crm.csv").status_code == 201
+    )
+    (tmp_path / "bad.csv").write_bytes(csv_bytes([["email", "first_name"], ["x", "A"]]))
+    with pytest.raises(CommandError):
+        command("contacts", str(tmp_path / "bad.csv"))
+
+    cli_dry, api, cli_bad = ImportJob.objects.order_by("id")
+    assert (cli_dry.filename, cli_dry.dry_run, cli_dry.state, cli_dry.result["created"]) == (
+        "people.csv",
+        True,
+        "done",
+        1,
+    )
+    assert (api.filename, api.dry_run, api.result["created"]) == ("crm.csv", False, 1)
+    assert cli_bad.result["summary"] == "1 error(s) in the file: nothing was written."
+    assert not any(bytes(job.data) for job in (cli_dry, api, cli_bad))  # no file kept
+
+    page = admin_client.get("/staff/setup/import/").content.decode()
+    for job in (cli_dry, api, cli_bad):
+        assert f'href="/staff/setup/import/{job.pk}/">{job.filename}</a>' in page
+    assert "<td>the command line</td>" in page and "<td>owner@example.com (API)</td>" in page
+
+    dry = admin_client.get(f"/staff/setup/import/{cli_dry.pk}/").content.decode()
+    assert "imported" in dry and "by the command line" in dry
+    # Its file was not kept: no button to confirm it, but how to write it.
+    assert "Import these" not in dry and "without <code>--dry-run</code>" in dry
+    assert admin_client.post(f"/staff/setup/import/{cli_dry.pk}/confirm/").status_code == 404
+    assert ">create</span>" in dry
+    # A file refused by its header: no "0 / ? rows" beside "Done.".
+    refused = admin_client.get(f"/staff/setup/import/{cli_bad.pk}/").content.decode()
+    assert "0 rows read" in refused and "/ ? rows" not in refused

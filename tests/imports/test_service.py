@@ -120,6 +120,25 @@ def test_every_error_is_reported_with_line_and_column(db, now, make_program):
         "line 3, column component_code: unknown component code NOPE",
         "line 3, column contact_email: a contact_email or contact_external_id is required",
     ]
+    # The rows as the file names them (an unknown code was "? by ?": a new user's trial).
+    assert [(o.line, o.outcome, o.what) for o in result.outcomes] == [
+        (2, "error", "NOPE by nobody@example.org"),
+        (3, "error", "NOPE by (no contact)"),
+    ]
+
+
+def test_a_certification_row_of_an_unknown_program_is_named_as_in_its_file(db, now, make_contact):
+    make_contact(email="ada@example.org")
+    rows = [
+        ["contact_email", "program_code", "activated_on"],
+        ["ada@example.org", "NOPE", "2023-02-01"],
+        ["", "", "2023-02-01"],
+    ]
+    result = imports.run("certifications", csv_bytes(rows), ACTOR, now=now)
+    assert [(o.line, o.outcome, o.what) for o in result.outcomes] == [
+        (2, "error", "NOPE for ada@example.org"),
+        (3, "error", "(no program_code) for (no contact)"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -149,6 +168,29 @@ def test_bad_files_say_why_and_write_nothing(db, now, data, message):
     assert not result.written
     assert str(result.errors[0]).startswith(message), result.errors
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "other"),
+    [
+        ("completions", CONTACTS[0], "contacts"),
+        ("contacts", ["contact_external_id", "component_code", "completed_on"], "completions"),
+        ("completions", ["contact_email", "program_code", "activated_on"], "certifications"),
+    ],
+)
+def test_a_file_of_another_kind_is_named_so(db, now, kind, header, other):
+    """A new user's trial: a contacts file imported as completions got only a list of
+    unknown and missing columns."""
+    result = imports.run(kind, csv_bytes([header, ["x"] * len(header)]), ACTOR, now=now)
+    assert str(result.errors[-1]) == (
+        f"These are the columns of a {other} file: import it as {other}."
+    )
+    assert [e for e in result.errors if e.line is None] == result.errors[-1:]
+
+
+def test_a_header_of_no_kind_names_no_kind(db, now):
+    result = imports.run("contacts", csv_bytes([["email", "shoe"], ["x", "y"]]), ACTOR, now=now)
+    assert all(e.line == 1 for e in result.errors)
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(db, now, monkeypatch):

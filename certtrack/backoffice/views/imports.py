@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from certtrack import clock
 from certtrack.certification import imports
 from certtrack.imports import jobs
-from certtrack.imports.models import ImportJob, ImportState
+from certtrack.imports.models import ImportJob, ImportSource, ImportState
 
 from ..access import staff_required
 
@@ -130,7 +130,9 @@ def _result_context(request: HttpRequest, job: ImportJob) -> dict:
         "page": page,
         "show": show,
         "confirmed": job.confirmed.order_by("-id").first() if job.dry_run else None,
+        # An upload's dry run keeps its file; one from the command line or the API does not.
         "can_confirm": job.dry_run
+        and job.source == ImportSource.UPLOAD
         and not result.get("errors")
         and (result.get("created") or result.get("updated")),
     }

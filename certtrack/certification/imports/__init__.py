@@ -20,7 +20,7 @@ from certtrack.certification.models import GeneralSettings
 
 from . import certifications, completions, contacts
 from .base import Context, Outcome, Result
-from .files import FileRefused, RowError, read
+from .files import FileRefused, RowError, fits, read
 
 KINDS = {m.NAME: m for m in (contacts, completions, certifications)}
 
@@ -48,7 +48,7 @@ def run(
     try:
         table = read(data, module.COLUMNS, module.REQUIRED)
     except FileRefused as refused:
-        result.errors = refused.errors
+        result.errors = refused.errors + _other_kind(refused.header, kind)
         return result
     now = now or clock.now()
     ctx = Context(actor, now, GeneralSettings.get().as_of(now), progress)
@@ -65,6 +65,17 @@ def run(
             module.write(plan, ctx)
     result.written = True
     return result
+
+
+def _other_kind(header: frozenset[str], kind: str) -> list[RowError]:
+    """A header refused for `kind` that is another kind's: say which (a new user's trial:
+    a contacts file imported as completions got only "unknown column email" and more)."""
+    for name, module in KINDS.items():
+        if header and name != kind and fits(header, module.COLUMNS, module.REQUIRED):
+            return [
+                RowError(None, "", f"These are the columns of a {name} file: import it as {name}.")
+            ]
+    return []
 
 
 def template(kind: str, fmt: str) -> tuple[bytes, str]:

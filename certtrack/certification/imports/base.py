@@ -23,6 +23,17 @@ def by_code(rows, column: str, model) -> dict:
     return {o.code: o for chunk in chunks(codes) for o in model.objects.filter(code__in=chunk)}
 
 
+def as_named(row: dict, code_column: str, joiner: str) -> str:
+    """A row in a few words as its file names it (the code, then the contact): what an error
+    row's outcome shows, where the code or the contact may name nothing known."""
+
+    def cell(column: str) -> str:
+        return str(row.get(column, "")).strip()
+
+    who = cell("contact_email") or cell("contact_external_id") or "(no contact)"
+    return f"{cell(code_column) or f'(no {code_column})'} {joiner} {who}"
+
+
 def compared(line: int, what: str, changes: dict) -> "Outcome":
     """An existing row's outcome: updated (naming what changes) or unchanged."""
     if changes:

@@ -26,7 +26,7 @@ from certtrack.certification.models import (
 from certtrack.certification.progress_store import refresh
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status, label
 
-from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, by_code, chunks
+from .base import CREATE, ERROR, UNCHANGED, UPDATE, Context, Outcome, as_named, by_code, chunks
 from .cells import Check
 from .completions import CONTACT_COLUMNS, CONTACT_EXAMPLE, resolve_contacts
 
@@ -92,7 +92,7 @@ def check(rows, ctx: Context) -> tuple[Check, list[Outcome], Plan]:
         line_group[line] = group
     _check_groups(check, groups.values())
     _match(check, list(groups.values()), ctx)
-    outcomes = [_outcome(check, line, line_group.get(line)) for line, _row in rows]
+    outcomes = [_outcome(check, line, row, line_group.get(line)) for line, row in rows]
     plan = Plan()
     plan.groups = [g for g in groups.values() if g.outcome in (CREATE, UPDATE)]
     return check, outcomes, plan
@@ -122,10 +122,12 @@ def _read(check: Check, line: int, row: dict, programs: dict, today: date):
     return program, Row(line, activated, expires, number, status)
 
 
-def _outcome(check: Check, line: int, group: Group | None) -> Outcome:
+def _outcome(check: Check, line: int, row: dict, group: Group | None) -> Outcome:
     """A row's outcome: its period is new, changes the latest status, or is known."""
-    what = f"{group.program.code} for {group.contact.email}" if group else "?"
-    if not check.ok(line) or group is None or any(not check.ok(r.line) for r in group.rows):
+    if group is None:  # its program or contact is not known: as the file names them
+        return Outcome(line, ERROR, as_named(row, "program_code", "for"))
+    what = f"{group.program.code} for {group.contact.email}"
+    if not check.ok(line) or any(not check.ok(r.line) for r in group.rows):
         return Outcome(line, ERROR, what)
     index = next(i for i, r in enumerate(group.rows) if r.line == line)
     what += f", period {index + 1} from {group.rows[index].activated_on}"

@@ -33,7 +33,7 @@ from certtrack.certification.requirements import progress_of_many
 from certtrack.certification.statuses import CERTIFIED, OPEN, Status
 
 from . import contacts
-from .base import CREATE, ERROR, Context, Outcome, by_code, chunks, compared
+from .base import CREATE, ERROR, Context, Outcome, as_named, by_code, chunks, compared
 from .cells import Check
 
 NAME = "completions"
@@ -118,7 +118,8 @@ def check(rows, ctx: Context) -> tuple[Check, list[Outcome], Plan]:
             _check_repeat(check, line, seen, (contact.pk, component.pk, day), (score, note))
         values.append((line, contact, component, day, score, note, passed))
     _check_prerequisites(check, values)
-    return (check, *_outcomes(check, values, ctx))
+    named = {line: as_named(row, "component_code", "by") for line, row in rows}
+    return (check, *_outcomes(check, values, named, ctx))
 
 
 def _check_window(check: Check, line: int, day, component) -> None:
@@ -195,7 +196,9 @@ def _check_prerequisites(check: Check, values) -> None:
             )
 
 
-def _outcomes(check: Check, values, ctx: Context) -> tuple[list[Outcome], Plan]:
+def _outcomes(
+    check: Check, values, named: dict[int, str], ctx: Context
+) -> tuple[list[Outcome], Plan]:
     existing = {}
     contact_ids = sorted({v[1].pk for v in values if v[1]})
     for chunk in chunks(contact_ids):
@@ -211,11 +214,10 @@ def _outcomes(check: Check, values, ctx: Context) -> tuple[list[Outcome], Plan]:
     plan, outcomes = Plan(), []
     for done, (line, contact, component, day, score, note, passed) in enumerate(values, 1):
         ctx.tick(done, len(values))
-        what = f"{component.code if component else '?'} by {contact.email if contact else '?'}"
         if not check.ok(line):
-            outcomes.append(Outcome(line, ERROR, what))
+            outcomes.append(Outcome(line, ERROR, named[line]))
             continue
-        what += f" on {day}"
+        what = f"{component.code} by {contact.email} on {day}"
         old = existing.get((contact.pk, component.pk, day))
         row = Row(None, contact.pk, component, day, score, passed, note)
         if old is None:

@@ -46,9 +46,10 @@ class RowError:
 class FileRefused(Exception):
     """The file as a whole cannot be read: nothing of it is imported."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], header: frozenset[str] = frozenset()):
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+        self.header = header  # the column names, when the header is what was refused
 
 
 def _whole(message: str) -> FileRefused:
@@ -135,8 +136,13 @@ def _check_header(header: list, columns: set[str], required) -> list[str | None]
                 )
             )
     if errors:
-        raise FileRefused(errors)
+        raise FileRefused(errors, frozenset(seen))
     return names
+
+
+def fits(header: frozenset[str], columns: set[str], required) -> bool:
+    """Whether a header of these column names is one of a kind with `columns`."""
+    return header <= columns and all(header.intersection(group) for group in required)
 
 
 def _csv(data: bytes) -> tuple[list, Iterator]:

@@ -2,8 +2,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from certtrack import clock
 from certtrack.certification import imports
 from certtrack.certification.actors import Actor
+from certtrack.imports import jobs
+from certtrack.imports.models import ImportSource
 
 
 class Command(BaseCommand):
@@ -29,7 +32,17 @@ class Command(BaseCommand):
             for error in refused.errors:
                 self.stderr.write(str(error))
             raise CommandError("Nothing was written.", returncode=1) from None
-        result = imports.run(kind, path.read_bytes(), Actor.importer(), dry_run=dry_run)
+        data, started = path.read_bytes(), clock.now()
+        result = imports.run(kind, data, Actor.importer(), dry_run=dry_run, now=started)
+        jobs.record(
+            result,
+            path.name,
+            len(data),
+            None,
+            source=ImportSource.COMMAND,
+            started=started,
+            now=clock.now(),
+        )
         for error in result.errors:
             self.stderr.write(str(error))
         self.stdout.write(result.summary)  # "2 error(s) in 40 row(s): nothing was written."
