@@ -328,7 +328,7 @@ def _classic(canvas: Canvas, certificate: Certificate, width: float, height: flo
     canvas.setFillColor(navy)
     _centered(canvas, issuer_name().upper(), mid, top, serif_bold, 13, width - 200)
     canvas.setFillColor(ink)
-    _centered(canvas, "Certificate of Certification", mid, top - 52, serif_bold, 34, width - 160)
+    _centered(canvas, "Certificate", mid, top - 52, serif_bold, 34, width - 160)
     canvas.setStrokeColor(gold)
     canvas.setLineWidth(1)
     canvas.line(mid - 90, top - 68, mid + 90, top - 68)

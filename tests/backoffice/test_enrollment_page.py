@@ -293,7 +293,17 @@ def test_a_cancelled_certification_offers_no_certificate_only_its_revocation(
     response = page(admin_client, row)
     assert response.context["has_certificate"] is False
     assert f"/staff/enrollments/{row.pk}/certificate.pdf".encode() not in response.content
-    assert b"is revoked or suspended" in response.content
+    assert f"Certificate {row.certificate_number} is revoked:".encode() in response.content
+
+
+def test_a_suspended_certification_says_suspended_not_revoked_or_suspended(
+    admin_client, admin, enroll
+):
+    row = enroll("active")
+    services.perform(row.pk, "suspend", admin, reason="Complaint under review")
+    response = page(admin_client, row)
+    assert response.context["has_certificate"] is False
+    assert f"Certificate {row.certificate_number} is suspended:".encode() in response.content
 
 
 def test_email_times_are_shown_in_the_organization_time_zone_like_history(

@@ -323,3 +323,23 @@ def test_the_overview_warns_when_the_last_worker_pass_is_three_hours_old(page, a
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(worker.locator(".tag-ok")).to_have_text("Running")
     assert seen == []
+
+
+def test_deactivating_a_staff_user_asks_first(page, admin_user, staff_user):
+    """A new user's trial: Deactivate locked a colleague out at one click."""
+    sign_in(page, admin_user.email)
+    page.goto(f"/staff/setup/users/{staff_user.pk}/")
+    page.get_by_role("button", name="Deactivate").click()
+    dialog = page.get_by_role("dialog", name="Are you sure?")
+    expect(dialog).to_contain_text(f"Deactivate {staff_user.get_full_name()}?")
+    expect(dialog).to_contain_text("their API tokens stop working")
+    dialog.get_by_role("button", name="Go back").click()
+    expect(dialog).to_be_hidden()
+    staff_user.refresh_from_db()
+    assert staff_user.is_active
+    page.get_by_role("button", name="Deactivate").click()
+    dialog.get_by_role("button", name="Deactivate").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1 .tag")).to_have_text("Deactivated")
+    staff_user.refresh_from_db()
+    assert not staff_user.is_active

@@ -75,8 +75,11 @@ def test_designs_differ(certified, admin):
     services.update_program(certified.program_id, admin, certificate_template="modern")
     certified.program.refresh_from_db()
     modern = certificate_pdf(certified)
-    assert "Certificate of Certification" in text_of(classic)
-    assert "Certificate of Certification" not in text_of(modern)
+    # The classic design's title; not "Certificate of Certification" (a new user's trial).
+    assert "\nCertificate\n" in f"\n{text_of(classic)}\n"
+    assert "Certificate of" not in text_of(classic)
+    assert "This certifies that" in text_of(classic)
+    assert "This certifies that" not in text_of(modern)
 
 
 def test_accented_names_print_as_written(admin, make_contact, make_program, travel):

@@ -167,6 +167,8 @@ def _page(enrollment: Enrollment, as_of) -> dict:
         "forward_actions": {"approve", "approve_completion", "reactivate", "reopen"},
         "can_set_expiry": current in CERTIFIED,
         "has_certificate": certificates.has_certificate(enrollment, as_of),
+        # What the verification page answers for a number not offered now (revoked, …).
+        "certificate_outcome": certificates.OUTCOME_LABELS[certificates.outcome_of(current)],
         "verification_url": certificates.verification_url(enrollment.certificate_number)
         if enrollment.certificate_number
         else "",
