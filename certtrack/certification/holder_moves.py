@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     DateField,
+    Exists,
     F,
     Func,
     OuterRef,
@@ -29,7 +30,7 @@ from . import counts
 from .actors import Actor
 from .dates import AsOf, expiry_for
 from .models import Enrollment, History, Period, Program
-from .statuses import CERTIFIED, Status
+from .statuses import CERTIFIED, OPEN, Status
 
 BATCH = 2000
 
@@ -37,6 +38,26 @@ BATCH = 2000
 # The holders a validity change reaches: certified rows and suspended ones (Inactive with a
 # period): their period runs on while suspended.
 HOLDING = sorted({*CERTIFIED, Status.INACTIVE})
+OPEN_ = sorted(OPEN)
+
+
+def reached(program: Program):
+    """The holders a validity change moves: every holding row of `program` but an Expired one
+    whose contact holds a newer open enrollment there (enrolled again): moved back to
+    Active it would be a second open enrollment of one contact in one program, which the
+    database refuses — its old certification stays as it ended (docs/decisions.md)."""
+    again = Enrollment.objects.filter(
+        contact_id=OuterRef("contact_id"), program_id=OuterRef("program_id"), status__in=OPEN_
+    )
+    return Enrollment.objects.filter(
+        program=program, period_number__gt=0, status__in=HOLDING
+    ).exclude(Q(status=Status.EXPIRED) & Q(Exists(again)))
+
+
+# The same condition in `move_in_sql`'s own SQL.
+NOT_ENROLLED_AGAIN = f"""NOT (e.status = '{Status.EXPIRED.value}' AND EXISTS (
+            SELECT 1 FROM {{enrollment}} o WHERE o.contact_id = e.contact_id
+            AND o.program_id = e.program_id AND o.status = ANY(%(open)s)))"""
 
 
 def holders(program: Program):
@@ -45,7 +66,7 @@ def holders(program: Program):
         enrollment_id=OuterRef("pk"), number=OuterRef("period_number")
     ).order_by()
     return (
-        Enrollment.objects.filter(program=program, period_number__gt=0, status__in=HOLDING)
+        reached(program)
         .annotate(
             period_start=Subquery(current.values("activated_on")[:1]),
             period_pk=Subquery(current.values("pk")[:1]),
@@ -222,6 +243,7 @@ def move_in_sql(
         WHERE e.program_id = %(program)s AND e.period_number > 0
           AND e.status = ANY(%(holding)s) AND p.activated_on IS NOT NULL
           AND e.expires_on IS DISTINCT FROM {new}
+          AND {NOT_ENROLLED_AGAIN.format(enrollment=enrollment)}
         ORDER BY e.id
     ), s AS (
         SELECT h.*, {shown_old} AS shown_old, {new_stored} AS new_stored FROM h
@@ -255,6 +277,7 @@ def move_in_sql(
     params = {
         "program": program.pk,
         "holding": [str(s) for s in HOLDING],
+        "open": [str(s) for s in OPEN_],
         "now": now,
         "today": as_of.today,
         "expiring_from": as_of.expiring_from,

@@ -42,6 +42,7 @@ from .holder_moves import (
     AddMonths,
     move_in_python,
     move_in_sql,
+    reached,
     shown_status,
 )
 from .models import Enrollment, GeneralSettings, Program
@@ -245,7 +246,7 @@ def _count_expiries(program: Program, as_of: AsOf, effect: Effect) -> None:
             | Q(expires_on__gt=F("new_expires"))
         )
     rows = (
-        Enrollment.objects.filter(program=program, period_number__gt=0, status__in=HOLDING)
+        reached(program)
         .annotate(
             current=FilteredRelation("periods", condition=Q(periods__number=F("period_number")))
         )

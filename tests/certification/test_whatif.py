@@ -205,3 +205,33 @@ def test_an_apply_queues_the_expiring_reminder_of_a_row_it_makes_expiring(holder
     assert Email.objects.filter(
         enrollment=moved, kind=Kind.CERTIFICATION_EXPIRING, cycle=moved.cycle
     ).exists()
+
+
+def test_an_expired_holder_who_enrolled_again_keeps_their_old_certification_as_it_is(
+    db, admin, make_contact, make_program, travel
+):
+    """An API trial: validity 24 → 48 months on the demo answered 500 (IntegrityError):
+    an Expired certification moved back to Active beside the same contact's newer open
+    enrollment, and one contact may have one open enrollment per program. Such a holder
+    is left as it is — by the preview and by the change, on both databases."""
+    program = make_program(name="Safety", code="SAF", validity_months=24)
+    again, alone = make_contact(last_name="Again"), make_contact(last_name="Alone")
+    old = services.record_existing(again.pk, program.pk, date(2023, 3, 31), admin)
+    other = services.record_existing(alone.pk, program.pk, date(2023, 3, 31), admin)
+    travel(TODAY)
+    services.add(again.pk, program.pk, admin, now=at(TODAY))  # enrolled again: in progress
+    assert Enrollment.objects.get(pk=old.pk).current_status(
+        GeneralSettings.get().as_of(clock.now())
+    ) == Status.EXPIRED
+
+    preview = whatif.preview_change(program.pk, admin, validity_months=48)
+    _, applied = whatif.change_program(
+        program.pk, admin, apply_to_existing=True, validity_months=48
+    )
+    assert preview.as_dict() == applied.as_dict()
+    assert applied.enrollments_changed == 1 and applied.status_changes == {"expired→active": 1}
+    assert [e.enrollment_id for e in applied.examples] == [other.pk]
+    kept = Enrollment.objects.get(pk=old.pk)
+    assert (kept.status, kept.expires_on) == (Status.EXPIRED, date(2025, 3, 31))
+    assert Enrollment.objects.get(pk=other.pk).expires_on == date(2027, 3, 31)
+    assert not History.objects.filter(enrollment_id=old.pk, action="program_change").exists()
