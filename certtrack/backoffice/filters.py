@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, OuterRef
 
 from certtrack.certification import counts as aggregate
 from certtrack.certification.asof import EARLIEST
-from certtrack.certification.dates import AsOf
+from certtrack.certification.dates import AsOf, too_late
 from certtrack.certification.models import (
     ORDERINGS,
     Completion,
@@ -215,6 +215,8 @@ class TrackingFilter(forms.Form):
         day = self.cleaned_data.get("as_of")
         if day is not None and day < EARLIEST:
             raise forms.ValidationError(f"{day} is before 1900; certtrack holds no records then.")
+        if day is not None and (refused := too_late(day, "As of")):
+            raise forms.ValidationError(refused)
         return day
 
     @property

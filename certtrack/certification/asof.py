@@ -24,7 +24,7 @@ from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
-from .dates import time_status
+from .dates import time_status, too_late
 from .errors import BadFilter
 from .models import History, Period
 from .statuses import CERTIFIED, Status
@@ -50,6 +50,8 @@ def parse_day(text: str, parameter: str) -> date | None:
         raise BadFilter(
             parameter, f"{parameter} {text} is before 1900; certtrack holds no records then."
         )
+    if refused := too_late(day, parameter):
+        raise BadFilter(parameter, refused)
     return day
 
 

@@ -15,6 +15,19 @@ from certtrack.clock import local_date
 
 from .statuses import CERTIFIED, Status
 
+# The last day certtrack takes as an input (a day to ask about, an expiry set by hand or
+# imported): 9999-12-31 stands for "never" in other systems, and the days certtrack counts
+# from a date (notice, grace, renewal window, reminders, the end of a day in a time zone)
+# would run past the calendar's last day (a 500 for `?as_of=9999-12-31`: an API trial).
+LATEST = date(2999, 12, 31)
+
+
+def too_late(day: date, name: str) -> str | None:
+    """Why `day`, given as `name`, is refused: after LATEST; else None."""
+    if day > LATEST:
+        return f"{name} {day} is after {LATEST.year}; certtrack holds no dates that late."
+    return None
+
 
 def add_months(day: date, months: int) -> date:
     """`day` plus `months` calendar months, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""

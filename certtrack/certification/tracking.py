@@ -232,7 +232,8 @@ def expiry_q(params: Mapping, as_of: AsOf) -> Q | None:
     if within := _value(params, "expires_within_days"):
         if not _WHOLE.fullmatch(within) or int(within) > 36500:
             raise BadFilter(
-                "expires_within_days", "expires_within_days must be a whole number of days ≥ 0."
+                "expires_within_days",
+                "expires_within_days must be a whole number of days from 0 to 36500.",
             )
         # Certifications still valid today whose last valid day is within the window.
         q &= (

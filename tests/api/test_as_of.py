@@ -97,7 +97,9 @@ def test_export_as_of_a_day(api, rows):
 @pytest.mark.parametrize(
     "path", ["/enrollments", "/enrollments/status-counts", "/enrollments/export.csv"]
 )
-@pytest.mark.parametrize("bad", ["2024-02-30", "01/03/2024", "1899-12-31", "2024-3-1"])
+@pytest.mark.parametrize(
+    "bad", ["2024-02-30", "01/03/2024", "1899-12-31", "2024-3-1", "9999-12-31", "3000-01-01"]
+)
 def test_an_impossible_or_too_early_as_of_is_a_400_naming_it(api, rows, path, bad):
     response = api.get(path, {"as_of": bad})
     assert response.status_code == 400

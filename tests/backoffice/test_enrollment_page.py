@@ -186,6 +186,22 @@ def test_an_expiry_before_activation_is_shown_next_to_the_field(admin_client, en
     )
 
 
+def test_an_expiry_after_2999_is_refused_next_to_the_field(admin_client, enroll):
+    """9999-12-31 ("never" in other systems) was taken, and day arithmetic from it (grace
+    days, reminders after expiry) runs past the calendar's end."""
+    row = enroll("active")
+    before = row.expires_on
+    response = admin_client.post(
+        f"/staff/enrollments/{row.pk}/",
+        {"form": "expiry", "expires_on": "9999-12-31", "reason": "never expires"},
+    )
+    assert response.context["expiry_form"].errors["expires_on"] == [
+        "The expiration date 9999-12-31 is after 2999; certtrack holds no dates that late."
+    ]
+    row.refresh_from_db()
+    assert row.expires_on == before
+
+
 def test_only_certified_enrollments_offer_an_expiry_change(admin_client, enroll):
     assert page(admin_client, enroll("in_progress")).context["can_set_expiry"] is False
     assert page(admin_client, enroll("expired")).context["can_set_expiry"] is True

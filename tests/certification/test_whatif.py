@@ -220,9 +220,10 @@ def test_an_expired_holder_who_enrolled_again_keeps_their_old_certification_as_i
     other = services.record_existing(alone.pk, program.pk, date(2023, 3, 31), admin)
     travel(TODAY)
     services.add(again.pk, program.pk, admin, now=at(TODAY))  # enrolled again: in progress
-    assert Enrollment.objects.get(pk=old.pk).current_status(
-        GeneralSettings.get().as_of(clock.now())
-    ) == Status.EXPIRED
+    assert (
+        Enrollment.objects.get(pk=old.pk).current_status(GeneralSettings.get().as_of(clock.now()))
+        == Status.EXPIRED
+    )
 
     preview = whatif.preview_change(program.pk, admin, validity_months=48)
     _, applied = whatif.change_program(

@@ -99,7 +99,9 @@ def test_suspended_on_a_day_within_the_suspension(renewed, client, admin, travel
     assert answer(client, number, "2025-04-15")[0].json()["status"] == "valid"
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "12-05-2024", "1899-01-01"])
+@pytest.mark.parametrize(
+    "bad", ["2024-02-30", "12-05-2024", "1899-01-01", "9999-12-31", "3000-01-01"]
+)
 def test_an_impossible_day_is_a_400_naming_on(renewed, client, bad):
     api, page = answer(client, renewed.certificate_number, bad)
     assert api.status_code == 400 and "on" in api.json()["detail"] and bad in api.json()["detail"]

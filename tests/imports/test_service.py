@@ -301,6 +301,15 @@ CERTS = [
 ]
 
 
+def test_an_expiry_after_2999_is_refused_as_a_row_error(db, now, course_program):
+    rows = [CERTS[0], ["ada@example.org", "CPP", "2024-03-01", "9999-12-31", "", ""]]
+    result = imports.run("certifications", csv_bytes(rows), ACTOR, now=now)
+    assert [str(e) for e in result.errors] == [
+        "line 2, column expires_on: 9999-12-31 is after 2999; certtrack holds no dates that late."
+    ]
+    assert not Enrollment.objects.exists()
+
+
 def test_certification_rows_become_periods_in_date_order(db, now, course_program):
     result = imports.run("certifications", csv_bytes(CERTS), ACTOR, now=now)
     assert result.errors == [] and result.created == 3

@@ -2,9 +2,10 @@
 line and column, so a file's every error is reported, not just the first."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from certtrack.certification.dates import too_late
 from certtrack.certification.services import EARLIEST_COMPLETION
 
 from .files import Formula, RowError
@@ -64,7 +65,16 @@ class Check:
         return False
 
     def day(self, line: int, row: dict, column: str, *, required: bool = False) -> date | None:
+        day = self._day(line, row, column, required)
+        if day is not None and (refused := too_late(day, "")):
+            self.error(line, column, refused.strip())
+            return None
+        return day
+
+    def _day(self, line: int, row: dict, column: str, required: bool) -> date | None:
         value = row.get(column, "")
+        if isinstance(value, datetime):
+            return value.date()
         if isinstance(value, date):
             return value
         text = self.text(line, row, column, required=required)

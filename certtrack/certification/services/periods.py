@@ -14,7 +14,7 @@ from django.db.models import F
 
 from .. import events, periods
 from ..actors import Actor
-from ..dates import AsOf, expiry_for
+from ..dates import AsOf, expiry_for, too_late
 from ..errors import Invalid, Refused
 from ..models import (
     Enrollment,
@@ -113,6 +113,8 @@ def set_expires_on(
         raise Invalid("reason", "A reason is required to change the expiration date.")
     if not isinstance(expires_on, date):
         raise Invalid("expires_on", "expires_on must be a date (YYYY-MM-DD).")
+    if refused := too_late(expires_on, "The expiration date"):
+        raise Invalid("expires_on", refused)
     enrollment = _lock_enrollment(enrollment_id)
     now, as_of = _context(now)  # after the lock wait: History is in the order of the changes
     if enrollment.status not in CERTIFIED:
