@@ -19,9 +19,8 @@ from certtrack.certification.statuses import CERTIFIED, Status
 
 from .models import FIXED_TEXT_KINDS, Email, EmailStatus, Kind
 from .reminders import scheduled_programs
+from .steps import EXPIRED_NEWS_FOR
 
-# PRODUCT.md §4: no "expired" mail for expiries older than this.
-EXPIRED_NEWS_FOR = timedelta(days=30)
 # An event recorded as of a moment longer ago than this is history written after the
 # fact (a back-fill, the demo data): it is not news to anyone, so it sends nothing.
 RECORDED_LATE = timedelta(days=1)

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.dispatch import receiver
 
 from certtrack.certification import events
@@ -36,7 +36,16 @@ from certtrack.operations.tally import tally
 from .models import REMINDER_BASE_KINDS, Email, Kind, ReminderOptOut, ReminderTemplate
 
 # The pure rules, also reached as reminders.Step, reminders.chosen, … (re-exported).
-from .steps import LATE_AFTER, Step, chosen, day_of, last_day, ranges, state  # noqa: F401
+from .steps import (  # noqa: F401
+    EXPIRED_NEWS_FOR,
+    LATE_AFTER,
+    Step,
+    chosen,
+    day_of,
+    last_day,
+    ranges,
+    state,
+)
 
 MIN_OFFSET, MAX_OFFSET = -730, 365
 MIN_DAYS, MAX_DAYS = 1, 366  # the preview's `days` (API.md)
@@ -229,6 +238,58 @@ def owed(
     return out
 
 
+def owed_single(
+    today: date, days: int, notice_days: int, program_ids: Iterable[int] | None = None
+) -> list[Owed]:
+    """The expiring and expired emails of programs without a schedule (PRODUCT.md §4: the
+    General Setting's notice days, and the expired email) that the worker's time
+    transitions would queue on [today, today + days − 1] if nothing changed, as steps of
+    −notice_days and +1 days: Active → Expiring on `expires_on − notice_days` while not
+    expired (`outbox.expiring_is_news`), → Expired the day after `expires_on` while that
+    is news (`EXPIRED_NEWS_FOR`); a day already passed is the next pass's, today; an email
+    already queued for the period and cycle is not owed again (the outbox's key)."""
+    last = today + timedelta(days=days - 1)
+    rows = Enrollment.objects.exclude(program_id__in=ReminderStep.objects.values("program_id"))
+    if program_ids is not None:
+        rows = rows.filter(program_id__in=list(program_ids))
+    kinds = [
+        (
+            Step(1, Kind.CERTIFICATION_EXPIRED.value, True),
+            Q(status__in=[Status.ACTIVE, Status.EXPIRING])
+            & Q(expires_on__gte=today - EXPIRED_NEWS_FOR, expires_on__lt=last),
+        )
+    ]
+    if notice_days > 0:  # 0: no Expiring status and no expiring emails
+        notice = timedelta(days=notice_days)
+        kinds.insert(
+            0,
+            (
+                Step(-notice_days, Kind.CERTIFICATION_EXPIRING.value, True),
+                Q(status=Status.ACTIVE, expires_on__gte=today, expires_on__lte=last + notice),
+            ),
+        )
+    out = []
+    for step, due in kinds:
+        sent = Email.objects.filter(
+            enrollment=OuterRef("pk"),
+            kind=step.template,
+            period=OuterRef("period_number"),
+            cycle=OuterRef("cycle"),
+        )
+        offset = timedelta(days=step.offset_days)
+        for pk, contact_id, program_id, period, cycle, expires_on in (
+            rows.filter(due)
+            .exclude(Exists(sent))
+            .values_list("pk", "contact_id", "program_id", "period_number", "cycle", "expires_on")
+            .iterator(chunk_size=5000)
+        ):
+            on = expires_on + offset
+            out.append(
+                Owed(max(on, today), pk, contact_id, program_id, period, cycle, expires_on, step)
+            )
+    return out
+
+
 def preview(
     now: datetime,
     days: int,
@@ -239,8 +300,11 @@ def preview(
     with names for people; `days` outside 1–366 is refused naming `days`."""
     if isinstance(days, bool) or not isinstance(days, int) or not MIN_DAYS <= days <= MAX_DAYS:
         raise BadFilter("days", f"days must be a whole number from {MIN_DAYS} to {MAX_DAYS}.")
-    today = GeneralSettings.get().as_of(now).today
-    rows = owed(today, days, program_ids, templates)
+    as_of = GeneralSettings.get().as_of(now)
+    rows = owed(as_of.today, days, program_ids, templates)
+    single = owed_single(as_of.today, days, as_of.notice_days, program_ids)
+    rows += [o for o in single if templates is None or o.step.template in set(templates)]
+    rows.sort(key=lambda o: (o.on, o.enrollment_id, o.step.offset_days))
     ids = {o.enrollment_id for o in rows}
     names = {}
     for start in range(0, len(ids), 5000):

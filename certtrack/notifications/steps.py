@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 LATE_AFTER = 30  # an after-expiry step is never sent more than this many days late
+# PRODUCT.md §4: no "expired" mail (a program without a schedule) for expiries older than this.
+EXPIRED_NEWS_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)

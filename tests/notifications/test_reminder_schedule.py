@@ -10,7 +10,7 @@ from django.core import mail
 from certtrack import clock
 from certtrack.certification import services
 from certtrack.certification.errors import Invalid
-from certtrack.certification.models import Program, ReminderStep
+from certtrack.certification.models import Enrollment, GeneralSettings, Program, ReminderStep
 from certtrack.notifications import reminders
 from certtrack.notifications.models import Email, ReminderTemplate
 from certtrack.operations.models import WorkerPass
@@ -339,6 +339,48 @@ def test_what_the_worker_sends_over_60_days_is_what_the_preview_said_on_day_0(
         (date.fromisoformat(e.data["today"]), e.enrollment_id, e.step)
         for e in Email.objects.filter(kind="reminder", status="sent").exclude(pk__in=before)
     }
+    assert sent == said
+
+
+def test_programs_without_a_schedule_preview_their_expiring_and_expired_emails(
+    make_contact, program, make_program, admin, travel, worker
+):
+    """An API trial: the preview listed only the programs with a schedule, while a program
+    without one sends the General Setting's expiring email and the expired email
+    (PRODUCT.md §4) — most programs. What the worker sends over 60 days of either kind is
+    what the preview said on day 0 (the expiring email as the notice days before expiry,
+    the expired one as the day after)."""
+    travel(date(2026, 2, 18))
+    plain = make_program(name="Plain", validity_months=12)
+    notice = GeneralSettings.get().expiring_notice_days
+    start = date(2026, 2, 20)
+    for n, (prog, back) in enumerate(itertools.product([program, plain], range(0, 120, 7))):
+        services.record_existing(
+            make_contact(email=f"p{n}@example.org").pk,
+            prog.pk,
+            start - timedelta(days=365 - 40 + back),  # expiring from 40 days ahead to 80 ago
+            admin,
+        )
+    travel(start)
+    said = {
+        (row["on"], row["enrollment_id"], row["template"], row["offset_days"])
+        for row in reminders.preview(clock.now(), 60)
+    }
+    plain_ids = set(Enrollment.objects.filter(program=plain).values_list("pk", flat=True))
+    plain_said = {(row[2], row[3]) for row in said if row[1] in plain_ids}
+    assert plain_said == {("certification_expiring", -notice), ("certification_expired", 1)}
+    before = set(Email.objects.values_list("pk", flat=True))
+    for n in range(60):
+        worker(start + timedelta(days=n))
+    sent = set()
+    for e in Email.objects.filter(status="sent").exclude(pk__in=before):
+        if e.kind == "reminder":
+            key = (e.data["template"], e.step)
+        elif e.kind in ("certification_expiring", "certification_expired"):
+            key = (e.kind, -notice if e.kind == "certification_expiring" else 1)
+        else:
+            continue
+        sent.add((date.fromisoformat(e.data["today"]), e.enrollment_id, *key))
     assert sent == said
 
 
