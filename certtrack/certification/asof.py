@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from .dates import time_status, too_late
 from .errors import BadFilter
 from .models import History, Period
+from .periods import in_force
 from .statuses import CERTIFIED, Status
 
 # Statuses History holds against the dates: a period does not make these rows certified.
@@ -184,8 +185,7 @@ def replay(enrollment, at: Day) -> Status | None:
 
 def period_on(enrollment, day: date) -> Period | None:
     """The period of `enrollment` that covered `day` (the latest started by then), if any."""
-    started = [p for p in enrollment.periods.all() if p.activated_on <= day]
-    return max(started, key=lambda p: p.number) if started else None
+    return in_force(enrollment.periods.all(), day)
 
 
 def certified(status: Status | None) -> bool:

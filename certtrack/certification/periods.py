@@ -73,6 +73,14 @@ def insert_uses(uses: Iterable[tuple[int, int, int, int]]) -> None:
         )
 
 
+def in_force(periods: Iterable[Period], day: date) -> Period | None:
+    """Of `periods`, the one in force on `day`: the latest begun by then (None: none had).
+    After an early renewal (`previous_expiry`) the latest period starts in the future: the
+    one before it is in force until then."""
+    begun = [p for p in periods if p.activated_on <= day]
+    return max(begun, key=lambda p: p.number) if begun else None
+
+
 def current(enrollment: Enrollment) -> Period | None:
     """The enrollment's latest period, or None if it was never certified."""
     return enrollment.periods.order_by("-number").first()

@@ -17,6 +17,7 @@ from certtrack.certification.asof import end_of, period_on, status_on
 from certtrack.certification.dates import AsOf
 from certtrack.certification.errors import NotFound, Refused
 from certtrack.certification.models import Enrollment, GeneralSettings, Period
+from certtrack.certification.periods import in_force
 from certtrack.certification.statuses import CERTIFIED, Status, label
 
 # Verification outcomes (PRODUCT.md §7, API.md's `status`): what a third party is told.
@@ -117,6 +118,21 @@ class Certificate:
         return self.period.number if self.period else None
 
     @property
+    def current(self) -> Period | None:
+        """The period in force on the day answered for (today, or `on`)."""
+        if self.on is not None or self.period is None:
+            return self.period
+        return in_force(self.enrollment.periods.all(), self.today) or self.period
+
+    @property
+    def next_period(self) -> Period | None:
+        """The period granted by an early renewal that has not begun on that day, if any."""
+        current = self.current
+        if current is None or self.period is None or self.period.number <= current.number:
+            return None
+        return self.period
+
+    @property
     def renewed(self) -> bool:
         """A later period: its certificate also says since when the holder is certified."""
         return bool(self.period and self.period.number > 1)
@@ -169,8 +185,8 @@ def has_certificate(enrollment: Enrollment, as_of: AsOf) -> bool:
 
 
 def _certificate(enrollment: Enrollment, period: int | None = None) -> Certificate:
-    """The certificate of period number `period` (None: the current one); NotFound if the
-    enrollment has no such period."""
+    """The certificate of period number `period` (None: the current one, the latest);
+    NotFound if the enrollment has no such period."""
     as_of = GeneralSettings.get().as_of(clock.now())
     periods = list(enrollment.periods.order_by("number"))
     if period is None:

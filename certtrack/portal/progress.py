@@ -14,9 +14,11 @@ from certtrack.certification.models import (
     Period,
     ProgramComponent,
 )
+from certtrack.certification.periods import in_force
+from certtrack.certification.progress_store import percent_of
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.requirements import Progress, progress_of_many
-from certtrack.certification.statuses import MEANING, Status, label
+from certtrack.certification.statuses import MEANING, SUSPENDED, Status, label, standing
 from certtrack.credentials.certificates import has_certificate, issuer_name, verification_url
 
 from .renewing import REPORTABLE_KINDS, Renewal, renewals_of
@@ -77,8 +79,13 @@ class Summary:
     renewal: Renewal | None = None
 
     @property
+    def suspended(self) -> bool:
+        """Inactive with a period: a suspended certification, not an enrollment on hold."""
+        return standing(self.status, self.enrollment.period_number > 0) == SUSPENDED
+
+    @property
     def status_label(self) -> str:
-        return label(self.status)
+        return "Suspended" if self.suspended else label(self.status)
 
     @property
     def meaning(self) -> str:
@@ -86,6 +93,11 @@ class Summary:
 
     @property
     def next_step(self) -> str:
+        if self.suspended:
+            return (
+                "Your certification is suspended: it is not valid while suspended. "
+                "Contact us about lifting the suspension."
+            )
         renewal = self.renewal if self.has_certificate else None
         if renewal is None:
             return NEXT_STEP[self.status]
@@ -122,8 +134,9 @@ class Summary:
 
     @property
     def percent(self) -> int:
-        total = self.progress.required_total
-        return 100 if not total else round(100 * self.progress.required_done / total)
+        """The bar: the required components, credits and hours together, as the back-office's
+        (`percent_of`); it drew the components alone: full while 8 of 20 hours were done."""
+        return percent_of(self.progress)
 
     @property
     def has_certificate(self) -> bool:
@@ -136,12 +149,22 @@ class Summary:
 
     @property
     def past_periods(self) -> list:
-        """Earlier periods, newest first: each keeps its certificate."""
-        return self.periods[:-1][::-1]
+        """Periods before the current one, newest first: each keeps its certificate."""
+        current = self.current_period
+        return [p for p in self.periods if current and p.number < current.number][::-1]
 
     @property
     def current_period(self) -> Period | None:
-        return self.periods[-1] if self.periods else None
+        """The period in force today: the latest begun. After an early renewal the latest
+        period starts on the old expiry, in the future (`next_period`)."""
+        return in_force(self.periods, self.today)
+
+    @property
+    def next_period(self) -> Period | None:
+        """A period granted that has not begun yet (an early renewal's), if any."""
+        current = self.current_period
+        later = [p for p in self.periods if current and p.number > current.number]
+        return later[-1] if later else None
 
     @property
     def verification_url(self) -> str:
@@ -174,7 +197,7 @@ class Summary:
     @property
     def working(self) -> bool:
         """Still working towards the certification: progress is the news (not the certificate)."""
-        return self.enrollment.is_open and not self.has_certificate
+        return self.enrollment.is_open and not self.has_certificate and not self.suspended
 
 
 def day_text(day: date) -> str:

@@ -376,11 +376,12 @@ def _no_renewal_now(summary: Summary) -> str:
     if renewal.state == RenewalState.CLOSED:
         closed = day_text(window.closes_on)
         return f"The renewal of {program} closed on {closed}. Apply again to recertify."
-    current = summary.current_period
-    if current is not None and current.number > 1:
+    renewed = summary.next_period or summary.current_period
+    if renewed is not None and renewed.number > 1:
+        runs = "will run" if renewed is summary.next_period else "runs"
         return (
-            f"Your {program} certification is renewed: period {current.number} runs from "
-            f"{day_text(current.activated_on)} to {day_text(current.expires_on)}. Its next renewal "
+            f"Your {program} certification is renewed: period {renewed.number} {runs} from "
+            f"{day_text(renewed.activated_on)} to {day_text(renewed.expires_on)}. Its next renewal "
             f"opens on {day_text(window.opens_on)}."
         )
     return f"The renewal of {program} opens on {day_text(window.opens_on)}."

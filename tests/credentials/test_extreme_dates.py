@@ -1,16 +1,19 @@
 """Bad input: every date the API accepts gives a credential, a PDF and a verification
-(issue 13: 9999-12-31 made the VC-JWT's `exp` overflow)."""
+(issue 13: 9999-12-31 made the VC-JWT's `exp` overflow). The latest expiry it accepts
+is 2999-12-31 (`dates.LATEST`): 9999-12-31 also overflowed the renewal window's last day,
+and is refused."""
 
 from datetime import date
 
 import pytest
 
 from certtrack.certification import services
+from certtrack.certification.dates import LATEST
 from certtrack.certification.models import GeneralSettings
 
 from .test_credential import published_keys, verified
 
-FAR_FUTURE = date(9999, 12, 31)
+FAR_FUTURE = LATEST
 FAR_PAST = date(1, 1, 1)
 
 
@@ -74,6 +77,23 @@ def test_credential_pdf_and_verification_work_for_any_accepted_date(
     page = client.get(f"/verify/{number}")
     assert page.status_code == 200
     assert str(expires_on.year) in page.content.decode()
+
+
+def test_an_expiry_after_2999_is_refused_by_the_api_and_changes_nothing(extreme, api):
+    body = extreme(date(2026, 3, 1), date(2028, 3, 1))
+    for method, path, payload in [
+        ("post", "/api/v1/enrollments", {"status": "active", "activated_on": "2026-03-01"}),
+        ("patch", f"/api/v1/enrollments/{body['id']}", {"reason": "Lifetime membership"}),
+    ]:
+        payload = {**payload, "expires_on": "9999-12-31"}
+        if method == "post":
+            payload |= {"contact_id": body["contact"]["id"], "program_id": body["program"]["id"]}
+        response = getattr(api, method)(path, payload, content_type="application/json")
+        assert response.status_code == 422, response.content
+        assert response.json()["detail"] == (
+            "The expiration date 9999-12-31 is after 2999; certtrack holds no dates that late."
+        )
+    assert api.get(f"/api/v1/enrollments/{body['id']}").json()["expires_on"] == "2028-03-01"
 
 
 def test_expiry_set_to_the_last_day_keeps_the_credential(extreme, api, admin):

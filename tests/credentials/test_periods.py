@@ -105,3 +105,13 @@ def test_staff_download_a_periods_pdf(renewed, client, admin_user):
     assert "2030" not in text_of(response.content)
     bad = staff_client.get(f"/staff/enrollments/{renewed.pk}/certificate.pdf?period=x")
     assert bad.status_code == 404
+
+
+def test_the_verification_page_names_the_period_in_force_and_the_next(renewed, client):
+    """A member's trial: the page said "Current period from 1 March 2028" in 2026 (the
+    early renewal's period, not begun)."""
+    page = " ".join(client.get(f"/verify/{renewed.certificate_number}").content.decode().split())
+    assert "<dt>Certified on</dt><dd>1 March 2026</dd>" in page
+    assert "<dt>Renewed: next period from</dt><dd>1 March 2028</dd>" in page
+    assert "<dt>Valid through</dt><dd>1 March 2030</dd>" in page
+    assert "Current period from" not in page

@@ -96,7 +96,10 @@ def test_three_cycles_day_by_day_with_the_worker(officer, admin, api, client, tr
         period, (activated, expires, *_) = latest_on(day)
         assert f"outcome-{want['status']}" in html, day
         assert long_date(activated) in html and long_date(expires) in html, day
-        assert ("Certified since" in html) == (period > 1), day
+        # The period in force that day (an early renewal's period waits for its first day).
+        in_force = max(n for n, p in enumerate(PERIODS, 1) if p[4] <= day and p[0] <= day)
+        assert ("Certified since" in html) == (in_force > 1), day
+        assert ("Renewed: next period from" in html) == (in_force < period), day
         seen.append(officer.period_number)
         day += timedelta(days=1)
 

@@ -65,6 +65,34 @@ def test_home_shows_no_days_left_for_a_revoked_certification(pat, pat_client, ma
     assert "days left" not in page and "Expires" not in page
 
 
+def test_home_calls_a_suspended_certification_suspended(pat, pat_client, make_program, admin):
+    """A member's trial: a suspended certification read "Inactive · Expires … · 265 days
+    left", "Your enrollment is on hold", and offered to report work."""
+    program = make_program(name="First Aid", validity_months=24)
+    enrollment = services.record_existing(pat.pk, program.pk, date(2026, 1, 10), admin)
+    services.perform(enrollment.pk, "suspend", admin, reason="Complaint under review")
+    page = text(pat_client.get("/portal/"))
+    assert "Suspended" in page and "Inactive" not in page
+    assert "days left" not in page and "on hold" not in page
+    assert "Not valid while suspended · its period runs to 10 Jan 2028" in page
+    assert enrollment.certificate_number in page
+    assert "Your certification is suspended" in page and "Report work" not in page
+
+
+def test_the_progress_bar_counts_hours_and_credits_not_only_components(
+    pat, pat_client, make_program, make_component, admin, today
+):
+    """A member's trial: "2 of 2 required components done · 8 / 20 hours" drew a full bar."""
+    course = make_component(name="Course", code="C1", hours_earned=8, credits_earned=0)
+    program = make_program(name="Hours", required=[course], hours_required=20)
+    services.apply(pat.pk, program.pk, Actor.contact(pat))
+    services.record_completion(pat.pk, course.pk, date(2026, 5, 2), admin)
+    html = pat_client.get("/portal/").content.decode()
+    assert "1 of 1 required component done" in text(pat_client.get("/portal/"))
+    # The mean of the parts, as the back-office's bar: (1 + 8/20) / 2 = 70 %.
+    assert 'aria-valuenow="70"><span data-width="70">' in html
+
+
 # --- programs and applying ------------------------------------------------------------------
 
 

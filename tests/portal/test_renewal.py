@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import re
+import time
 from datetime import date
 from decimal import Decimal
 from html import unescape
@@ -366,6 +367,30 @@ def test_the_open_badges_credential_of_the_current_period_downloads(renewed, on)
     assert credential["validFrom"].startswith("2027-01-15")
     assert credential["validUntil"].startswith("2029-01-15")
     assert credential["credentialSubject"]["achievement"]["name"] == "Certified Safety Inspector"
+
+
+def test_after_an_early_renewal_the_period_in_force_is_current_and_the_next_waits(renewed, on):
+    """A member's trial: on 2 Nov 2026 the portal said "Current period from 15 Jan 2027"
+    (the renewal's period, not begun) and listed the period in force as past; its buttons
+    downloaded a certificate and a credential valid only from 2027."""
+    client = on(date(2026, 11, 2))
+    page = text(client.get(f"/portal/enrollments/{renewed.pk}/"))
+    assert "Certified 15 Jan 2025" in page and "Period 2 from 15 Jan 2027 (renewed)" in page
+    assert "Renewed: next period from 15 Jan 2027" in page and "Valid through 15 Jan 2029" in page
+    assert "Past periods" not in page and "Next period" in page
+    html = client.get(f"/portal/enrollments/{renewed.pk}/").content.decode()
+    base = f"/portal/enrollments/{renewed.pk}"
+    assert f'href="{base}/certificate.pdf?period=1">Download certificate (PDF)' in html
+    assert f'href="{base}/credential.jwt?period=1">Download Open Badges credential' in html
+    assert f'href="{base}/certificate.pdf?period=2">Certificate (PDF)' in html
+    claims = jwt_payload(client.get(f"{base}/credential.jwt?period=1").content.decode())
+    credential = claims.get("vc", claims)
+    assert credential["validFrom"].startswith("2025-01-15")
+    assert claims["nbf"] <= time.time()  # valid today, for a verifier
+    # Once the new period has begun it is the current one, and the first is past.
+    page = text(on(date(2027, 2, 1)).get(f"/portal/enrollments/{renewed.pk}/"))
+    assert "Period 2 from 15 Jan 2027" in page and "Past periods" in page
+    assert "Next period" not in page and "Renewed: next period" not in page
 
 
 def test_the_credential_is_only_for_its_holder_while_certified(renewed, sam, admin, on):

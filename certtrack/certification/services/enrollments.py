@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from .. import periods, renewals
 from ..actors import Actor
-from ..dates import AsOf
+from ..dates import AsOf, too_late
 from ..errors import Invalid, Refused
 from ..models import (
     Component,
@@ -159,6 +159,8 @@ def record_existing(
         raise Invalid("activated_on", "activated_on is required for an existing certification.")
     if activated_on > as_of.today:
         raise Invalid("activated_on", f"The activation date {activated_on} is in the future.")
+    if expires_on is not None and (refused := too_late(expires_on, "The expiration date")):
+        raise Invalid("expires_on", refused)
     if expires_on is not None and expires_on < activated_on:
         raise Invalid(
             "expires_on",
