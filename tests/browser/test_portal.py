@@ -163,3 +163,20 @@ def test_optional_reminders_are_turned_off_and_on_with_the_portal_s_own_buttons(
     )
     assert look(back_on) == look(credential)
     assert_fits_the_screen(page)
+
+
+def test_the_transcript_fits_the_screen(page, live_server, mailbox, member, admin, make_component):
+    """A member's trial: on a phone the transcript was 449 px wide (its tables had no style
+    in the portal), its Credits and Hours columns out of the card."""
+    today = GeneralSettings.get().today(clock.now())
+    for n, name in enumerate(["Continuing Education Assessment", "Regional Spring Summit"]):
+        course = make_component("course", name=name, code=f"LONG-CODE-{n}", hours_earned=12)
+        services.record_completion(member.pk, course.pk, today - timedelta(days=3 + n), admin)
+    portal_sign_in(page, live_server, mailbox)
+    page.get_by_role("navigation").get_by_role("link", name="Transcript").click()
+    page.get_by_role("heading", name="Transcript", exact=True).wait_for()
+    assert page.locator(".transcript table").count() >= 1
+    portal_shot(page, "transcript")
+    assert_fits_the_screen(page)
+    for table in page.locator(".transcript table").all():
+        assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")

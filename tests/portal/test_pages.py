@@ -292,7 +292,7 @@ def test_the_certificate_pdf_downloads(pat_client, certified):
     assert response.content.startswith(b"%PDF")
 
 
-def test_past_periods_keep_their_certificates(pat_client, certified):
+def test_past_periods_keep_their_certificates(pat, pat_client, certified, travel):
 
     Period.objects.create(
         enrollment=certified,
@@ -305,6 +305,12 @@ def test_past_periods_keep_their_certificates(pat_client, certified):
     Enrollment.objects.filter(pk=certified.pk).update(
         activated_on=date(2028, 3, 1), expires_on=date(2030, 3, 1)
     )
+    # Until period 2 begins it is the next period, and period 1 the current one.
+    listing = text(pat_client.get("/portal/certificates/"))
+    assert "Next period" in listing and "Past periods" not in listing
+    assert f'href="/portal/enrollments/{certified.pk}/certificate.pdf?period=2"' in listing
+    travel(date(2028, 6, 1))
+    pat_client = signed_in(pat)
     listing = text(pat_client.get("/portal/certificates/"))
     assert "Certified since" in listing and "Past periods" in listing
     assert f'href="/portal/enrollments/{certified.pk}/certificate.pdf?period=1"' in listing

@@ -189,12 +189,13 @@ def test_work_reported_on_the_renew_page_waits_for_approval_then_renews(
     assert response.redirect_chain[-1][0] == f"/portal/enrollments/{held.pk}/"
     page = text(response)
     assert (
-        "Your Certified Safety Inspector certification is renewed: period 2 runs from "
+        "Your Certified Safety Inspector certification is renewed: period 2 will run from "
         "15 Jan 2027 to 15 Jan 2029. Its next renewal opens on 17 Oct 2028." in page
     )
-    assert "Not open yet" in page and "Certified since 15 Jan 2025" in page
-    assert "Period 2 from 15 Jan 2027" in page
-    assert "Past periods Period 1 · 15 Jan 2025 – 15 Jan 2027" in page
+    # Renewed early: period 1 is in force until period 2 begins (docs/decisions.md).
+    assert "Not open yet" in page and "Certified 15 Jan 2025" in page
+    assert "Period 2 from 15 Jan 2027 (renewed)" in page
+    assert "Next period Period 2 · 15 Jan 2027 – 15 Jan 2029" in page
 
 
 def test_work_dated_before_the_current_period_is_refused_naming_the_date(held, course, on):
