@@ -56,7 +56,9 @@ def _table(lines: list[Line], styles) -> Table:
     head = ["Completed", "Component", "Kind", "Credits", "Hours", "State"]
     rows = [head] + [
         [
-            long_date(line.completed_on),
+            # A paragraph: "22 September 2024" wraps in its column instead of running
+            # into the component's name (a member's trial).
+            Paragraph(long_date(line.completed_on), styles["cell"]),
             Paragraph(escape(f"{line.component} ({line.code})"), styles["cell"]),
             line.kind,
             _number(line.credits),
@@ -65,7 +67,7 @@ def _table(lines: list[Line], styles) -> Table:
         ]
         for line in lines
     ]
-    table = Table(rows, colWidths=[30 * mm, 68 * mm, 17 * mm, 16 * mm, 16 * mm, 20 * mm])
+    table = Table(rows, colWidths=[33 * mm, 65 * mm, 17 * mm, 16 * mm, 16 * mm, 20 * mm])
     table.setStyle(
         TableStyle(
             [
