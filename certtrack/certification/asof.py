@@ -36,8 +36,10 @@ EARLIEST = date(1900, 1, 1)
 _NEVER = date(9999, 12, 31)  # a period that never expires, in one comparable column
 
 
-def parse_day(text: str, parameter: str) -> date | None:
-    """The day `text` names (YYYY-MM-DD), None when empty; BadFilter naming `parameter`."""
+def parse_day(text: str, parameter: str, name: str = "") -> date | None:
+    """The day `text` names (YYYY-MM-DD), None when empty; BadFilter naming `parameter`
+    (its message names the day `name`, for a page's reader; by default the parameter)."""
+    name = name or parameter
     text = (text or "").strip()
     if not text:
         return None
@@ -46,12 +48,12 @@ def parse_day(text: str, parameter: str) -> date | None:
     except ValueError:
         day = None
     if day is None:
-        raise BadFilter(parameter, f"{parameter} must be a real day (YYYY-MM-DD), not {text!r}.")
+        raise BadFilter(parameter, f"{name} must be a real day (YYYY-MM-DD), not {text!r}.")
     if day < EARLIEST:
         raise BadFilter(
-            parameter, f"{parameter} {text} is before 1900; certtrack holds no records then."
+            parameter, f"{name} {text} is before 1900; certtrack holds no records then."
         )
-    if refused := too_late(day, parameter):
+    if refused := too_late(day, name):
         raise BadFilter(parameter, refused)
     return day
 

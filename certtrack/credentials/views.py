@@ -49,7 +49,7 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
         response["Retry-After"] = str(verdict.retry_after)
         return response
     try:
-        day = parse_day(request.GET.get("on", ""), "on")
+        day = parse_day(request.GET.get("on", ""), "on", "The day asked for")
     except BadFilter as error:
         context |= {"on_error": error.message, "on": request.GET.get("on", "")}
         return render(request, "credentials/verify.html", context | {"problem": "day"}, status=400)

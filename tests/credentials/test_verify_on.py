@@ -106,3 +106,5 @@ def test_an_impossible_day_is_a_400_naming_on(renewed, client, bad):
     api, page = answer(client, renewed.certificate_number, bad)
     assert api.status_code == 400 and "on" in api.json()["detail"] and bad in api.json()["detail"]
     assert page.status_code == 400 and bad in page.content.decode()
+    # The page's reader is not told about a query parameter named "on".
+    assert "The day asked for" in page.content.decode() and "on must" not in page.content.decode()
