@@ -54,14 +54,16 @@ def _periods_of(enrollments: list[Enrollment]) -> dict[int, list[Period]]:
 
 
 def _renewals(enrollments: list[Enrollment], periods_of: dict, as_of: AsOf) -> dict[int, dict]:
-    """The `renewal` object of each certified row of a program that renews."""
+    """The `renewal` object of each row ever certified (it has a period) of a program that
+    renews (API.md: null only then). A suspended or cancelled one cannot be renewed:
+    `closed`, with its window's days (docs/decisions.md)."""
     windows, since = {}, {}
     for e in enrollments:
         program = e.program
         window = renewal.window(
             e.expires_on, program.renewal_window_days, program.renewal_grace_days
         )
-        if e.status in CERTIFIED and e.pk in periods_of and window is not None:
+        if e.pk in periods_of and window is not None:
             latest = periods_of[e.pk][-1]
             windows[e.pk] = window
             since[e.pk] = latest.renewed_on or latest.activated_on
@@ -74,10 +76,14 @@ def _renewals(enrollments: list[Enrollment], periods_of: dict, as_of: AsOf) -> d
     for pk, window in windows.items():
         done, rule = progress[pk], progress[pk].rule
         review = by_id[pk].renewal_review_on is not None  # met, awaiting staff
+        if by_id[pk].status not in CERTIFIED:
+            state = renewal.RenewalState.CLOSED
+        elif review:
+            state = renewal.RenewalState.REVIEW
+        else:
+            state = window.state(as_of.today)
         out[pk] = {
-            "state": renewal.RenewalState.REVIEW.value
-            if review
-            else window.state(as_of.today).value,
+            "state": state.value,
             "opens_on": window.opens_on,
             "closes_on": window.closes_on,
             "progress": done.as_dict()

@@ -86,6 +86,31 @@ def test_a_row_never_certified_or_without_renewal_has_none(api, admin, make_cont
     assert (body["first_activated_on"], body["period"], body["periods"]) == (None, None, [])
 
 
+def test_a_suspended_or_cancelled_certification_has_a_closed_renewal(
+    api, admin, make_contact, make_program, travel
+):
+    """An API trial: `renewal` was null for them, where API.md says null only when the
+    program has no renewal or the row was never certified."""
+    travel(date(2026, 12, 4))
+    program = make_program(validity_months=12, renewal_window_days=90)
+    suspended, cancelled, active = (
+        services.record_existing(make_contact().pk, program.pk, date(2026, 1, 1), admin)
+        for _ in range(3)
+    )
+    services.perform(suspended.pk, "suspend", admin, reason="Complaint under review")
+    services.perform(cancelled.pk, "cancel", admin, reason="Revoked")
+    window = {"opens_on": "2026-10-03", "closes_on": "2027-01-01"}
+    for enrollment, state in ((suspended, "closed"), (cancelled, "closed"), (active, "open")):
+        renewal = api.get(f"/enrollments/{enrollment.pk}").json()["renewal"]
+        assert {k: renewal[k] for k in ("state", "opens_on", "closes_on")} == (
+            {"state": state} | window
+        ), enrollment.pk
+    listed = {
+        row["id"]: row["renewal"]["state"] for row in api.get("/enrollments").json()["results"]
+    }
+    assert listed == {suspended.pk: "closed", cancelled.pk: "closed", active.pk: "open"}
+
+
 def test_list_queries_do_not_grow_with_certified_rows(api, admin, make_contact, make_program):
     program = make_program(required=1, validity_months=12)
     for n in range(12):
