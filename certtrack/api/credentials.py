@@ -10,8 +10,9 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from certtrack.certification.asof import parse_day
+from certtrack.certification.statuses import Status as EnrollmentStatus
 from certtrack.credentials.badges import MEDIA_TYPE, signed_credential
-from certtrack.credentials.certificates import issued, issuer_name, verify
+from certtrack.credentials.certificates import NotYetIssued, issued, issuer_name, verify
 from certtrack.credentials.pdf import pdf_response
 from certtrack.credentials.ratelimit import hit
 
@@ -31,7 +32,7 @@ class CredentialJson(Schema):
 
 class Verification(Schema):
     valid: bool
-    status: Literal["valid", "expired", "suspended", "revoked"]
+    status: Literal["valid", "expiring", "expired", "suspended", "revoked"]
     status_label: str
     enrollment_status: str | None  # None: with `on`, a day the enrollment did not exist
     certificate_number: str
@@ -118,15 +119,22 @@ def verify_certificate(
         response["Retry-After"] = str(verdict.retry_after)
         return Status(429, {"detail": verdict.message})
     day = parse_day(on, "on")
-    return Status(200, as_verification(verify(certificate_number, day)))
+    try:
+        return Status(200, as_verification(verify(certificate_number, day)))
+    except NotYetIssued as absent:  # a known number, not in force that day: valid false
+        return Status(200, as_verification(absent.certificate) | {"answer": absent.message})
 
 
 def as_verification(certificate) -> dict:
-    """What anyone may learn about a certificate: name, program, dates, outcome. No email."""
+    """What anyone may learn about a certificate: name, program, dates, outcome. No email.
+
+    `status` is API.md's: `valid`, `expiring` (valid, within the notice days of its
+    expiry), `expired`, `suspended` or `revoked`; `valid` is true for the first two."""
+    expiring = certificate.valid and certificate.status == EnrollmentStatus.EXPIRING
     return {
         "valid": certificate.valid,
-        "status": certificate.outcome,
-        "status_label": certificate.outcome_label,
+        "status": "expiring" if expiring else certificate.outcome,
+        "status_label": "Valid, expiring soon" if expiring else certificate.outcome_label,
         "enrollment_status": certificate.status.value if certificate.status else None,
         "certificate_number": certificate.number,
         "holder": certificate.holder,

@@ -233,7 +233,17 @@ def verify(number: str, on: date | None = None) -> Certificate:
         # Since when, and what it is today: "valid from …" misled about a revoked one.
         today = _certificate(enrollment).outcome_label.lower()
         since = f"; it was first issued on {_long(first)}, and today it is {today}" if first else ""
-        raise NotYetIssued(f"Certificate {number} was not yet issued on {_long(on)}{since}.")
+        absent = Certificate(
+            enrollment=enrollment,
+            number=enrollment.certificate_number or "",
+            status=None,
+            today=on,
+            first_activated_on=first,
+            on=on,
+        )
+        raise NotYetIssued(
+            f"Certificate {number} was not yet issued on {_long(on)}{since}.", absent
+        )
     return Certificate(
         enrollment=enrollment,
         number=enrollment.certificate_number or "",
@@ -246,7 +256,12 @@ def verify(number: str, on: date | None = None) -> Certificate:
 
 
 class NotYetIssued(NotFound):
-    """`?on=` a day before the certification's first period began (HTTP 404)."""
+    """`?on=` a day before the certification's first period began: the number is known, the
+    certification was not in force (the API answers `valid: false`; the page says so)."""
+
+    def __init__(self, message: str, certificate: Certificate):
+        super().__init__(message)
+        self.certificate = certificate  # as of that day: absent (no status, no period)
 
 
 def period_param(request) -> int | None:

@@ -57,7 +57,7 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
         certificate = verify(number, day)
     except NotYetIssued as error:
         context |= {"problem": "not_yet", "message": error.message, "on": day.isoformat()}
-        return render(request, "credentials/verify.html", context, status=404)
+        return render(request, "credentials/verify.html", context)
     except NotFound:
         return render(
             request, "credentials/verify.html", context | {"problem": "unknown"}, status=404

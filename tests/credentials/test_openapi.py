@@ -26,5 +26,5 @@ def test_verification_schema_lists_the_contract_fields(client, db):
     contract = {"valid", "status", "holder", "program", "activated_on", "expires_on"}
     assert contract | {"first_activated_on"} <= fields.keys()
     # API.md's words only: a day before the certification is a 404, not a fifth status
-    assert fields["status"]["enum"] == ["valid", "expired", "suspended", "revoked"]
+    assert fields["status"]["enum"] == ["valid", "expiring", "expired", "suspended", "revoked"]
     assert "email" not in fields

@@ -42,19 +42,25 @@ def test_today_it_is_expired_but_it_was_valid_then(renewed, client):
     assert answer(client, renewed.certificate_number, "2022-03-01")[0].json()["period"] == 1
 
 
-def test_a_day_before_the_certification_is_a_404_saying_since_when_and_what_it_is_today(
+def test_a_day_before_the_certification_is_not_valid_saying_since_when_and_what_it_is_today(
     renewed, client
 ):
-    # API.md's `status` has no "not yet" word: the number did not exist on that day.
+    """API.md: `?on=` answers for that day, `valid` true when the certification was in force
+    then — a known number is not a 404 (an API trial). API.md's `status` has no "not yet"
+    word: `expired` (not in force), and `answer` says since when it exists."""
     api, page = answer(client, renewed.certificate_number, "2021-12-31")
     number = renewed.certificate_number
     expected = (
         f"Certificate {number} was not yet issued on 31 Dec 2021; it was first issued on"
         " 10 Jan 2022, and today it is expired."
     )
-    assert (api.status_code, api.json()["detail"]) == (404, expected)
+    body = api.json()
+    assert api.status_code == 200
+    assert (body["valid"], body["status"], body["answer"]) == (False, "expired", expected)
+    assert (body["on"], body["period"], body["enrollment_status"]) == ("2021-12-31", None, None)
+    assert body["first_activated_on"] == "2022-01-10"
     html = page.content.decode()
-    assert page.status_code == 404 and "Not yet issued on that day" in html and expected in html
+    assert page.status_code == 200 and "Not yet issued on that day" in html and expected in html
     assert 'type="date"' in html and 'value="2021-12-31"' in html  # ask another day
     assert "<section" not in html.split("<title>")[1].split("</title>")[0]
 
@@ -84,7 +90,7 @@ def test_revoked_from_the_day_of_the_cancellation_not_before(renewed, client, ad
     assert answer(client, number, "2025-06-01")[0].json()["valid"] is True
     assert answer(client, number, "2026-06-01")[0].json()["status"] == "revoked"
     # Before it was issued: not "valid from …" (a new user's trial), what it is today.
-    before = answer(client, number, "2021-12-31")[0].json()["detail"]
+    before = answer(client, number, "2021-12-31")[0].json()["answer"]
     assert before.endswith("first issued on 10 Jan 2022, and today it is revoked."), before
 
 
