@@ -116,8 +116,10 @@ def verify_certificate(
     impossible day, or one before 1900, is a 400 naming `on`."""
     verdict = hit(request)
     if not verdict.allowed:
-        response["Retry-After"] = str(verdict.retry_after)
-        return Status(429, {"detail": verdict.message})
+        # As every error body: only the keys it has (the schema would add nulls).
+        refused = JsonResponse({"detail": verdict.message}, status=429)
+        refused["Retry-After"] = str(verdict.retry_after)
+        return refused
     day = parse_day(on, "on")
     try:
         return Status(200, as_verification(verify(certificate_number, day)))

@@ -1,6 +1,6 @@
 """`POST /api/v1/imports` (API.md "Import"): one call of the import service."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
@@ -63,5 +63,6 @@ def import_file(
         )
     body = result.as_dict(outcomes=False)
     if result.errors:
-        return Reply(422, {"detail": result.summary, "errors": body["errors"]})
+        # As every error body: only the keys it has (the schema would add nulls).
+        return JsonResponse({"detail": result.summary, "errors": body["errors"]}, status=422)
     return Reply(200 if dry_run else 201, body)

@@ -97,6 +97,7 @@ def test_api_bad_rows_are_422_with_every_error(db, api_key):
         {"line": 1, "column": "shoe", "message": response.json()["errors"][0]["message"]}
     ]
     assert "unknown column shoe" in response.json()["errors"][0]["message"]
+    assert sorted(response.json()) == ["detail", "errors"]  # no keys padded with nulls
 
 
 def test_api_unknown_kind_is_422_and_no_token_401(db, api_key):
