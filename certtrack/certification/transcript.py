@@ -13,6 +13,11 @@ from decimal import Decimal
 from .models import Completion, Contact, Period, PeriodCompletion, Program, RenewalRequirements
 
 
+def _number(amount: Decimal | None) -> float | None:
+    """An amount in JSON as a number, as the enrollment's progress has it (not "54.00")."""
+    return None if amount is None else float(amount)
+
+
 @dataclass(frozen=True)
 class Line:
     """One completion as the transcript shows it."""
@@ -33,8 +38,8 @@ class Line:
             "code": self.code,
             "kind": self.kind,
             "completed_on": self.completed_on,
-            "credits": self.credits,
-            "hours": self.hours,
+            "credits": _number(self.credits),
+            "hours": _number(self.hours),
             "state": self.state,
         }
 
@@ -63,10 +68,10 @@ class PeriodBlock:
             "activated_on": self.activated_on,
             "expires_on": self.expires_on,
             "source": self.source,
-            "credits_earned": self.credits_earned,
-            "hours_earned": self.hours_earned,
-            "credits_required": self.credits_required,
-            "hours_required": self.hours_required,
+            "credits_earned": _number(self.credits_earned),
+            "hours_earned": _number(self.hours_earned),
+            "credits_required": _number(self.credits_required),
+            "hours_required": _number(self.hours_required),
             "completions": [line.as_dict() for line in self.completions],
         }
 

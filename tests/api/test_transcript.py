@@ -84,7 +84,10 @@ def test_api_transcript_in_the_contract_shape(api, member):
     } <= first.keys()
     assert {"credits_required", "hours_required", "completions"} <= first.keys()
     assert (first["number"], first["activated_on"]) == (1, "2025-01-10")
-    assert Decimal(first["credits_earned"]) == 5 and Decimal(first["credits_required"]) == 4
+    # Numbers, as the enrollment's progress has them (they were strings: "5.00").
+    assert (first["credits_earned"], first["credits_required"]) == (5.0, 4.0)
+    assert (first["hours_earned"], first["hours_required"]) == (3.5, None)
+    assert first["completions"][0]["credits"] == 2.0
     assert [c["code"] for c in first["completions"]] == ["ETH", "LAW"]
     assert [c["code"] for c in body["unused_completions"]] == ["LAW", "HOB"]
 
