@@ -288,11 +288,27 @@ def _consider_many(
 
 
 def allows(step: Action, enrollment: Enrollment, today: date) -> bool:
-    """Whether the renewal's state allows `step` (a renewal action) on `today`."""
+    """Whether the renewal's state allows `step` (a renewal action) on `today`.
+
+    The waiver (`renew`) is PRODUCT.md §3's "active, expiring, expired within its grace
+    days": any day before the renewal closes, the window open or not yet — but not twice
+    for one cycle: not once the certification is renewed ahead (its latest period has not
+    begun, or was granted today), so two staff renewing at once make one period."""
     state = state_of(enrollment, today)
     if step.renewal == "review":
         return state == RenewalState.REVIEW
+    if step.name == "renew":
+        return state not in (None, RenewalState.CLOSED) and not renewed_ahead(enrollment, today)
     return step.renewal != "open" or is_open(state)
+
+
+def renewed_ahead(enrollment: Enrollment, today: date) -> bool:
+    """Whether the certification was renewed for the cycle to come already: its latest
+    period starts after `today` (`previous_expiry`) or was granted on `today`."""
+    latest = enrollment.periods.order_by("-number").first()
+    return latest is not None and latest.number > 1 and (
+        latest.activated_on > today or latest.renewed_on == today
+    )
 
 
 def perform(
@@ -372,6 +388,14 @@ def _refusal(step: Action, enrollment: Enrollment, state: RenewalState | None) -
             why += f" (it opens on {window.opens_on})"
         elif state == RenewalState.CLOSED:
             why += f" (it closed on {window.closes_on})"
+    if step.name == "renew" and state not in (None, RenewalState.CLOSED):
+        latest = enrollment.periods.order_by("-number").first()
+        return (
+            f"Cannot renew: it is renewed already (period {latest.number} from "
+            f"{latest.activated_on}, granted on {latest.renewed_on})."
+        )
+    if step.name == "renew":
+        return f"Cannot renew: {why}; a waiver needs a certification before its renewal closes."
     needs = "in review" if step.renewal == "review" else "open or in its grace days"
     return f"Cannot {step.label.lower()}: {why}; this action needs a renewal {needs}."
 

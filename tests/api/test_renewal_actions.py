@@ -92,11 +92,13 @@ def test_renew_with_an_expiry_date(api, holders):
     assert body["renewal"]["state"] == "not_open"
 
 
-def test_renew_when_not_open_is_409_naming_the_state(api, holders, unchanged):
-    with unchanged():
-        response = api.post(f"/enrollments/{holders['later'].pk}/actions/renew", {"reason": "x"})
-    assert response.status_code == 409
-    assert "renewal is not open" in response.json()["detail"]
+def test_renew_before_the_window_opens_is_a_waiver_once(api, holders):
+    """PRODUCT.md §3's table: renew from Active (an API trial: it was 409 "not open")."""
+    path = f"/enrollments/{holders['later'].pk}/actions/renew"
+    response = api.post(path, {"reason": "x"})
+    assert response.status_code == 200 and response.json()["period"] == 2
+    again = api.post(path, {"reason": "x"})
+    assert again.status_code == 409 and "renewed already" in again.json()["detail"]
 
 
 def test_approve_and_reject_renewal(api, holders):

@@ -412,12 +412,11 @@ def test_a_suspended_certification_offers_reactivate_and_cancel_and_reactivates(
     assert f"now {Status(row.status).label}" in message and row.status in {"active", "expiring"}
 
 
-def test_a_certified_row_offers_suspend_with_a_reason_and_no_renewal_before_the_window(
-    admin_client, enroll
-):
+def test_a_certified_row_offers_suspend_with_a_reason_and_renew_as_a_waiver(admin_client, enroll):
     response = page(admin_client, enroll("active"))
     offered = [a.name for a in response.context["actions"]]
-    assert "suspend" in offered and "renew" not in offered  # its renewal is not open yet
+    # PRODUCT.md §3: renew (a waiver) from Active, its window open or not yet.
+    assert "suspend" in offered and "renew" in offered
     assert "approve_renewal" not in offered
     assert b'id="reason-suspend" type="text" name="reason" placeholder="Reason" required' in (
         response.content

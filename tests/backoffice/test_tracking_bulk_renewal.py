@@ -32,15 +32,16 @@ def existing(make_contact, program, admin):
 def test_bulk_renew_grants_each_open_row_a_period_and_reports_the_others(
     admin_client, existing, enroll
 ):
-    # On 15 Jun 2026: two expire 1 Jul 2026 (renewal open), one 1 Jan 2027 (not open).
+    # On 15 Jun 2026: two expire 1 Jul 2026 (renewal open), one 1 Jan 2027 (not open yet:
+    # a waiver all the same, PRODUCT.md §3), one expired in 2025 (its renewal closed).
     open_rows = [existing(date(2025, 7, 1)), existing(date(2025, 7, 1))]
     not_open = existing(date(2026, 1, 1))
+    closed = existing(date(2024, 1, 1))
     applied = enroll("applied")
-    ids = [r.pk for r in open_rows] + [not_open.pk, applied.pk]
+    ids = [r.pk for r in open_rows] + [not_open.pk, closed.pk, applied.pk]
     messages = bulk(admin_client, action="renew", ids=ids, reason="Board waiver 2026")
-    assert messages[0] == "2 renewed, 2 refused:"
-    assert f"#{not_open.pk}" in messages[1] and "the renewal is not open" in messages[1]
-    assert "(it opens on 2026-10-03)" in messages[1]
+    assert messages[0] == "3 renewed, 2 refused:"
+    assert f"#{closed.pk}" in messages[1] and "the renewal is closed" in messages[1]
     assert f"#{applied.pk}" in messages[2] and "Cannot renew" in messages[2]
     for row in open_rows:
         row.refresh_from_db()
@@ -48,7 +49,11 @@ def test_bulk_renew_grants_each_open_row_a_period_and_reports_the_others(
         entry = History.objects.get(enrollment=row, action="renew")
         assert entry.reason == "Board waiver 2026"
     not_open.refresh_from_db()
-    assert not_open.period_number == 1
+    closed.refresh_from_db()
+    assert (not_open.period_number, closed.period_number) == (2, 1)
+    # Selected again the same day: each is renewed already, none twice.
+    again = bulk(admin_client, action="renew", ids=ids[:3], reason="Board waiver 2026")
+    assert again[0] == "0 renewed, 3 refused:" and all("renewed already" in m for m in again[1:])
 
 
 def test_bulk_renew_with_an_expiry_date(admin_client, existing):

@@ -298,10 +298,17 @@ def test_renew_with_its_own_expiry_date(certified, admin):
     assert enrollment.expires_on == date(2027, 12, 31)
 
 
-def test_renew_is_refused_before_the_window_opens_naming_the_state(certified, admin):
+def test_a_waiver_before_the_window_opens_renews_once(certified, admin):
+    """PRODUCT.md §3: staff renew (a waiver) from Active, Expiring, or Expired within its
+    grace days — the window need not be open (an API trial: it was refused then). Not
+    twice for one cycle: two staff renewing at once make one period."""
     enrollment, *_ = certified(date(2025, 1, 31))
-    with pytest.raises(Refused, match="renewal is not open .it opens on 2026-11-02"):
-        services.perform(enrollment.pk, "renew", admin, reason="x", now=at(date(2026, 6, 1)))
+    services.perform(enrollment.pk, "renew", admin, reason="x", now=at(date(2026, 6, 1)))
+    enrollment.refresh_from_db()
+    assert (enrollment.period_number, enrollment.activated_on) == (2, date(2027, 1, 31))
+    with pytest.raises(Refused, match="renewed already .period 2 from 2027-01-31"):
+        services.perform(enrollment.pk, "renew", admin, reason="x", now=at(date(2026, 6, 2)))
+    assert Period.objects.filter(enrollment=enrollment).count() == 2
 
 
 def test_renew_is_refused_after_the_grace_days(certified, admin):
