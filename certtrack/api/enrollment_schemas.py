@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field, create_model
+from pydantic import Field, StrictBool, create_model
 
 from certtrack.certification.models import Period
 
@@ -196,7 +196,7 @@ class CompletionIn(Schema):
     component_id: Id
     completed_on: Day
     score: Score | None = None
-    passed: bool | None = Field(
+    passed: StrictBool | None = Field(
         None, description="For a pass/fail exam: false records a failed attempt."
     )
     note: Text(10_000) = ""

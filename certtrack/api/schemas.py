@@ -5,6 +5,7 @@ and completions' bodies are in `enrollment_schemas.py`. A response schema reads 
 it shows (ninja's `resolve_<field>` for what is not a column), so no view builds a dict.
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -14,7 +15,7 @@ from django.conf import settings as django_settings
 from django.db.models import TextChoices
 from django.urls import reverse
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, Strict, StrictBool
 
 from certtrack.certification import models
 from certtrack.certification.renewal import RenewalState as DomainRenewalState
@@ -23,7 +24,8 @@ from certtrack.certification.statuses import Status as DomainStatus
 from certtrack.notifications import reminders
 
 # Ids fit a 64-bit column; larger numbers cannot name anything.
-Id = Annotated[int, Field(ge=1, le=2**62)]
+# Numbers and yes/no are JSON's own: `true` is not 1, "yes" is not true (strict).
+Id = Annotated[int, Strict(), Field(ge=1, le=2**62)]
 # Text without NUL characters (PostgreSQL cannot store them).
 NO_NUL = r"^[^\x00]*$"
 
@@ -33,10 +35,17 @@ def Text(max_length: int, **kwargs):  # noqa: N802 - reads as a type in the sche
 
 
 def _date_text(value):
-    # JSON has no date type: a date is a "YYYY-MM-DD" string, never a number.
-    if isinstance(value, str | date):
+    # JSON has no date type: a date is a "YYYY-MM-DD" string, never a number nor a time
+    # ("2026-11-20T00:00:00" was taken as a date, "20261120" refused with pydantic's
+    # "Datetimes provided to dates should have zero time": an API trial).
+    if isinstance(value, date):
         return value
-    raise ValueError("a date must be a string YYYY-MM-DD")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"must be a real day written YYYY-MM-DD, not {value!r}")
 
 
 Day = Annotated[date, BeforeValidator(_date_text)]
@@ -205,11 +214,11 @@ class SettingsOut(Schema):
 
 
 class SettingsPatch(Schema):
-    expiring_notice_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    expiring_notice_days: Annotated[int, Strict(), Field(ge=0, le=3650)] | None = None
     time_zone: Text(64) | None = None
     application_recipients: list[Text(254)] | None = None
     admin_review_recipients: list[Text(254)] | None = None
-    enroll_attendees_to_all_relevant: bool | None = None
+    enroll_attendees_to_all_relevant: StrictBool | None = None
     default_certificate_template: CertificateTemplate | None = None
     default_program_id: Id | None = None
     organization_name: Text(200) | None = None
@@ -268,7 +277,7 @@ class ComponentIn(Schema):
     description: Text(10_000) = ""
     credits_earned: Amount = Decimal("0")
     hours_earned: Amount = Decimal("0")
-    requires_approval: bool = False
+    requires_approval: StrictBool = False
     scoring: Scoring | None = None
     max_score: Score | None = None
     passing_score: Score | None = None
@@ -308,15 +317,15 @@ class ComponentPage(Page):
 
 class ProgramComponentIn(Schema):
     component_id: Id
-    required: bool = True
-    required_for_renewal: bool = Field(
+    required: StrictBool = True
+    required_for_renewal: StrictBool = Field(
         False, description="With renewal_requirements `credits`: must be done again to renew."
     )
 
 
 class ReminderStepIn(Schema):
     # Range and template are checked by the domain (one message naming reminder_schedule).
-    offset_days: int = Field(
+    offset_days: Annotated[int, Strict()] = Field(
         description="Days relative to expires_on: negative before, positive after (−730…+365)."
     )
     template: str | None = Field(
@@ -324,7 +333,7 @@ class ReminderStepIn(Schema):
         description="A template key (certification_expiring, certification_expired or one "
         "made in the back-office); default: expiring before expiry, expired after.",
     )
-    mandatory: bool = Field(False, description="The member cannot turn this one off.")
+    mandatory: StrictBool = Field(False, description="The member cannot turn this one off.")
 
 
 class ReminderStepOut(Schema):
@@ -347,8 +356,8 @@ class ReminderPreview(Schema):
     results: list[ReminderPreviewRow]
 
 
-Days = Annotated[int, Field(ge=0, le=3650)]
-Months = Annotated[int, Field(ge=1, le=1200)]
+Days = Annotated[int, Strict(), Field(ge=0, le=3650)]
+Months = Annotated[int, Strict(), Field(ge=1, le=1200)]
 
 
 class ProgramIn(Schema):
@@ -357,8 +366,8 @@ class ProgramIn(Schema):
     version: Text(20) = ""
     description: Text(10_000) = ""
     category: Text(100) = ""
-    require_approval: bool = False
-    completion_requires_approval: bool = False
+    require_approval: StrictBool = False
+    completion_requires_approval: StrictBool = False
     validity_months: Annotated[int, Field(ge=1, le=1200)] | None = None
     credits_required: Amount | None = None
     hours_required: Amount | None = None
@@ -387,14 +396,14 @@ class ProgramPatch(Schema):
     version: Text(20) | None = None
     description: Text(10_000) | None = None
     category: Text(100) | None = None
-    require_approval: bool | None = None
-    completion_requires_approval: bool | None = None
+    require_approval: StrictBool | None = None
+    completion_requires_approval: StrictBool | None = None
     validity_months: Annotated[int, Field(ge=1, le=1200)] | None = Field(
         None, description="null: the certification never expires."
     )
     credits_required: Amount | None = None
     hours_required: Amount | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     components: list[ProgramComponentIn] | None = Field(
         None, description="When given, replaces the program's components."
     )
@@ -408,7 +417,7 @@ class ProgramPatch(Schema):
     reminder_schedule: list[ReminderStepIn] | None = Field(
         None, description="When given, replaces the schedule ([] removes it)."
     )
-    apply_to_existing: bool | None = Field(
+    apply_to_existing: StrictBool | None = Field(
         None,
         description="With a validity or requirements change: recompute existing holders too "
         "(one History row per changed enrollment). Default: new certifications only.",

@@ -306,8 +306,10 @@ def renewed_ahead(enrollment: Enrollment, today: date) -> bool:
     """Whether the certification was renewed for the cycle to come already: its latest
     period starts after `today` (`previous_expiry`) or was granted on `today`."""
     latest = enrollment.periods.order_by("-number").first()
-    return latest is not None and latest.number > 1 and (
-        latest.activated_on > today or latest.renewed_on == today
+    return (
+        latest is not None
+        and latest.number > 1
+        and (latest.activated_on > today or latest.renewed_on == today)
     )
 
 

@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from certtrack.certification import services
 from certtrack.certification.models import Completion, Enrollment, History
 
@@ -70,14 +72,20 @@ def test_a_completion_in_the_future_is_invalid(api, make_contact, make_component
     assert response.json()["field"] == "completed_on"
 
 
-def test_a_malformed_date_is_invalid(api, make_contact, make_component, unchanged):
+@pytest.mark.parametrize(
+    "day", ["yesterday", "20261120", "2026-11-20T00:00:00", "2026-02-30", 1763596800]
+)
+def test_a_malformed_date_is_invalid(api, make_contact, make_component, unchanged, day):
+    """API.md: dates are YYYY-MM-DD (an API trial: a time was taken as a date, and
+    "20261120" got "Datetimes provided to dates should have zero time")."""
     body = {
         "contact_id": make_contact().pk,
         "component_id": make_component().pk,
-        "completed_on": "yesterday",
+        "completed_on": day,
     }
     with unchanged():
-        assert "completed_on" in error_detail(api.post("/completions", body), 422)
+        detail = error_detail(api.post("/completions", body), 422)
+    assert "completed_on" in detail and "YYYY-MM-DD" in detail and "Datetimes" not in detail
 
 
 def test_a_completion_for_an_unknown_contact_is_not_found(api, make_component, unchanged):

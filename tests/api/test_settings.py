@@ -1,3 +1,5 @@
+import pytest
+
 from certtrack.certification.models import GeneralSettings, History
 
 from .conftest import error_detail
@@ -103,3 +105,19 @@ def test_a_null_organization_name_is_invalid(api, unchanged):
     with unchanged():
         detail = error_detail(api.patch("/settings", {"organization_name": None}), 422)
     assert "organization_name" in detail
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"expiring_notice_days": True},
+        {"expiring_notice_days": "30"},
+        {"enroll_attendees_to_all_relevant": "yes"},
+        {"enroll_attendees_to_all_relevant": 1},
+    ],
+)
+def test_numbers_and_yes_no_are_json_s_own(api, unchanged, body):
+    """An API trial: `true` was stored as 1 notice day and "yes" as true."""
+    with unchanged():
+        detail = error_detail(api.patch("/settings", body), 422)
+    assert next(iter(body)) in detail
