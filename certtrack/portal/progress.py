@@ -12,6 +12,7 @@ from certtrack.certification.models import (
     CompletionState,
     Enrollment,
     Period,
+    PeriodSource,
     ProgramComponent,
 )
 from certtrack.certification.periods import in_force
@@ -192,7 +193,19 @@ class Summary:
 
     @property
     def can_report(self) -> bool:
-        return self.enrollment.is_open
+        """Work the contact may still report: not once all of it is in (Admin Review)."""
+        return self.working and self.status != Status.ADMIN_REVIEW
+
+    @property
+    def recorded(self) -> bool:
+        """A certification recorded or imported from earlier records: its requirements were
+        met elsewhere, so its steps are not "To do" (a member's trial)."""
+        current = self.current_period
+        return (
+            (self.has_certificate or self.suspended)
+            and current is not None
+            and (current.source in (PeriodSource.RECORDED, PeriodSource.IMPORTED))
+        )
 
     @property
     def working(self) -> bool:
@@ -269,7 +282,9 @@ def _step(link: ProgramComponent, progress: Progress, latest: Completion | None)
     if latest is None:
         return Step(link, "todo")
     state = {CompletionState.PENDING: "pending", CompletionState.REJECTED: "rejected"}
-    return Step(link, state.get(latest.state, "todo"), latest.completed_on)
+    if latest.state not in state:  # approved, but not counted here (an earlier period's)
+        return Step(link, "todo")  # no date under "To do": it read as a due date
+    return Step(link, state[latest.state], latest.completed_on)
 
 
 def summarize(enrollment: Enrollment, as_of: AsOf, steps: bool = False) -> Summary:

@@ -130,6 +130,15 @@ class Renewal:
         return [s.component.name for s in self.steps if s.required and s.state != "done"]
 
     @property
+    def staff_recorded(self) -> list[str]:
+        """Of `missing`, what the member cannot report (exams, events): staff record it."""
+        return [
+            s.component.name
+            for s in self.steps
+            if s.required and s.state != "done" and s.component.kind not in REPORTABLE_KINDS
+        ]
+
+    @property
     def pending(self) -> int:
         return len(self.pending_on)
 

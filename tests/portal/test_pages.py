@@ -285,6 +285,44 @@ def test_a_certified_enrollment_shows_its_certificate_and_links(pat_client, cert
     assert number in listing and "First Aid" in listing
 
 
+def test_a_recorded_certification_does_not_list_its_requirements_as_to_do(pat_client, certified):
+    """A member's trial: a certification recorded from earlier records listed every
+    requirement "To do" while its certificate said every requirement was met."""
+    page = text(pat_client.get(f"/portal/enrollments/{certified.pk}/"))
+    assert "recorded from earlier records, where its requirements were met" in page
+    assert "To do" not in page and "Report completed work" not in page
+
+
+def test_admin_review_offers_no_report_button(pat, pat_client, make_program, admin, today):
+    """A member's trial: with all work in (Admin Review) the portal still said "Report work"."""
+    program = make_program(name="Reviewed", completion_requires_approval=False)
+    enrollment = services.add(pat.pk, program.pk, admin)
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=Status.ADMIN_REVIEW)
+    assert "Report work" not in text(pat_client.get("/portal/"))
+    assert "Report completed work" not in text(
+        pat_client.get(f"/portal/enrollments/{enrollment.pk}/")
+    )
+
+
+def test_work_used_by_an_earlier_period_shows_no_date_under_to_do(
+    pat, pat_client, make_program, make_component, admin, travel
+):
+    """A member's trial: after a lapse, "To do / 16 Jul 2025" read as a due date."""
+    course = make_component(name="Course", code="C-1")
+    program = make_program(name="Lapsed", required=[course], validity_months=12)
+    travel(date(2024, 7, 1))
+    first = services.add(pat.pk, program.pk, admin)
+    services.record_completion(pat.pk, course.pk, date(2024, 7, 1), admin)
+    first.refresh_from_db()
+    assert first.status == Status.ACTIVE
+    travel(date(2026, 6, 1))  # expired a year ago, its renewal closed: enrolled again
+    again = services.add(pat.pk, program.pk, admin)
+    client = signed_in(pat)
+    html = client.get(f"/portal/enrollments/{again.pk}/").content.decode()
+    step = html.split('class="step step-todo"')[1].split("</li>")[0]
+    assert "To do" in step and "2024" not in step
+
+
 def test_the_certificate_pdf_downloads(pat_client, certified):
     response = pat_client.get(f"/portal/enrollments/{certified.pk}/certificate.pdf")
     assert response.status_code == 200

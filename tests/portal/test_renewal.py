@@ -84,6 +84,22 @@ def report(client, enrollment, component, day, **extra):
 # --- 1. renewal progress and what is still needed ------------------------------------------
 
 
+def test_an_exam_still_needed_says_staff_record_it(pat, make_program, make_component, admin, on):
+    """A member's trial: the Renew page listed an exam as still needed, with no way to
+    report it and no word of how it gets recorded."""
+    course = make_component(name="Course", code="C-9")
+    exam = make_component("exam", name="Final Exam", code="EX-9")
+    program = make_program(name="Examined", required=[course, exam], validity_months=24)
+    on(date(2025, 1, 15))
+    enrollment = services.add(pat.pk, program.pk, admin)
+    for component in (course, exam):
+        services.record_completion(pat.pk, component.pk, date(2025, 1, 15), admin)
+    client = on(date(2026, 12, 1))  # the renewal is open: both are needed again
+    page = text(client.get(f"/portal/enrollments/{enrollment.pk}/renew/"))
+    assert "Final Exam: our staff record it when you take it" in page
+    assert "Course: our staff" not in page
+
+
 def test_the_certification_shows_the_renewal_state_its_dates_and_what_is_still_needed(held, on):
     client = on(date(2026, 11, 1))
     page = text(client.get(f"/portal/enrollments/{held.pk}/"))
