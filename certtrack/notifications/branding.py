@@ -28,7 +28,12 @@ def email_footer(text: str, html: str, general: GeneralSettings) -> tuple[str, s
     name = general.organization_name
     if not name:
         return text, html
-    text = f"{text.rstrip()}\n\n-- \n{name}\n"
+    body = text.rstrip()
+    if body.endswith("\n-- \nThe certification team"):
+        # The shipped templates' own sign-off: one signature, not two (a member's trial).
+        text = f"{body}\n{name}\n"
+    else:
+        text = f"{body}\n\n-- \n{name}\n"
     if html:
         footer = f'<p style="color:#6b7280;font-size:12px">{escape(name)}</p>'
         html = html.replace("</body>", footer + "</body>") if "</body>" in html else html + footer

@@ -212,3 +212,17 @@ def test_emails_carry_the_organization_as_sender_name_and_footer(
 def test_a_bad_image_through_the_service_names_the_field(admin):
     with pytest.raises(Invalid, match="signature: not an image"):
         services.update_settings(admin, signature=upload("s.png", b"nope"))
+
+
+def test_a_shipped_template_s_sign_off_and_the_organization_make_one_signature(admin):
+    """A member's trial: "-- The certification team" then "-- Association of …": two."""
+    from certtrack.certification.models import GeneralSettings
+    from certtrack.notifications.branding import email_footer
+
+    services.update_settings(admin, organization_name="Guild of Rope Access")
+    general = GeneralSettings.get()
+    text, _ = email_footer("Hello,\n\nSee you.\n\n-- \nThe certification team\n", "", general)
+    assert text == "Hello,\n\nSee you.\n\n-- \nThe certification team\nGuild of Rope Access\n"
+    assert text.count("-- \n") == 1
+    own, _ = email_footer("Hello from a template of our own.", "", general)
+    assert own == "Hello from a template of our own.\n\n-- \nGuild of Rope Access\n"
