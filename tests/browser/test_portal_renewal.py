@@ -97,17 +97,18 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
 
     page.reload()  # the Renew page now sends Pat to the renewed certification
     assert page.url.endswith(f"/portal/enrollments/{enrollment.pk}/")
-    assert "is renewed: period 2 runs from" in page.locator(".messages").inner_text()
+    # Renewed early: period 2 begins on the old expiry; period 1 is in force until then.
+    assert "is renewed: period 2 will run from" in page.locator(".messages").inner_text()
     certificate = page.locator("section.certificate")
-    assert certificate.get_by_role("heading", name="Past periods").is_visible()
-    assert "Period 1" in certificate.locator(".past-periods").inner_text()
+    assert certificate.get_by_role("heading", name="Next period").is_visible()
+    assert "Period 2" in certificate.locator(".past-periods").inner_text()
     linkedin = certificate.get_by_role("link", name="Add to LinkedIn profile")
     assert linkedin.get_attribute("href").startswith("https://www.linkedin.com/profile/add?")
     assert_fits_the_screen(page)
     portal_shot(page, "renewed")
 
-    with page.expect_download() as download_info:
-        certificate.get_by_role("link", name="Download certificate (PDF)").click()
+    with page.expect_download() as download_info:  # the next period's own certificate
+        certificate.get_by_role("link", name="Certificate (PDF) of period 2").click()
     download = download_info.value
     assert download.suggested_filename == (
         f"certified-safety-inspector-certificate-{enrollment.certificate_number}-period-2.pdf"
@@ -116,9 +117,9 @@ def test_a_member_on_a_phone_renews_and_downloads_the_renewed_certificate(
     words = PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert f"{new_expiry.day} {new_expiry:%B %Y}" in words
 
-    with page.expect_download() as download_info:
+    with page.expect_download() as download_info:  # the period in force today's
         certificate.get_by_role("link", name="Download Open Badges credential").click()
-    assert download_info.value.suggested_filename.endswith("-period-2.jwt")
+    assert download_info.value.suggested_filename.endswith(f"-{enrollment.certificate_number}.jwt")
     assert Path(download_info.value.path()).read_bytes().count(b".") == 2  # a compact JWS
 
     # The same page on a desktop screen: more room, the same content.
