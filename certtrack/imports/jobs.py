@@ -83,17 +83,36 @@ def _claim(now: datetime) -> ImportJob | None:
     claimable = Q(state=ImportState.QUEUED) | Q(
         state=ImportState.RUNNING, heartbeat_at__lt=now - STALE
     )
-    for job in (
-        ImportJob.objects.filter(claimable)
-        .order_by("created_at", "id")
-        .only("id", "state", "heartbeat_at")[:5]
-    ):
-        won = ImportJob.objects.filter(
-            pk=job.pk, state=job.state, heartbeat_at=job.heartbeat_at
-        ).update(state=ImportState.RUNNING, started_at=now, heartbeat_at=now, rows_done=0)
-        if won:
-            return ImportJob.objects.get(pk=job.pk)
-    return None
+    try:
+        for job in (
+            ImportJob.objects.filter(claimable)
+            .order_by("created_at", "id")
+            .only("id", "state", "heartbeat_at")[:5]
+        ):
+            won = ImportJob.objects.filter(
+                pk=job.pk, state=job.state, heartbeat_at=job.heartbeat_at
+            ).update(state=ImportState.RUNNING, started_at=now, heartbeat_at=now, rows_done=0)
+            if won:
+                return _read_claimed(job.pk)
+    except OperationalError as error:  # SQLite: a page polling the table holds it a moment
+        if "locked" not in str(error):
+            raise
+    return None  # (claimed at the next pass)
+
+
+def _read_claimed(pk: int) -> ImportJob:
+    """The job just claimed, read again as `_save` writes: on SQLite a polling page may
+    hold the table for a moment; ours now, it must not be left running unread."""
+    for attempt in range(100):
+        if attempt:
+            time.sleep(0.02)
+        try:
+            return ImportJob.objects.get(pk=pk)
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            refused = error
+    raise refused
 
 
 def run_queued(now: datetime) -> int:

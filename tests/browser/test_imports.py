@@ -4,6 +4,7 @@ the dry run, confirms, and reads the result."""
 
 import csv
 import io
+import logging
 import threading
 import time
 from pathlib import Path
@@ -46,7 +47,10 @@ def worker(monkeypatch):
         from django.db import connection
 
         while not stop.is_set():
-            jobs.run_queued(clock.now())
+            try:  # as `certtrack worker`: a failing pass is logged, the next one runs
+                jobs.run_queued(clock.now())
+            except Exception:
+                logging.getLogger("certtrack.worker").exception("import step failed")
             time.sleep(0.2)
         connection.close()
 

@@ -48,3 +48,38 @@ def test_another_database_error_still_fails_the_job(monkeypatch):
     monkeypatch.setattr(QuerySet, "update", broken)
     with pytest.raises(OperationalError, match="disk I/O"):
         jobs.run(ImportJob.objects.get(pk=job.pk))
+
+
+def test_a_locked_table_at_the_claim_leaves_the_job_for_the_next_pass(monkeypatch):
+    """The browser test's worker thread died on this (its summary never came): claiming
+    a job while a page polls the table. The claim is simply made at the next pass."""
+    update = QuerySet.update
+
+    def locked(self, **fields):
+        raise OperationalError("database table is locked: imports_importjob")
+
+    job = jobs.submit("contacts", "p.csv", csv_bytes(ROWS), None, dry_run=True, now=clock.now())
+    monkeypatch.setattr(QuerySet, "update", locked)
+    assert jobs.run_queued(clock.now()) == 0
+    monkeypatch.setattr(QuerySet, "update", update)
+    assert ImportJob.objects.get(pk=job.pk).state == ImportState.QUEUED
+    assert jobs.run_queued(clock.now()) == 1
+    assert ImportJob.objects.get(pk=job.pk).state == ImportState.DONE
+
+
+def test_a_locked_read_of_the_job_just_claimed_is_read_again(monkeypatch):
+    get = jobs.ImportJob.objects.get
+    refused = {"n": 0}
+
+    def locked_twice(*args, **kwargs):
+        if refused["n"] < 2:
+            refused["n"] += 1
+            raise OperationalError("database table is locked: imports_importjob")
+        return get(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.time, "sleep", lambda seconds: None)
+    job = jobs.submit("contacts", "p.csv", csv_bytes(ROWS), None, dry_run=True, now=clock.now())
+    monkeypatch.setattr(jobs.ImportJob.objects, "get", locked_twice)
+    assert jobs.run_queued(clock.now()) == 1
+    monkeypatch.undo()
+    assert ImportJob.objects.get(pk=job.pk).state == ImportState.DONE
