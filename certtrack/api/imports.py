@@ -5,7 +5,6 @@ from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 
-from certtrack import clock
 from certtrack.certification import imports
 from certtrack.certification.actors import Actor
 from certtrack.imports import jobs
@@ -49,17 +48,14 @@ def import_file(
     except imports.FileRefused as refused:
         result = imports.Result(kind=kind, dry_run=dry_run, errors=refused.errors)
     else:
-        data, started = file.read(), clock.now()
-        by = actor(request)
-        result = imports.run(kind, data, Actor.importer(by), dry_run=dry_run, now=started)
-        jobs.record(
-            result,
+        result = jobs.import_now(
+            kind,
+            file.read(),
             file.name or "upload",
-            len(data),
+            Actor.importer(actor(request)),
             request.auth.user,
             source=ImportSource.API,
-            started=started,
-            now=clock.now(),
+            dry_run=dry_run,
         )
     body = result.as_dict(outcomes=False)
     if result.errors:

@@ -47,6 +47,24 @@ def submit(
     )
 
 
+def import_now(
+    kind: str,
+    data: bytes,
+    filename: str,
+    actor: Actor,
+    user,
+    *,
+    source: ImportSource,
+    dry_run: bool,
+) -> imports.Result:
+    """The command line's and the API's import: run at once (the caller answers with the
+    result), then kept as a finished job (`record`)."""
+    started = clock.now()
+    result = imports.run(kind, data, actor, dry_run=dry_run, now=started)
+    record(result, filename, len(data), user, source=source, started=started, now=clock.now())
+    return result
+
+
 def record(
     result: imports.Result,
     filename: str,

@@ -2,7 +2,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certtrack import clock
 from certtrack.certification import imports
 from certtrack.certification.actors import Actor
 from certtrack.imports import jobs
@@ -32,16 +31,14 @@ class Command(BaseCommand):
             for error in refused.errors:
                 self.stderr.write(str(error))
             raise CommandError("Nothing was written.", returncode=1) from None
-        data, started = path.read_bytes(), clock.now()
-        result = imports.run(kind, data, Actor.importer(), dry_run=dry_run, now=started)
-        jobs.record(
-            result,
+        result = jobs.import_now(
+            kind,
+            path.read_bytes(),
             path.name,
-            len(data),
+            Actor.importer(),
             None,
             source=ImportSource.COMMAND,
-            started=started,
-            now=clock.now(),
+            dry_run=dry_run,
         )
         for error in result.errors:
             self.stderr.write(str(error))
