@@ -1,4 +1,5 @@
-"""The worker's import step: claim one queued file, run the import service, keep the result.
+"""Import jobs: the worker's step (claim one queued file, run the import service, keep the
+result), and `import_now` for the command line and the API (run at once, kept as a job).
 
 The import itself is one transaction (`certification.imports.run`): a worker killed
 halfway leaves nothing of the file written. Its job stays `running` with an old
