@@ -78,6 +78,8 @@ class Summary:
     steps: list[Step] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)  # oldest first
     renewal: Renewal | None = None
+    # A newer open enrollment of the same contact in the same program (enrolled again).
+    again: Enrollment | None = None
 
     @property
     def suspended(self) -> bool:
@@ -99,6 +101,9 @@ class Summary:
                 "Your certification is suspended: it is not valid while suspended. "
                 "Contact us about lifting the suspension."
             )
+        if self.again is not None:  # not "Apply again": they have (a member's trial)
+            status = label(self.as_of.status_of(self.again.status, self.again.expires_on))
+            return f"You have enrolled again: your new enrollment is {status}."
         renewal = self.renewal if self.has_certificate else None
         if renewal is None:
             return NEXT_STEP[self.status]
@@ -253,6 +258,7 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
     ):
         periods_of.setdefault(period.enrollment_id, []).append(period)
     renewal_of = renewals_of(enrollments, periods_of, links_of, pending_of, as_of)
+    again_of = _enrolled_again(enrollments)
     result = []
     for enrollment in enrollments:
         links = links_of.get(enrollment.program_id, [])
@@ -266,6 +272,7 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
             sum(1 for key in keys if key in pending_of),
             periods=periods_of.get(enrollment.pk, []),
             renewal=renewal_of.get(enrollment.pk),
+            again=again_of.get(enrollment.pk),
         )
         if steps:
             summary.steps = [
@@ -274,6 +281,20 @@ def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:
             ]
         result.append(summary)
     return result
+
+
+def _enrolled_again(enrollments: list[Enrollment]) -> dict[int, Enrollment]:
+    """Each closed enrollment's open one of the same contact and program, if any (one
+    query; at most one is open, `statuses.OPEN`)."""
+    closed = [e for e in enrollments if not e.is_open]
+    if not closed:
+        return {}
+    open_ = Enrollment.objects.open().filter(
+        contact_id__in={e.contact_id for e in closed},
+        program_id__in={e.program_id for e in closed},
+    )
+    newer = {(e.contact_id, e.program_id): e for e in open_}
+    return {e.pk: again for e in closed if (again := newer.get((e.contact_id, e.program_id)))}
 
 
 def _step(link: ProgramComponent, progress: Progress, latest: Completion | None) -> Step:

@@ -147,13 +147,17 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 # --- the contact's pages ----------------------------------------------------------------------
 
+# One order for the contact's certifications on every page: the newest enrollment first
+# (a member's trial found the Certificates page in another order than My certifications).
+NEWEST_FIRST = ("-created_at", "-id")
+
 
 @require_safe
 @contact_required
 def home(request: HttpRequest) -> HttpResponse:
     as_of = _as_of()
     enrollments = Enrollment.objects.filter(contact=request.contact).select_related("program")
-    rows = summaries(enrollments.order_by("-created_at", "-id"), as_of)
+    rows = summaries(enrollments.order_by(*NEWEST_FIRST), as_of)
     return render(request, "portal/home.html", {"summaries": rows, "today": as_of.today})
 
 
@@ -375,7 +379,8 @@ def _no_renewal_now(summary: Summary) -> str:
     window = renewal.window
     if renewal.state == RenewalState.CLOSED:
         closed = day_text(window.closes_on)
-        return f"The renewal of {program} closed on {closed}. Apply again to recertify."
+        then = "You have enrolled again." if summary.again else "Apply again to recertify."
+        return f"The renewal of {program} closed on {closed}. {then}"
     renewed = summary.next_period or summary.current_period
     if renewed is not None and renewed.number > 1:
         runs = "will run" if renewed is summary.next_period else "runs"
@@ -415,7 +420,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
     enrollments = Enrollment.objects.filter(
         contact=request.contact, certificate_number__isnull=False
     ).select_related("program")
-    rows = summaries(enrollments.order_by("-activated_on", "-id"), as_of)
+    rows = summaries(enrollments.order_by(*NEWEST_FIRST), as_of)
     held = [s for s in rows if s.has_certificate]
     return render(request, "portal/certificates.html", {"summaries": held})
 

@@ -285,6 +285,18 @@ def test_a_certified_enrollment_shows_its_certificate_and_links(pat_client, cert
     assert number in listing and "First Aid" in listing
 
 
+def test_both_pages_list_certificates_in_one_order(pat, pat_client, make_program, admin, today):
+    """A member's trial: Certificates listed them by activation, My certifications by
+    enrollment — two orders of the same cards. Both: the newest enrollment first."""
+    first = make_program(name="First Aid", validity_months=24)
+    second = make_program(name="Rope Access", validity_months=24)
+    services.record_existing(pat.pk, first.pk, date(2026, 3, 1), admin)
+    services.record_existing(pat.pk, second.pk, date(2025, 6, 1), admin)  # enrolled later
+    for path in ("/portal/", "/portal/certificates/"):
+        page = text(pat_client.get(path))
+        assert page.index("Rope Access") < page.index("First Aid"), path
+
+
 def test_a_recorded_certification_does_not_list_its_requirements_as_to_do(pat_client, certified):
     """A member's trial: a certification recorded from earlier records listed every
     requirement "To do" while its certificate said every requirement was met."""

@@ -275,6 +275,21 @@ def test_the_day_after_the_grace_days_the_renewal_is_closed(held, course, on):
     assert not Completion.objects.filter(completed_on=date(2027, 1, 30)).exists()
 
 
+def test_after_applying_again_the_old_certification_says_so_not_apply_again(held, renewing, on):
+    """A member's trial: the expired card still said "Apply again" while the new
+    enrollment sat on the same page."""
+    client = on(date(2027, 1, 30))
+    client.post(f"/portal/programs/{renewing.pk}/apply/")
+    again = Enrollment.objects.exclude(pk=held.pk).get(program=renewing)
+    for path in ("/portal/", f"/portal/enrollments/{held.pk}/"):
+        page = text(client.get(path))
+        assert "Apply again" not in page
+        assert "You have enrolled again: your new enrollment is In progress." in page
+        assert f'href="/portal/enrollments/{again.pk}/"' in client.get(path).content.decode()
+    response = client.get(f"/portal/enrollments/{held.pk}/renew/", follow=True)
+    assert "closed on 29 Jan 2027. You have enrolled again." in text(response)
+
+
 def test_a_renewal_in_review_shows_no_form_and_takes_no_more_reports(
     pat, make_program, course, admin, on
 ):
