@@ -5,11 +5,12 @@ contact, so another contact's id answers 404, exactly like an id that does not e
 """
 
 from functools import partial, wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
@@ -28,7 +29,7 @@ from certtrack.certification.models import (
     GeneralSettings,
     Program,
 )
-from certtrack.certification.renewal import RenewalState
+from certtrack.certification.renewal import RenewalState, rules_in_words
 from certtrack.certification.statuses import Status, label
 from certtrack.certification.transcript import transcript_of
 from certtrack.credentials import pdf
@@ -45,6 +46,15 @@ from .progress import NEXT_STEP, REPORTABLE_KINDS, Summary, day_text, summaries,
 from .work import grouped
 
 NEXT_KEY = "portal_next"  # the portal page to open once the emailed link is used
+DOWNLOAD_KEY = "portal_download"  # a download that page starts (`_landing`)
+# Downloads a sign-in may lead to (an email's "Download your certificate"), by the page
+# they belong to: the browser stays on the page that asked for a download.
+DOWNLOAD_PAGES = {
+    "certificate_pdf": "portal:enrollment",
+    "credential": "portal:enrollment",
+    "transcript_pdf": "portal:transcript",
+    "transcript_csv": "portal:transcript",
+}
 
 
 def _as_of():
@@ -107,6 +117,27 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/sign_in.html", {"form": form})
 
 
+def _landing(request: HttpRequest, wanted: str | None) -> str:
+    """Where the sign-in goes for `wanted`, the page an email's link asked for. A download
+    (a member's trial: the PDF came, and the browser stayed on the used sign-in page)
+    opens its own page instead, which starts the download (`_download_asked`)."""
+    if not wanted:
+        return reverse("portal:home")
+    try:
+        match = resolve(urlsplit(wanted).path)
+    except Resolver404:
+        return wanted
+    if page := DOWNLOAD_PAGES.get(match.url_name):
+        request.session[DOWNLOAD_KEY] = wanted
+        return reverse(page, kwargs={"pk": match.kwargs["pk"]})
+    return wanted
+
+
+def _download_asked(request: HttpRequest) -> str | None:
+    """The download the sign-in left for this page to start, once."""
+    return request.session.pop(DOWNLOAD_KEY, None)
+
+
 _PROBLEM_STATUS = {"invalid": 404, "used": 410, "expired": 410}
 
 
@@ -119,7 +150,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             contact = signin.use_link(token)
             signin.sign_in(request, contact)
             messages.success(request, f"Welcome, {contact.first_name}. You are signed in.")
-            return redirect(request.session.pop(NEXT_KEY, None) or "portal:home")
+            return redirect(_landing(request, request.session.pop(NEXT_KEY, None)))
         signin.check_link(token)
         response = render(request, "portal/confirm.html")
     except signin.LinkProblem as problem:
@@ -184,6 +215,7 @@ def programs(request: HttpRequest) -> HttpResponse:
             {
                 "program": program,
                 "links": list(program.links.all()),
+                "renewal_rules": rules_in_words(program),
                 "enrollment": enrollment,
                 "renew": program.pk in renewable,
                 "status": status,
@@ -239,6 +271,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "portal/enrollment.html",
         {
             "s": summary,
+            "download": _download_asked(request),
             "groups": grouped(summary),
             "reminders": [
                 {"on": on, "mandatory": step.mandatory, "before": step.offset_days <= 0}
@@ -481,7 +514,11 @@ def my_transcript(request: HttpRequest) -> HttpResponse:
 @require_safe
 @contact_required
 def transcript(request: HttpRequest, pk: int) -> HttpResponse:
-    context = {"transcript": _own_transcript(request, pk), "contact": request.contact}
+    context = {
+        "transcript": _own_transcript(request, pk),
+        "contact": request.contact,
+        "download": _download_asked(request),
+    }
     return render(request, "portal/transcript.html", context)
 
 

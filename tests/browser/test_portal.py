@@ -131,6 +131,26 @@ def test_a_used_link_gets_a_clear_page(page, live_server, mailbox, member):
     assert page.url.endswith("/portal/sign-in/")
 
 
+def test_an_emailed_download_signs_in_and_leaves_the_certification_open(
+    page, live_server, mailbox, member
+):
+    """A member's trial: the email's "Download your certificate" while signed out gave the
+    PDF and left the browser on the used sign-in page."""
+    enrollment = member.enrollments.get()
+    page.goto(f"{live_server.url}/portal/enrollments/{enrollment.pk}/certificate.pdf")
+    page.get_by_label("Email address").fill("pat@example.org")
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    link = re.search(r"http://\S+/portal/sign-in/\S+/", mailbox.wait_for(1).get_content())
+    page.goto(link.group(0))
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Sign in").click()
+    assert Path(download_info.value.path()).read_bytes().startswith(b"%PDF")
+    page.wait_for_url(f"{live_server.url}/portal/enrollments/{enrollment.pk}/")
+    page.get_by_text("Your download starts now.").wait_for()
+    assert page.locator("h1").inner_text() == "Workplace First Aid"
+    portal_shot(page, "emailed-download")
+
+
 def test_optional_reminders_are_turned_off_and_on_with_the_portal_s_own_buttons(
     page, live_server, mailbox, member, admin
 ):

@@ -1,7 +1,7 @@
 """Passwordless sign-in: one-time links by email, single use, 15 minutes, rate-limited."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -216,6 +216,25 @@ def test_after_signing_in_the_contact_lands_on_the_page_they_asked_for(pat, prog
     browser.get(response["Location"])
     ask_for_link(browser, "pat@example.org")
     assert browser.post(emailed_path())["Location"] == asked
+
+
+def test_an_emailed_download_lands_on_its_page_which_starts_the_download(pat, program, admin):
+    """A member's trial: the email's "Download your certificate" while signed out gave the
+    PDF and left the browser on the used sign-in page. Now the sign-in opens the
+    certification's page, which starts the download (once) and offers its link."""
+    enrollment = services.record_existing(pat.pk, program.pk, date(2026, 3, 1), admin)
+    asked = f"/portal/enrollments/{enrollment.pk}/certificate.pdf"
+    browser = Client()
+    browser.get(browser.get(asked)["Location"])
+    ask_for_link(browser, "pat@example.org")
+    landed = browser.post(emailed_path())["Location"]
+    assert landed == f"/portal/enrollments/{enrollment.pk}/"
+    page = browser.get(landed).content.decode()
+    assert f'<meta http-equiv="refresh" content="0;url={asked}">' in page
+    assert f'If it does not, <a href="{asked}">download it here</a>' in page
+    assert "http-equiv" not in browser.get(landed).content.decode()  # once
+    response = browser.get(asked)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
 
 
 @pytest.mark.parametrize(
