@@ -18,8 +18,9 @@ new day needs no rebuild.
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import connection, models, transaction
-from django.db.models import Q, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections, models, transaction
+from django.db.models import Q, Sum, Value
 
 from .dates import AsOf
 from .statuses import Status
@@ -184,8 +185,17 @@ def _narrowed(rows, as_of: AsOf | None, statuses, expiry: Q | None):
 
 def capped_count(queryset, cap: int = CAP) -> int:
     """COUNT(*) of `queryset` read no further than `cap` + 1 rows ("10,000+" beyond)."""
-    # Only the ids in the subquery: no joined contact / program columns to read.
-    return queryset.order_by().values("pk")[: cap + 1].count()
+    # A constant per row in the subquery: no joined contact / program column to read, and
+    # not even the id — Django's `.values("pk")[:n].count()` selects it, and SQLite handing
+    # 10,001 ids out of the covering index took 0.40 ms where `SELECT 1` took 0.25 (1 M).
+    inner = queryset.order_by().values(one=Value(1))[: cap + 1]
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a condition no row meets (`none()`, `pk__in=[]`)
+        return 0
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS capped", params)
+        return cursor.fetchone()[0]
 
 
 # --- upkeep ------------------------------------------------------------------------------
