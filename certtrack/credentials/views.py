@@ -3,6 +3,8 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -27,11 +29,29 @@ from .vcjwt import MEDIA_TYPE
 
 @require_safe
 def lookup(request: HttpRequest) -> HttpResponse:
-    """The page's "check another number" form: on to that number's page."""
-    number = normalize_number(request.GET.get("number", ""))
+    """`/verify/`: the form asking for a certificate number (and, optionally, a day); a
+    filled one goes on to that number's page, a bad one comes back with what to fix."""
+    if "number" not in request.GET and "on" not in request.GET:
+        return _lookup_page(request)
+    typed, on = request.GET.get("number", "").strip(), request.GET.get("on", "").strip()
+    number = normalize_number(typed)
     if not number:
-        return redirect("landing")
-    return redirect("credentials:verify", number=number)
+        error = "Type the certificate number printed on the certificate."
+        return _lookup_page(request, typed, on, number_error=error)
+    try:
+        day = parse_day(on, "on", "The day asked for")
+    except BadFilter as error:
+        return _lookup_page(request, typed, on, on_error=error.message)
+    if "/" in number:  # no page's address: what any unknown number gets
+        context = {"number": number, "issuer": issuer_name(), "problem": "unknown"}
+        return render(request, "credentials/verify.html", context, status=404)
+    page = reverse("credentials:verify", kwargs={"number": number})
+    return redirect(f"{page}?{urlencode({'on': day.isoformat()})}" if day else page)
+
+
+def _lookup_page(request: HttpRequest, typed: str = "", on: str = "", **errors) -> HttpResponse:
+    context = {"issuer": issuer_name(), "typed": typed, "on": on} | errors
+    return render(request, "credentials/lookup.html", context, status=400 if errors else 200)
 
 
 @require_safe

@@ -155,14 +155,6 @@ def test_lookup_form_goes_to_the_number_page(ada_details, client):
     assert response["Location"] == f"/verify/{number}"
 
 
-def test_verify_without_a_number_lands_on_a_page_that_asks_for_one(client):
-    # /verify/ with no number: the landing page, whose box sends a number to the lookup.
-    page = client.get("/verify/", follow=True)
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert 'action="/verify/"' in html and 'name="number"' in html
-
-
 def test_verification_needs_no_token(ada_details):
     assert Client().get(f"/api/v1/verify/{ada_details.certificate_number}").status_code == 200
 

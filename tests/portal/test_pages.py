@@ -108,6 +108,26 @@ def test_programs_lists_active_programs_with_description_and_requirements(
     assert "Old Scheme" not in page
 
 
+def test_programs_state_each_programs_renewal_rules(pat_client, program, make_program):
+    make_program(name="Annual Refresher", renewal_window_days=60, renewal_grace_days=30)
+    make_program(name="One-Off Permit", renewal_window_days=0)
+    make_program(name="Lifetime Fellow", validity_months=None)
+    page = text(pat_client.get("/portal/programs/"))
+
+    def rules_of(name: str) -> str:
+        card = page[page.index(f"<h2>{name}</h2>") :]
+        return card[card.index('<p class="renewal-rules">') :].split("</p>")[0]
+
+    assert "Valid for 12 months; renew from 90 days before expiry, until the day it expires." in (
+        rules_of("Certified Safety Inspector")
+    )
+    assert "Valid for 12 months; renew from 60 days before expiry, up to 30 days after." in (
+        rules_of("Annual Refresher")
+    )
+    assert "no renewal: once it expires, apply again" in rules_of("One-Off Permit")
+    assert "Does not expire: nothing to renew." in rules_of("Lifetime Fellow")
+
+
 def test_applying_to_a_program_without_approval_is_in_progress(pat, pat_client, program, today):
     response = pat_client.post(f"/portal/programs/{program.pk}/apply/", follow=True)
     enrollment = Enrollment.objects.get(contact=pat, program=program)
