@@ -1,14 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import entry, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("portal/", views.home, name="home"),
-    path("portal/sign-in/", views.sign_in, name="sign_in"),
-    path("portal/sign-in/<str:token>/", views.confirm, name="confirm"),
-    path("portal/sign-out/", views.sign_out, name="sign_out"),
+    path("portal/sign-in/", entry.sign_in, name="sign_in"),
+    path("portal/sign-in/<str:token>/", entry.confirm, name="confirm"),
+    path("portal/sign-out/", entry.sign_out, name="sign_out"),
     path("portal/programs/", views.programs, name="programs"),
     path("portal/programs/<int:pk>/apply/", views.apply, name="apply"),
     path("portal/enrollments/<int:pk>/", views.enrollment, name="enrollment"),

@@ -4,14 +4,10 @@ A contact reaches only their own records: every lookup is filtered by the signed
 contact, so another contact's id answers 404, exactly like an id that does not exist.
 """
 
-from functools import partial, wraps
-from urllib.parse import urlsplit
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve, reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -36,144 +32,24 @@ from certtrack.credentials import pdf
 from certtrack.credentials.badges import MEDIA_TYPE, signed_credential
 from certtrack.credentials.certificates import Certificate, issued, period_param
 from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
-from certtrack.logs import security
 from certtrack.notifications import reminders
 from certtrack.notifications.models import ReminderOptOut
 
 from . import signin
-from .forms import MAX_EVIDENCE_BYTES, ReportForm, SignInForm, evidence_type
+from .entry import contact_required, download_asked
+from .forms import MAX_EVIDENCE_BYTES, ReportForm, evidence_type
 from .progress import NEXT_STEP, REPORTABLE_KINDS, Summary, day_text, summaries, summarize
 from .work import grouped
-
-NEXT_KEY = "portal_next"  # the portal page to open once the emailed link is used
-DOWNLOAD_KEY = "portal_download"  # a download that page starts (`_landing`)
-# Downloads a sign-in may lead to (an email's "Download your certificate"), by the page
-# they belong to: the browser stays on the page that asked for a download.
-DOWNLOAD_PAGES = {
-    "certificate_pdf": "portal:enrollment",
-    "credential": "portal:enrollment",
-    "transcript_pdf": "portal:transcript",
-    "transcript_csv": "portal:transcript",
-}
 
 
 def _as_of():
     return GeneralSettings.get().as_of(clock.now())
 
 
-def contact_required(view):
-    """The view needs a signed-in contact (`request.contact`); else on to the sign-in page."""
-
-    @wraps(view)
-    @never_cache  # personal pages: never from a shared cache
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        contact = signin.signed_in_contact(request)
-        if contact is None:
-            sign_in_url = reverse("portal:sign_in")
-            if request.path != reverse("portal:home"):
-                sign_in_url += "?" + urlencode({"next": request.get_full_path()})
-            return redirect(sign_in_url)
-        request.contact = contact
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _own_enrollment(request: HttpRequest, pk: int) -> Enrollment:
     return get_object_or_404(
         Enrollment.objects.select_related("program", "contact"), pk=pk, contact=request.contact
     )
-
-
-# --- sign-in -------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@never_cache
-def sign_in(request: HttpRequest) -> HttpResponse:
-    wanted = request.GET.get("next", "")
-    if not (wanted.startswith("/portal/") and url_has_allowed_host_and_scheme(wanted, None)):
-        wanted = ""
-    if signin.signed_in_contact(request) is not None:
-        return redirect(wanted or "portal:home")
-    if wanted:
-        # Where an email sent them: kept in this browser's session until the link is used.
-        request.session[NEXT_KEY] = wanted
-    form = SignInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        now = clock.now()
-        outcome = signin.request_link(email, signin.client_ip(request), now)
-        if outcome.limited:
-            response = render(request, "portal/sign_in_limited.html", status=429)
-            response["Retry-After"] = str(int(signin.RATE_WINDOW.total_seconds()))
-            return response
-        # The same page whether or not the address is a contact's: it reveals nothing.
-        response = render(request, "portal/sign_in_sent.html", {"email": email})
-        # Known or not is found out only once the answer has gone (the server closes the
-        # response after sending it), so the time to answer tells nothing.
-        response._resource_closers.append(partial(signin.issue_link, email, now))
-        return response
-    return render(request, "portal/sign_in.html", {"form": form})
-
-
-def _landing(request: HttpRequest, wanted: str | None) -> str:
-    """Where the sign-in goes for `wanted`, the page an email's link asked for. A download
-    (a member's trial: the PDF came, and the browser stayed on the used sign-in page)
-    opens its own page instead, which starts the download (`_download_asked`)."""
-    if not wanted:
-        return reverse("portal:home")
-    try:
-        match = resolve(urlsplit(wanted).path)
-    except Resolver404:
-        return wanted
-    if page := DOWNLOAD_PAGES.get(match.url_name):
-        request.session[DOWNLOAD_KEY] = wanted
-        return reverse(page, kwargs={"pk": match.kwargs["pk"]})
-    return wanted
-
-
-def _download_asked(request: HttpRequest) -> str | None:
-    """The download the sign-in left for this page to start, once."""
-    return request.session.pop(DOWNLOAD_KEY, None)
-
-
-_PROBLEM_STATUS = {"invalid": 404, "used": 410, "expired": 410}
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@never_cache
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link: GET shows a button (a link scanner stops here); POST signs in."""
-    try:
-        if request.method == "POST":
-            contact = signin.use_link(token)
-            signin.sign_in(request, contact)
-            messages.success(request, f"Welcome, {contact.first_name}. You are signed in.")
-            return redirect(_landing(request, request.session.pop(NEXT_KEY, None)))
-        signin.check_link(token)
-        response = render(request, "portal/confirm.html")
-    except signin.LinkProblem as problem:
-        security.warning(
-            "portal sign-in failed: %s link, from %s", problem.kind, signin.client_ip(request)
-        )
-        response = render(
-            request,
-            "portal/link_problem.html",
-            {"problem": problem.kind},
-            status=_PROBLEM_STATUS[problem.kind],
-        )
-    # The token never leaves for another site in a Referer ("no-referrer" would also make
-    # the browser send "Origin: null" with the button's POST, which CSRF rightly refuses).
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    signin.sign_out(request)
-    messages.info(request, "You are signed out.")
-    return redirect("portal:sign_in")
 
 
 # --- the contact's pages ----------------------------------------------------------------------
@@ -271,7 +147,7 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         "portal/enrollment.html",
         {
             "s": summary,
-            "download": _download_asked(request),
+            "download": download_asked(request),
             "groups": grouped(summary),
             "reminders": [
                 {"on": on, "mandatory": step.mandatory, "before": step.offset_days <= 0}
@@ -517,7 +393,7 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "transcript": _own_transcript(request, pk),
         "contact": request.contact,
-        "download": _download_asked(request),
+        "download": download_asked(request),
     }
     return render(request, "portal/transcript.html", context)
 

@@ -14,7 +14,7 @@ from django.test import RequestFactory, TestCase
 from django.test.utils import CaptureQueriesContext
 
 from certtrack.notifications.models import Email
-from certtrack.portal import views
+from certtrack.portal import entry
 from certtrack.portal.models import SignInLink
 
 
@@ -28,7 +28,7 @@ def _answer(email: str):
     request = RequestFactory().post("/portal/sign-in/", {"email": email}, REMOTE_ADDR="203.0.113.5")
     SessionMiddleware(lambda r: None).process_request(request)
     with CaptureQueriesContext(connection) as queries:
-        response = views.sign_in(request)
+        response = entry.sign_in(request)
     return response, [_shape(q["sql"]) for q in queries.captured_queries], len(mail.outbox)
 
 
