@@ -3,6 +3,10 @@
 Every completion with its credits and hours, grouped by program and period (the periods'
 own record of the completions they used), with totals against each period's requirement;
 the completions no period used are listed apart. Read in a fixed number of queries.
+
+A period's totals count as requirements do (`requirements._progress`): each of the
+program's components once, however often it was completed in the period. Every
+completion stays listed; a repeat is marked, and its credits and hours are not added again.
 """
 
 from collections import defaultdict
@@ -10,7 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .models import Completion, Contact, Period, PeriodCompletion, Program, RenewalRequirements
+from .models import (
+    Completion,
+    Contact,
+    Period,
+    PeriodCompletion,
+    Program,
+    ProgramComponent,
+    RenewalRequirements,
+)
+from .services.completions import state_counts
+
+REPEAT = "repeat, counted once"
+NOT_COUNTED = "not counted"
 
 
 def _number(amount: Decimal | None) -> float | None:
@@ -30,6 +46,9 @@ class Line:
     credits: Decimal
     hours: Decimal
     state: str  # approved, pending, rejected — and "failed" for a failed exam attempt
+    # Whether its credits and hours are in its period's totals; if not, `note` says why.
+    counted: bool = False
+    note: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -56,11 +75,11 @@ class PeriodBlock:
 
     @property
     def credits_earned(self) -> Decimal:
-        return sum((line.credits for line in self.completions), Decimal("0"))
+        return sum((line.credits for line in self.completions if line.counted), Decimal("0"))
 
     @property
     def hours_earned(self) -> Decimal:
-        return sum((line.hours for line in self.completions), Decimal("0"))
+        return sum((line.hours for line in self.completions if line.counted), Decimal("0"))
 
     def as_dict(self) -> dict:
         return {
@@ -151,7 +170,7 @@ def _cells(line: Line) -> list:
     ]
 
 
-def _line(completion: Completion) -> Line:
+def _line(completion: Completion, counted: bool = False, note: str = "") -> Line:
     component = completion.component
     return Line(
         id=completion.pk,
@@ -162,7 +181,27 @@ def _line(completion: Completion) -> Line:
         credits=component.credits_earned,
         hours=component.hours_earned,
         state=completion.state if completion.passed else "failed",
+        counted=counted,
+        note=note,
     )
+
+
+def _period_lines(completions: list[Completion], components: set[int]) -> list[Line]:
+    """The completions a period used (in date order), each component counted once as
+    requirements count it: its earliest counting completion (approved, passed, not
+    removed) of one of the program's components; a later one is a repeat."""
+    seen: set[int] = set()
+    lines = []
+    for completion in completions:
+        component_id = completion.component_id
+        if component_id in seen:
+            lines.append(_line(completion, note=REPEAT))
+        elif component_id in components and state_counts(completion):
+            seen.add(component_id)
+            lines.append(_line(completion, counted=True))
+        else:
+            lines.append(_line(completion, note=NOT_COUNTED))
+    return lines
 
 
 def _required(program: Program, period: Period) -> tuple[Decimal | None, Decimal | None]:
@@ -171,6 +210,15 @@ def _required(program: Program, period: Period) -> tuple[Decimal | None, Decimal
     if period.number > 1 and program.renewal_requirements == RenewalRequirements.CREDITS:
         return program.renewal_credits_required, program.renewal_hours_required
     return program.credits_required, program.hours_required
+
+
+def _components_of(program_ids: set[int]) -> dict[int, set[int]]:
+    """Each program's component ids (what its requirements count)."""
+    components_of: dict[int, set[int]] = defaultdict(set)
+    links = ProgramComponent.objects.filter(program_id__in=program_ids).order_by()
+    for program_id, component_id in links.values_list("program_id", "component_id"):
+        components_of[program_id].add(component_id)
+    return components_of
 
 
 def transcript_of(contact: Contact) -> Transcript:
@@ -188,8 +236,9 @@ def transcript_of(contact: Contact) -> Transcript:
         .select_related("completion__component")
         .order_by("completion__completed_on", "completion_id")
     ):
-        uses[use.period_id].append(_line(use.completion))
+        uses[use.period_id].append(use.completion)
         used_ids.add(use.completion_id)
+    components_of = _components_of({period.enrollment.program_id for period in periods})
     blocks: dict[int, ProgramBlock] = {}
     for period in periods:
         program = period.enrollment.program
@@ -203,7 +252,7 @@ def transcript_of(contact: Contact) -> Transcript:
                 source=period.source,
                 credits_required=credits,
                 hours_required=hours,
-                completions=uses[period.pk],
+                completions=_period_lines(uses[period.pk], components_of[program.pk]),
             )
         )
     unused = [

@@ -52,6 +52,16 @@ def _number(value: Decimal | None) -> str:
     return f"{value.normalize():f}"
 
 
+def _component(line: Line, styles) -> Paragraph:
+    """The component's name and code, and below it in small muted type why a line of a
+    period is not in its totals (a repeat, counted once)."""
+    text = escape(f"{line.component} ({line.code})")
+    if line.note:
+        text += f'<br/><font size="7.5" color="{MUTED.hexval().replace("0x", "#")}">'
+        text += f"{escape(line.note)}</font>"
+    return Paragraph(text, styles["cell"])
+
+
 def _table(lines: list[Line], styles) -> Table:
     head = ["Completed", "Component", "Kind", "Credits", "Hours", "State"]
     rows = [head] + [
@@ -59,13 +69,19 @@ def _table(lines: list[Line], styles) -> Table:
             # A paragraph: "22 September 2024" wraps in its column instead of running
             # into the component's name (a member's trial).
             Paragraph(long_date(line.completed_on), styles["cell"]),
-            Paragraph(escape(f"{line.component} ({line.code})"), styles["cell"]),
+            _component(line, styles),
             line.kind,
             _number(line.credits),
             _number(line.hours),
             line.state,
         ]
         for line in lines
+    ]
+    # A period's line not in its totals (it has a note): its amounts in muted type.
+    muted = [
+        ("TEXTCOLOR", (3, row), (4, row), MUTED)
+        for row, line in enumerate(lines, start=1)
+        if line.note
     ]
     table = Table(rows, colWidths=[33 * mm, 65 * mm, 17 * mm, 16 * mm, 16 * mm, 20 * mm])
     table.setStyle(
@@ -79,6 +95,7 @@ def _table(lines: list[Line], styles) -> Table:
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, HexColor("#e4dfd2")),
                 ("ALIGN", (3, 0), (4, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                *muted,
             ]
         )
     )

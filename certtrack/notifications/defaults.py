@@ -9,7 +9,7 @@ Placeholders (Django template syntax): {{ contact.first_name }}, {{ contact.full
 
 Plain data, keyed by the kind's id (models.Kind), importing nothing: rendering and the
 back-office read it, and nothing here reads them back. The migrations hold their own
-frozen copies (0002, 0006): a text changed here reaches an existing database only
+frozen copies (0002, 0006, 0010): a text changed here reaches an existing database only
 through a new data migration that carries the new text.
 """
 
@@ -21,7 +21,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "subject": "We received your application: {{ program.name }}",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
-            "Thank you for applying to {{ program.name }} on {{ applied_on|date:'F j, Y' }}.\n"
+            "Thank you for applying to {{ program.name }} on {{ applied_on|date:'j F Y' }}.\n"
             "{% if program.require_approval %}Our staff will review your application "
             "and let you know.{% else %}You can start working towards the certification "
             "now.{% endif %}\n\n"
@@ -30,7 +30,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Thank you for applying to <strong>{{ program.name }}</strong> on "
-            "{{ applied_on|date:'F j, Y' }}.</p>\n"
+            "{{ applied_on|date:'j F Y' }}.</p>\n"
             "<p>{% if program.require_approval %}Our staff will review your application "
             "and let you know.{% else %}You can start working towards the certification "
             "now.{% endif %}</p>\n"
@@ -42,14 +42,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "text_body": (
             "{{ contact.full_name }} <{{ contact.email }}>"
             "{% if contact.organization %} ({{ contact.organization }}){% endif %} "
-            "applied to {{ program.name }} on {{ applied_on|date:'F j, Y' }}.\n\n"
+            "applied to {{ program.name }} on {{ applied_on|date:'j F Y' }}.\n\n"
             "The application waits for your approval: {{ staff_url }}\n"
         ),
         "html_body": (
             "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt;"
             "{% if contact.organization %} ({{ contact.organization }}){% endif %} "
             "applied to <strong>{{ program.name }}</strong> on "
-            "{{ applied_on|date:'F j, Y' }}.</p>\n"
+            "{{ applied_on|date:'j F Y' }}.</p>\n"
             '<p>The application waits for your approval: <a href="{{ staff_url }}">'
             "open the back-office</a>.</p>"
         ),
@@ -103,8 +103,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
             "Congratulations! You earned the {{ program.name }} certification on "
-            "{{ activated_on|date:'F j, Y' }}."
-            "{% if expires_on %} It is valid through {{ expires_on|date:'F j, Y' }}.{% endif %}\n\n"
+            "{{ activated_on|date:'j F Y' }}."
+            "{% if expires_on %} It is valid through {{ expires_on|date:'j F Y' }}.{% endif %}\n\n"
             "Certificate number: {{ certificate_number }}\n"
             "Download your certificate: {{ certificate_url }}\n"
             "Anyone can verify it at: {{ verification_url }}" + _SIGN_OFF
@@ -112,18 +112,18 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Congratulations! You earned the <strong>{{ program.name }}</strong> "
-            "certification on {{ activated_on|date:'F j, Y' }}."
-            "{% if expires_on %} It is valid through {{ expires_on|date:'F j, Y' }}.{% endif %}"
+            "certification on {{ activated_on|date:'j F Y' }}."
+            "{% if expires_on %} It is valid through {{ expires_on|date:'j F Y' }}.{% endif %}"
             "</p>\n<p>Certificate number: <strong>{{ certificate_number }}</strong></p>\n"
             '<p><a href="{{ certificate_url }}">Download your certificate</a> · '
             '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
         ),
     },
     "certification_expiring": {
-        "subject": "Certification Expiring: {{ program.name }} on {{ expires_on|date:'F j, Y' }}",
+        "subject": "Certification Expiring: {{ program.name }} on {{ expires_on|date:'j F Y' }}",
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
-            "Your {{ program.name }} certification expires on {{ expires_on|date:'F j, Y' }} "
+            "Your {{ program.name }} certification expires on {{ expires_on|date:'j F Y' }} "
             "({{ days_left }} day{{ days_left|pluralize }} from now).\n"
             "Renew it before then to stay certified.\n\n"
             "Your certifications: {{ portal_url }}" + _SIGN_OFF
@@ -131,7 +131,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Your <strong>{{ program.name }}</strong> certification expires on "
-            "<strong>{{ expires_on|date:'F j, Y' }}</strong> "
+            "<strong>{{ expires_on|date:'j F Y' }}</strong> "
             "({{ days_left }} day{{ days_left|pluralize }} from now). "
             "Renew it before then to stay certified.</p>\n"
             '<p><a href="{{ portal_url }}">Your certifications</a></p>' + _HTML_FOOT
@@ -142,13 +142,13 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
             "Your {{ program.name }} certification expired on "
-            "{{ expires_on|date:'F j, Y' }}.\n"
+            "{{ expires_on|date:'j F Y' }}.\n"
             "To be certified again, renew it: {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Your <strong>{{ program.name }}</strong> certification expired on "
-            "{{ expires_on|date:'F j, Y' }}.</p>\n"
+            "{{ expires_on|date:'j F Y' }}.</p>\n"
             '<p>To be certified again, <a href="{{ portal_url }}">renew it</a>.</p>' + _HTML_FOOT
         ),
     },
@@ -157,7 +157,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
             "The completion of {{ component.name }} you reported for "
-            "{{ completed_on|date:'F j, Y' }} was not accepted, so it does not count toward "
+            "{{ completed_on|date:'j F Y' }} was not accepted, so it does not count toward "
             "{{ program.name }}.\n"
             "{% if reason %}The reason: {{ reason }}\n{% endif %}\n"
             "See what is still needed: {{ portal_url }}" + _SIGN_OFF
@@ -165,7 +165,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>The completion of <strong>{{ component.name }}</strong> you reported for "
-            "{{ completed_on|date:'F j, Y' }} was not accepted, so it does not count toward "
+            "{{ completed_on|date:'j F Y' }} was not accepted, so it does not count toward "
             "<strong>{{ program.name }}</strong>.</p>\n"
             "{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
             '<p><a href="{{ portal_url }}">See what is still needed</a></p>' + _HTML_FOOT
@@ -194,8 +194,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "text_body": (
             "Hello {{ contact.first_name }},\n\n"
             "Your {{ program.name }} certification is renewed: the new period runs from "
-            "{{ activated_on|date:'F j, Y' }}"
-            "{% if expires_on %} through {{ expires_on|date:'F j, Y' }}{% endif %}.\n\n"
+            "{{ activated_on|date:'j F Y' }}"
+            "{% if expires_on %} through {{ expires_on|date:'j F Y' }}{% endif %}.\n\n"
             "Certificate number: {{ certificate_number }}\n"
             "Download your new certificate: {{ certificate_url }}\n"
             "Anyone can verify it at: {{ verification_url }}" + _SIGN_OFF
@@ -203,8 +203,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "html_body": (
             "<p>Hello {{ contact.first_name }},</p>\n"
             "<p>Your <strong>{{ program.name }}</strong> certification is renewed: the new "
-            "period runs from {{ activated_on|date:'F j, Y' }}"
-            "{% if expires_on %} through {{ expires_on|date:'F j, Y' }}{% endif %}.</p>\n"
+            "period runs from {{ activated_on|date:'j F Y' }}"
+            "{% if expires_on %} through {{ expires_on|date:'j F Y' }}{% endif %}.</p>\n"
             "<p>Certificate number: <strong>{{ certificate_number }}</strong></p>\n"
             '<p><a href="{{ certificate_url }}">Download your new certificate</a> · '
             '<a href="{{ verification_url }}">Verification page</a></p>' + _HTML_FOOT
@@ -214,13 +214,13 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "subject": "Renewal awaiting review: {{ contact.full_name }}, {{ program.name }}",
         "text_body": (
             "{{ contact.full_name }} <{{ contact.email }}> has met the renewal requirements "
-            "of {{ program.name }} (certified through {{ expires_on|date:'F j, Y' }}).\n\n"
+            "of {{ program.name }} (certified through {{ expires_on|date:'j F Y' }}).\n\n"
             "The renewal waits for your approval: {{ staff_url }}\n"
         ),
         "html_body": (
             "<p><strong>{{ contact.full_name }}</strong> &lt;{{ contact.email }}&gt; has met "
             "the renewal requirements of <strong>{{ program.name }}</strong> (certified "
-            "through {{ expires_on|date:'F j, Y' }}).</p>\n"
+            "through {{ expires_on|date:'j F Y' }}).</p>\n"
             '<p>The renewal waits for your approval: <a href="{{ staff_url }}">'
             "open the back-office</a>.</p>"
         ),
@@ -231,7 +231,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "Hello {{ contact.first_name }},\n\n"
             "We are sorry: the renewal of your {{ program.name }} certification was not "
             "approved.\n{% if reason %}The reason: {{ reason }}\n{% endif %}"
-            "Your certification is valid through {{ expires_on|date:'F j, Y' }}; see what "
+            "Your certification is valid through {{ expires_on|date:'j F Y' }}; see what "
             "the renewal still needs at {{ portal_url }}" + _SIGN_OFF
         ),
         "html_body": (
@@ -239,7 +239,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "<p>We are sorry: the renewal of your <strong>{{ program.name }}</strong> "
             "certification was not approved.</p>\n"
             "{% if reason %}<p>The reason: {{ reason }}</p>\n{% endif %}"
-            "<p>Your certification is valid through {{ expires_on|date:'F j, Y' }}; "
+            "<p>Your certification is valid through {{ expires_on|date:'j F Y' }}; "
             '<a href="{{ portal_url }}">see what the renewal still needs</a>.</p>' + _HTML_FOOT
         ),
     },

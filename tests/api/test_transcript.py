@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from certtrack.certification import services
+from certtrack.certification.requirements import evaluate
 from certtrack.certification.transcript import transcript_of
 from tests.conftest import at
 
@@ -106,3 +107,63 @@ def test_api_transcript_as_pdf_and_csv(api, member):
 
 def test_api_transcript_of_an_unknown_contact_is_404(api, db):
     assert api.get("/contacts/999999/transcript").status_code == 404
+
+
+@pytest.fixture
+def repeater(admin, make_contact, make_component, make_program):
+    """A member's trial: Ethics completed three times before Law, all in period 1."""
+    ethics = make_component(
+        name="Ethics", code="ETH", credits_earned=Decimal("2"), hours_earned=Decimal("1.5")
+    )
+    law = make_component(
+        name="Law", code="LAW", credits_earned=Decimal("3"), hours_earned=Decimal("2")
+    )
+    program = make_program(
+        name="Safety", code="SAF", required=[ethics, law], credits_required=Decimal("4")
+    )
+    contact = make_contact(first_name="Ada", last_name="Lovelace")
+    enrollment = services.add(contact.pk, program.pk, admin, now=at(date(2025, 1, 1)))
+    for component, day in (
+        (ethics, date(2025, 1, 2)),
+        (ethics, date(2025, 1, 5)),
+        (ethics, date(2025, 1, 8)),
+        (law, date(2025, 1, 10)),
+    ):
+        services.record_completion(contact.pk, component.pk, day, admin, now=at(day))
+    return contact, enrollment
+
+
+def test_a_component_completed_three_times_in_a_period_counts_once(repeater):
+    contact, enrollment = repeater
+    [period] = transcript_of(contact).programs[0].periods
+    # Every completion stays listed; the first of each component counts, as requirements do.
+    assert [(line.code, line.counted, line.note) for line in period.completions] == [
+        ("ETH", True, ""),
+        ("ETH", False, "repeat, counted once"),
+        ("ETH", False, "repeat, counted once"),
+        ("LAW", True, ""),
+    ]
+    assert (period.credits_earned, period.hours_earned) == (Decimal("5"), Decimal("3.5"))
+    enrollment.refresh_from_db()
+    progress = evaluate(enrollment, date(2025, 6, 1))
+    assert (period.credits_earned, period.hours_earned) == (
+        progress.credits_earned,
+        progress.hours_earned,
+    )
+    assert transcript_of(contact).credits_total == Decimal("5")
+
+
+def test_api_and_pdf_transcripts_count_a_repeated_component_once(api, repeater):
+    import io
+
+    from pypdf import PdfReader
+
+    contact, _ = repeater
+    [period] = api.get(f"/contacts/{contact.pk}/transcript").json()["programs"][0]["periods"]
+    assert (period["credits_earned"], period["hours_earned"]) == (5.0, 3.5)
+    assert len(period["completions"]) == 4
+    pdf = api.get(f"/contacts/{contact.pk}/transcript", {"format": "pdf"}).content
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "5 credits of 4 required · 3.5 hours" in text
+    assert "5 credits and 3.5 hours counted" in text
+    assert text.count("repeat, counted once") == 2

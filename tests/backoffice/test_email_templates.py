@@ -13,7 +13,7 @@ EDIT = f"/staff/setup/emails/{EXPIRING}/"
 PREVIEW = f"/staff/setup/emails/{EXPIRING}/preview/"
 GOOD = {
     "subject": "{{ program.name }} ends in {{ days_left }} days",
-    "text_body": "Hello {{ contact.first_name }}, renew before {{ expires_on|date:'F j, Y' }}.",
+    "text_body": "Hello {{ contact.first_name }}, renew before {{ expires_on|date:'j F Y' }}.",
     "html_body": "<p>Hello <b>{{ contact.first_name }}</b></p>",
 }
 
@@ -76,6 +76,8 @@ def test_the_edit_page_shows_the_form_the_placeholders_and_a_preview(admin_clien
     assert f'hx-post="{PREVIEW}"' in page
     assert "Jordan" in response.context["rendered"].text  # the sample contact
     assert '<iframe class="email-html" sandbox=""' in page
+    # The example format writes the day first, as the shipped texts do.
+    assert 'expires_on|date:"j F Y" }}</code> (4 December 2026)' in page
 
 
 def test_an_unknown_email_kind_is_404(admin_client):

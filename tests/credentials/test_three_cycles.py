@@ -128,9 +128,9 @@ def test_three_cycles_day_by_day_with_the_worker(officer, admin, api, client, tr
     ]
     expiring = [m for m in mail.outbox if m.subject.startswith("Certification Expiring")]
     assert [m.subject for m in expiring] == [
-        "Certification Expiring: Safety Officer on July 31, 2026",
-        "Certification Expiring: Safety Officer on January 31, 2027",
-        "Certification Expiring: Safety Officer on July 31, 2027",
+        "Certification Expiring: Safety Officer on 31 July 2026",
+        "Certification Expiring: Safety Officer on 31 January 2027",
+        "Certification Expiring: Safety Officer on 31 July 2027",
     ]
 
     # History: every step, with the worker as the actor of the time-driven ones.

@@ -131,7 +131,7 @@ def test_certification_earned_links_to_the_certificate_and_its_verification_page
     assert received.subject == "Congratulations: you are certified in Safety Officer"
     number = enrollment.certificate_number
     assert number in received.text
-    assert "valid through March 2, 2028" in received.text
+    assert "valid through 2 March 2028" in received.text
     expected = ["https://certs.example.org/portal/", f"https://certs.example.org/verify/{number}"]
     assert links(received.text) == expected
     assert links(received.html) == expected

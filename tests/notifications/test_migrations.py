@@ -6,8 +6,11 @@ import importlib
 import sys
 from pathlib import Path
 
+from django.apps import apps as live_apps
+
 from certtrack.notifications import migrations
 from certtrack.notifications.defaults import DEFAULTS
+from certtrack.notifications.models import EmailTemplate
 
 MIGRATIONS = sorted(Path(migrations.__file__).parent.glob("[0-9]*.py"))
 
@@ -79,5 +82,35 @@ def test_the_frozen_texts_of_the_migrations_add_up_to_todays_defaults():
     for kind, texts in later.CHANGED.items():
         assert shipped[kind] == texts["old"]
         shipped[kind] = texts["new"]
+    # Then 0010's day-first dates.
+    for kind, texts in _migration("0010_day_first_dates").CHANGED.items():
+        assert shipped[kind] == texts["old"]
+        shipped[kind] = texts["new"]
     # A text changed in defaults.py needs a data migration that ships it (see defaults.py).
     assert shipped == DEFAULTS
+
+
+def test_day_first_dates_replace_only_the_templates_still_as_shipped(db):
+    """0010: a template still the old shipped text gets day-first dates (and back on
+    reverse); one an administrator edited, even in one field, is kept as it is."""
+    day_first = _migration("0010_day_first_dates")
+    expiring, expired = (
+        day_first.CHANGED["certification_expiring"],
+        day_first.CHANGED["certification_expired"],
+    )
+    edited = expired["old"] | {"subject": "{{ program.name }}: expired"}
+    EmailTemplate.objects.filter(kind="certification_expiring").update(**expiring["old"])
+    EmailTemplate.objects.filter(kind="certification_expired").update(**edited)
+
+    def stored(kind: str) -> dict:
+        row = EmailTemplate.objects.values("subject", "text_body", "html_body").get(kind=kind)
+        return dict(row)
+
+    day_first.day_first(live_apps, None)
+    assert stored("certification_expiring") == expiring["new"]
+    assert "expires_on|date:'j F Y'" in stored("certification_expiring")["text_body"]
+    assert stored("certification_expired") == edited
+
+    day_first.month_first(live_apps, None)
+    assert stored("certification_expiring") == expiring["old"]
+    assert stored("certification_expired") == edited

@@ -37,7 +37,7 @@ def test_expiring_email_is_sent_on_the_notice_day(smtp, certified, worker):
     worker(NOTICE_DAY)
     [received] = smtp.inbox.received
     assert received.recipients == ["ana@example.org"]
-    assert received.subject == "Certification Expiring: Safety Officer on April 10, 2026"
+    assert received.subject == "Certification Expiring: Safety Officer on 10 April 2026"
     assert "30 days from now" in received.text
     assert "https://certs.example.org/portal/" in received.text
 
@@ -59,7 +59,7 @@ def test_expired_email_is_sent_the_day_after_the_expiry(smtp, certified, worker)
     worker(EXPIRY + timedelta(days=1))
     [received] = expired(smtp)
     assert received.subject == "Your Safety Officer certification has expired"
-    assert "expired on April 10, 2026" in received.text
+    assert "expired on 10 April 2026" in received.text
     worker(EXPIRY + timedelta(days=2))
     assert len(smtp.inbox.received) == 2  # expiring, then expired: nothing more
 
@@ -113,7 +113,7 @@ def test_a_certification_earned_inside_the_notice_window_is_told_it_is_expiring(
     worker(date(2026, 3, 2))
     assert smtp.inbox.subjects() == [
         "Congratulations: you are certified in Short Course",
-        "Certification Expiring: Short Course on April 2, 2026",
+        "Certification Expiring: Short Course on 2 April 2026",
     ]
 
 
@@ -150,12 +150,12 @@ def test_an_extension_after_the_reminder_re_arms_it_for_the_new_date(
     assert len(smtp.inbox.received) == 1  # nothing until the new notice day …
     worker(date(2027, 3, 11))  # … 30 days before the new date
     assert [r.subject for r in expiring(smtp)] == [
-        "Certification Expiring: Safety Officer on April 10, 2026",
-        "Certification Expiring: Safety Officer on April 10, 2027",
+        "Certification Expiring: Safety Officer on 10 April 2026",
+        "Certification Expiring: Safety Officer on 10 April 2027",
     ]
     worker(date(2027, 4, 11))
     assert [r.subject for r in expired(smtp)] == ["Your Safety Officer certification has expired"]
-    assert "April 10, 2027" in expired(smtp)[0].text
+    assert "10 April 2027" in expired(smtp)[0].text
 
 
 def test_a_new_date_inside_the_notice_window_is_announced_at_once(
@@ -166,8 +166,8 @@ def test_a_new_date_inside_the_notice_window_is_announced_at_once(
     services.set_expires_on(certified.pk, date(2026, 4, 17), "One more week to renew", admin)
     worker(date(2026, 3, 20))
     assert [r.subject for r in expiring(smtp)] == [
-        "Certification Expiring: Safety Officer on April 10, 2026",
-        "Certification Expiring: Safety Officer on April 17, 2026",
+        "Certification Expiring: Safety Officer on 10 April 2026",
+        "Certification Expiring: Safety Officer on 17 April 2026",
     ]
 
 
@@ -194,7 +194,7 @@ def test_extending_an_expired_certification_brings_new_reminders(
     services.set_expires_on(certified.pk, EXPIRY + timedelta(days=20), "Grace period", admin)
     worker(EXPIRY + timedelta(days=5))
     assert [r.subject for r in expiring(smtp)] == [
-        "Certification Expiring: Safety Officer on April 30, 2026"
+        "Certification Expiring: Safety Officer on 30 April 2026"
     ]
     worker(EXPIRY + timedelta(days=21))
     assert len(expired(smtp)) == 2  # the new date expired too: news again

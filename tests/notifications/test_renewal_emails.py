@@ -39,17 +39,17 @@ def test_three_cycles_warn_once_per_period_and_announce_each_renewal(
     worker(date(2028, 3, 11))
     worker(date(2028, 4, 11))
     assert subjects(smtp) == [
-        "Certification Expiring: Safety Officer on April 10, 2026",
+        "Certification Expiring: Safety Officer on 10 April 2026",
         "Your Safety Officer certification is renewed",
-        "Certification Expiring: Safety Officer on April 10, 2027",
+        "Certification Expiring: Safety Officer on 10 April 2027",
         "Your Safety Officer certification is renewed",
-        "Certification Expiring: Safety Officer on April 10, 2028",
+        "Certification Expiring: Safety Officer on 10 April 2028",
         "Your Safety Officer certification has expired",
     ]
     renewed = [r for r in smtp.inbox.received if r.subject.endswith("is renewed")][1]
     assert f"/portal/enrollments/{holder.pk}/certificate.pdf?period=3" in renewed.text
-    assert "April 10, 2028 through April 10, 2029" not in renewed.text
-    assert "from April 10, 2027 through April 10, 2028" in renewed.text
+    assert "10 April 2028 through 10 April 2029" not in renewed.text
+    assert "from 10 April 2027 through 10 April 2028" in renewed.text
     periods = Email.objects.filter(enrollment=holder, kind="certification_expiring")
     assert sorted(periods.values_list("period", flat=True)) == [1, 2, 3]
 
@@ -128,7 +128,7 @@ def test_a_rejected_completion_tells_the_contact_why(
     worker(EARNED)
     [received] = [r for r in smtp.inbox.received if "was not accepted" in r.subject]
     assert received.subject == f"Your {component.name} completion was not accepted"
-    assert "April 10, 2025" in received.text
+    assert "10 April 2025" in received.text
     assert "The reason: The certificate is unreadable" in received.text
 
 

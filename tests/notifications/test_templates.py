@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certtrack.certification import services
+from certtrack.notifications.defaults import DEFAULTS
 from certtrack.notifications.models import TEMPLATE_KINDS, Email, EmailTemplate, Kind
 from certtrack.notifications.rendering import TemplateError, preview, render_email, sample_context
 from tests.conftest import at
@@ -30,6 +31,23 @@ def test_every_default_renders_every_placeholder_it_uses(db, kind):
     for text in (rendered.text, rendered.html):
         assert "None" not in text
         assert "https://" in text or "http://" in text
+
+
+@pytest.mark.parametrize("kind", [kind.value for kind in TEMPLATE_KINDS])
+def test_every_shipped_email_writes_its_dates_day_first(db, kind):
+    # As the certificate and the portal do: "4 December 2026", never "December 4, 2026".
+    day = date(2026, 12, 4)
+    facts = sample_context(date(2026, 11, 4)) | {
+        "applied_on": day,
+        "activated_on": day,
+        "expires_on": day,
+        "completed_on": day,
+    }
+    rendered = render_email(kind, facts)
+    for text in (rendered.subject, rendered.text, rendered.html):
+        assert "December 4" not in text
+    if "|date:" in DEFAULTS[kind]["text_body"]:
+        assert "4 December 2026" in rendered.text and "4 December 2026" in rendered.html
 
 
 def test_preview_renders_an_unsaved_edit_with_sample_facts(db):

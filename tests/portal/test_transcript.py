@@ -32,3 +32,19 @@ def test_another_contacts_transcript_is_404(pat_client, sam, today):
 def test_signed_out_the_transcript_asks_to_sign_in(client, pat, today):
     response = client.get(f"/portal/contacts/{pat.pk}/transcript/")
     assert response.status_code == 302 and "/portal/sign-in/" in response["Location"]
+
+
+def test_the_page_counts_a_repeated_course_once_and_marks_the_repeats(
+    pat_client, pat, program, course, admin, today
+):
+    exam = program.components.get(code="EXAM")
+    services.add(pat.pk, program.pk, admin, now=at(date(2026, 5, 1)))
+    for component, day in ((course, 2), (course, 3), (course, 4), (exam, 5)):
+        when = date(2026, 5, day)
+        services.record_completion(pat.pk, component.pk, when, admin, now=at(when))
+    html = pat_client.get(f"/portal/contacts/{pat.pk}/transcript/").content.decode()
+    # One credit and one hour each for the course and the exam: 2, not 4.
+    assert "<strong>2</strong> credits · <strong>2</strong> hours" in " ".join(html.split())
+    assert "2 credits and 2 hours counted toward certification periods" in html
+    assert html.count("(repeat, counted once)") == 2
+    assert html.count("Site Safety Basics") == 3
