@@ -306,14 +306,18 @@ def progress_of_many(
             start = since if start is None else max(start, since)
             own = None  # a renewal counts only work no period used, its own included
         counted, dates, until = [], {}, None
+        components = {link.component_id for link in links_of[program.pk]}
         # The components whose completions decide this row (its own, and their gates).
-        relevant = _gates_of({link.component_id for link in links_of[program.pk]}, prerequisites)
+        relevant = _gates_of(components, prerequisites)
         for pk, component_id, completed_on in rows_of[enrollment.contact_id]:
             user = used.get((program.pk, pk))
             if (user is not None and user == own) or (
                 user is None and (start is None or completed_on >= start)
             ):
-                counted.append((pk, completed_on))
+                # The work a period uses: the program's own components' (a gate outside
+                # it, or another program's work read with it, is no part of its record).
+                if component_id in components:
+                    counted.append((pk, completed_on))
                 dates.setdefault(component_id, []).append(completed_on)
                 if (
                     user is None

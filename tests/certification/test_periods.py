@@ -40,6 +40,26 @@ def test_requirements_met_makes_period_1_earned_with_the_completions_used(
     assert period.renewed_on is None
 
 
+def test_a_period_uses_only_its_own_programs_completions(
+    make_contact, make_component, make_program, admin
+):
+    """Not a prerequisite outside the program, nor another program's work read with it (the
+    contact's enrollments are evaluated together): they showed in the period's transcript."""
+    contact = make_contact()
+    gate, course, other = make_component(), make_component(), make_component()
+    services.update_component(course.pk, admin, prerequisite_ids=[gate.pk])
+    mine = make_program(required=[course], validity_months=12)
+    theirs = make_program(required=[other], validity_months=12)
+    first = services.add(contact.pk, mine.pk, admin, now=at(D))
+    second = services.add(contact.pk, theirs.pk, admin, now=at(D))
+    g = complete(contact, gate, admin, D - timedelta(days=3), D)
+    o = complete(contact, other, admin, D - timedelta(days=2), D)
+    c = complete(contact, course, admin, D - timedelta(days=1), D)
+    assert set(Period.objects.get(enrollment=first).completions.all()) == {c}
+    assert set(Period.objects.get(enrollment=second).completions.all()) == {o}
+    assert g.pk not in evaluate(Enrollment.objects.get(pk=first.pk), D).used_through(D)
+
+
 def test_admin_review_approval_makes_period_1_from_the_day_of_approval(
     make_contact, make_program, admin
 ):
