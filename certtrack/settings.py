@@ -180,6 +180,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["certtrack.formats"]  # day-first dates (certtrack/formats)
 TIME_ZONE = "UTC"  # storage; calendar logic uses General Settings' time zone
 USE_I18N = True
 USE_TZ = True

@@ -230,6 +230,6 @@ def test_a_day_formatted_with_a_literal_format_is_remembered():
     sandbox._formatted_day.cache_clear()
     texts = {template.render(Context({"day": day})) for _ in range(3)}
     assert texts == {f"{django_date(day, 'j F Y')} · {django_date(day)}"}
-    assert texts == {"29 February 2028 · Feb. 29, 2028"}
+    assert texts == {"29 February 2028 · 29 February 2028"}  # day first (certtrack/formats)
     info = sandbox._formatted_day.cache_info()
     assert (info.misses, info.hits) == (2, 4)

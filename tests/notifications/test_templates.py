@@ -50,6 +50,21 @@ def test_every_shipped_email_writes_its_dates_day_first(db, kind):
         assert "4 December 2026" in rendered.text and "4 December 2026" in rendered.html
 
 
+def test_a_date_printed_without_a_format_is_day_first_too(db):
+    """A staff member's own template writing `{{ expires_on }}`: Django's English format
+    wrote "Dec. 4, 2026" (certtrack/formats)."""
+    template = EmailTemplate(
+        kind=Kind.CERTIFICATION_EXPIRING,
+        subject="Ends {{ expires_on }}",
+        text_body="{{ expires_on|date }} / {{ expires_on|date:'SHORT_DATE_FORMAT' }}",
+        html_body="<p>{{ expires_on }}</p>",
+    )
+    shown = preview(template, sample_context(date(2026, 11, 4)) | {"expires_on": date(2026, 12, 4)})
+    assert shown.subject == "Ends 4 December 2026"
+    assert shown.text == "4 December 2026 / 4 Dec 2026"
+    assert "<p>4 December 2026</p>" in shown.html
+
+
 def test_preview_renders_an_unsaved_edit_with_sample_facts(db):
     template = EmailTemplate(
         kind=Kind.CERTIFICATION_EXPIRING,
@@ -145,9 +160,9 @@ def test_dates_are_formatted_as_each_template_asks_however_often_they_repeat(db)
     )
     for _ in range(2):
         first = render(template, {"expires_on": date(2026, 4, 1), "today": date(2026, 3, 2)})
-        assert (first.subject, first.text) == ("April 1, 2026", "2026-04-01 April 1, 2026 Mon")
+        assert (first.subject, first.text) == ("April 1, 2026", "2026-04-01 1 April 2026 Mon")
         other = render(template, {"expires_on": date(2026, 5, 9), "today": date(2026, 3, 3)})
-        assert (other.subject, other.text) == ("May 9, 2026", "2026-05-09 May 9, 2026 Tue")
+        assert (other.subject, other.text) == ("May 9, 2026", "2026-05-09 9 May 2026 Tue")
     with translation.override("de"):
         german = render(template, {"expires_on": date(2026, 5, 9), "today": date(2026, 3, 3)})
     assert german.subject == "Mai 9, 2026"
