@@ -435,3 +435,27 @@ def test_a_component_s_credits_and_hours_are_written_without_a_stray_separator(
     written = re.findall(r'<div class="muted small nowrap">([^<]*)</div>', html)
     assert "8 h" in written and "2 cr · 1.50 h" in written
     assert not any(text.startswith(" ·") for text in written)
+
+
+def test_the_cancel_confirmation_s_button_is_not_called_cancel(admin_client, enroll):
+    """A staff user's trial: the dialog's red button read "Cancel" beside "Go back" — what
+    someone backing out presses, and it cancelled the enrollment for good."""
+    html = page(admin_client, enroll("active")).content.decode()
+    assert 'data-confirm-yes="Cancel enrollment"' in html
+    assert 'data-confirm-yes="Cancel"' not in html
+
+
+def test_a_failed_attempt_says_failed_not_approved(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    """A staff user's trial: "Score 40/100 failed Approved" — a green Approved beside it."""
+    exam = make_component(
+        "exam", name="Final Exam", scoring="scored", max_score=100, passing_score=70
+    )
+    program = make_program(required=[exam])
+    contact = make_contact()
+    row = services.add(contact.pk, program.pk, admin)
+    failed = services.record_completion(contact.pk, exam.pk, TODAY, admin, score=40)
+    html = " ".join(page(admin_client, row).content.decode().split())
+    shown = html.split(f'data-completion="{failed.pk}"')[1].split("</div>")[0]
+    assert "failed" in shown and "Approved" not in shown

@@ -2,6 +2,10 @@
 "Certification periods and renewal"), for each renewal base, redrawn as fields change."""
 
 import pytest
+from django.test import Client
+
+from certtrack.accounts.models import ApiToken
+from certtrack.certification.models import Program
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +94,30 @@ def test_a_form_sent_back_with_errors_shows_the_example_of_what_was_typed(admin_
     )
     html = response.content.decode()
     assert "31 Mar 2026 → 30 Sep 2026" in line(html, "previous_expiry")
+
+
+def test_spans_beyond_the_calendar_are_refused_not_a_server_error(
+    admin_client, admin_user, make_program
+):
+    """A staff user's trial: "Valid for (months)" 99999 or grace 3000000 was a 500 (year
+    10359) on the example and on saving; bounded in the model, so on every face."""
+    assert "at most 1200 months" in example(admin_client, validity_months="99999")
+    assert "at most 3650 days" in example(admin_client, renewal_grace_days="3000000")
+    for field, value, bound in (
+        ("validity_months", "99999", 1200),
+        ("renewal_window_days", "4000", 3650),
+        ("renewal_grace_days", "3000000", 3650),
+    ):
+        form = {"name": "Huge", "validity_months": "12", field: value}
+        response = admin_client.post("/staff/setup/programs/new/", form)
+        assert response.status_code == 200
+        assert f"less than or equal to {bound}" in response.content.decode()
+    assert not Program.objects.filter(name="Huge").exists()
+    program = make_program(validity_months=12)
+    api = Client(headers={"Authorization": f"Bearer {ApiToken.issue(admin_user, 't')[1]}"})
+    answer = api.patch(
+        f"/api/v1/programs/{program.pk}", {"validity_months": 99999}, "application/json"
+    )
+    assert answer.status_code in (400, 422) and "1200" in answer.content.decode()
+    program.refresh_from_db()
+    assert program.validity_months == 12

@@ -142,7 +142,8 @@ def test_cancelling_asks_first_and_going_back_changes_nothing(page, admin_user, 
     # Confirmed with the keyboard: Tab to the button that names the act, Enter.
     asking.click()
     page.keyboard.press("Tab")
-    expect(dialog.get_by_role("button", name="Cancel", exact=True)).to_be_focused()
+    # Not "Cancel", which reads as backing out (a staff user's trial): it names the act.
+    expect(dialog.get_by_role("button", name="Cancel enrollment", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     expect(page.get_by_test_id("status")).to_have_text("Cancelled")
@@ -343,3 +344,26 @@ def test_deactivating_a_staff_user_asks_first(page, admin_user, staff_user):
     expect(page.locator("h1 .tag")).to_have_text("Deactivated")
     staff_user.refresh_from_db()
     assert not staff_user.is_active
+
+
+def test_a_long_unbroken_note_keeps_its_remove_button_within_reach(page, admin_user, enroll, admin):
+    """A staff user's trial at 1366 px: a 600-character note with no space (a URL) ran under
+    the side column, and its Remove button sat under another element (not clickable)."""
+    from certtrack.certification import services
+
+    enrollment = enroll("in_progress", first_name="Ada", last_name="Long")
+    component = enrollment.program.links.first().component
+    today = GeneralSettings.get().today(clock.now())
+    services.record_completion(
+        enrollment.contact_id, component.pk, today, admin, note="https://x.example/" + "x" * 600
+    )
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, admin_user.email)
+    page.goto(f"/staff/enrollments/{enrollment.pk}/")
+    remove = page.get_by_role("button", name=f"Remove this {component.name} completion")
+    remove.click(trial=True)  # fails when another element would receive the click
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    note = page.locator(".completion .note").first.bounding_box()
+    side = page.get_by_role("region", name="Actions").bounding_box()
+    assert note["x"] + note["width"] <= side["x"]
+    shot(page, "enrollment-long-note")

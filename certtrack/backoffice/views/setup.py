@@ -18,6 +18,7 @@ from certtrack.certification.models import (
     GeneralSettings,
     Program,
 )
+from certtrack.certification.models.setup import MAX_DAYS, MAX_MONTHS
 from certtrack.certification.transcript import transcript_of
 from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
@@ -133,6 +134,11 @@ def _renewal_example(values) -> dict:
         grace_days = _whole(values, "renewal_grace_days", 0)
     except ValueError:
         return {"problem": "Enter whole numbers of months and days to see the example."}
+    if (validity or 0) > MAX_MONTHS or max(window_days, grace_days) > MAX_DAYS:
+        return {
+            "problem": f"A program is valid for at most {MAX_MONTHS} months, and its renewal "
+            f"window and grace days are at most {MAX_DAYS} days each."
+        }
     base = values.get("renewal_base") or "previous_expiry"
     return {
         "example": renewal_progress.example(validity or None, window_days, grace_days, base),

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -141,6 +142,12 @@ class RenewalRequirements(models.TextChoices):
     CREDITS = "credits", "Credits and hours"
 
 
+# A program's spans, bounded so that every date they make stays in the calendar (and
+# before `dates.LATEST`): a typo of 99999 months was a 500 (year 10359), a staff trial.
+MAX_MONTHS = 1200  # 100 years
+MAX_DAYS = 3650  # 10 years
+
+
 class Program(LoadedFast, models.Model):
     """A certification program: components, approval rules and validity."""
 
@@ -156,23 +163,29 @@ class Program(LoadedFast, models.Model):
         default=False, help_text="Finished work waits in Admin Review until staff approve it."
     )
     validity_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: the certification never expires."
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_MONTHS)],
+        help_text="Empty: the certification never expires.",
     )
     credits_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     hours_required = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     completion_recency_months = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MaxValueValidator(MAX_MONTHS)],
         help_text="Work older than this many months (before the day it is counted) does not "
         "count. Empty: no limit.",
     )
     renewal_window_days = models.PositiveIntegerField(
         default=90,
+        validators=[MaxValueValidator(MAX_DAYS)],
         help_text="How many days before the expiration date a holder can renew. "
         "0: no renewal (the certification expires and the contact applies again).",
     )
     renewal_grace_days = models.PositiveIntegerField(
         default=0,
+        validators=[MaxValueValidator(MAX_DAYS)],
         help_text="How many days after the expiration date a renewal is still accepted.",
     )
     renewal_base = models.CharField(
