@@ -459,3 +459,16 @@ def test_a_failed_attempt_says_failed_not_approved(
     html = " ".join(page(admin_client, row).content.decode().split())
     shown = html.split(f'data-completion="{failed.pk}"')[1].split("</div>")[0]
     assert "failed" in shown and "Approved" not in shown
+
+
+def test_a_suspended_certification_is_called_suspended_with_its_reason(admin_client, admin, enroll):
+    """A staff user's trial: a suspension read "Set inactive by staff (for example, not
+    working towards completion)"."""
+    row = enroll("active")
+    services.perform(row.pk, "suspend", admin, reason="Complaint under review")
+    row.refresh_from_db()
+    html = " ".join(page(admin_client, row).content.decode().split())
+    assert "Suspended (reason: Complaint under review): the certification is not valid" in html
+    box = html.split('class="status-box')[1].split("</div>")[0]
+    assert escape(MEANING[Status.INACTIVE]) not in box
+    assert f"its period runs on to {row.expires_on.day} {row.expires_on:%b %Y}" in html

@@ -32,6 +32,7 @@ from ..forms import (
     optional_date,
     submit,
 )
+from ..rows import day
 from .common import actor_of, back_to, today_as_of
 
 
@@ -143,10 +144,25 @@ _ELSEWHERE_MEANING = {
 _ELSEWHERE_WORK = "Its work was done there: the requirements below show none of it."
 
 
-def _meaning(current: Status, latest) -> str:
+def _meaning(enrollment: Enrollment, current: Status, latest) -> str:
+    if statuses.standing(current, enrollment.period_number > 0) == statuses.SUSPENDED:
+        return _suspended(enrollment)
     if latest is not None and latest.source in _ELSEWHERE and current in _ELSEWHERE_MEANING:
         return f"{_ELSEWHERE_MEANING[current]} {_ELSEWHERE_WORK}"
     return MEANING[current]
+
+
+def _suspended(enrollment: Enrollment) -> str:
+    """A suspended certification in words (PRODUCT.md §3): a staff user's trial read "Set
+    inactive by staff (for example, not working towards completion)" for it."""
+    suspension = enrollment.history.filter(action="suspend").order_by("-at", "-id").first()
+    why = f" (reason: {suspension.reason})" if suspension and suspension.reason else ""
+    runs = f"; its period runs on to {day(enrollment.expires_on)}" if enrollment.expires_on else ""
+    return (
+        f"Suspended{why}: the certification is not valid while suspended and verification "
+        f"answers “suspended”{runs}. No renewal is granted meanwhile; Reactivate "
+        "lifts the suspension."
+    )
 
 
 def _page(enrollment: Enrollment, as_of) -> dict:
@@ -160,7 +176,7 @@ def _page(enrollment: Enrollment, as_of) -> dict:
         "contact": enrollment.contact,
         "program": enrollment.program,
         "status": current,
-        "meaning": _meaning(current, latest),
+        "meaning": _meaning(enrollment, current, latest),
         "actions": _actions(enrollment, current, as_of),
         "final_statuses": statuses.FINAL,
         # Highlighted: the actions that move a contact toward (or back to) certification.
