@@ -232,3 +232,19 @@ def test_a_renewal_in_review_offers_approve_and_reject(
     act(admin_client, enrollment, action="approve_renewal")
     enrollment.refresh_from_db()
     assert enrollment.period_number == 2
+
+
+def test_after_an_early_waiver_the_certificate_button_is_the_period_in_force(
+    admin_client, admin, make_contact, make_program
+):
+    """A staff user's trial: waived on the day it became Active, the page's certificate
+    button gave the next period's certificate, "Valid from" a year ahead."""
+    program = make_program(required=1, validity_months=12, renewal_window_days=90)
+    enrollment = services.record_existing(make_contact().pk, program.pk, TODAY, admin)
+    act(admin_client, enrollment, action="renew", reason="Board waiver")
+    enrollment.refresh_from_db()
+    assert enrollment.period_number == 2 and enrollment.activated_on > TODAY
+    html = page(admin_client, enrollment).content.decode()
+    base = f"/staff/enrollments/{enrollment.pk}/certificate.pdf"
+    assert f'href="{base}?period=1">Certificate (PDF)</a>' in html
+    assert f'href="{base}?period=2">Next period\'s certificate (from ' in html

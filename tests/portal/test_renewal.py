@@ -362,6 +362,9 @@ def test_each_period_keeps_its_certificate_to_download(renewed, on):
     assert "15 January 2025" in pdf_text(old) and "2029" not in pdf_text(old)
     current = client.get(f"/portal/enrollments/{renewed.pk}/certificate.pdf")
     assert "15 January 2029" in pdf_text(current)
+    # My certifications' button too: the period in force (it gave period 2's, from 2027).
+    home = client.get("/portal/").content.decode()
+    assert f'href="/portal/enrollments/{renewed.pk}/certificate.pdf?period=1">Download' in home
 
 
 def test_the_certificate_is_a_download_named_after_program_number_and_period(renewed, on):

@@ -19,6 +19,7 @@ from certtrack.certification.models import (
     PeriodCompletion,
     PeriodSource,
 )
+from certtrack.certification.periods import in_force
 from certtrack.certification.requirements import evaluate
 from certtrack.certification.statuses import CERTIFIED, MEANING, Status
 from certtrack.credentials import certificates
@@ -171,6 +172,7 @@ def _page(enrollment: Enrollment, as_of) -> dict:
     tracker = _progress_tracker(enrollment)
     periods = _periods(enrollment)
     latest = periods[-1] if periods else None
+    now = in_force(periods, as_of.today)
     return {
         "enrollment": enrollment,
         "contact": enrollment.contact,
@@ -195,6 +197,10 @@ def _page(enrollment: Enrollment, as_of) -> dict:
         ),
         "history": enrollment.history.order_by("at", "id"),  # id: same-moment events in order
         "periods": periods,
+        # After an early renewal the latest period begins later: the certificate of the one
+        # in force first (a staff user's trial got one "Valid from" three years ahead).
+        "in_force": now,
+        "next_period": latest if now and latest.number > now.number else None,
         # Renewal progress counts work from the latest period's start (PRODUCT.md §3).
         "renewal_since": latest and (latest.renewed_on or latest.activated_on),
         "renewal": renewal_progress.of(enrollment, as_of.today),
