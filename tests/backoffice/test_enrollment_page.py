@@ -239,6 +239,28 @@ def test_recording_a_completion_from_the_page(admin_client, enroll, programs):
     assert Completion.objects.get(contact=row.contact).note == "Attended in person"
 
 
+def test_the_same_completion_twice_is_asked_about_before_it_is_recorded(
+    admin_client, enroll, programs
+):
+    """A staff user's trial: three identical completions recorded without a word ("6
+    completions used" in the period). The second asks; ticking the box records it."""
+    row = enroll("in_progress")
+    component = programs["open"].components.get()
+    form = {"form": "completion", "component": component.pk, "completed_on": TODAY.isoformat()}
+    assert admin_client.post(f"/staff/enrollments/{row.pk}/", form).status_code == 302
+    response = admin_client.post(f"/staff/enrollments/{row.pk}/", form)
+    assert response.status_code == 200
+    error = str(response.context["completion_form"].errors["again"])
+    assert f"{component.name} on {TODAY.day} {TODAY:%b %Y} is recorded already" in error
+    assert 'name="again"' in response.content.decode()
+    assert Completion.objects.filter(contact=row.contact).count() == 1
+    assert (
+        admin_client.post(f"/staff/enrollments/{row.pk}/", form | {"again": "on"}).status_code
+        == 302
+    )
+    assert Completion.objects.filter(contact=row.contact).count() == 2
+
+
 def test_a_completion_in_the_future_is_refused_on_its_field(admin_client, enroll, programs):
     row = enroll("in_progress")
     response = admin_client.post(

@@ -3,6 +3,7 @@
 from django import forms
 
 from certtrack.certification.models import (
+    Completion,
     Component,
     Contact,
     Program,
@@ -65,10 +66,37 @@ class RecordCompletionForm(forms.Form):
     failed = forms.BooleanField(label="Failed attempt (exams)", required=False)
     note = forms.CharField(label="Note", required=False, max_length=2000)
     evidence = forms.FileField(label="Evidence file", required=False)
+    again = forms.BooleanField(
+        label="Record it again (a second completion that day)", required=False
+    )
 
-    def __init__(self, *args, program: Program, **kwargs):
+    def __init__(self, *args, program: Program, contact_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["component"].queryset = program.components.order_by("name")
+        self.contact_id = contact_id
+
+    @property
+    def asks_again(self) -> bool:
+        """The "Record it again" box is shown: the completion was recorded already."""
+        return "again" in self.errors or bool(self.data.get("again"))
+
+    def clean(self):
+        """The same completion twice is a double click or a slip, not news (a staff user's
+        trial recorded three and saw "6 completions used"): asked before it is recorded."""
+        data = super().clean()
+        component, day = data.get("component"), data.get("completed_on")
+        if component is None or day is None or data.get("again") or self.contact_id is None:
+            return data
+        same = Completion.objects.live().filter(
+            contact_id=self.contact_id, component=component, completed_on=day
+        )
+        if same.exists():
+            self.add_error(
+                "again",
+                f"{component.name} on {day.day} {day:%b %Y} is recorded already. Tick the box "
+                "to record a second completion that day (another attempt, say).",
+            )
+        return data
 
 
 class SaveFilterForm(forms.Form):

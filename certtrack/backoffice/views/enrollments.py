@@ -109,7 +109,9 @@ def _record_completion(request: HttpRequest, enrollment: Enrollment, as_of, post
     if not posted:
         initial = {"completed_on": as_of.today}
         return RecordCompletionForm(program=enrollment.program, initial=initial), None
-    form = RecordCompletionForm(request.POST, request.FILES, program=enrollment.program)
+    form = RecordCompletionForm(
+        request.POST, request.FILES, program=enrollment.program, contact_id=enrollment.contact_id
+    )
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
