@@ -494,3 +494,34 @@ def test_a_suspended_certification_is_called_suspended_with_its_reason(admin_cli
     box = html.split('class="status-box')[1].split("</div>")[0]
     assert escape(MEANING[Status.INACTIVE]) not in box
     assert f"its period runs on to {row.expires_on.day} {row.expires_on:%b %Y}" in html
+
+
+def test_a_score_too_large_is_said_against_the_exam_s_range(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    """A staff user's trial: 100000 said "no more than 5 digits before the decimal point"."""
+    exam = make_component(
+        "exam", name="Final Exam", scoring="scored", max_score=100, passing_score=70
+    )
+    row = services.add(make_contact().pk, make_program(required=[exam]).pk, admin)
+    form = {"form": "completion", "component": exam.pk, "completed_on": TODAY.isoformat()}
+    for score in ("100000", "1e30"):
+        response = admin_client.post(f"/staff/enrollments/{row.pk}/", form | {"score": score})
+        errors = str(response.context["completion_form"].errors["score"])
+        assert "is outside 0–100" in errors, errors
+    assert not Completion.objects.exists()
+
+
+def test_approving_says_where_the_enrollment_moved(
+    admin_client, admin, make_contact, make_component, make_program
+):
+    """A staff user's trial: approving the last pending completion said only "Completion …
+    approved", not that the enrollment moved on."""
+    task = make_component("task", name="Portfolio", requires_approval=True)
+    program = make_program(name="Safety Officer", required=[task])
+    contact = make_contact()
+    services.add(contact.pk, program.pk, admin)
+    pending = services.record_completion(contact.pk, task.pk, TODAY, admin)
+    response = admin_client.post(f"/staff/completions/{pending.pk}/approve/", follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert said == ["Completion of Portfolio approved. Safety Officer: In progress → Active."]

@@ -185,7 +185,7 @@ def test_renew_without_a_reason_or_with_a_bad_date_changes_nothing(
     enrollment = services.record_existing(make_contact().pk, program.pk, date(2025, 7, 1), admin)
     assert act(admin_client, enrollment, action="renew") == ["A reason is required to renew."]
     messages = act(admin_client, enrollment, action="renew", reason="x", expires_on="31/12/2027")
-    assert messages == ["expires_on must be a date (YYYY-MM-DD), not '31/12/2027'."]
+    assert messages == ["The new expiry must be a date (YYYY-MM-DD), not '31/12/2027'."]
     enrollment.refresh_from_db()
     assert enrollment.period_number == 1
 

@@ -108,7 +108,7 @@ def test_a_bad_date_or_a_date_for_another_action_changes_nothing(admin_client, e
     row = existing(date(2026, 1, 1))
     assert bulk(
         admin_client, action="set_expiry", ids=[row.pk], reason="x", expires_on="31/03/2027"
-    ) == ["expires_on must be a date (YYYY-MM-DD), not '31/03/2027'."]
+    ) == ["The new expiry must be a date (YYYY-MM-DD), not '31/03/2027'."]
     assert bulk(
         admin_client, action="suspend", ids=[row.pk], reason="x", expires_on="2027-03-31"
     ) == ["A new expiration date is only for renew or set expiry."]

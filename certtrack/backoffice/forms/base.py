@@ -35,15 +35,16 @@ def submit(form: forms.Form, call: Callable):
     return None
 
 
-def optional_date(value: str | None, field: str):
-    """A date typed in a plain form field (YYYY-MM-DD), or None when left empty."""
+def optional_date(value: str | None, field: str, label: str):
+    """A date typed in a plain form field (YYYY-MM-DD), or None when left empty; `label`
+    names the field as the page does (not its parameter name: a staff user's trial)."""
     value = (value or "").strip()
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(field, f"{field} must be a date (YYYY-MM-DD), not {value!r}.") from None
+        raise Invalid(field, f"{label} must be a date (YYYY-MM-DD), not {value!r}.") from None
 
 
 def time_zone_names() -> list[str]:

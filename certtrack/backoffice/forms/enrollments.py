@@ -61,7 +61,7 @@ class RecordCompletionForm(forms.Form):
         label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
     )
     score = forms.DecimalField(
-        label="Score", required=False, max_digits=7, decimal_places=2, help_text="Scored exams."
+        label="Score", required=False, decimal_places=2, help_text="Scored exams."
     )
     failed = forms.BooleanField(label="Failed attempt (exams)", required=False)
     note = forms.CharField(label="Note", required=False, max_length=2000)

@@ -232,7 +232,7 @@ def _actions(enrollment: Enrollment, current: str, as_of) -> list:
 def perform_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
-        expires_on = optional_date(request.POST.get("expires_on"), "expires_on")
+        expires_on = optional_date(request.POST.get("expires_on"), "expires_on", "The new expiry")
         done = services.perform(
             pk,
             action,
@@ -260,14 +260,30 @@ def completion_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespo
     }
     if decision not in call:
         raise Http404
+    before = _statuses_touched(completion)
     try:
         call[decision](completion.pk, actor_of(request), reason=request.POST.get("reason", ""))
     except DomainError as error:
         messages.error(request, error.message)
     else:
         word = {"approve": "approved", "reject": "rejected", "remove": "removed"}[decision]
-        messages.success(request, f"Completion of {completion.component.name} {word}.")
+        moved = "".join(
+            f" {program}: {statuses.label(before[row][1])} → {statuses.label(status)}."
+            for row, (program, status) in _statuses_touched(completion).items()
+            if row in before and before[row][1] != status
+        )
+        messages.success(request, f"Completion of {completion.component.name} {word}.{moved}")
     return redirect(back_to(request, reverse("backoffice:overview")))
+
+
+def _statuses_touched(completion: Completion) -> dict[int, tuple[str, str]]:
+    """{enrollment id: (program name, stored status)} of the contact's enrollments in the
+    completion's programs: a decision's message says which moved (a staff user's trial:
+    approving the last pending completion did not say it went to Admin Review)."""
+    rows = Enrollment.objects.filter(
+        contact_id=completion.contact_id, program__links__component_id=completion.component_id
+    ).values_list("pk", "program__name", "status")
+    return {pk: (program, status) for pk, program, status in rows}
 
 
 @staff_required

@@ -287,7 +287,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Give a reason: it is recorded in each row's history.")
         return redirect(back)
     try:
-        expires_on = optional_date(request.POST.get("expires_on"), "expires_on")
+        expires_on = optional_date(request.POST.get("expires_on"), "expires_on", "The new expiry")
         if expires_on is not None and action not in ("renew", "set_expiry"):
             raise Invalid("expires_on", "A new expiration date is only for renew or set expiry.")
         call = _bulk_call(action, reason or DEFAULT_REASON, expires_on)

@@ -193,10 +193,17 @@ def _check_completed_on(component: Component, completed_on: date, as_of: AsOf) -
         )
 
 
+# The largest score a completion holds (its column: 7 digits, 2 after the point).
+MAX_SCORE = Decimal("99999.99")
+
+
 def _result(
     component: Component, score: Decimal | None, passed: bool | None
 ) -> tuple[Decimal | None, bool]:
     """(score, passed): a scored exam passes by its score; only an exam attempt can fail."""
+    if score is not None and not 0 <= score <= MAX_SCORE:  # what the column holds
+        top = MAX_SCORE if component.max_score is None else component.max_score
+        raise Invalid("score", f"The score {score:g} is outside 0–{top:g}.")
     if component.kind == ComponentKind.EXAM and component.scoring == Scoring.SCORED:
         if score is None:
             raise Invalid("score", f"{component.name} is a scored exam: a score is required.")
