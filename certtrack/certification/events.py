@@ -93,6 +93,7 @@ completion_rejected = Signal()
 completion_recorded = Signal()
 # reminder_schedule_given(sender, program, schedule): a program was saved with a reminder
 # schedule (the API's / form's items, unchecked); the receiver that keeps schedules
-# (notifications.reminders) checks them, raising Invalid naming `reminder_schedule`, and
-# stores them (PRODUCT.md §4)
+# (notifications.schedules) checks them, raising Invalid naming `reminder_schedule`, and
+# stores them (PRODUCT.md §4); it answers the change in words, [old, new], for the
+# program's History, or None when the schedule is the same (§9)
 reminder_schedule_given = Signal()

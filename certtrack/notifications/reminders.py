@@ -14,26 +14,38 @@ after). A step's day is `expires_on + offset_days`. The rules, as the spec says 
 `owed(today, days)` is the one source of truth: the worker queues `owed(today, 1)`,
 the preview shows `owed(today, N)`. It reads, per program step, one range of
 `expires_on` on the Enrollment (status, expires_on, id) index, minus the steps already
-in the outbox.
+in the outbox. A program's schedule itself (checked, stored, in words) is schedules.py's.
 """
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.dispatch import receiver
 
-from certtrack.certification import events
-from certtrack.certification.errors import Invalid
-from certtrack.certification.models import Enrollment, GeneralSettings, Program, ReminderStep
+from certtrack.certification.models import Enrollment, GeneralSettings, ReminderStep
 from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import BadFilter
 from certtrack.operations.tally import tally
 
-from .models import REMINDER_BASE_KINDS, Email, Kind, ReminderOptOut, ReminderTemplate
+from .models import Email, Kind, ReminderOptOut
+
+# A program's schedule, also reached as reminders.parse_schedule, … (re-exported).
+from .schedules import (  # noqa: F401
+    MAX_OFFSET,
+    MIN_OFFSET,
+    default_template,
+    describe,
+    parse_schedule,
+    schedule_of,
+    scheduled_programs,
+    schedules,
+    set_schedule,
+    store_schedule,
+    template_keys,
+)
 
 # The pure rules, also reached as reminders.Step, reminders.chosen, … (re-exported).
 from .steps import (  # noqa: F401
@@ -47,123 +59,11 @@ from .steps import (  # noqa: F401
     state,
 )
 
-MIN_OFFSET, MAX_OFFSET = -730, 365
 MIN_DAYS, MAX_DAYS = 1, 366  # the preview's `days` (API.md)
 # Suspended (Inactive), cancelled or never certified: no reminders.
 REMINDED = (Status.ACTIVE, Status.EXPIRING, Status.EXPIRED)
 BATCH = 500
 ANALYZE_AFTER = 1000  # reminder rows queued in one pass (see queue_reminders)
-
-
-# --- the schedule of a program ------------------------------------------------------------
-
-
-def template_keys() -> dict[str, str]:
-    """Every template a step may use: key → name."""
-    keys = {kind.value: kind.label for kind in REMINDER_BASE_KINDS}
-    keys |= dict(ReminderTemplate.objects.values_list("key", "name"))
-    return keys
-
-
-def default_template(offset_days: int) -> str:
-    return (Kind.CERTIFICATION_EXPIRING if offset_days <= 0 else Kind.CERTIFICATION_EXPIRED).value
-
-
-def describe(step: Step, names: dict[str, str] | None = None) -> str:
-    """A step in plain words: "30 days before expiry: Certification Expiring — 30 days"."""
-    names = names if names is not None else template_keys()
-    n = abs(step.offset_days)
-    unit = "day" if n == 1 else "days"
-    if step.offset_days < 0:
-        when = f"{n} {unit} before expiry"
-    elif step.offset_days > 0:
-        when = f"{n} {unit} after expiry"
-    else:
-        when = "On the day of expiry"
-    when = when[0].upper() + when[1:]
-    name = names.get(step.template, f"missing template {step.template!r}")
-    return f"{when}: {name}" + (" (mandatory)" if step.mandatory else "")
-
-
-def parse_schedule(items: Iterable) -> list[Step]:
-    """Steps from the API's / form's items, checked: offset in range, no two on one day,
-    every template known. Raises Invalid naming `reminder_schedule`."""
-    field = "reminder_schedule"
-    steps = []
-    for i, item in enumerate(items, 1):
-        if not isinstance(item, dict):
-            item = {
-                name: getattr(item, name, None) for name in ("offset_days", "template", "mandatory")
-            }
-        offset = item.get("offset_days")
-        if isinstance(offset, bool) or not isinstance(offset, int):
-            raise Invalid(field, f"Step {i}: offset_days must be a whole number of days.")
-        if not MIN_OFFSET <= offset <= MAX_OFFSET:
-            raise Invalid(
-                field,
-                f"Step {i}: offset_days {offset} is outside {MIN_OFFSET}…+{MAX_OFFSET} days.",
-            )
-        template = item.get("template") or default_template(offset)
-        steps.append(Step(offset, str(template), bool(item.get("mandatory") or False)))
-    offsets = [s.offset_days for s in steps]
-    if dupes := sorted({o for o in offsets if offsets.count(o) > 1}):
-        raise Invalid(field, f"Two steps have the same offset_days ({dupes[0]}).")
-    known = template_keys()
-    for step in steps:
-        if step.template not in known:
-            raise Invalid(field, f"Step at {step.offset_days} days: no template {step.template!r}.")
-    return sorted(steps, key=lambda s: s.offset_days)
-
-
-def set_schedule(program: Program, steps: Sequence[Step]) -> bool:
-    """Replace the program's steps; return whether they changed.
-
-    Steps not yet sent are re-armed by this (they are computed from the schedule); the
-    outbox keeps every step already sent in this period, so none is sent twice.
-    """
-    before = schedule_of(program.pk)
-    if before == list(steps):
-        return False
-    ReminderStep.objects.filter(program=program).delete()
-    ReminderStep.objects.bulk_create(
-        ReminderStep(
-            program=program, offset_days=s.offset_days, template=s.template, mandatory=s.mandatory
-        )
-        for s in steps
-    )
-    return True
-
-
-@receiver(events.reminder_schedule_given, dispatch_uid="notifications.reminder_schedule")
-def store_schedule(sender, program: Program, schedule: Iterable, **kwargs) -> None:
-    """A program saved with a reminder schedule (create_program / update_program, inside
-    their transaction): check it (Invalid naming `reminder_schedule` undoes the save) and
-    store it."""
-    set_schedule(program, parse_schedule(schedule))
-
-
-def schedule_of(program_id: int) -> list[Step]:
-    rows = ReminderStep.objects.filter(program_id=program_id).order_by("offset_days")
-    return [Step(r.offset_days, r.template, r.mandatory) for r in rows]
-
-
-def schedules(program_ids: Iterable[int] | None = None) -> dict[int, list[Step]]:
-    """program id → its steps, for every program that has a schedule."""
-    rows = ReminderStep.objects.order_by("program_id", "offset_days")
-    if program_ids is not None:
-        rows = rows.filter(program_id__in=list(program_ids))
-    out: dict[int, list[Step]] = {}
-    for r in rows:
-        out.setdefault(r.program_id, []).append(Step(r.offset_days, r.template, r.mandatory))
-    return out
-
-
-def scheduled_programs(program_ids: Iterable[int]) -> set[int]:
-    """The programs among these that replace the single expiring / expired email."""
-    ids = sorted(set(program_ids))
-    if not ids:
-        return set()
-    return set(ReminderStep.objects.filter(program_id__in=ids).values_list("program_id", flat=True))
 
 
 # --- what is owed: the worker and the preview ---------------------------------------------

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from certtrack.certification import services
-from certtrack.certification.models import ReminderStep
+from certtrack.certification.models import AuditObject, History, ReminderStep
 
 
 def test_a_program_is_created_and_read_with_its_reminder_schedule(api, make_component):
@@ -40,6 +40,29 @@ def test_patching_the_schedule_replaces_it_and_an_empty_one_removes_it(api, make
     assert [s["offset_days"] for s in body.json()["reminder_schedule"]] == [-9]
     body = api.patch(f"/programs/{program.pk}", {"reminder_schedule": []})
     assert body.json()["reminder_schedule"] == []
+
+
+def test_a_schedule_created_or_patched_through_the_api_is_in_the_programs_history(
+    api, make_component, admin_user
+):
+    created = api.post(
+        "/programs",
+        {
+            "name": "Crane Operator",
+            "validity_months": 12,
+            "components": [{"component_id": make_component().pk}],
+            "reminder_schedule": [{"offset_days": -90}, {"offset_days": -30}],
+        },
+    )
+    program_id = created.json()["id"]
+    schedule = [{"offset_days": -60, "mandatory": True}, {"offset_days": -30}]
+    assert api.patch(f"/programs/{program_id}", {"reminder_schedule": schedule}).status_code == 200
+    api.patch(f"/programs/{program_id}", {"reminder_schedule": schedule})  # the same: no row
+    rows = History.objects.filter(object_type=AuditObject.PROGRAM, object_id=program_id)
+    first, second = rows.order_by("id")
+    assert first.changes["reminders"] == [None, "90, 30 days before"]
+    assert second.action == "update_program" and second.user_id == admin_user.pk
+    assert second.changes == {"reminders": ["90, 30 days before", "60 (mandatory), 30 days before"]}
 
 
 @pytest.mark.parametrize(

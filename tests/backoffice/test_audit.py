@@ -51,6 +51,27 @@ def test_creating_and_changing_a_program_records_who_and_each_field(admin_client
     assert b"Validity months" in page.content and b"24 \xe2\x86\x92 36" in page.content
 
 
+def test_creating_a_program_records_its_reminder_steps_and_a_change_of_them_only(admin):
+    component = services.create_component(admin, kind="course", name="First aid", code="FA")
+    program = services.create_program(
+        admin,
+        components=[{"component_id": component.pk, "required": True}],
+        name="Rope access",
+        code="RA",
+        validity_months=24,
+        reminder_schedule=[{"offset_days": -30}, {"offset_days": -90, "mandatory": True}],
+    )
+    services.update_program(
+        program.pk,
+        admin,
+        reminder_schedule=[{"offset_days": -90, "mandatory": True}, {"offset_days": -30}],
+    )
+    services.update_program(program.pk, admin, reminder_schedule=[{"offset_days": -30}])
+    created, changed = rows_about(AuditObject.PROGRAM, program.pk)
+    assert created.changes["reminders"] == [None, "90 (mandatory), 30 days before"]
+    assert changed.changes == {"reminders": ["90 (mandatory), 30 days before", "30 days before"]}
+
+
 def test_saving_without_a_change_records_nothing(admin):
     component = services.create_component(admin, kind="course", name="First aid", code="FA")
     services.update_component(component.pk, admin, name="First aid")

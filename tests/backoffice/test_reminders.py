@@ -4,9 +4,10 @@ import html
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from certtrack.certification import services
-from certtrack.certification.models import Program, ReminderStep
+from certtrack.certification.models import AuditObject, History, Program, ReminderStep
 from certtrack.notifications.models import ReminderTemplate
 from certtrack.notifications.rendering import template_for
 
@@ -120,6 +121,70 @@ def test_a_reminder_template_that_cannot_render_is_refused_on_its_field(admin_cl
     )
     assert response.status_code == 200
     assert not ReminderTemplate.objects.exists()
+
+
+# --- the schedule's changes in History (PRODUCT.md §9) -------------------------------------
+
+
+def program_history(program: Program) -> list[History]:
+    return list(History.objects.filter(object_type=AuditObject.PROGRAM, object_id=program.pk))
+
+
+def save_program(admin_client, course, *rows, pk: int | None = None) -> Program:
+    url = f"/staff/setup/programs/{pk}/" if pk else "/staff/setup/programs/new/"
+    response = admin_client.post(
+        url, PROGRAM | {f"component_{course.pk}": "required"} | steps(*rows)
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return Program.objects.get(code="CSO")
+
+
+def test_a_schedule_changed_on_the_program_page_is_in_its_history_and_the_audit(
+    admin_client, admin_user, make_component
+):
+    course = make_component()
+    program = save_program(
+        admin_client, course, (90, "before", "", False), (30, "before", "", False)
+    )
+    save_program(
+        admin_client,
+        course,
+        (60, "before", "", True),
+        (30, "before", "", False),
+        (1, "after", "", False),
+        pk=program.pk,
+    )
+    created, changed = program_history(program)
+    assert created.changes["reminders"] == [None, "90, 30 days before"]
+    assert changed.action == "update_program" and changed.user_id == admin_user.pk
+    assert changed.changes == {
+        "reminders": ["90, 30 days before", "60 (mandatory), 30 days before; 1 day after"]
+    }
+    words = "90, 30 days before → 60 (mandatory), 30 days before; 1 day after"
+    page = html.unescape(admin_client.get(f"/staff/setup/programs/{program.pk}/").content.decode())
+    assert "Reminders" in page and words in page
+    audit = html.unescape(admin_client.get(reverse("backoffice:audit")).content.decode())
+    assert words in audit
+
+
+def test_removing_every_step_on_the_page_is_recorded(admin_client, make_component):
+    course = make_component()
+    program = save_program(admin_client, course, (30, "before", "", True))
+    save_program(admin_client, course, pk=program.pk)
+    assert program_history(program)[-1].changes == {
+        "reminders": ["30 days before (mandatory)", None]
+    }
+
+
+def test_saving_the_program_page_with_the_same_schedule_records_nothing(
+    admin_client, make_component
+):
+    course = make_component()
+    rows = [(90, "before", "", False), (7, "before", "", True), (1, "after", "", False)]
+    program = save_program(admin_client, course, *rows)
+    save_program(admin_client, course, *reversed(rows), pk=program.pk)  # order is no change
+    assert [h.action for h in program_history(program)] == ["create_program"]
+    assert ReminderStep.objects.filter(program=program).count() == 3
 
 
 @pytest.fixture

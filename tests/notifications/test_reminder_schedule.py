@@ -13,6 +13,7 @@ from certtrack.certification.errors import Invalid
 from certtrack.certification.models import Enrollment, GeneralSettings, Program, ReminderStep
 from certtrack.notifications import reminders
 from certtrack.notifications.models import Email, ReminderTemplate
+from certtrack.notifications.schedules import in_words
 from certtrack.operations.models import WorkerPass
 
 ACTIVATED = date(2025, 4, 10)
@@ -114,6 +115,33 @@ def test_each_step_reads_in_plain_words(db):
     assert reminders.describe(reminders.Step(0, "certification_expiring")).startswith(
         "On the day of expiry"
     )
+
+
+def test_a_schedule_reads_in_one_line_for_the_programs_history(db):
+    ReminderTemplate.objects.create(
+        key="expiring-30",
+        name="Final notice",
+        based_on="certification_expiring",
+        subject="s",
+        text_body="t",
+    )
+    Step = reminders.Step
+    schedule = [
+        Step(30, "certification_expired"),
+        Step(-30, "expiring-30"),
+        Step(-90, "certification_expiring", True),
+        Step(0, "certification_expiring"),
+        Step(1, "certification_expired"),
+    ]
+    assert in_words(schedule) == (
+        "90 (mandatory), 30 (email “Final notice”) days before; on the day of expiry; "
+        "1, 30 days after"
+    )
+    assert in_words([Step(-1, "certification_expiring", True)]) == "1 day before (mandatory)"
+    assert in_words([Step(7, "certification_expiring")]) == (
+        "7 days after (email “Certification Expiring”)"
+    )
+    assert in_words([]) is None
 
 
 # --- sending rules -------------------------------------------------------------------------

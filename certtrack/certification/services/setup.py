@@ -218,13 +218,16 @@ def _set_components(program: Program, rows: list[tuple[int, bool]]) -> None:
     store_progress(program_ids=[program.pk])
 
 
-def _give_reminder_schedule(program: Program, reminder_schedule) -> None:
+def _give_reminder_schedule(program: Program, reminder_schedule) -> list | None:
     """Hand the schedule to whoever keeps schedules (None: leave it as it is); an Invalid
-    schedule raised there undoes the caller's transaction."""
-    if reminder_schedule is not None:
-        events.reminder_schedule_given.send(
-            sender=Program, program=program, schedule=reminder_schedule
-        )
+    schedule raised there undoes the caller's transaction. Returns its change as the
+    program's History records it ([old, new] in words), or None when it is the same."""
+    if reminder_schedule is None:
+        return None
+    answers = events.reminder_schedule_given.send(
+        sender=Program, program=program, schedule=reminder_schedule
+    )
+    return next((change for _, change in answers if change), None)
 
 
 @transaction.atomic
@@ -236,7 +239,7 @@ def create_program(
     **fields,
 ) -> Program:
     """Create a certification program with its components (each required or elective)
-    and, optionally, its reminder schedule (PRODUCT.md §4)."""
+    and, optionally, its reminder schedule (PRODUCT.md §4); History records all three."""
     program = Program()
     changes = _set_fields(program, fields, PROGRAM_FIELDS)
     if not program.code and program.name:
@@ -246,9 +249,10 @@ def create_program(
     _check_can_be_met(program, rows)
     program.save()
     _set_components(program, rows)
-    _give_reminder_schedule(program, reminder_schedule)
     if rows:
         changes["components"] = [None, _components_text(program)]
+    if reminders := _give_reminder_schedule(program, reminder_schedule):
+        changes["reminders"] = [None, reminders[1]]
     _audit_setup(actor, now, AuditObject.PROGRAM, program, "create_program", changes)
     return program
 
@@ -262,7 +266,8 @@ def update_program(
     reminder_schedule=None,
     **fields,
 ) -> Program:
-    """Change a program's fields (and components, and reminder schedule, when given)."""
+    """Change a program's fields (and components, and reminder schedule, when given); what
+    changed, the reminder schedule too, is one History row in the same transaction."""
     program = _get(Program, program_id, "program")
     changes = _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
@@ -278,7 +283,8 @@ def update_program(
         after = _components_text(program)
         if before != after:
             changes["components"] = [before, after]
-    _give_reminder_schedule(program, reminder_schedule)
+    if reminders := _give_reminder_schedule(program, reminder_schedule):
+        changes["reminders"] = reminders
     if changes:
         _audit_setup(actor, now, AuditObject.PROGRAM, program, "update_program", changes)
     return program
