@@ -149,6 +149,10 @@ def test_an_administrator_cannot_deactivate_themselves(admin_client, admin_user)
     assert b"You cannot deactivate yourself." in response.content
     admin_user.refresh_from_db()
     assert admin_user.is_active
+    # Not offered first: a staff user's trial was asked "Are you sure?", then refused.
+    page = admin_client.get(reverse("backoffice:user", args=[admin_user.pk])).content.decode()
+    assert "You cannot deactivate yourself: another administrator can." in page
+    assert reverse("backoffice:user_active", args=[admin_user.pk]) not in page
 
 
 def test_tokens_are_listed_with_their_last_use_and_can_be_revoked(admin_client, staff_user, travel):
