@@ -113,6 +113,10 @@ def test_a_reversed_date_range_is_shown_as_an_error_next_to_the_field(admin_clie
     )
     assert "expires_to" in response.context["form"].errors
     assert b"Expires to is before expires from." in response.content
+    # The Quick Filter's counts follow the rows listed: none (they said "All 10").
+    params = {"expires_from": "2026-07-01", "expires_to": "2026-06-01"}
+    quick = admin_client.get("/staff/tracking/quick/", params).context["quick"]
+    assert [o["count"] for o in quick["statuses"]] == [0] * (len(quick["statuses"]))
 
 
 def test_expires_within_days_n_days(admin_client, one_of_each):

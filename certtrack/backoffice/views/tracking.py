@@ -61,7 +61,9 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     request (htmx, `tracking_quick`) and shows its rows without waiting for it.
     """
     day = form.as_of_day
-    if not counted:
+    if not counted or form.problems():
+        # A filter not understood lists nothing: its counts say the same (a staff user's
+        # trial saw "All 74" beside the error of a reversed date range and no rows).
         counts, program_counts = {s.value: 0 for s in Status}, {}
     else:  # following the Customize Filter's other criteria (PRODUCT.md §5)
         counts, program_counts = quick_counts(form, as_of)
