@@ -100,6 +100,11 @@ class Effect:
             out.append((label(old), label(new), n))
         return out
 
+    @property
+    def dates_only(self) -> int:
+        """Enrollments that keep their status and get a new expiration date."""
+        return self.enrollments_changed - sum(self.status_changes.values())
+
     def _count(self, old: str, new: str) -> None:
         if old != new:
             key = f"{old}→{new}"

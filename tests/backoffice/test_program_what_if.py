@@ -62,3 +62,24 @@ def test_a_change_that_touches_no_holder_saves_at_once(admin_client, holder):
     data = form_data(admin_client, holder.program, name="Safety II")
     assert admin_client.post(f"/staff/setup/programs/{holder.program_id}/", data).status_code == 302
     assert Program.objects.get(pk=holder.program_id).name == "Safety II"
+
+
+def test_the_preview_counts_date_only_changes_and_the_message_says_what_applied(
+    admin_client, admin, holder, make_contact
+):
+    """A staff user's trial: "69 of 70 holders" listed only the status moves (13 + 12), not
+    the 44 that keep their status with a new date; and applying said only "saved"."""
+    program = holder.program
+    later = make_contact(first_name="Grace", last_name="Hopper")
+    services.record_existing(later.pk, program.pk, date(2025, 7, 1), admin)  # stays Active
+    data = form_data(admin_client, program, validity_months=36)
+    html = " ".join(
+        admin_client.post(f"/staff/setup/programs/{program.pk}/", data).content.decode().split()
+    )
+    assert "<strong>2</strong> of 2 holders" in html
+    assert "<li>Expiring → Active: 1</li><li>Same status, new expiration date: 1</li>" in html
+    done = admin_client.post(
+        f"/staff/setup/programs/{program.pk}/", data | {"apply": "existing"}, follow=True
+    )
+    said = [str(m) for m in done.context["messages"]]
+    assert said == ["Program Safety saved. Applied to existing holders: 2 enrollments changed."]

@@ -74,16 +74,29 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 apply_to_existing=choice == "existing",
                 reminder_schedule=schedule,
                 **fields,
-            )[0]
-        else:
-            call = lambda: services.create_program(  # noqa: E731
-                actor, components=components, reminder_schedule=schedule, **fields
             )
-        saved = submit(form, call)
-        if saved is not None:
-            messages.success(request, f"Program {saved.name} saved.")
+        else:
+            call = lambda: (  # noqa: E731
+                services.create_program(
+                    actor, components=components, reminder_schedule=schedule, **fields
+                ),
+                None,
+            )
+        done = submit(form, call)
+        if done is not None:
+            saved, effect = done
+            messages.success(request, f"Program {saved.name} saved.{_applied(effect)}")
             return redirect("backoffice:programs")
     return render(request, "backoffice/program_form.html", _program_context(form, program, pk))
+
+
+def _applied(effect: whatif.Effect | None) -> str:
+    """What a change applied to existing holders did, for the message (a staff user's
+    trial: "saved", not a word on the 69 holders it moved)."""
+    if effect is None or not effect.enrollments_changed:
+        return ""
+    n = effect.enrollments_changed
+    return f" Applied to existing holders: {n} enrollment{'s' if n != 1 else ''} changed."
 
 
 def _program_context(form: ProgramForm, program: Program, pk: int | None) -> dict:
