@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 from django.db import connection
 
+from certtrack.certification.search import fold
+
 E = "certification_enrollment"
 C = "certification_contact"
 P = "certification_program"
@@ -82,9 +84,9 @@ def status_sql(status: str, today: date, notice_days: int) -> tuple[str, list]:
 
 
 def _like(column: str) -> str:
-    # The form Django's icontains takes, so both use the same (trigram) indexes.
+    # The form Django's contains takes, so both use the same (trigram) index.
     if connection.vendor == "postgresql":
-        return f"UPPER({column}::text) LIKE UPPER(%s)"
+        return f"{column} LIKE %s"
     return f"{column} LIKE %s ESCAPE '\\'"
 
 
@@ -127,10 +129,10 @@ def where(f: Filter, today: date, notice_days: int, cursor=None) -> tuple[str, l
         parts.append(sql)
         params += p
     for word in f.words:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        cols = ["c.first_name", "c.last_name", "c.email", "c.organization"]
-        parts.append("(" + " OR ".join(_like(col) for col in cols) + ")")
-        params += [pattern] * 4
+        folded = fold(word)  # as the contact's search_key was (certification.search)
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        parts.append(_like("c.search_key"))
+        params.append(pattern)
     return (" AND ".join(parts) or "1 = 1"), params
 
 

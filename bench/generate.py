@@ -501,7 +501,16 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         n_contacts = target["contacts"]
         loader.load(
             Contact._meta.db_table,
-            ["id", "first_name", "last_name", "email", "organization", "phone", "created_at"],
+            [
+                "id",
+                "first_name",
+                "last_name",
+                "email",
+                "organization",
+                "phone",
+                "created_at",
+                "search_key",
+            ],
             _contacts(rng, n_contacts, stamp),
         )
         say(f"{n_contacts} contacts")
@@ -683,12 +692,14 @@ class _NoStyle:
 
 
 def _contacts(rng: random.Random, n: int, stamp: str):
+    from certtrack.certification.search import search_key  # what Contact.save would store
+
     for i in range(1, n + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         org = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}" if rng.random() < 0.8 else ""
         handle = f"{first}.{last}".lower().replace("'", "")
         email = f"{handle}.{i}@{DOMAINS[i % len(DOMAINS)]}"
-        yield (i, first, last, email, org, "", stamp)
+        yield (i, first, last, email, org, "", stamp, search_key(first, last, email, org))
 
 
 def _enrollment(rng, eid, contact_id, program_id, validity, status, today, add_months):

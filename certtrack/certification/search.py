@@ -2,64 +2,60 @@
 page and the API (PRODUCT.md §5 "text search (contact name, email, organization)").
 
 Every word must match: contained in the first name, last name, email or organization,
-ignoring letter case (also outside ASCII: "ÉMILE" finds "émile"), or equal to the
-external id (a CRM's key, pasted as it is).
+ignoring letter case and accents both ways ("emilie", "ÉMILIE" and "Émilie" find
+"Émilie" and "Emilie"), or equal to the external id (a CRM's key, pasted as it is).
 
-PostgreSQL: `UPPER(column::text) LIKE UPPER('%word%')`, Django's icontains, which the
-trigram indexes of migration 0003 serve (bench: search_name/email/org). SQLite's LIKE
-folds ASCII letters only, so a word with other letters compares `casefold(column)`, a
-function registered on every SQLite connection (a scan either way: SQLite has no
-trigram index); an ASCII word keeps the plain LIKE (no Python call per row).
+`fold` is the one normalization, of the typed word and of `Contact.search_key` (those
+four fields folded, one a line), which `Contact.save` and the contacts' `bulk_create` /
+`bulk_update` keep; migration 0019 computed it for the rows before. A word is then a
+plain `search_key LIKE '%word%'` on both databases: PostgreSQL reads it from the
+trigram index of migration 0019, SQLite scans one column with no Python call per row.
 """
 
-from django.db import models
-from django.db.backends.signals import connection_created
-from django.db.models import Func, Lookup, Q
-from django.db.models.lookups import IContains
-from django.dispatch import receiver
+import unicodedata
+from collections.abc import Iterable
 
-CASEFOLD = "certtrack_casefold"
+from django.db import models
+from django.db.models import Q
+
 SEARCHED = ("first_name", "last_name", "email", "organization")
 
-
-def _casefold(value):
-    return None if value is None else str(value).casefold()
-
-
-@receiver(connection_created, dispatch_uid="certtrack.search.casefold")
-def _register_casefold(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(CASEFOLD, 1, _casefold, deterministic=True)
+# Latin letters that Unicode does not decompose into a base letter and a mark, read as
+# the letters a person types for them on an English keyboard ("Ø" → "o", "Æ" → "ae").
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ł": "l", "ŧ": "t"}
+    | {"æ": "ae", "œ": "oe", "þ": "th"}
+)
 
 
-class Casefold(Func):
-    function = CASEFOLD
-    output_field = models.CharField()
+def fold(text: str) -> str:
+    """`text` as search compares it: compatibility forms decomposed (NFKD: "ﬁ" → "fi",
+    full-width letters), combining marks dropped (accents, in every script), case
+    folded ("ß" → "ss"), and the few letters of `_UNDECOMPOSED` spelled out."""
+    if text.isascii():
+        return text.lower()  # casefold's answer for ASCII, without the Unicode tables
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.translate(_UNDECOMPOSED)
 
 
-@models.CharField.register_lookup
-class FoldedContains(Lookup):
-    """`column__folded_contains=word`: contains, ignoring case in every alphabet."""
+def search_key(first_name: str, last_name: str, email: str, organization: str) -> str:
+    """`Contact.search_key`: the searched fields folded, one a line (no typed word holds a
+    line break, so none matches across two fields)."""
+    return "\n".join(fold(value or "") for value in (first_name, last_name, email, organization))
 
-    lookup_name = "folded_contains"
 
-    def as_sql(self, compiler, connection):
-        return compiler.compile(IContains(self.lhs, self.rhs))
-
-    def as_sqlite(self, compiler, connection):
-        if str(self.rhs).isascii():
-            return compiler.compile(IContains(self.lhs, self.rhs))
-        return compiler.compile(IContains(Casefold(self.lhs), str(self.rhs).casefold()))
+def search_key_of(contact) -> str:
+    return search_key(*(getattr(contact, name) for name in SEARCHED))
 
 
 def contact_q(text: str, prefix: str = "") -> Q:
     """Rows whose contact (reached through `prefix`, e.g. "contact__") matches every word."""
     q = Q()
     for word in text.split():
-        matches = Q(**{f"{prefix}external_id": word})
-        for field in SEARCHED:
-            matches |= Q(**{f"{prefix}{field}__folded_contains": word})
-        q &= matches
+        q &= Q(**{f"{prefix}external_id": word}) | Q(
+            **{f"{prefix}search_key__contains": fold(word)}
+        )
     return q
 
 
@@ -67,3 +63,25 @@ class ContactQuerySet(models.QuerySet):
     def search(self, text: str) -> "ContactQuerySet":
         """Contacts matching every word of `text` (see the module's rule)."""
         return self.filter(contact_q(text))
+
+    # Writers that skip `Contact.save` fill the key here: an import, the bench's contacts.
+    def bulk_create(self, objs: Iterable, *args, **kwargs):
+        objs = list(objs)
+        for contact in objs:
+            contact.search_key = search_key_of(contact)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable, fields, *args, **kwargs):
+        fields = list(fields)
+        if set(fields) & set(SEARCHED):
+            objs = list(objs)
+            for contact in objs:
+                contact.search_key = search_key_of(contact)
+            fields.append("search_key")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        # SQL cannot fold: a searched field changes with its key (save, bulk_update) or not.
+        if set(kwargs) & set(SEARCHED) and "search_key" not in kwargs:
+            raise TypeError("Contact: a searched field changes through save() or bulk_update()")
+        return super().update(**kwargs)

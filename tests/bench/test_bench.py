@@ -90,6 +90,20 @@ def test_search_pages_agree(as_of, client):
         assert body["count"] == page["count"], words
 
 
+def test_generated_contacts_are_found_as_saved_ones_are(as_of, client):
+    from certtrack.certification.search import fold, search_key_of
+
+    contacts = list(Contact.objects.all())
+    assert all(c.search_key == search_key_of(c) for c in contacts)
+    accented = next(c for c in contacts if not c.last_name.isascii())  # "Müller"
+    f = floor.Filter(words=(fold(accented.last_name), accented.email.upper()), ordering="contact")
+    body = client.get("/api/v1/enrollments", {**f.params(), "page_size": 50}).json()
+    assert {r["contact"]["id"] for r in body["results"]} == {accented.pk}
+    assert [r["id"] for r in body["results"]] == floor.page(f, as_of.today, as_of.notice_days)[
+        "ids"
+    ]
+
+
 def test_sql_counts_equal_api_counts(as_of, client):
     body = client.get("/api/v1/enrollments/status-counts").json()
     sql = floor.status_counts(as_of.today, as_of.notice_days)

@@ -60,3 +60,5 @@ def test_a_demo_member_was_created_when_its_history_says(demo):
     created = History.objects.get(contact=rosa, action="create_contact", enrollment=None)
     assert rosa.created_at == created.at
     assert rosa.created_at.date() < demo.today
+    # ... through the service, which stores what search reads (certification.search)
+    assert Contact.objects.search("ROSA díaz").get() == rosa
