@@ -78,6 +78,21 @@ FILTER_PARAMS = [
     "renewed_from",
     "renewed_to",
 ] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
+# The Customize Filter's "Sort by": each of ORDERINGS both ways ("" is the default).
+SORT_CHOICES = [
+    ("", "Contact, A–Z"),
+    ("-contact", "Contact, Z–A"),
+    ("program", "Program, A–Z"),
+    ("-program", "Program, Z–A"),
+    ("status", "Status"),
+    ("-status", "Status, reversed"),
+    ("expires_on", "Expires, soonest first"),
+    ("-expires_on", "Expires, latest first"),
+    ("activated_on", "Activated, oldest first"),
+    ("-activated_on", "Activated, newest first"),
+    ("applied_on", "Applied, oldest first"),
+    ("-applied_on", "Applied, newest first"),
+]
 # The API's `renewal` values (certification.tracking.RENEWAL_FILTERS), in words.
 RENEWAL_CHOICES = [(state, LABELS[RenewalState(state)]) for state in RENEWAL_FILTERS]
 
@@ -187,7 +202,11 @@ class TrackingFilter(forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01"}),
         help_text="Statuses at the end of that day (a future day projects the dates).",
     )
-    ordering = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Also the column headers' links; a select too, since narrow screens hide the Applied
+    # and Activated columns (a staff user's trial could not sort by activation at 1366 px).
+    ordering = forms.CharField(
+        label="Sort by", required=False, widget=forms.Select(choices=SORT_CHOICES)
+    )
     per_page = forms.TypedChoiceField(
         label="Rows per page",
         required=False,

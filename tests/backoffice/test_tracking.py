@@ -557,3 +557,17 @@ def test_a_date_range_is_one_criterion_in_the_badge_and_its_chip_writes_days_as_
     assert form.active_criteria() == len(chips) == 2
     assert "Expires: 1 Dec 2026 – 31 Mar 2027" in chips
     assert "Applied: 5 Jan 2026 – …" in chips
+
+
+def test_the_customize_filter_has_a_sort_by_and_the_table_keeps_the_sorted_column(
+    admin_client, one_of_each
+):
+    """Narrow screens hide Applied and Activated (and their sort links): "Sort by" sorts by
+    them, and the table says which column it is sorted by so that one stays in view."""
+    html = admin_client.get(
+        "/staff/tracking/filter/", {"ordering": "-activated_on"}
+    ).content.decode()
+    assert '<select name="ordering"' in html
+    assert '<option value="-activated_on" selected>Activated, newest first</option>' in html
+    page = admin_client.get("/staff/tracking/", {"ordering": "-activated_on"}).content.decode()
+    assert '<table class="sorted-activated_on">' in page

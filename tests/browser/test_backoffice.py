@@ -2,6 +2,7 @@
 set up a program, change the notice days."""
 
 import csv
+import re
 
 from playwright.sync_api import expect
 
@@ -367,3 +368,24 @@ def test_a_long_unbroken_note_keeps_its_remove_button_within_reach(page, admin_u
     side = page.get_by_role("region", name="Actions").bounding_box()
     assert note["x"] + note["width"] <= side["x"]
     shot(page, "enrollment-long-note")
+
+
+def test_at_1366_px_the_customize_filter_sorts_by_activation_and_shows_that_column(
+    page, admin_user, enroll
+):
+    """A staff user's trial: below 1440 px the Activated column, and so its sort link, was
+    hidden — no way to sort by activation on a laptop. "Sort by" does, and the column the
+    rows are sorted by stays in view."""
+    for status in ("active", "expired", "in_progress"):
+        enroll(status)
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, admin_user.email)
+    page.goto("/staff/tracking/")
+    expect(page.get_by_role("columnheader", name="Activated")).to_be_hidden()
+    page.locator("details.customize > summary").click()
+    page.get_by_label("Sort by").select_option("-activated_on")
+    page.get_by_role("button", name="Apply filter").click()
+    page.wait_for_url(re.compile(r"ordering=-activated_on"))
+    expect(page.get_by_role("columnheader", name="Activated")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "tracking-sorted-by-activation")
