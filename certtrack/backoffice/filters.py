@@ -39,7 +39,7 @@ from certtrack.certification.tracking import (
     tracking_queryset,
 )
 
-from .rows import TAB_FIELDS, day
+from .rows import SORT_CHOICES, TAB_FIELDS, day
 
 PAGE_SIZES = (25, 50, 100, 200)
 # One default everywhere: the page, the "Rows per page" select and the URLs it builds.
@@ -78,21 +78,6 @@ FILTER_PARAMS = [
     "renewed_from",
     "renewed_to",
 ] + [f"{name}_{end}" for name, _, _ in DATE_FIELDS for end in ("from", "to")]
-# The Customize Filter's "Sort by": each of ORDERINGS both ways ("" is the default).
-SORT_CHOICES = [
-    ("", "Contact, A–Z"),
-    ("-contact", "Contact, Z–A"),
-    ("program", "Program, A–Z"),
-    ("-program", "Program, Z–A"),
-    ("status", "Status"),
-    ("-status", "Status, reversed"),
-    ("expires_on", "Expires, soonest first"),
-    ("-expires_on", "Expires, latest first"),
-    ("activated_on", "Activated, oldest first"),
-    ("-activated_on", "Activated, newest first"),
-    ("applied_on", "Applied, oldest first"),
-    ("-applied_on", "Applied, newest first"),
-]
 # The API's `renewal` values (certification.tracking.RENEWAL_FILTERS), in words.
 RENEWAL_CHOICES = [(state, LABELS[RenewalState(state)]) for state in RENEWAL_FILTERS]
 

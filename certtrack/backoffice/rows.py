@@ -105,3 +105,20 @@ def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
             )
         )
     return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
+
+
+# The Customize Filter's "Sort by": each of ORDERINGS both ways ("" is the default).
+SORT_CHOICES = [
+    ("", "Contact, A–Z"),
+    ("-contact", "Contact, Z–A"),
+    ("program", "Program, A–Z"),
+    ("-program", "Program, Z–A"),
+    ("status", "Status"),
+    ("-status", "Status, reversed"),
+    ("expires_on", "Expires, soonest first"),
+    ("-expires_on", "Expires, latest first"),
+    ("activated_on", "Activated, oldest first"),
+    ("-activated_on", "Activated, newest first"),
+    ("applied_on", "Applied, oldest first"),
+    ("-applied_on", "Applied, newest first"),
+]
