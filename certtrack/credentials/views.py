@@ -43,8 +43,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     except BadFilter as error:
         return _lookup_page(request, typed, on, on_error=error.message)
     if "/" in number:  # no page's address: what any unknown number gets
-        context = {"number": number, "issuer": issuer_name(), "problem": "unknown"}
-        return render(request, "credentials/verify.html", context, status=404)
+        return _unknown(request, number)
     page = reverse("credentials:verify", kwargs={"number": number})
     return redirect(f"{page}?{urlencode({'on': day.isoformat()})}" if day else page)
 
@@ -52,6 +51,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
 def _lookup_page(request: HttpRequest, typed: str = "", on: str = "", **errors) -> HttpResponse:
     context = {"issuer": issuer_name(), "typed": typed, "on": on} | errors
     return render(request, "credentials/lookup.html", context, status=400 if errors else 200)
+
+
+def _unknown(request: HttpRequest, number: str) -> HttpResponse:
+    """The verification page of a number no certificate has."""
+    context = {"number": number, "issuer": issuer_name(), "problem": "unknown"}
+    return render(request, "credentials/verify.html", context, status=404)
 
 
 @require_safe
@@ -79,9 +84,7 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
         context |= {"problem": "not_yet", "message": error.message, "on": day.isoformat()}
         return render(request, "credentials/verify.html", context)
     except NotFound:
-        return render(
-            request, "credentials/verify.html", context | {"problem": "unknown"}, status=404
-        )
+        return _unknown(request, number)
     context |= {"certificate": certificate, "on": day.isoformat() if day else ""}
     return render(request, "credentials/verify.html", context)
 
