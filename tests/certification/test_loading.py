@@ -68,3 +68,24 @@ def test_a_loaded_row_reads_saves_and_refreshes_as_usual(row):
     program.name = "Renamed"
     program.save()
     assert Program.objects.get(pk=program.pk).name == "Renamed"
+
+
+def test_a_connected_init_receiver_sees_every_loaded_row(row):
+    """With a `post_init` receiver for a model, its rows go through Django's own path."""
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(receiver, sender=Contact)
+    try:
+        loaded = Enrollment.objects.select_related("contact", "program").get(pk=row.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Contact)
+    assert seen == [row.contact_id]
+    assert loaded.contact.organization == "Acme"
+    seen.clear()
+    Enrollment.objects.select_related("contact").get(pk=row.pk)
+    assert seen == []  # disconnected: the fast path again

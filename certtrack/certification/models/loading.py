@@ -23,7 +23,9 @@ class LoadedFast:
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        if signals.pre_init.has_listeners(cls) or signals.post_init.has_listeners(cls):
+        # Asked per row: the receiver lists first, empty unless something connected one
+        # (`has_listeners` alone costs a page of 150 objects 0.1 ms).
+        if _listened(signals.pre_init, cls) or _listened(signals.post_init, cls):
             return super().from_db(db, field_names, values)
         new = cls.__new__(cls)
         state = ModelState()
@@ -33,3 +35,7 @@ class LoadedFast:
         # `field_names` are the loaded fields' attnames, in the order of `values`.
         new.__dict__.update(zip(field_names, values, strict=True))
         return new
+
+
+def _listened(signal: signals.ModelSignal, sender: type) -> bool:
+    return bool(signal.receivers) and signal.has_listeners(sender)
