@@ -268,6 +268,18 @@ def due_q(today: date) -> Q:
     return Q(progress_until__lt=today)
 
 
+def any_due(today: date) -> bool:
+    """Whether some row's stored progress ran out on `today` (`due_q`): one probe of the
+    index enrollment_progress_until_idx, as plain SQL — Django's `exists()` compiled it on
+    every filtered Tracking page, 0.18 ms for a read of 0.02 ms (1 M rows, SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Enrollment._meta.db_table} WHERE progress_until < %s LIMIT 1",
+            [connection.ops.adapt_datefield_value(today)],
+        )
+        return cursor.fetchone() is not None
+
+
 # `progress_started = true`, not Django's bare `progress_started`: SQLite reads a bare
 # boolean as no equality, so it could not narrow the index by it (the "partial" count
 # scanned every not-started row: 27 ms instead of 1 ms at 1 M). "none" stays Django's `NOT
@@ -307,7 +319,7 @@ def progress_q(progress: str, today: date, at_least: int | None = None) -> Q:
     stored = STORED_PROGRESS.get(progress, Q())
     if at_least:
         stored &= STARTED & Q(progress_percent__gte=at_least)
-    if not Enrollment.objects.filter(due_q(today)).exists():
+    if not any_due(today):
         return stored
     live = _live_progress_q(progress, today) if progress else Q()
     if at_least:

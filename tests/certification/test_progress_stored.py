@@ -353,3 +353,21 @@ def test_each_started_progress_choice_is_a_range_of_the_progress_index(progress,
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
         assert "enrollment_progress_idx (progress_started=?" in plan, plan
+
+
+def test_any_due_says_whether_some_row_ran_out_on_the_day(make_contact, make_program, admin):
+    """The Progress filter's probe (`any_due`) answers as `due_q` reads: a row whose values
+    held until yesterday, or were never evaluated, is due; one holding until today is not."""
+    program = make_program(required=1)
+    row = services.add(make_contact().pk, program.pk, admin)
+    today = date(2026, 3, 1)
+    for until, due in (
+        (None, False),
+        (today, False),
+        (today + timedelta(days=400), False),
+        (today - timedelta(days=1), True),
+        (NOT_EVALUATED, True),
+    ):
+        Enrollment.objects.filter(pk=row.pk).update(progress_until=until)
+        assert progress_store.any_due(today) is due, until
+        assert Enrollment.objects.filter(progress_store.due_q(today)).exists() is due
