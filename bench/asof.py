@@ -106,7 +106,7 @@ def floor_list(cursor, params) -> list:
         f"SELECT e.id, s FROM (SELECT e.id, {STATUS_SQL} AS s {FROM_SQL}) e "
         "JOIN certification_enrollment en ON en.id = e.id "
         "JOIN certification_contact c ON c.id = en.contact_id "
-        "WHERE s IS NOT NULL ORDER BY c.last_name, c.first_name, e.id LIMIT 50",
+        "WHERE s IS NOT NULL ORDER BY c.sort_last_name, c.sort_first_name, e.id LIMIT 50",
         params,
     )
     return cursor.fetchall()

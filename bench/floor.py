@@ -153,7 +153,7 @@ def progress_sql(progress: str | None, at_least: int | None) -> tuple[str, list]
 
 # Undated rows last ascending on both databases (docs/decisions.md).
 ORDER = {
-    "contact": "c.last_name, c.first_name, e.id",
+    "contact": "c.sort_last_name, c.sort_first_name, e.id",
     "expires_on": "e.expires_on ASC NULLS LAST, e.id",
 }
 

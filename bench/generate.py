@@ -405,6 +405,7 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
         Program,
         ProgramComponent,
     )
+    from certtrack.certification.search import KEYS
 
     started = time.monotonic()
 
@@ -509,7 +510,7 @@ def generate(size: int, seed: int = SEED, out=sys.stdout, rebuild: bool = True) 
                 "organization",
                 "phone",
                 "created_at",
-                "search_key",
+                *KEYS,
             ],
             _contacts(rng, n_contacts, stamp),
         )
@@ -692,14 +693,15 @@ class _NoStyle:
 
 
 def _contacts(rng: random.Random, n: int, stamp: str):
-    from certtrack.certification.search import search_key  # what Contact.save would store
+    from certtrack.certification.search import KEYS, keys  # what Contact.save would store
 
     for i in range(1, n + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         org = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}" if rng.random() < 0.8 else ""
         handle = f"{first}.{last}".lower().replace("'", "")
         email = f"{handle}.{i}@{DOMAINS[i % len(DOMAINS)]}"
-        yield (i, first, last, email, org, "", stamp, search_key(first, last, email, org))
+        derived = keys(first, last, email, org)
+        yield (i, first, last, email, org, "", stamp, *(derived[name] for name in KEYS))
 
 
 def _enrollment(rng, eid, contact_id, program_id, validity, status, today, add_months):

@@ -203,7 +203,7 @@ def floors(runs: int) -> dict[str, list[float]]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT e.* FROM {E} e JOIN certification_contact c ON c.id = e.contact_id "
-                f"WHERE {where} ORDER BY c.last_name, c.first_name, e.id LIMIT 50",
+                f"WHERE {where} ORDER BY c.sort_last_name, c.sort_first_name, e.id LIMIT 50",
                 params,
             )
             cursor.fetchall()

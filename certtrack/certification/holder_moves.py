@@ -30,6 +30,7 @@ from . import counts
 from .actors import Actor
 from .dates import AsOf, expiry_for
 from .models import Enrollment, History, Period, Program
+from .search import by_name
 from .statuses import CERTIFIED, OPEN, Status
 
 BATCH = 2000
@@ -71,7 +72,7 @@ def holders(program: Program):
             period_start=Subquery(current.values("activated_on")[:1]),
             period_pk=Subquery(current.values("pk")[:1]),
         )
-        .order_by("contact__last_name", "contact__first_name", "id")
+        .order_by(*by_name("contact__"), "id")
         .values_list(
             *("pk", "status", "expires_on", "cycle", "period_number", "period_start"),
             *("period_pk", "contact__first_name", "contact__last_name"),
@@ -236,7 +237,7 @@ def move_in_sql(
     WITH h AS MATERIALIZED (
         SELECT e.id, e.contact_id, e.status AS stored, e.expires_on AS old, e.cycle,
                e.period_number, p.id AS period_id, p.activated_on AS start, {new} AS new,
-               c.last_name, c.first_name
+               c.last_name, c.first_name, c.sort_last_name, c.sort_first_name
         FROM {enrollment} e
         JOIN {period} p ON p.enrollment_id = e.id AND p.number = e.period_number
         JOIN {contact} c ON c.id = e.contact_id
@@ -254,7 +255,8 @@ def move_in_sql(
         FROM s WHERE e.id = s.id AND e.status = s.stored
         RETURNING s.id, s.contact_id, s.start, s.old, s.new, e.cycle, s.stored, s.new_stored,
                   s.period_number, s.period_id, s.shown_old, s.new_stored AS shown_new,
-                  s.last_name, s.first_name, e.program_id
+                  s.last_name, s.first_name, s.sort_last_name, s.sort_first_name,
+                  e.program_id
     ), periods AS (
         UPDATE {period} p SET expires_on = m.new FROM moved m WHERE p.id = m.period_id
     ), logged AS (
@@ -268,11 +270,11 @@ def move_in_sql(
                jsonb_build_object('expires_on', jsonb_build_array(
                    to_char(m.old, 'YYYY-MM-DD'), to_char(m.new, 'YYYY-MM-DD'))),
                %(reason)s, '', NULL, ''
-        FROM moved m ORDER BY m.last_name, m.first_name, m.id
+        FROM moved m ORDER BY m.sort_last_name, m.sort_first_name, m.id
     ){{counted}}
     SELECT id, start, old, new, cycle, new_stored, period_number, shown_old, shown_new,
            last_name, first_name
-    FROM moved ORDER BY last_name, first_name, id
+    FROM moved ORDER BY sort_last_name, sort_first_name, id
     """
     params = {
         "program": program.pk,

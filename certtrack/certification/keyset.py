@@ -166,7 +166,7 @@ def _after(order: list[str], last: dict[str, Any]) -> Q:
     q = Q(after(tuple(F(name) for name in names), tuple(values)))
     # Where the row comparison spans two tables (by contact: the contact's name, then the
     # enrollment's id), the leading columns of one table get their own bound: a range of
-    # that table's index (contact_name_idx from (last, first) on), not from the last name
+    # that table's index (contact_sort_name_idx from (last, first) on), not from the last name
     # on (the contacts of that last name before the row: 331 read for 51 rows at 1 M).
     # The first column's own bound too: SQLite gets a row comparison as ORs.
     q &= Q(**{f"{names[0]}__{'lte' if descending else 'gte'}": values[0]})

@@ -7,7 +7,13 @@ ignoring letter case and accents both ways ("emilie", "ÉMILIE" and "Émilie" fi
 
 `fold` is the one normalization, of the typed word and of `Contact.search_key` (those
 four fields folded, one a line), which `Contact.save` and the contacts' `bulk_create` /
-`bulk_update` keep; migration 0019 computed it for the rows before. A word is then a
+`bulk_update` keep (`keys_of`); migration 0019 computed it for the rows before.
+
+Lists by name read the same fold: `Contact.sort_last_name` / `sort_first_name` (the
+names folded, migration 0020) order people as a reader expects — "adams" before "Berg",
+"Émond" among the E's, "van Rossum" among the V's — on both databases, whatever their
+collation (byte order on SQLite and a "C" PostgreSQL put every capital before every
+small letter and "É" after "z"). A word is then a
 plain `search_key LIKE '%word%'` on both databases: PostgreSQL reads it from the
 trigram index of migration 0019, SQLite scans one column with no Python call per row.
 """
@@ -45,8 +51,32 @@ def search_key(first_name: str, last_name: str, email: str, organization: str) -
     return "\n".join(fold(value or "") for value in (first_name, last_name, email, organization))
 
 
-def search_key_of(contact) -> str:
-    return search_key(*(getattr(contact, name) for name in SEARCHED))
+def keys(first_name: str, last_name: str, email: str, organization: str) -> dict[str, str]:
+    """A contact's derived columns: `search_key` and the two name sort keys."""
+    return {
+        "search_key": search_key(first_name, last_name, email, organization),
+        "sort_last_name": fold(last_name or ""),
+        "sort_first_name": fold(first_name or ""),
+    }
+
+
+def keys_of(contact) -> dict[str, str]:
+    return keys(*(getattr(contact, name) for name in SEARCHED))
+
+
+KEYS = ("search_key", "sort_last_name", "sort_first_name")
+# The order of a list of people (and of enrollments by contact, through `contact__`).
+NAME_ORDER = ("sort_last_name", "sort_first_name")
+
+
+def by_name(prefix: str = "") -> list[str]:
+    """`order_by` terms of people by name, through `prefix` ("contact__" from a row)."""
+    return [f"{prefix}{name}" for name in NAME_ORDER]
+
+
+def set_keys(contact) -> None:
+    for name, value in keys_of(contact).items():
+        setattr(contact, name, value)
 
 
 def contact_q(text: str, prefix: str = "") -> Q:
@@ -64,11 +94,11 @@ class ContactQuerySet(models.QuerySet):
         """Contacts matching every word of `text` (see the module's rule)."""
         return self.filter(contact_q(text))
 
-    # Writers that skip `Contact.save` fill the key here: an import, the bench's contacts.
+    # Writers that skip `Contact.save` fill the keys here: an import, the bench's contacts.
     def bulk_create(self, objs: Iterable, *args, **kwargs):
         objs = list(objs)
         for contact in objs:
-            contact.search_key = search_key_of(contact)
+            set_keys(contact)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs: Iterable, fields, *args, **kwargs):
@@ -76,12 +106,12 @@ class ContactQuerySet(models.QuerySet):
         if set(fields) & set(SEARCHED):
             objs = list(objs)
             for contact in objs:
-                contact.search_key = search_key_of(contact)
-            fields.append("search_key")
+                set_keys(contact)
+            fields += [key for key in KEYS if key not in fields]
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def update(self, **kwargs):
-        # SQL cannot fold: a searched field changes with its key (save, bulk_update) or not.
-        if set(kwargs) & set(SEARCHED) and "search_key" not in kwargs:
+        # SQL cannot fold: a searched field changes with its keys (save, bulk_update) or not.
+        if set(kwargs) & set(SEARCHED) and not set(KEYS) <= set(kwargs):
             raise TypeError("Contact: a searched field changes through save() or bulk_update()")
         return super().update(**kwargs)

@@ -47,6 +47,7 @@ from .holder_moves import (
 )
 from .models import Enrollment, GeneralSettings, Program
 from .requirements import requirements_met
+from .search import by_name
 from .statuses import Status, label
 
 EXAMPLES = 5
@@ -269,7 +270,7 @@ def _count_expiries(program: Program, as_of: AsOf, effect: Effect) -> None:
         if move["old_shown"] != move["new_shown"]:
             key = f"{move['old_shown']}→{move['new_shown']}"
             effect.status_changes[key] = move["n"]
-    first = rows.order_by("contact__last_name", "contact__first_name", "id")[:EXAMPLES]
+    first = rows.order_by(*by_name("contact__"), "id")[:EXAMPLES]
     for pk, given, family, start, old, new_day, shown_old, shown_new in first.values_list(
         *("pk", "contact__first_name", "contact__last_name", "current__activated_on"),
         *("expires_on", "new_expires", "old_shown", "new_shown"),

@@ -19,6 +19,7 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.models.setup import MAX_DAYS, MAX_MONTHS
+from certtrack.certification.search import by_name
 from certtrack.certification.transcript import transcript_of
 from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
@@ -217,9 +218,7 @@ def component_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def contacts(request: HttpRequest) -> HttpResponse:
     text = (request.GET.get("q") or "").strip()
     show = request.GET.get("show", "current")
-    items = Contact.objects.annotate(n_enrollments=Count("enrollments")).order_by(
-        "last_name", "first_name", "id"
-    )
+    items = Contact.objects.annotate(n_enrollments=Count("enrollments")).order_by(*by_name(), "id")
     if show == "archived":
         items = items.filter(archived_at__isnull=False)
     elif show != "all":

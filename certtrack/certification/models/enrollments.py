@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
 
 from ..dates import AsOf
-from ..search import contact_q
+from ..search import by_name, contact_q
 from ..statuses import CERTIFIED, OPEN, Status
 from .completions import Completion
 from .loading import LoadedFast
@@ -82,7 +82,7 @@ def _current_status_expr(as_of: AsOf):
 
 # Sort keys the Tracking tab and the API accept, and what each orders by.
 ORDERINGS = {
-    "contact": ["contact__last_name", "contact__first_name", "id"],
+    "contact": [*by_name("contact__"), "id"],  # folded names (certification.search)
     "program": ["program__name", "id"],
     "status": ["status", "id"],
     "expires_on": ["expires_on", "id"],

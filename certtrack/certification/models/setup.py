@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from ..dates import AsOf
-from ..search import SEARCHED, ContactQuerySet, search_key_of
+from ..search import KEYS, NAME_ORDER, SEARCHED, ContactQuerySet, set_keys
 from .loading import LoadedFast
 
 
@@ -30,26 +30,30 @@ class Contact(LoadedFast, models.Model):
     # The four searched fields folded (certification.search), kept by `save` and the
     # contacts' bulk writes; `q=` reads it through a trigram index (migration 0019).
     search_key = models.TextField(default="", editable=False)
+    # The names folded (text: folding may lengthen, "ß" → "ss"): lists by name sort by
+    # these (certification.search, migration 0020).
+    sort_last_name = models.TextField(default="", editable=False)
+    sort_first_name = models.TextField(default="", editable=False)
 
     objects = ContactQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique")]
         indexes = [
-            models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
+            models.Index(fields=[*NAME_ORDER, "id"], name="contact_sort_name_idx"),
         ]
-        ordering = ["last_name", "first_name", "id"]
+        ordering = [*NAME_ORDER, "id"]
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
 
     def save(self, *args, **kwargs) -> None:
-        # The search key follows the searched fields (certification.search).
+        # The search and sort keys follow the searched fields (certification.search).
         update_fields = kwargs.get("update_fields")
         if update_fields is None or set(update_fields) & set(SEARCHED):
-            self.search_key = search_key_of(self)
+            set_keys(self)
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "search_key"}
+                kwargs["update_fields"] = {*update_fields, *KEYS}
         super().save(*args, **kwargs)
 
     @property
