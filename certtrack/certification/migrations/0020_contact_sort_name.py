@@ -4,7 +4,11 @@ same as `certification.search.fold` on this day; an old migration never changes 
 Their index replaces the one on the raw names, which only the old order read.
 
 Rows are read and written by id in batches of 5,000 (an `executemany` of UPDATEs by primary
-key), before the new index exists, as migration 0019 does.
+key), before the new index exists, as migration 0019 does: 7 s for 300,000 contacts on
+SQLite. Adding a column rebuilds an SQLite table, which drops its planner statistics: a
+database that had them (ANALYZE ran on it) gets the contact table's again at the end — at
+1 M enrollments without them a search took 2.1 s instead of 0.16, and "Not started" by
+contact 1.4 s instead of 5 ms.
 """
 
 import importlib
@@ -35,6 +39,17 @@ def fill_sort_names(apps, schema_editor) -> None:
             last = batch[-1][0]
 
 
+def analyze(apps, schema_editor) -> None:
+    connection = schema_editor.connection
+    table = connection.ops.quote_name(apps.get_model("certification", "Contact")._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return  # never analysed: the planner's defaults, as before
+        cursor.execute(f"ANALYZE {table}")
+
+
 class Migration(migrations.Migration):
     dependencies = [("certification", "0019_contact_search_key")]
 
@@ -57,6 +72,7 @@ class Migration(migrations.Migration):
                 fields=["sort_last_name", "sort_first_name", "id"], name="contact_sort_name_idx"
             ),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop, elidable=False),
         migrations.AlterModelOptions(
             name="contact",
             options={"ordering": ["sort_last_name", "sort_first_name", "id"]},
