@@ -7,15 +7,15 @@ ignoring letter case and accents both ways ("emilie", "ÉMILIE" and "Émilie" fi
 
 `fold` is the one normalization, of the typed word and of `Contact.search_key` (those
 four fields folded, one a line), which `Contact.save` and the contacts' `bulk_create` /
-`bulk_update` keep (`keys_of`); migration 0019 computed it for the rows before.
+`bulk_update` keep (`keys_of`); migration 0019 computed it for the rows before. A word
+is then a plain `search_key LIKE '%word%'` on both databases: PostgreSQL reads it from the
+trigram index of migration 0019, SQLite scans one column with no Python call per row.
 
 Lists by name read the same fold: `Contact.sort_last_name` / `sort_first_name` (the
 names folded, migration 0020) order people as a reader expects — "adams" before "Berg",
 "Émond" among the E's, "van Rossum" among the V's — on both databases, whatever their
 collation (byte order on SQLite and a "C" PostgreSQL put every capital before every
-small letter and "É" after "z"). A word is then a
-plain `search_key LIKE '%word%'` on both databases: PostgreSQL reads it from the
-trigram index of migration 0019, SQLite scans one column with no Python call per row.
+small letter and "É" after "z").
 """
 
 import unicodedata
