@@ -14,6 +14,7 @@ from certtrack.accounts.models import User
 from certtrack.certification import services
 from certtrack.certification.actors import Actor
 from certtrack.certification.models import Component, Contact, Enrollment, GeneralSettings, Program
+from certtrack.certification.search import fold
 from certtrack.certification.worker import record_time_transitions
 from certtrack.notifications.delivery import deliver_due
 from certtrack.notifications.reminders import queue_reminders
@@ -27,7 +28,7 @@ STAFF_EMAIL = "staff@example.com"
 # fmt: off
 FIRST = [
     "Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Tim", "Barbara", "Dennis",
-    "Frances", "Ken", "Radia", "Edsger", "Hedy", "John", "Shafi", "Donald", "Sophie",
+    "Frances", "Ken", "Radia", "Edsger", "Hedy", "John", "Shafi", "Donald", "Émilie",
     "Niklaus", "Joan", "Leslie", "Anita", "Brian", "Carol", "Guido", "Lynn", "Yukihiro",
     "Mary", "Bjarne", "Ruth",
 ]
@@ -35,7 +36,7 @@ LAST = [
     "Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Berners-Lee",
     "Liskov", "Ritchie", "Allen", "Thompson", "Perlman", "Dijkstra", "Lamarr", "Backus",
     "Goldwasser", "Knuth", "Wilson", "Wirth", "Clarke", "Lamport", "Borg", "Kernighan",
-    "Shaw", "van Rossum", "Conway", "Matsumoto", "Keller", "Stroustrup", "Teitelbaum",
+    "Shaw", "van Rossum", "Conway", "Matsumoto", "Keller", "Stroustrup", "Gödel",
 ]
 ORGS = [
     "Northwind Associates", "Contoso Health", "Fabrikam Builders", "Tailspin Events",
@@ -234,7 +235,8 @@ def _build(now: datetime) -> bool:
                 admin,
                 first_name=first,
                 last_name=last,
-                email=f"{first}.{last}.{i}@example.org".lower().replace(" ", ""),
+                # Names with accents (found and sorted without them), addresses without.
+                email=f"{fold(first)}.{fold(last)}.{i}@example.org".replace(" ", ""),
                 organization=rng.choice(ORGS),
                 phone=f"+1 555 01{i:02d}",
             )

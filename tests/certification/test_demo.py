@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from certtrack import clock
 from certtrack.certification import renewals
-from certtrack.certification.models import Enrollment, GeneralSettings, Period
+from certtrack.certification.models import Contact, Enrollment, GeneralSettings, Period
 from certtrack.certification.statuses import Status
 from certtrack.notifications.models import Email
 
@@ -45,6 +45,14 @@ def test_demo_has_members_holding_several_certifications(demo):
     # a member whose certification lapsed past its grace and who enrolled again
     again = Counter(Enrollment.objects.values_list("contact_id", "program_id"))
     assert max(again.values()) >= 2
+
+
+def test_demo_names_with_accents_are_found_and_sorted_without_them(demo):
+    assert {c.last_name for c in Contact.objects.search("godel")} == {"Gödel"}
+    assert {c.first_name for c in Contact.objects.search("EMILIE")} == {"Émilie"}
+    last_names = list(dict.fromkeys(Contact.objects.values_list("last_name", flat=True)))
+    assert last_names.index("Gödel") < last_names.index("Goldwasser")
+    assert last_names.index("Turing") < last_names.index("van Rossum") < last_names.index("Wilson")
 
 
 def test_demo_emails_go_to_the_outbox_quietly(demo):
