@@ -86,7 +86,7 @@ def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
             "id": e.pk,
             "url": f"{before}{e.pk}{after}",
             "name": contact.full_name,
-            "initials": contact.first_name[:1] + contact.last_name[:1],
+            "initials": (contact.first_name[:1] + contact.last_name[:1]).upper(),
             "hue": e.contact_id * 47 % 360,
             "who": " · ".join(filter(None, (contact.email, contact.organization))),
             "program": program.name,

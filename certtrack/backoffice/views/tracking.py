@@ -20,11 +20,18 @@ from certtrack.certification.models import (
     Program,
 )
 from certtrack.certification.statuses import MEANING, Status
-from certtrack.certification.tracking import as_id
+from certtrack.certification.tracking import DEFAULT_ORDERING, as_id
 
 from .. import exports
 from ..access import staff_required
-from ..filters import TrackingFilter, quick_counts, rows, tab_rows, with_progress_of
+from ..filters import (
+    DEFAULT_PAGE_SIZE,
+    TrackingFilter,
+    quick_counts,
+    rows,
+    tab_rows,
+    with_progress_of,
+)
 from ..forms import (
     AddEnrollmentForm,
     SaveFilterForm,
@@ -70,7 +77,13 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
     selected = form.data.getlist("status") if form.is_bound else []
     programs_selected = form.data.getlist("program") if form.is_bound else []
     only_quick = form.active_criteria() <= 1
-    keep = {"as_of": day.isoformat()} if day else {}  # a quick filter keeps the day
+    # A quick filter keeps the day and how the list is shown (a trial sorted Z–A, chose
+    # "Active" and was back at A–Z); it replaces the criteria.
+    keep = {"as_of": day.isoformat()} if day else {}
+    if form.sort_key != DEFAULT_ORDERING:
+        keep["ordering"] = form.sort_key
+    if form.page_size != DEFAULT_PAGE_SIZE:
+        keep["per_page"] = str(form.page_size)
     options = [
         {
             "label": "All",
@@ -104,6 +117,7 @@ def _quick_filters(form: TrackingFilter, as_of: AsOf, counted: bool = True) -> d
         "counted": counted,
         "url": reverse("backoffice:tracking"),
         "as_of": day,
+        "keep": keep,
     }
 
 
