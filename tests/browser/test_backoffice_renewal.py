@@ -2,6 +2,7 @@
 see the renewal settings on a dated example, filter the open renewals and renew in bulk;
 the staff pages fit a 390-pixel-wide phone without sideways scrolling."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -193,3 +194,21 @@ def test_a_period_that_used_many_completions_and_the_date_filters_fit_a_laptop(
         )
     )
     assert narrowest >= 130, f"a date box is {narrowest:.0f}px wide: its date is cut off"
+
+
+def test_on_a_phone_the_top_bar_keeps_its_height_and_sign_out(phone, admin_user):
+    """A staff trial at 390 px: no Sign out anywhere, and on a page with one search result
+    the top bar stretched to 392 px of empty bands."""
+    sign_in(phone, admin_user.email)
+    heights = {}
+    for path in ("/staff/contacts/", "/staff/contacts/?q=nobody-by-this-name"):
+        phone.goto(path)
+        heights[path] = phone.locator("aside.sidebar").bounding_box()["height"]
+    assert heights["/staff/contacts/?q=nobody-by-this-name"] == heights["/staff/contacts/"]
+    assert heights["/staff/contacts/"] < 844 / 2, heights
+    shot(phone, "phone-short-page")
+    sign_out = phone.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_visible()
+    sign_out.click()
+    phone.goto("/staff/contacts/")
+    expect(phone).to_have_url(re.compile(r"/staff/login/"))
