@@ -161,6 +161,18 @@ def test_contact_detail_lists_enrollments_and_completions(admin_client, enroll):
     assert b"Open Program" in response.content
 
 
+def test_a_contact_s_enroll_form_asks_for_a_program_not_yet_open(admin_client, enroll, programs):
+    """A staff trial: the select started on the first program, and offered those the
+    contact was already in (the service refuses a second open enrollment)."""
+    row = enroll("active", first_name="Linus")
+    response = admin_client.get(f"/staff/contacts/{row.contact_id}/")
+    offered = {p.pk for p in response.context["programs"]}
+    assert row.program_id not in offered
+    assert {programs["approval"].pk, programs["review"].pk} <= offered
+    html = response.content.decode()
+    assert 'required><option value="">Choose a program…</option>' in html
+
+
 def test_editing_and_archiving_a_contact(admin_client, make_contact):
     contact = make_contact()
     data = {"first_name": "New", "last_name": "Name", "email": contact.email, "phone": "555"}

@@ -20,6 +20,7 @@ from certtrack.certification.models import (
 )
 from certtrack.certification.models.setup import MAX_DAYS, MAX_MONTHS
 from certtrack.certification.search import by_name
+from certtrack.certification.statuses import OPEN
 from certtrack.certification.transcript import transcript_of
 from certtrack.credentials.transcript_pdf import transcript_csv_response, transcript_pdf_response
 
@@ -250,7 +251,10 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
             "contact": contact,
             "enrollments": enrollments,
             "completions": completions,
-            "programs": Program.objects.filter(is_active=True),
+            # Not those the contact has an open enrollment in (adding one is refused).
+            "programs": Program.objects.filter(is_active=True).exclude(
+                pk__in=[e.program_id for e in enrollments if e.current_status in OPEN]
+            ),
             "history": audit.of(AuditObject.CONTACT, contact.pk),
             "tz": current_zone(),
         },
