@@ -235,7 +235,6 @@ def _build(now: datetime) -> bool:
                 admin,
                 first_name=first,
                 last_name=last,
-                # Names with accents (found and sorted without them), addresses without.
                 email=f"{fold(first)}.{fold(last)}.{i}@example.org".replace(" ", ""),
                 organization=rng.choice(ORGS),
                 phone=f"+1 555 01{i:02d}",
