@@ -389,3 +389,12 @@ def test_at_1366_px_the_customize_filter_sorts_by_activation_and_shows_that_colu
     expect(page.get_by_role("columnheader", name="Activated")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "tracking-sorted-by-activation")
+    # A staff trial: "As of" sat above its date box, and each row's bar had the length
+    # its label left it. Now on one line, and every bar as long as the others.
+    label, box = page.locator(".asof-form label"), page.locator("#as-of-day")
+    middle = lambda b: b["y"] + b["height"] / 2  # noqa: E731
+    assert abs(middle(label.bounding_box()) - middle(box.bounding_box())) < 1
+    # One row's label as long as a credits-and-hours one ("2/2 · 28/20 h · 34/40 cr").
+    page.locator("td .progress .num").first.evaluate("n => n.textContent = '2/2 · 28/20 h'")
+    widths = {round(bar.bounding_box()["width"]) for bar in page.locator("td .bar").all()}
+    assert len(widths) == 1, widths
