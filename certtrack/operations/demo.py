@@ -237,7 +237,7 @@ def _build(now: datetime) -> bool:
                 last_name=last,
                 email=f"{fold(first)}.{fold(last)}.{i}@example.org".replace(" ", ""),
                 organization=rng.choice(ORGS),
-                phone=f"+1 555 01{i:02d}",
+                phone=f"+1 555 0{i:03d}",
             )
         )
 
