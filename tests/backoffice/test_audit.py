@@ -19,16 +19,23 @@ def rows_about(kind: str, object_id: int) -> list[History]:
     return list(History.objects.filter(object_type=kind, object_id=object_id).order_by("id"))
 
 
-def test_creating_and_changing_a_program_records_who_and_each_field(admin_client, admin):
+def rope_access(admin, **fields):
+    """A 24-month program of one required course ("FA"), created by `admin`."""
     component = services.create_component(admin, kind="course", name="First aid", code="FA")
-    other = services.create_component(admin, kind="exam", name="Final exam", code="EX")
-    program = services.create_program(
+    return services.create_program(
         admin,
         components=[{"component_id": component.pk, "required": True}],
         name="Rope access",
         code="RA",
         validity_months=24,
+        **fields,
     )
+
+
+def test_creating_and_changing_a_program_records_who_and_each_field(admin_client, admin):
+    program = rope_access(admin)
+    component = program.components.get()
+    other = services.create_component(admin, kind="exam", name="Final exam", code="EX")
     services.update_program(
         program.pk,
         admin,
@@ -52,14 +59,8 @@ def test_creating_and_changing_a_program_records_who_and_each_field(admin_client
 
 
 def test_creating_a_program_records_its_reminder_steps_and_a_change_of_them_only(admin):
-    component = services.create_component(admin, kind="course", name="First aid", code="FA")
-    program = services.create_program(
-        admin,
-        components=[{"component_id": component.pk, "required": True}],
-        name="Rope access",
-        code="RA",
-        validity_months=24,
-        reminder_schedule=[{"offset_days": -30}, {"offset_days": -90, "mandatory": True}],
+    program = rope_access(
+        admin, reminder_schedule=[{"offset_days": -30}, {"offset_days": -90, "mandatory": True}]
     )
     services.update_program(
         program.pk,
