@@ -157,13 +157,16 @@ def issue_token(
     named = bool(name.strip())
     name = (name or DEFAULT_TOKEN_NAME).strip()[:100]
     user = _user(user.pk)  # the row lock serialises two issues of one name
+    if not user.is_active:
+        raise Refused(f"{user.email} is deactivated: reactivate them to issue a token.")
     live = user.api_tokens.filter(name=name, revoked_at__isnull=True)
     if not named and not rotate:
         live = live.none()  # kept: an unnamed issue adds a token, as API.md says
     elif live.exists() and not rotate:
-        raise Refused(
-            f"{user.email} already has a live token named {name!r}; "
-            "give another name (--name) or replace it (--rotate)."
+        raise Invalid(
+            "name",
+            f"{user.email} already has a live token named {name!r}: "
+            "give another name, or replace that token.",
         )
     replaced = [t.prefix for t in live]
     live.update(revoked_at=now)

@@ -91,6 +91,7 @@ urlpatterns = [
     path("staff/setup/users/<int:pk>/role/", staff.user_role, name="user_role"),
     path("staff/setup/users/<int:pk>/active/", staff.user_active, name="user_active"),
     path("staff/setup/users/<int:pk>/resend/", staff.user_resend, name="user_resend"),
+    path("staff/setup/users/<int:pk>/tokens/", staff.token_issue, name="token_issue"),
     path(
         "staff/setup/users/<int:pk>/tokens/<int:token>/revoke/",
         staff.token_revoke,

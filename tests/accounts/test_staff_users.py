@@ -183,6 +183,56 @@ def test_a_token_of_another_user_is_not_revoked_through_this_page(
     assert token.revoked_at is None
 
 
+def test_an_administrator_issues_a_token_shown_once(admin_client, admin_user, staff_user):
+    url = reverse("backoffice:token_issue", args=[staff_user.pk])
+    response = admin_client.post(url, {"name": "  LMS sync "})
+    assert "no-store" in response["Cache-Control"]  # the key is in this response only
+    key = re.search(r'value="(ct_[^"]+)"', response.content.decode()).group(1)
+    token = ApiToken.objects.authenticate(key)
+    assert token.user == staff_user and token.name == "LMS sync"
+    assert b"cannot show it again" in response.content
+    row = History.objects.get(action="issue_token")
+    assert (row.object_id, row.user) == (staff_user.pk, admin_user)
+    # Shown once: the user's page, read again, lists the token without its key.
+    page = admin_client.get(reverse("backoffice:user", args=[staff_user.pk])).content.decode()
+    assert "LMS sync" in page and token.prefix in page and key not in page
+    assert "API token" in page  # the history's change, in words
+
+
+def test_a_second_live_token_of_one_name_is_refused_unless_replacing(admin_client, staff_user):
+    url = reverse("backoffice:token_issue", args=[staff_user.pk])
+    first, _ = ApiToken.issue(staff_user, "LMS sync")
+    refused = admin_client.post(url, {"name": "LMS sync"}).content.decode()
+    assert "already has a live token named &#x27;LMS sync&#x27;: give another name" in refused
+    assert "--rotate" not in refused and 'value="ct_' not in refused
+    assert ApiToken.objects.filter(user=staff_user).count() == 1
+    # An empty name is the form's error, nothing issued.
+    assert "This field is required." in admin_client.post(url, {"name": " "}).content.decode()
+    assert ApiToken.objects.filter(user=staff_user).count() == 1
+    # Replacing: the old one stops working in the same step.
+    admin_client.post(url, {"name": "LMS sync", "rotate": "on"})
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    assert ApiToken.objects.filter(user=staff_user, revoked_at__isnull=True).count() == 1
+
+
+def test_no_token_for_a_deactivated_user_nor_by_a_staff_user(admin_client, staff_user, admin_user):
+    services.set_active(staff_user.pk, False, Actor.staff(admin_user))
+    page = admin_client.get(reverse("backoffice:user", args=[staff_user.pk])).content.decode()
+    assert reverse("backoffice:token_issue", args=[staff_user.pk]) not in page
+    url = reverse("backoffice:token_issue", args=[staff_user.pk])
+    refused = admin_client.post(url, {"name": "LMS sync"}).content.decode()
+    assert "is deactivated: reactivate them to issue a token." in refused
+    assert not ApiToken.objects.filter(user=staff_user).exists()
+    # Administrators only: a staff user cannot issue one, not even for themselves.
+    services.set_active(staff_user.pk, True, Actor.staff(admin_user))
+    own = Client()
+    own.force_login(staff_user)
+    response = own.post(url, {"name": "mine"})
+    assert response.status_code == 403
+    assert not ApiToken.objects.filter(user=staff_user).exists()
+
+
 def test_a_forgotten_password_is_reset_from_the_emailed_link(
     client, staff_user, django_capture_on_commit_callbacks
 ):

@@ -347,6 +347,30 @@ def test_deactivating_a_staff_user_asks_first(page, admin_user, staff_user):
     assert not staff_user.is_active
 
 
+def test_a_token_issued_on_the_page_works_once_copied_and_revoke_asks_first(
+    page, admin_user, staff_user
+):
+    sign_in(page, admin_user.email)
+    page.goto(f"/staff/setup/users/{staff_user.pk}/")
+    page.get_by_role("textbox", name="Name").fill("LMS sync")
+    page.get_by_role("button", name="Issue a token").click()
+    key = page.get_by_label("The new API token").input_value()
+    shot(page, "user-token-issued")
+    answer = page.request.get("/api/v1/contacts", headers={"Authorization": f"Bearer {key}"})
+    assert answer.status == 200
+    page.get_by_role("button", name="Revoke").click()
+    dialog = page.get_by_role("dialog", name="Are you sure?")
+    expect(dialog).to_contain_text("Revoke the token “LMS sync”")
+    dialog.get_by_role("button", name="Go back").click()
+    assert page.request.get("/api/v1/contacts", headers={"Authorization": f"Bearer {key}"}).ok
+    page.get_by_role("button", name="Revoke").click()
+    dialog.get_by_role("button", name="Revoke").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("status").first).to_contain_text("Token revoked")
+    refused = page.request.get("/api/v1/contacts", headers={"Authorization": f"Bearer {key}"})
+    assert refused.status == 401
+
+
 def test_a_long_unbroken_note_keeps_its_remove_button_within_reach(page, admin_user, enroll, admin):
     """A staff user's trial at 1366 px: a 600-character note with no space (a URL) ran under
     the side column, and its Remove button sat under another element (not clickable)."""

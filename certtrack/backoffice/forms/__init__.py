@@ -1,7 +1,7 @@
 """The back-office's forms, by subject. They validate input and show errors; services do every
 write. Every form is importable from here."""
 
-from .accounts import AuditFilterForm, InviteForm, SignInForm, StaffPasswordResetForm
+from .accounts import AuditFilterForm, InviteForm, SignInForm, StaffPasswordResetForm, TokenForm
 from .base import FIELD_ALIASES, ModelFieldsForm, optional_date, submit, time_zone_names
 from .emails import (
     EMAIL_TEMPLATE_FIELDS,
@@ -44,6 +44,7 @@ __all__ = [
     "SettingsForm",
     "SignInForm",
     "StaffPasswordResetForm",
+    "TokenForm",
     "optional_date",
     "submit",
     "time_zone_names",

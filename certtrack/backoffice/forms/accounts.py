@@ -34,6 +34,19 @@ class InviteForm(forms.Form):
     )
 
 
+class TokenForm(forms.Form):
+    """Setup › Staff users › one user: issue an API token (its key is shown once)."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “LMS sync”: one live token per name.",
+    )
+    rotate = forms.BooleanField(
+        label="Replace the live token of this name (it stops working at once)", required=False
+    )
+
+
 class StaffPasswordResetForm(PasswordResetForm):
     """Django's password reset, with the email queued through the outbox."""
 

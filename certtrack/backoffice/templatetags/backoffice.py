@@ -85,10 +85,17 @@ def get(mapping, key):
     return mapping.get(key) if mapping else None
 
 
+# Written as such in words (`api_token` → "API token", not "Api token").
+ACRONYMS = {"api": "API", "csv": "CSV", "pdf": "PDF", "url": "URL", "id": "ID"}
+
+
 @register.filter
 def words(name: str) -> str:
-    """`set_expires_on` → "Set expires on"."""
-    return name.replace("_", " ").capitalize() if name else ""
+    """`set_expires_on` → "Set expires on", `api_token` → "API token"."""
+    if not name:
+        return ""
+    text = name.replace("_", " ").capitalize().split(" ")
+    return " ".join(ACRONYMS.get(word.lower(), word) for word in text)
 
 
 @register.filter

@@ -15,7 +15,7 @@ from certtrack.certification.errors import DomainError
 from certtrack.certification.models import AuditObject
 
 from ..access import administrator_required
-from ..forms import InviteForm, StaffPasswordResetForm, submit
+from ..forms import InviteForm, StaffPasswordResetForm, TokenForm, submit
 from .common import actor_of, current_zone
 
 
@@ -47,7 +47,10 @@ def users(request: HttpRequest) -> HttpResponse:
 
 @administrator_required
 def user(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    return _user_page(request, get_object_or_404(User, pk=pk), TokenForm())
+
+
+def _user_page(request: HttpRequest, person: User, form: TokenForm, key: str = "") -> HttpResponse:
     tokens = person.api_tokens.order_by("revoked_at", "-created_at")
     return render(
         request,
@@ -55,10 +58,32 @@ def user(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "tokens": tokens,
+            "token_form": form,
+            "key": key,
             "history": audit.of(AuditObject.USER, person.pk),
             "tz": current_zone(),
         },
     )
+
+
+@administrator_required
+@require_POST
+def token_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue an API token for a staff user. The key is in this response only (not stored,
+    not put in a message or a redirect's URL; back-office pages are never cached)."""
+    person = get_object_or_404(User, pk=pk)
+    form = TokenForm(request.POST)
+    issued = form.is_valid() and submit(
+        form,
+        lambda: services.issue_token(
+            person,
+            form.cleaned_data["name"],
+            rotate=form.cleaned_data["rotate"],
+            actor=actor_of(request),
+        ),
+    )
+    key = issued[1] if issued else ""
+    return _user_page(request, person, TokenForm() if issued else form, key)
 
 
 def _act(request: HttpRequest, pk: int, call, done: str) -> HttpResponse:

@@ -4,7 +4,7 @@ from certtrack import clock
 from certtrack.accounts import services
 from certtrack.accounts.models import User
 from certtrack.certification.actors import Actor
-from certtrack.certification.errors import DomainError
+from certtrack.certification.errors import DomainError, Invalid
 
 
 class Command(BaseCommand):
@@ -50,6 +50,8 @@ class Command(BaseCommand):
             return
         try:
             token, key = services.issue_token(user, name, rotate=rotate)
+        except Invalid as error:  # the name: say which options help
+            raise CommandError(f"{error.message} (--name NAME, or --rotate)") from None
         except DomainError as error:
             raise CommandError(error.message) from None
         verb = "replaced" if rotate else "issued"
