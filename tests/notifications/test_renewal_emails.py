@@ -132,6 +132,30 @@ def test_a_rejected_completion_tells_the_contact_why(
     assert "The reason: The certificate is unreadable" in received.text
 
 
+def test_work_rejected_in_the_grace_days_is_explained_too(
+    smtp, make_contact, make_program, admin, worker, travel, settings_row
+):
+    """A renewal's work is rejected after expiry, in the grace days: the enrollment is
+    Expired (no open one), and the contact is still told why (PRODUCT.md §3)."""
+    travel(date(2025, 3, 1))
+    ana = make_contact(first_name="Ana", email="ana@example.org")
+    program = make_program(name="Safety Officer", renewal_window_days=30, renewal_grace_days=30)
+    holder = certify(admin, ana, program, date(2025, 3, 1))  # expires 1 March 2026
+    worker(date(2026, 3, 2))  # recorded: Expired, in its grace days
+    holder.refresh_from_db()
+    assert holder.status == "expired"
+    travel(date(2026, 3, 5))
+    component = program.components.get()
+    work = services.record_completion(
+        ana.pk, component.pk, date(2026, 3, 4), admin, source="self_report"
+    )
+    services.reject_completion(work.pk, admin, reason="The certificate is unreadable")
+    worker(date(2026, 3, 5))
+    [received] = [r for r in smtp.inbox.received if "was not accepted" in r.subject]
+    assert "The reason: The certificate is unreadable" in received.text
+    assert "Safety Officer" in received.text
+
+
 def test_suspending_twice_sends_two_emails(smtp, holder, admin, worker, travel):
     travel(date(2025, 6, 1))
     for _ in range(2):

@@ -282,11 +282,12 @@ def _decide(
 
 
 def _tell_rejected(completion: Completion, now: datetime, as_of: AsOf, reason: str) -> None:
-    """The contact's email about rejected work, about their first open enrollment it
-    concerns (one email, however many programs hold the component); none without one."""
-    about = next(
-        (e for e in _affected(completion.contact_id, completion.component_id) if e.is_open), None
-    )
+    """The contact's email about rejected work (PRODUCT.md §3: rejecting a completion tells
+    the contact why), one however many programs hold the component, about the enrollment it
+    concerns most: an open one, else a certification (the work of its renewal, in the grace
+    days too), else any; none when no enrollment of theirs holds the component."""
+    rows = _affected(completion.contact_id, completion.component_id)
+    about = min(rows, key=lambda e: (_rejection_rank(e), e.pk), default=None)
     if about is not None:
         events.completion_rejected.send(
             sender=Completion,
@@ -296,6 +297,12 @@ def _tell_rejected(completion: Completion, now: datetime, as_of: AsOf, reason: s
             today=as_of.today,
             reason=(reason or "").strip(),
         )
+
+
+def _rejection_rank(enrollment: Enrollment) -> int:
+    if enrollment.is_open:
+        return 0
+    return 1 if enrollment.status in CERTIFIED or enrollment.period_number else 2
 
 
 @atomic_retry
