@@ -70,7 +70,7 @@ def _on_decision(old: str, new: str) -> list[Kind] | None:
     if old in (Status.ACTIVE, Status.EXPIRING) and new == Status.INACTIVE:
         return [Kind.CERTIFICATION_SUSPENDED]
     if old == Status.INACTIVE and new in CERTIFIED:
-        return []  # a suspension lifted: nothing was earned anew
+        return None  # a suspension lifted: the dates' email, if owed (`_on_dates`)
     if old == Status.APPLIED and new == Status.IN_PROGRESS:
         return [Kind.APPLICATION_APPROVED]
     if old == Status.APPLIED and new == Status.DECLINED:
@@ -81,14 +81,16 @@ def _on_decision(old: str, new: str) -> list[Kind] | None:
 def _on_dates(t: events.Transition) -> list[Kind]:
     """Earned, expiring, expired: owed when it is news. `t.imported`: the enrollment was
     recorded from another system (an import, or an existing certification recorded in
-    this same call), whose time transitions are history, not news."""
+    this same call): its earning long ago is history, but an expiry ahead (inside the
+    notice days) or of the last 30 days is news, as for any holder (PRODUCT.md §4: of the
+    steps due at once for a recorded certification, the latest is sent). A suspension
+    lifted (Inactive → a certified status) earned nothing anew; the dates' email it
+    missed while suspended is owed if still news, once per period (the outbox's key)."""
     old, new = t.from_status, t.to_status
-    if new == Status.ACTIVE and old not in CERTIFIED:
+    if new == Status.ACTIVE and old not in CERTIFIED and old != Status.INACTIVE:
         if t.imported and not _recent(t.activated_on, t.today):
             return []  # imported work that certified someone long ago: history, not news
         return [Kind.CERTIFICATION_EARNED]
-    if t.imported and t.automatic:
-        return []
     if new == Status.EXPIRING and expiring_is_news(t.expires_on, t.today):
         return [Kind.CERTIFICATION_EXPIRING]
     if new == Status.EXPIRED and expired_is_news(t.expires_on, t.today):

@@ -118,24 +118,31 @@ def test_a_certification_earned_inside_the_notice_window_is_told_it_is_expiring(
 
 
 @pytest.mark.parametrize(
-    "activated, status",
+    "activated, status, told",
     [
-        (date(2024, 1, 15), "expired"),  # expired 2025-01-15: long ago
-        (date(2025, 2, 20), "expired"),  # expired 2026-02-20: ten days before the import
-        (date(2025, 3, 20), "expiring"),  # expires 2026-03-20: inside the notice window
+        (date(2024, 1, 15), "expired", []),  # expired 2025-01-15: long ago, history
+        # Expired 2026-02-20, ten days before the record: the expired email is still news.
+        (date(2025, 2, 20), "expired", ["Your Safety Officer certification has expired"]),
+        # Expires 2026-03-20, inside the notice days: warned, as any holder (PRODUCT.md §4).
+        (
+            date(2025, 3, 20),
+            "expiring",
+            ["Certification Expiring: Safety Officer on 20 March 2026"],
+        ),
     ],
 )
-def test_a_record_imported_long_after_the_fact_sends_no_email(
-    smtp, make_contact, make_program, admin, worker, travel, activated, status
+def test_a_recorded_certification_is_told_only_the_latest_news_of_its_dates(
+    smtp, make_contact, make_program, admin, worker, travel, activated, status, told
 ):
+    """Never the earning of long ago; of expiring and expired only the one still news."""
     travel(date(2026, 3, 2))
     ana = make_contact(email="ana@example.org")
-    program = make_program(validity_months=12)
+    program = make_program(name="Safety Officer", validity_months=12)
     enrollment = services.record_existing(ana.pk, program.pk, activated, admin)
     assert enrollment.status == status
     worker(date(2026, 3, 2))
     worker(date(2026, 3, 3))
-    assert smtp.inbox.received == []
+    assert smtp.inbox.subjects() == told
 
 
 def test_an_extension_after_the_reminder_re_arms_it_for_the_new_date(

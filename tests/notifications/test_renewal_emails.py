@@ -115,6 +115,37 @@ def test_staff_decisions_carry_the_reason(
     assert "The reason: Because of the rules" in received.text
 
 
+def test_a_suspension_lifted_in_the_notice_days_warns_once(smtp, holder, admin, worker, travel):
+    """Emails stop only while suspended (PRODUCT.md §3): reactivated inside the notice
+    days, the holder is warned then; one expiring email per period, however often."""
+    travel(date(2026, 3, 1))
+    services.perform(holder.pk, "suspend", admin, reason="Audit of your logbook")
+    worker(date(2026, 3, 11))  # the notice day, suspended: nothing
+    travel(date(2026, 3, 20))
+    services.perform(holder.pk, "reactivate", admin)
+    worker(date(2026, 3, 20))
+    services.perform(holder.pk, "suspend", admin, reason="Audit again")
+    services.perform(holder.pk, "reactivate", admin)
+    worker(date(2026, 3, 21))
+    assert subjects(smtp) == [
+        "Your Safety Officer certification is suspended",
+        "Certification Expiring: Safety Officer on 10 April 2026",
+        "Your Safety Officer certification is suspended",
+    ]
+
+
+def test_a_suspension_lifted_after_the_expiry_says_it_expired(smtp, holder, admin, worker, travel):
+    travel(date(2026, 3, 1))
+    services.perform(holder.pk, "suspend", admin, reason="Audit of your logbook")
+    travel(date(2026, 4, 20))  # expired on 10 April, while suspended
+    services.perform(holder.pk, "reactivate", admin)
+    worker(date(2026, 4, 20))
+    assert subjects(smtp) == [
+        "Your Safety Officer certification is suspended",
+        "Your Safety Officer certification has expired",
+    ]
+
+
 def test_a_rejected_completion_tells_the_contact_why(
     smtp, make_contact, make_program, admin, worker, travel
 ):
