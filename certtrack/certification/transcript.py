@@ -60,6 +60,10 @@ class Line:
             "credits": _number(self.credits),
             "hours": _number(self.hours),
             "state": self.state,
+            # In its period's totals or not (a repeat, work that does not count): summing
+            # the listed credits of the counted ones gives the period's `credits_earned`.
+            "counted": self.counted,
+            "note": self.note,
         }
 
 
@@ -154,7 +158,7 @@ class Transcript:
 
 CSV_HEADER = [
     *("program_code", "program", "period", "completed_on", "component_code", "component"),
-    *("kind", "credits", "hours", "state"),
+    *("kind", "credits", "hours", "state", "counted", "note"),
 ]
 
 
@@ -167,6 +171,8 @@ def _cells(line: Line) -> list:
         line.credits,
         line.hours,
         line.state,
+        "yes" if line.counted else "no",
+        line.note,
     ]
 
 

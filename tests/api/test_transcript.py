@@ -154,6 +154,7 @@ def test_a_component_completed_three_times_in_a_period_counts_once(repeater):
 
 
 def test_api_and_pdf_transcripts_count_a_repeated_component_once(api, repeater):
+    import csv
     import io
 
     from pypdf import PdfReader
@@ -167,3 +168,15 @@ def test_api_and_pdf_transcripts_count_a_repeated_component_once(api, repeater):
     assert "5 credits of 4 required · 3.5 hours" in text
     assert "5 credits and 3.5 hours counted" in text
     assert text.count("repeat, counted once") == 2
+    # The CSV and the API's completions say which count: their sum is the period's total.
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                api.get(f"/contacts/{contact.pk}/transcript", {"format": "csv"}).content.decode()
+            )
+        )
+    )
+    counted = [row for row in rows if row["counted"] == "yes"]
+    assert sum(Decimal(row["credits"]) for row in counted) == Decimal("5")
+    assert [row["note"] for row in rows].count("repeat, counted once") == 2
+    assert [c["counted"] for c in period["completions"]] == [True, False, False, True]
