@@ -295,11 +295,11 @@ class TrackingFilter(forms.Form):
         if not self.is_bound or self.is_valid():
             return []
         return [
-            f"{self.fields[name].label}: {' '.join(errors)} ({self.data.get(name)!r})"
-            if name == "as_of"
-            else f"{self.fields[name].label}: {' '.join(errors)}"
-            if name in self.fields
-            else " ".join(errors)
+            _criterion_error(
+                self.fields.get(name),
+                " ".join(errors),
+                self.data.get(name) if name == "as_of" else None,
+            )
             for name, errors in self.errors.items()
             if name not in ("ordering", "per_page")
         ]
@@ -334,9 +334,8 @@ class TrackingFilter(forms.Form):
                 except BadFilter as error:
                     problems.append(error.message)
                     continue
-            label = self.fields[name].label if name in self.fields else name
-            named = f" ({self.data.get(name)!r})" if name == "as_of" else ""  # the day typed
-            problems += [f"{label}: {message}{named}" for message in errors]
+            day = self.data.get(name) if name == "as_of" else None  # the day typed
+            problems += [_criterion_error(self.fields.get(name), m, day) for m in errors]
         return problems
 
     def active_criteria(self) -> int:
@@ -392,6 +391,18 @@ TrackingFilter.base_fields.update(
         for end in ("from", "to")
     }
 )
+
+
+def _criterion_error(field: forms.Field | None, message: str, value) -> str:
+    """ "Label: message", and `value` (the day typed) where the message does not name it (a
+    staff user's trial read "As of: As of 9999-12-31 is after 2999… ('9999-12-31')")."""
+    if field is None:
+        return message
+    if not message.startswith(str(field.label)):
+        message = f"{field.label}: {message}"
+    if value and isinstance(value, str) and value not in message:
+        message = f"{message} ({value!r})"
+    return message
 
 
 def _value_chips(data: dict) -> list[tuple[tuple[str, ...], str]]:

@@ -96,6 +96,17 @@ def test_a_form_sent_back_with_errors_shows_the_example_of_what_was_typed(admin_
     assert "31 Mar 2026 → 30 Sep 2026" in line(html, "previous_expiry")
 
 
+@pytest.mark.parametrize("field", ["validity_months", "completion_recency_months"])
+def test_a_negative_number_of_months_gets_one_error_not_two(admin_client, field):
+    """A staff user's trial: −5 said both "≥ 0" (the model's) and "≥ 1" (the form's)."""
+    form = {"name": "Negative", "validity_months": "12", field: "-5"}
+    response = admin_client.post("/staff/setup/programs/new/", form)
+    assert response.context["form"].errors[field] == [
+        "Ensure this value is greater than or equal to 1."
+    ]
+    assert not Program.objects.filter(name="Negative").exists()
+
+
 def test_spans_beyond_the_calendar_are_refused_not_a_server_error(
     admin_client, admin_user, make_program
 ):

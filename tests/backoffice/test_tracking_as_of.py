@@ -97,3 +97,6 @@ def test_an_impossible_or_too_early_day_shows_no_rows_and_says_why(admin_client,
     assert "data-filter-problems" in html and "As of" in html and bad in html
     assert list(page.context["page"].object_list) == []
     assert admin_client.get("/staff/tracking/export.csv", {"as_of": bad}).status_code == 400
+    # Said once: the label and the day each appear a single time in the problem.
+    [problem] = page.context["problems"]
+    assert problem.count("As of") == 1 and problem.count(bad) == 1, problem

@@ -86,6 +86,16 @@ DEFAULTED = ("renewal_window_days", "renewal_grace_days", "renewal_base", "renew
 ROLE_CHOICES = [("", "Not in this program"), ("required", "Required"), ("elective", "Elective")]
 
 
+def at_least_one(field: forms.IntegerField) -> None:
+    """A number of months of 1 or more: the model's positive field says "≥ 0" too, and a
+    staff user's trial got both errors for −5."""
+    field.min_value = 1
+    field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)] + [
+        MinValueValidator(1)
+    ]
+    field.widget.attrs["min"] = 1
+
+
 class ProgramForm(ModelFieldsForm):
     """Every field of PRODUCT.md §2's program, and each component's role in it."""
 
@@ -115,15 +125,12 @@ class ProgramForm(ModelFieldsForm):
             ("", "General Settings' default"),
             *CertificateTemplate.choices,
         ]
-        self.fields["validity_months"].min_value = 1
-        self.fields["validity_months"].validators.append(MinValueValidator(1))
-        self.fields["validity_months"].widget.attrs["min"] = 1
+        at_least_one(self.fields["validity_months"])
         self.fields["validity_months"].help_text = "Leave empty if the certification never expires."
         # Left empty (or absent from an older form): the program's default.
         for name in DEFAULTED:
             self.fields[name].required = False
-        self.fields["completion_recency_months"].min_value = 1
-        self.fields["completion_recency_months"].validators.append(MinValueValidator(1))
+        at_least_one(self.fields["completion_recency_months"])
         roles, renewal = {}, set()
         if self.instance.pk:
             links = list(self.instance.links.all())
