@@ -21,7 +21,7 @@ from certtrack.certification import counts
 from certtrack.notifications.models import Email, EmailStatus
 
 from .models import WorkerPass
-from .passes import last_pass
+from .passes import failures, last_pass
 
 log = logging.getLogger("certtrack.health")
 
@@ -70,9 +70,7 @@ class Health:
         if self.last_pass is not None and self.last_pass.errors:
             found.append(
                 "The last worker pass had failed steps: "
-                + "; ".join(
-                    f"{step} ({error})" for step, error in sorted(self.last_pass.errors.items())
-                )
+                + "; ".join(f"{doing} ({error})" for doing, error in failures(self.last_pass))
                 + "."
             )
         if wrong := counts.last_check_failed():

@@ -31,9 +31,26 @@ IDLE_KEPT = timedelta(days=2)  # enough to see the worker ran overnight; 8,640 r
 # How the overview says what a step returned; a step not listed shows under its own name.
 STEP_LABELS = {
     "record_time_transitions": "transitions recorded",
+    "grant_renewals": "renewals granted (window opened)",
     "queue_reminders": "reminder emails queued",
     "deliver_due": "emails sent",
+    "check_counts": "Quick Filter counts corrected (daily check)",
+    "refresh_due_progress": "progress bars updated (older work no longer counts)",
+    "run_queued": "import files processed",
 }
+# What each step does, for a failed step's line ("Sending emails failed").
+STEP_DOINGS = {
+    "record_time_transitions": "Recording time transitions",
+    "grant_renewals": "Granting renewals",
+    "queue_reminders": "Queuing reminders",
+    "deliver_due": "Sending emails",
+    "fold_counts": "Updating the Quick Filter counts",
+    "check_counts": "Checking the Quick Filter counts",
+    "refresh_due_progress": "Updating progress bars",
+    "run_queued": "Running imports",
+}
+# Steps that report no number (the Quick Filter counts' fold returns 0): not listed.
+UNCOUNTED_STEPS = frozenset({"fold_counts"})
 TALLY_LABELS = {
     "emails_failed": "email attempts failed",
     "emails_cancelled": "emails cancelled (no longer true)",
@@ -104,9 +121,22 @@ def what_it_did(worker_pass: WorkerPass) -> list[tuple[str, int]]:
         worker_pass.steps.items(),
         key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]),
     )
-    done = [(STEP_LABELS.get(step, step.replace("_", " ")), n) for step, n in steps if n >= 0]
+    done = [(step_label(step), n) for step, n in steps if n >= 0 and step not in UNCOUNTED_STEPS]
     tallies = sorted(worker_pass.tallies.items())
     return done + [(TALLY_LABELS.get(k, k.replace("_", " ")), n) for k, n in tallies]
+
+
+def step_label(step: str) -> str:
+    """What a step's count counts, in words (the overview's list)."""
+    return STEP_LABELS.get(step, step.replace("_", " "))
+
+
+def failures(worker_pass: WorkerPass) -> list[tuple[str, str]]:
+    """(what the step does, in words; its error) for each step that failed, by name."""
+    return [
+        (STEP_DOINGS.get(step, step.replace("_", " ").capitalize()), error)
+        for step, error in sorted(worker_pass.errors.items())
+    ]
 
 
 @receiver(events.transitions_recorded, dispatch_uid="operations.skipped_late")

@@ -75,6 +75,9 @@ def _worker_health() -> dict:
         "health_warnings": state.warnings(),
         "last_pass": last,
         "last_pass_did": passes.what_it_did(last) if last else [],
+        "last_pass_failed": passes.failures(last) if last else [],
+        # Under a minute: "just now" ("0 minutes ago" read oddly in a staff user's trial).
+        "last_pass_recent": last is not None and (now - last.finished_at).total_seconds() < 60,
     }
 
 
