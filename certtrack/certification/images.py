@@ -44,9 +44,9 @@ def _check_raster(field: str, data: bytes) -> str:
             width, height = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise Invalid(field, f"{field}: not an image (use PNG, JPEG or SVG).") from None
+        raise Invalid(field, f"{field}: Not an image (use PNG, JPEG or SVG).") from None
     if kind not in RASTER_FORMATS:
-        raise Invalid(field, f"{field}: a {kind} image; use PNG, JPEG or SVG.")
+        raise Invalid(field, f"{field}: A {kind} image; use PNG, JPEG or SVG.")
     if width > MAX_PIXELS or height > MAX_PIXELS:
         raise Invalid(
             field, f"{field}: {width}×{height} pixels; at most {MAX_PIXELS} on each side."
@@ -58,9 +58,9 @@ def _check_svg(field: str, data: bytes) -> None:
     try:
         root = ElementTree.fromstring(data, forbid_dtd=True)
     except (ElementTree.ParseError, DefusedXmlException, ValueError):
-        raise Invalid(field, f"{field}: not an image (use PNG, JPEG or SVG).") from None
+        raise Invalid(field, f"{field}: Not an image (use PNG, JPEG or SVG).") from None
     if _local(root.tag) != "svg":
-        raise Invalid(field, f"{field}: not an image (use PNG, JPEG or SVG).")
+        raise Invalid(field, f"{field}: Not an image (use PNG, JPEG or SVG).")
     for element in root.iter():
         if _local(element.tag) in ("script", "foreignObject"):
             raise Invalid(field, f"{field}: an SVG with scripts or embedded pages is refused.")

@@ -128,7 +128,7 @@ def _components_change(program: Program, components) -> bool:
 
 def _describe(before: Program, after: Program, fields: dict, components_changed: bool) -> str:
     parts = [
-        f"{name} {getattr(before, name)} → {getattr(after, name)}"
+        f"{name.replace('_', ' ')} {getattr(before, name)} → {getattr(after, name)}"
         for name in sorted(fields)
         if getattr(before, name, None) != getattr(after, name, None)
     ]

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_safe
 
 from certtrack.certification.asof import parse_day
 from certtrack.certification.errors import BadFilter, NotFound, Refused
-from certtrack.certification.models import Program
+from certtrack import clock
+from certtrack.certification.models import GeneralSettings, Program
 
 from . import keys, status_lists
 from .badges import achievement_document, issuer_profile
@@ -86,6 +87,8 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound:
         return _unknown(request, number)
     context |= {"certificate": certificate, "on": day.isoformat() if day else ""}
+    # A day after today is a projection of the dates (PRODUCT.md §11): said as such.
+    context["future"] = day is not None and day > GeneralSettings.get().today(clock.now())
     return render(request, "credentials/verify.html", context)
 
 

@@ -66,7 +66,7 @@ def test_applying_to_existing_holders_writes_one_history_row_each(api, holders):
     rows = History.objects.filter(action="program_change")
     assert rows.count() == 4
     assert all(
-        h.reason == "Program SAF changed (validity_months 24 → 36), applied to existing holders."
+        h.reason == "Program SAF changed (validity months 24 → 36), applied to existing holders."
         for h in rows
     )
     expiring = Enrollment.objects.get(pk=made["Expiring"].pk)

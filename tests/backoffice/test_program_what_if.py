@@ -46,7 +46,7 @@ def test_a_validity_change_is_previewed_then_applied_to_existing_holders(admin_c
     assert Enrollment.objects.get(pk=holder.pk).expires_on == date(2027, 7, 1)
     row = History.objects.get(enrollment=holder, action="program_change")
     assert (
-        row.reason == "Program SAF changed (validity_months 24 → 36), applied to existing holders."
+        row.reason == "Program SAF changed (validity months 24 → 36), applied to existing holders."
     )
 
 

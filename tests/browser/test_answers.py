@@ -100,5 +100,5 @@ def test_preview_a_validity_change_and_apply_it_to_existing_holders(page, admin_
     page.goto(f"/staff/enrollments/{kept.pk}/")
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Program changed (applied to existing holders)")
-    expect(history).to_contain_text("validity_months 36 → 48")
+    expect(history).to_contain_text("validity months 36 → 48")
     shot(page, "what-if-history")

@@ -114,7 +114,7 @@ def test_an_administrator_sets_branding_and_sees_it_in_the_audit(
     page.get_by_label("Organization name").fill("Guild of Rope Access")
     page.get_by_label("Logo").set_input_files(str(not_an_image))
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".has-error")).to_contain_text("not an image")
+    expect(page.locator(".has-error")).to_contain_text("Not an image")
     shot(page, "logo-refused")
     page.get_by_label("Organization name").fill("Guild of Rope Access")
     page.get_by_label("Logo").set_input_files(str(logo))

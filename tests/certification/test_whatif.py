@@ -144,7 +144,7 @@ def test_applying_writes_what_expiry_for_says_with_one_history_row_each(
         assert (row.from_status, row.to_status) == (shown if shown[0] != shown[1] else ("", ""))
         assert row.changes == {"expires_on": [_iso(old), _iso(new)]}
         assert row.reason == (
-            f"Program SAF changed (validity_months 24 → {validity}), applied to existing holders."
+            f"Program SAF changed (validity months 24 → {validity}), applied to existing holders."
         )
         expected_changes.append(events.ExpiryChange(pk, old, new, cycle + 1, new_stored, number))
     assert not logged  # no History row for a row that did not move

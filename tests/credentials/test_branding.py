@@ -58,6 +58,13 @@ def settings_form(client, **changes):
     return client.post(reverse("backoffice:settings"), data | changes)
 
 
+def test_the_organization_name_field_says_what_shows_when_left_empty(admin_client, settings):
+    """A staff user's trial cleared the name and found "Issued by certtrack" afterwards."""
+    settings.CERTTRACK_ISSUER_NAME = "Guild of Rope Access"
+    page = admin_client.get(reverse("backoffice:settings")).content.decode()
+    assert "Left empty, they say “Guild of Rope Access”." in page
+
+
 def test_branding_is_saved_from_general_settings_and_recorded(admin_client):
     response = settings_form(
         admin_client,
@@ -79,9 +86,9 @@ def test_branding_is_saved_from_general_settings_and_recorded(admin_client):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("logo.png", b"this is not an image at all", "not an image"),
-        ("logo.svg", b"<html><script>alert(1)</script></html>", "not an image"),
-        ("logo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "not an image"),
+        ("logo.png", b"this is not an image at all", "Not an image"),
+        ("logo.svg", b"<html><script>alert(1)</script></html>", "Not an image"),
+        ("logo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "Not an image"),
         (
             "logo.svg",
             b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
@@ -96,7 +103,7 @@ def test_branding_is_saved_from_general_settings_and_recorded(admin_client):
             "logo.svg",
             b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
             b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
-            "not an image",
+            "Not an image",
         ),
         ("logo.png", png(4001, 10), "at most 4000"),
         ("logo.png", b"\x89PNG" + b"0" * (2 * 1024 * 1024), "at most 2 MB"),
@@ -210,7 +217,7 @@ def test_emails_carry_the_organization_as_sender_name_and_footer(
 
 
 def test_a_bad_image_through_the_service_names_the_field(admin):
-    with pytest.raises(Invalid, match="signature: not an image"):
+    with pytest.raises(Invalid, match="signature: Not an image"):
         services.update_settings(admin, signature=upload("s.png", b"nope"))
 
 

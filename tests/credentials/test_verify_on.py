@@ -114,3 +114,19 @@ def test_an_impossible_day_is_a_400_naming_on(renewed, client, bad):
     assert page.status_code == 400 and bad in page.content.decode()
     # The page's reader is not told about a query parameter named "on".
     assert "The day asked for" in page.content.decode() and "on must" not in page.content.decode()
+
+
+def test_a_day_ahead_is_said_as_a_projection(renewed, client, travel):
+    """A staff user's trial: `?on=2030-01-01` read "the certification had expired"."""
+    travel(date(2025, 6, 1))  # period 2 runs until 10 January 2026
+    number = renewed.certificate_number
+    html = answer(client, number, "2026-03-01")[1].content.decode()
+    assert "If nothing changes (no renewal), on 1 March 2026 the certification will have" in html
+    assert "(period 2 ends on 10 January 2026)" in html and "had expired" not in html
+    html = answer(client, number, "2025-12-01")[1].content.decode()
+    assert "If nothing changes, on 1 December 2025 the certification will be in force" in html
+    assert "the status its dates give for the end of 1 December 2025" in html
+    # A past day is still said in the past.
+    assert (
+        "the certification was in force" in answer(client, number, "2025-05-01")[1].content.decode()
+    )

@@ -1,6 +1,7 @@
 """Setup: contacts, components, programs and General Settings (PRODUCT.md §2, §9)."""
 
 from django import forms
+from django.conf import settings as django_settings
 from django.core.validators import MinValueValidator
 
 from certtrack.certification.errors import Invalid
@@ -322,6 +323,9 @@ class SettingsForm(forms.Form):
         if current not in names:  # a zone saved before this list narrowed stays selectable
             names = sorted([*names, current])
         self.fields["time_zone"].choices = [(tz, tz) for tz in names]
+        # Empty is allowed (the name set before branding existed): say what shows then.
+        fallback = getattr(django_settings, "CERTTRACK_ISSUER_NAME", "") or "certtrack"
+        self.fields["organization_name"].help_text += f" Left empty, they say “{fallback}”."
 
     @classmethod
     def initial_from(cls, settings: GeneralSettings) -> dict:
