@@ -8,9 +8,9 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
+from certtrack import clock
 from certtrack.certification.asof import parse_day
 from certtrack.certification.errors import BadFilter, NotFound, Refused
-from certtrack import clock
 from certtrack.certification.models import GeneralSettings, Program
 
 from . import keys, status_lists
