@@ -123,6 +123,22 @@ def _row(
     )
 
 
+def once_per_period(rows: list[Email]) -> list[Email]:
+    """`rows` less those already sent for their enrollment and period: each email is sent
+    at most once per enrollment and period (PRODUCT.md §4) — after a staff extension too,
+    whose new `cycle` only voids what was still queued for the old date."""
+    if not rows:
+        return rows
+    sent = set(
+        Email.objects.filter(
+            enrollment_id__in={row.enrollment_id for row in rows},
+            kind__in={row.kind for row in rows},
+            status=EmailStatus.SENT,
+        ).values_list("enrollment_id", "kind", "period", "step")
+    )
+    return [r for r in rows if (r.enrollment_id, r.kind, r.period, r.step) not in sent]
+
+
 @receiver(events.transitions_recorded, dispatch_uid="notifications.transitions")
 def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs) -> None:
     """Queue the emails a batch of transitions owes: a few queries per batch, not per row."""
@@ -149,13 +165,16 @@ def queue_for_transitions(sender, transitions: list[events.Transition], **kwargs
                     reason=t.reason,
                 )
             )
+    dated = once_per_period([row for row in rows if row.kind in DATED_KINDS])
+    rows = [row for row in rows if row.kind not in DATED_KINDS] + dated
     if rows:
         Email.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 @receiver(events.expiry_changed, dispatch_uid="notifications.expiry")
 def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, **kwargs) -> None:
-    """A new expires_on is a new cycle: the old reminders are void, the new date's are armed.
+    """A new expires_on is a new cycle: the old date's queued reminders are void, the new
+    date's are armed — unless already sent in this period (`once_per_period`).
 
     When the new date is already inside the notice window, the reminder is owed now;
     otherwise the worker queues it when it records Active → Expiring for this cycle.
@@ -180,17 +199,19 @@ def rearm_for_new_expiry(sender, enrollment_id: int, old, new, cycle: int, at, *
         and not scheduled_programs([row["program_id"]])
     ):
         Email.objects.bulk_create(
-            [
-                _row(
-                    enrollment_id,
-                    Kind.CERTIFICATION_EXPIRING,
-                    cycle,
-                    at,
-                    as_of.today,
-                    new,
-                    row["period_number"],
-                )
-            ],
+            once_per_period(
+                [
+                    _row(
+                        enrollment_id,
+                        Kind.CERTIFICATION_EXPIRING,
+                        cycle,
+                        at,
+                        as_of.today,
+                        new,
+                        row["period_number"],
+                    )
+                ]
+            ),
             ignore_conflicts=True,
         )
 
@@ -215,6 +236,11 @@ def rearm_for_new_expiries(sender, changes: list, at, **kwargs) -> None:
         )
         for c in changes
         if as_of.status_of(c.status, c.new) == Status.EXPIRING
+    ]
+    rows = [
+        r
+        for start in range(0, len(rows), 2000)
+        for r in once_per_period(rows[start : start + 2000])
     ]
     Email.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
 

@@ -30,7 +30,7 @@ from certtrack.certification.statuses import Status
 from certtrack.certification.tracking import BadFilter
 from certtrack.operations.tally import tally
 
-from .models import Email, Kind, ReminderOptOut
+from .models import Email, EmailStatus, Kind, ReminderOptOut
 
 # A program's schedule, also reached as reminders.parse_schedule, … (re-exported).
 from .schedules import (  # noqa: F401
@@ -82,11 +82,11 @@ class Owed(NamedTuple):  # a tuple: 140,000 of them for a 30-day preview at 1M r
 
 def _owed_rows(program_ids: list[int], step: Step, lo: date, hi: date):
     sent = Email.objects.filter(
+        Q(cycle=OuterRef("cycle")) | Q(status=EmailStatus.SENT),  # once per period
         enrollment=OuterRef("pk"),
         kind=Kind.REMINDER,
         step=step.offset_days,
         period=OuterRef("period_number"),
-        cycle=OuterRef("cycle"),
     )
     rows = Enrollment.objects.filter(
         status__in=REMINDED, expires_on__gte=lo, expires_on__lte=hi, program_id__in=program_ids
@@ -171,10 +171,10 @@ def owed_single(
     out = []
     for step, due in kinds:
         sent = Email.objects.filter(
+            Q(cycle=OuterRef("cycle")) | Q(status=EmailStatus.SENT),  # once per period
             enrollment=OuterRef("pk"),
             kind=step.template,
             period=OuterRef("period_number"),
-            cycle=OuterRef("cycle"),
         )
         offset = timedelta(days=step.offset_days)
         for pk, contact_id, program_id, period, cycle, expires_on in (

@@ -462,3 +462,16 @@ def test_a_batch_of_reminders_reads_the_schedules_once_however_many_programs(
     many, many_reads = queries_to_deliver(6)  # six more programs, one reminder each
     assert one_reads == many_reads == 1
     assert many == one
+
+
+def test_a_staff_extension_sends_no_step_twice_in_the_period(certified, admin, worker, travel):
+    """Each step once per period (PRODUCT.md §4): moved by hand after −90 and −30 went out,
+    the new date gets only the steps not sent yet (−7, then +1)."""
+    worker(day(-90))
+    worker(day(-30))
+    assert steps_sent(certified) == [-90, -30]
+    travel(day(-20))
+    services.set_expires_on(certified.pk, day(60), "Extended by the board", admin)
+    for offset in (-20, -19, 0, 30, 53, 61):
+        worker(day(offset))
+    assert sorted(steps_sent(certified)) == [-90, -30, -7, 1]

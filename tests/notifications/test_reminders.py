@@ -145,22 +145,21 @@ def test_a_recorded_certification_is_told_only_the_latest_news_of_its_dates(
     assert smtp.inbox.subjects() == told
 
 
-def test_an_extension_after_the_reminder_re_arms_it_for_the_new_date(
+def test_an_extension_after_the_reminder_does_not_warn_twice_in_a_period(
     smtp, certified, admin, worker, travel
 ):
+    """PRODUCT.md §4: each email at most once per enrollment and period — a staff
+    extension keeps the period, so its new date is not warned of again."""
     worker(NOTICE_DAY)
     assert len(expiring(smtp)) == 1
     travel(date(2026, 3, 20))
-    services.set_expires_on(certified.pk, date(2027, 4, 10), "Renewed for a year", admin)
-    for day in [date(2026, 3, 20), date(2026, 4, 11), date(2027, 3, 10)]:
+    services.set_expires_on(certified.pk, date(2027, 4, 10), "Extended for a year", admin)
+    for day in [date(2026, 3, 20), date(2026, 4, 11), date(2027, 3, 11)]:
         worker(day)
-    assert len(smtp.inbox.received) == 1  # nothing until the new notice day …
-    worker(date(2027, 3, 11))  # … 30 days before the new date
     assert [r.subject for r in expiring(smtp)] == [
         "Certification Expiring: Safety Officer on 10 April 2026",
-        "Certification Expiring: Safety Officer on 10 April 2027",
     ]
-    worker(date(2027, 4, 11))
+    worker(date(2027, 4, 11))  # the expired email was never sent in this period: owed
     assert [r.subject for r in expired(smtp)] == ["Your Safety Officer certification has expired"]
     assert "10 April 2027" in expired(smtp)[0].text
 
@@ -168,14 +167,16 @@ def test_an_extension_after_the_reminder_re_arms_it_for_the_new_date(
 def test_a_new_date_inside_the_notice_window_is_announced_at_once(
     smtp, certified, admin, worker, travel
 ):
-    worker(NOTICE_DAY)
-    travel(date(2026, 3, 20))
-    services.set_expires_on(certified.pk, date(2026, 4, 17), "One more week to renew", admin)
-    worker(date(2026, 3, 20))
+    travel(NOTICE_DAY - timedelta(days=6))  # no reminder sent yet in this period
+    services.set_expires_on(certified.pk, date(2026, 3, 20), "Shortened: audit", admin)
+    worker(NOTICE_DAY - timedelta(days=6))
     assert [r.subject for r in expiring(smtp)] == [
-        "Certification Expiring: Safety Officer on 10 April 2026",
-        "Certification Expiring: Safety Officer on 17 April 2026",
+        "Certification Expiring: Safety Officer on 20 March 2026",
     ]
+    travel(NOTICE_DAY)  # and once is all: moved again, inside the window
+    services.set_expires_on(certified.pk, date(2026, 3, 27), "One more week", admin)
+    worker(NOTICE_DAY)
+    assert len(expiring(smtp)) == 1
 
 
 def test_a_reminder_still_queued_for_the_old_date_is_never_sent(
@@ -192,7 +193,7 @@ def test_a_reminder_still_queued_for_the_old_date_is_never_sent(
     assert old.status == "cancelled"
 
 
-def test_extending_an_expired_certification_brings_new_reminders(
+def test_extending_an_expired_certification_warns_of_the_new_date_once(
     smtp, certified, admin, worker, travel
 ):
     worker(EXPIRY + timedelta(days=1))
@@ -204,7 +205,7 @@ def test_extending_an_expired_certification_brings_new_reminders(
         "Certification Expiring: Safety Officer on 30 April 2026"
     ]
     worker(EXPIRY + timedelta(days=21))
-    assert len(expired(smtp)) == 2  # the new date expired too: news again
+    assert len(expired(smtp)) == 1  # the period's expired email went out already
 
 
 def test_the_reminder_goes_out_on_the_organizations_notice_day_not_utcs(
