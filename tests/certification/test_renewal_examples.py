@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from certtrack.certification import renewals, services
+from certtrack.certification.errors import Refused
 from certtrack.certification.models import Period
 from tests.builders import at, certify, complete
 
@@ -178,6 +179,13 @@ def test_a_review_that_outlasts_the_expiry_reads_expired_and_approval_continues_
     )
     assert enrollment.status == "expired"
     assert renewals.state_of(enrollment, later) == "review"
+    # Applying again waits for the decision, said without an "open until" day gone by.
+    with pytest.raises(Refused) as refused:
+        services.apply(contact.pk, program.pk, admin, now=at(later))
+    assert "sent for review before it closed on 2027-01-12, awaits a staff decision" in str(
+        refused.value
+    )
+    assert "open until" not in str(refused.value)
     services.perform(enrollment.pk, "approve_renewal", admin, now=at(later))
     enrollment.refresh_from_db()
     assert enrollment.status == "active"

@@ -65,10 +65,17 @@ def _create(
         settle(previous, as_of, now)
         if renewals.in_grace(previous, as_of.today):
             closes_on = renewals.window_of(previous).closes_on
+            which = (
+                f"its renewal is open until {closes_on}: renew it"
+                if closes_on >= as_of.today
+                # Past the grace days with a review pending (a spec audit read "open
+                # until" a day gone by): staff decide on it first.
+                else f"its renewal, sent for review before it closed on {closes_on}, awaits "
+                "a staff decision: approve or reject that renewal"
+            )
             raise Refused(
                 f"{contact.full_name}'s {program.name} certification (id {previous.pk}) "
-                f"expired on {previous.expires_on} and its renewal is open until "
-                f"{closes_on}: renew it instead of applying again.",
+                f"expired on {previous.expires_on} and {which} instead of applying again.",
                 enrollment_id=previous.pk,
             )
     existing = Enrollment.objects.filter(
