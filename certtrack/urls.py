@@ -5,6 +5,9 @@ from django.views.generic import RedirectView, TemplateView
 
 admin.site.site_header = "certtrack administration"
 admin.site.site_title = "certtrack"
+# Django's admin (the outbox, worker passes) is for administrators: a staff-role user found
+# a bare "You don't have permission to view or edit anything" page there.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),

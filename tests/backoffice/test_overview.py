@@ -129,3 +129,15 @@ def test_a_warning_when_the_last_pass_had_failed_steps(staff_client, today):
     assert "Sending emails (SMTPServerDisconnected: gone)" in _alert(response)
     assert "Sending emails failed" in response.content.decode()
     assert "deliver_due" not in response.content.decode()  # staff read words, not names
+
+
+def test_djangos_admin_is_for_administrators_only(staff_client, admin_user):
+    """A staff user's trial opened /staff/admin/ and got Django's bare empty index."""
+    from django.test import Client
+
+    refused = staff_client.get("/staff/admin/")
+    assert refused.status_code == 302 and "/staff/admin/login/" in refused["Location"]
+    assert staff_client.get("/staff/admin/notifications/email/").status_code == 302
+    administrator = Client()
+    administrator.force_login(admin_user)
+    assert administrator.get("/staff/admin/").status_code == 200
