@@ -142,12 +142,18 @@ def transcript_pdf(transcript: Transcript, today: date) -> bytes:
     if not transcript.programs and not transcript.unused:
         story.append(Paragraph("No completions recorded yet.", styles["body"]))
     for block in transcript.programs:
-        story.append(
+        # The heading goes in its first period's block: a heading never ends a page (a
+        # staff user's trial found "Continuing Education Certificate (CEC)" alone at the
+        # foot of page 1; the style's keepWithNext did not hold it to a KeepTogether).
+        heading = [
             Paragraph(escape(f"{block.program.name} ({block.program.code})"), styles["program"])
-        )
+        ]
+        if not block.periods:
+            story += heading
         for period in block.periods:
             until = long_date(period.expires_on) if period.expires_on else "no expiry"
             parts = [
+                *heading,
                 Paragraph(
                     f"Period {period.number}: {long_date(period.activated_on)} – {until} "
                     f"({period.source})",
@@ -161,16 +167,23 @@ def transcript_pdf(transcript: Transcript, today: date) -> bytes:
                 parts.append(Paragraph("No completions used by this period.", styles["body"]))
             parts.append(Spacer(1, 3 * mm))
             story.append(KeepTogether(parts))
+            heading = []
     if transcript.unused:
-        story.append(Paragraph("Counted toward no period", styles["program"]))
+        # Together, so the heading starts the page its table starts (a long table still
+        # splits, after it).
         story.append(
-            Paragraph(
-                "Completions not (yet) used by any certification period: work toward an open "
-                "renewal, awaiting approval, rejected, or outside every program.",
-                styles["muted"],
+            KeepTogether(
+                [
+                    Paragraph("Counted toward no period", styles["program"]),
+                    Paragraph(
+                        "Completions not (yet) used by any certification period: work toward "
+                        "an open renewal, awaiting approval, rejected, or outside every program.",
+                        styles["muted"],
+                    ),
+                    _table(transcript.unused, styles),
+                ]
             )
         )
-        story.append(_table(transcript.unused, styles))
 
     def frame(canvas, document):
         width, height = A4

@@ -180,3 +180,30 @@ def test_api_and_pdf_transcripts_count_a_repeated_component_once(api, repeater):
     assert sum(Decimal(row["credits"]) for row in counted) == Decimal("5")
     assert [row["note"] for row in rows].count("repeat, counted once") == 2
     assert [c["counted"] for c in period["completions"]] == [True, False, False, True]
+
+
+@pytest.mark.parametrize("required", [1, 3, 5, 7])
+def test_no_page_of_the_pdf_ends_on_a_programs_heading(admin, make_contact, make_program, required):
+    """A staff user's trial: a program's heading alone at the foot of page 1, its table on
+    page 2. Programs of several sizes, so that some heading falls near a page's foot."""
+    import io
+
+    from pypdf import PdfReader
+
+    from certtrack.credentials.transcript_pdf import transcript_pdf_response
+    from tests.builders import certify
+
+    contact = make_contact(first_name="Ada", last_name="Lovelace")
+    headings = []
+    for n in range(9):
+        program = make_program(
+            name=f"Program {n}", code=f"P{n}", required=required + n % 3, validity_months=12
+        )
+        certify(admin, contact, program, date(2025, 1, 10 + n))
+        headings.append(f"Program {n} (P{n})")
+    pdf = transcript_pdf_response(transcript_of(contact), date(2026, 1, 1)).content
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) > 1
+    for page in pages[:-1]:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        assert lines[-1] not in headings, lines[-3:]
