@@ -70,6 +70,8 @@ def invite(
         validate_email(email)
     except ValidationError:
         raise Invalid("email", f"{email!r} is not an email address.") from None
+    if len(email.rpartition("@")[0]) > 64:  # RFC 5321: no mail server takes a longer one
+        raise Invalid("email", f"{email!r}: the part before @ is longer than 64 characters.")
     administrator = _check_role(role)
     if User.objects.filter(email__iexact=email).exists():
         raise Refused(f"{email} is already a staff user.")

@@ -89,7 +89,14 @@ def test_inviting_an_existing_user_or_a_bad_address_changes_nothing(admin_client
     assert b"member@example.com is already a staff user." in response.content
     response = admin_client.post(reverse("backoffice:users"), {"email": "nobody", "role": "staff"})
     assert b"Enter a valid email address." in response.content
+    # A staff user's trial: a 70-character local part was invited (RFC 5321 allows 64).
+    long = "a" * 70 + "@example.org"
+    response = admin_client.post(reverse("backoffice:users"), {"email": long, "role": "staff"})
+    assert "the part before @ is longer than 64 characters" in response.content.decode()
     assert User.objects.count() == 2 and not mail.outbox and not Email.objects.exists()
+    invited = services.invite("new@example.org", "staff", Actor.staff(staff_user))
+    page = admin_client.get(reverse("backoffice:user", args=[invited.pk])).content.decode()
+    assert "<dt>Invited</dt>" in page and "<dt>Joined</dt>" not in page
 
 
 def test_staff_without_the_administrator_role_cannot_manage_users(client, staff_user):
