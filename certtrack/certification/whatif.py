@@ -165,7 +165,18 @@ def change_program(
     now = now or clock.now()
     before = _refuse_archived(program_id) if apply_to_existing else None
     components_changed = before is not None and _components_change(before, components)
-    program = services.update_program(program_id, actor, components=components, now=now, **fields)
+    # The program's History row says whom the change was for (a staff user's trial could
+    # not tell "existing holders too" from "new certifications only" in the audit).
+    scope = ""
+    if not _preview and touches_holders(program_id, components, **fields):
+        scope = (
+            "Applied to existing holders too."
+            if apply_to_existing
+            else "For new certifications only: existing holders keep their dates."
+        )
+    program = services.update_program(
+        program_id, actor, components=components, now=now, reason=scope, **fields
+    )
     if not apply_to_existing:
         return program, Effect()
     as_of = GeneralSettings.get().as_of(now)

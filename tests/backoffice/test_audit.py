@@ -162,6 +162,7 @@ def test_the_audit_csv_has_one_line_per_field_and_defuses_formulas(admin_client,
         "Field",
         "Old",
         "New",
+        "Reason",
     ]
     update = [r for r in rows if r[5] == "update_component"]
     assert update == [
@@ -175,6 +176,7 @@ def test_the_audit_csv_has_one_line_per_field_and_defuses_formulas(admin_client,
             "description",
             "—",
             "'-2+3",
+            "",
         ]
     ]
     created = [r for r in rows if r[5] == "create_component"]

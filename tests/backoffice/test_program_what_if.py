@@ -48,6 +48,8 @@ def test_a_validity_change_is_previewed_then_applied_to_existing_holders(admin_c
     assert (
         row.reason == "Program SAF changed (validity months 24 → 36), applied to existing holders."
     )
+    program_row = History.objects.get(object_type="program", action="update_program")
+    assert program_row.reason == "Applied to existing holders too."
 
 
 def test_new_certifications_only_keeps_holders_dates(admin_client, holder):
@@ -56,6 +58,11 @@ def test_new_certifications_only_keeps_holders_dates(admin_client, holder):
     assert admin_client.post(f"/staff/setup/programs/{program.pk}/", data).status_code == 302
     assert Program.objects.get(pk=program.pk).validity_months == 36
     assert Enrollment.objects.get(pk=holder.pk).expires_on == date(2026, 7, 1)
+    # The audit tells the two apart (a staff user's trial could not).
+    program_row = History.objects.get(object_type="program", action="update_program")
+    assert program_row.reason == "For new certifications only: existing holders keep their dates."
+    audit = admin_client.get("/staff/setup/audit/", {"object_type": "program"}).content.decode()
+    assert "For new certifications only: existing holders keep their dates." in audit
 
 
 def test_a_change_that_touches_no_holder_saves_at_once(admin_client, holder):

@@ -17,7 +17,10 @@ from certtrack.certification.models import AuditObject, GeneralSettings
 from ..access import administrator_required
 from ..forms import AuditFilterForm
 
-HEADER = ["When", "Who", "Object type", "Object id", "Object", "Action", "Field", "Old", "New"]
+HEADER = [
+    *("When", "Who", "Object type", "Object id", "Object", "Action", "Field", "Old", "New"),
+    "Reason",
+]
 
 
 def _chosen(request: HttpRequest) -> tuple[AuditFilterForm, audit.AuditFilter | None]:
@@ -83,7 +86,7 @@ def _lines(rows, zone: ZoneInfo) -> Iterator[str]:
         ]
         changes = audit.describe(row.changes) or [("", "", "")]
         for field, old, new in changes:
-            yield writer.writerow([safe_cell(v) for v in [*head, field, old, new]])
+            yield writer.writerow([safe_cell(v) for v in [*head, field, old, new, row.reason]])
 
 
 @administrator_required

@@ -140,8 +140,10 @@ def _codes(components) -> str:
     return ", ".join(sorted(c.code for c in components))
 
 
-def _audit_setup(actor: Actor, now: datetime | None, kind: AuditObject, obj, action, changes):
-    audit.record(actor, now or clock.now(), kind, obj.pk, obj.name, action, changes)
+def _audit_setup(
+    actor: Actor, now: datetime | None, kind: AuditObject, obj, action, changes, reason=""
+):
+    audit.record(actor, now or clock.now(), kind, obj.pk, obj.name, action, changes, reason=reason)
 
 
 PROGRAM_FIELDS = (  # the editable fields, in the order of PRODUCT.md §2 and the form
@@ -264,10 +266,12 @@ def update_program(
     components=None,
     now: datetime | None = None,
     reminder_schedule=None,
+    reason: str = "",
     **fields,
 ) -> Program:
     """Change a program's fields (and components, and reminder schedule, when given); what
-    changed, the reminder schedule too, is one History row in the same transaction."""
+    changed, the reminder schedule too, is one History row in the same transaction (with
+    `reason`: whom the change applies to, `whatif.change_program`)."""
     program = _get(Program, program_id, "program")
     changes = _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
@@ -286,7 +290,7 @@ def update_program(
     if reminders := _give_reminder_schedule(program, reminder_schedule):
         changes["reminders"] = reminders
     if changes:
-        _audit_setup(actor, now, AuditObject.PROGRAM, program, "update_program", changes)
+        _audit_setup(actor, now, AuditObject.PROGRAM, program, "update_program", changes, reason)
     return program
 
 
