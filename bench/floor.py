@@ -139,7 +139,8 @@ def where(f: Filter, today: date, notice_days: int, cursor=None) -> tuple[str, l
 def progress_sql(progress: str | None, at_least: int | None) -> tuple[str, list]:
     """A WHERE fragment on `e`: the stored progress (index enrollment_progress_idx)."""
     if progress == "none":
-        return "e.progress_started = %s", [False]
+        # The term of enrollment_unstarted_exp_idx's condition, as the product's filter.
+        return "NOT e.progress_started", []
     parts, params = ["e.progress_started = %s"], [True]
     if progress == "partial":
         parts.append("e.progress_percent < 100")

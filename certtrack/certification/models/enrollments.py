@@ -202,6 +202,15 @@ class Enrollment(LoadedFast, models.Model):
             models.Index(
                 fields=["progress_started", "progress_percent"], name="enrollment_progress_idx"
             ),
+            # "Not started" sorted by expiry: its dated rows (few or none — work not begun
+            # rarely has an expiry) in order, where the expiry index was walked through
+            # every dated row to find none (1.2 s at 1 M on SQLite, 0.3 s on PostgreSQL).
+            # Its condition is the filter's own terms (`progress_store.STORED_PROGRESS`).
+            models.Index(
+                fields=["expires_on", "id"],
+                name="enrollment_unstarted_exp_idx",
+                condition=Q(progress_started=False, expires_on__isnull=False),
+            ),
             # Rows whose stored progress ran out (`progress_store.refresh_due`).
             models.Index(
                 fields=["progress_until"],
