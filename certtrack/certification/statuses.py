@@ -170,7 +170,13 @@ def actions_from(where: str) -> list[Action]:
 def refusal(action: Action, status: str) -> str:  # status: a standing
     """Why `action` is not allowed from `status`, in words."""
     order = [*Status, SUSPENDED]
-    allowed = ", ".join(label(s) for s in sorted(action.sources, key=order.index))
+
+    def named(source: str) -> str:  # refused while suspended: Inactive means the other kind
+        if status == SUSPENDED and source == Status.INACTIVE:
+            return "Inactive (not a suspended certification)"
+        return label(source)
+
+    allowed = ", ".join(named(s) for s in sorted(action.sources, key=order.index))
     return (
         f"Cannot {action.label.lower()}: the enrollment is {label(status)}; "
         f"this action is allowed only from {allowed}."

@@ -356,7 +356,7 @@ def test_each_started_progress_choice_is_a_range_of_the_progress_index(progress,
 
 
 def test_not_started_by_expiry_reads_its_partial_index():
-    """"Not started" sorted by expiry: the dated part is read from
+    """ "Not started" sorted by expiry: the dated part is read from
     enrollment_unstarted_exp_idx, whose condition is the filter's own terms (a walk of the
     expiry index through every dated row took 1.2 s at 1 M). On PostgreSQL, told not to
     scan, the planner proves the index usable."""

@@ -85,3 +85,15 @@ def test_cancel_a_suspended_certification(holder, admin):
     services.perform(enrollment.pk, "suspend", admin, reason="Audit", now=at(date(2026, 1, 1)))
     services.perform(enrollment.pk, "cancel", admin, reason="Fraud", now=at(date(2026, 2, 1)))
     assert Enrollment.objects.get(pk=enrollment.pk).status == "cancelled"
+
+
+def test_mark_not_completed_is_refused_while_suspended_saying_which_inactive(holder, admin):
+    """Kept refused (docs/decisions.md, session 33), in words that do not contradict
+    themselves: it read "the enrollment is Inactive (suspended); … allowed only from …
+    Inactive"."""
+    enrollment, *_ = holder
+    services.perform(enrollment.pk, "suspend", admin, reason="Audit", now=at(date(2026, 1, 1)))
+    with pytest.raises(Refused) as refused:
+        services.perform(enrollment.pk, "mark_not_completed", admin, now=at(date(2026, 2, 1)))
+    assert "Inactive (not a suspended certification)" in str(refused.value)
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "inactive"
