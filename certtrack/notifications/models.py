@@ -146,8 +146,9 @@ class Email(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            # Once per period (and per expiry change within it: `cycle`, which a staff
-            # extension bumps to re-arm the reminders); decisions that repeat are left out.
+            # One row per period and expiry cycle (`cycle`, which a staff extension bumps
+            # to void what was queued for the old date; one already *sent* in the period is
+            # not queued again: `outbox.once_per_period`); repeatable decisions left out.
             models.UniqueConstraint(
                 fields=["enrollment", "kind", "period", "cycle"],
                 condition=~Q(kind__in=[k.value for k in (*REPEATABLE_KINDS, Kind.REMINDER)]),

@@ -3,7 +3,8 @@
 A program's steps are each `offset_days` from `expires_on` (negative before, positive
 after). A step's day is `expires_on + offset_days`. The rules, as the spec says them:
 
-- each step at most once per period (and expiry cycle): the outbox's unique key;
+- each step at most once per period: the outbox's unique key within an expiry cycle, and
+  a step already sent in an earlier cycle of the period is not owed again (`_owed_rows`);
 - never before its day;
 - a step before expiry (offset ≤ 0) never after `expires_on`;
 - a step after expiry never more than LATE_AFTER days after its day;
