@@ -211,9 +211,9 @@ REQUIREMENT_FIELDS = ("credits_required", "hours_required", "completion_recency_
 def touches_holders(program_id: int, components=None, **fields) -> bool:
     """Whether this change alters validity, requirements or renewal settings of a program
     that has enrollments (so staff are shown the preview and asked whom it applies to)."""
-    program = Program.objects.get(pk=program_id)
-    if not Enrollment.objects.filter(program=program).exists():
-        return False
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None or not Enrollment.objects.filter(program=program).exists():
+        return False  # (an unknown program: the change itself says NotFound)
     if any(name in fields and fields[name] != getattr(program, name) for name in WHAT_IF_FIELDS):
         return True
     return _components_change(program, components)
