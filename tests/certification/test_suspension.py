@@ -73,8 +73,14 @@ def test_no_renewal_while_suspended_during_the_renewal_window(holder, admin):
     with pytest.raises(Refused, match="Inactive .suspended."):
         services.perform(enrollment.pk, "renew", admin, reason="x", now=at(date(2026, 11, 10)))
     assert renewals.grant_opened(at(date(2026, 11, 2)), admin) == 0
-    # Reactivated while the renewal is open, with the work done: granted then.
+    # Reactivated while the renewal is open, with the work done: the dates' status and no
+    # new period (PRODUCT.md §3); the next completion recorded grants the renewal.
     services.perform(enrollment.pk, "reactivate", admin, now=at(date(2026, 11, 20)))
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.period_number) == ("active", 1)
+    services.record_completion(
+        contact.pk, component.pk, date(2026, 11, 25), admin, now=at(date(2026, 11, 25))
+    )
     enrollment.refresh_from_db()
     assert enrollment.period_number == 2
     assert enrollment.expires_on == date(2029, 1, 31)

@@ -293,7 +293,11 @@ def _follow_on(
     requirements for an enrollment back In progress."""
     if target in CERTIFIED:
         settle(enrollment, as_of, now)
-        renewals.consider(enrollment, actor, now, as_of)  # work done while suspended
+        # Reactivating a suspension gives the dates' status "(no new period)" (PRODUCT.md
+        # §3): renewal work done while suspended is granted on the next completion recorded
+        # or approved, or by staff (Renew), not by the reactivation.
+        if step.name != "reactivate":
+            renewals.consider(enrollment, actor, now, as_of)
     if step.evaluates and target == Status.IN_PROGRESS:
         _evaluate(enrollment, actor, now, as_of)
 
