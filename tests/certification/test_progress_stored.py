@@ -347,7 +347,7 @@ def test_each_started_progress_choice_is_a_range_of_the_progress_index(progress,
         progress_store.progress_q(progress, date.today(), at_least)
     )
     sql, params = queryset.values("pk").query.sql_with_params()
-    assert re.search(r'"progress_started" = %s', sql), sql
+    assert re.search(r'"progress_started" = (1|true)\b', sql), sql
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
@@ -355,28 +355,38 @@ def test_each_started_progress_choice_is_a_range_of_the_progress_index(progress,
         assert "enrollment_progress_idx (progress_started=?" in plan, plan
 
 
-def test_not_started_by_expiry_reads_its_partial_index():
-    """ "Not started" sorted by expiry: the dated part is read from
-    enrollment_unstarted_exp_idx, whose condition is the filter's own terms (a walk of the
-    expiry index through every dated row took 1.2 s at 1 M). On PostgreSQL, told not to
-    scan, the planner proves the index usable."""
+@pytest.mark.parametrize(
+    ("progress", "index"),
+    [("none", "enrollment_unstarted_exp_idx"), ("partial", "enrollment_underway_exp_idx")],
+)
+def test_unstarted_and_under_way_by_expiry_read_their_partial_index(progress, index):
+    """ "Not started" and "Under way" sorted by expiry: the dated part is read from a
+    partial index whose condition is the filter's own terms (a walk of the expiry index
+    through every dated row took 1.2 s and 0.5–1.3 s at 1 M on SQLite, where none was).
+    SQLite matches only literal terms: "Under way"'s constants are written into the SQL.
+    On PostgreSQL, told not to scan, the planner proves the index usable."""
     from django.db import connection
 
     from certtrack.certification.keyset import order_terms
 
     rows = Enrollment.objects.filter(
-        progress_store.progress_q("none", date.today()), expires_on__isnull=False
+        progress_store.progress_q(progress, date.today()), expires_on__isnull=False
     ).order_by(*order_terms(["expires_on", "id"]))[:51]
     sql, params = rows.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            # An empty table has no statistics to choose by: `INDEXED BY` fails to prepare
+            # ("no query solution") unless the index is usable for these terms.
+            table = f'FROM "{Enrollment._meta.db_table}"'
+            cursor.execute(
+                f"EXPLAIN QUERY PLAN {sql.replace(table, f'{table} INDEXED BY {index}')}", params
+            )
         else:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute(f"EXPLAIN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-    assert "enrollment_unstarted_exp_idx" in plan, plan
+    assert index in plan, plan
 
 
 def test_any_due_says_whether_some_row_ran_out_on_the_day(make_contact, make_program, admin):

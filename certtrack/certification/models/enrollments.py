@@ -211,6 +211,19 @@ class Enrollment(LoadedFast, models.Model):
                 name="enrollment_unstarted_exp_idx",
                 condition=Q(progress_started=False, expires_on__isnull=False),
             ),
+            # "Under way" sorted by expiry, likewise: its dated rows were a walk of the expiry
+            # index through every dated row (0.5–1.3 s at 1 M on SQLite, where no dated row
+            # was under way). Its condition is the filter's terms as the query writes them
+            # (`progress_store.Literal`: the schema editor inlines these values the same way).
+            models.Index(
+                fields=["expires_on", "id"],
+                name="enrollment_underway_exp_idx",
+                condition=Q(
+                    progress_started=Value(True),
+                    progress_percent__lt=100,
+                    expires_on__isnull=False,
+                ),
+            ),
             # Rows whose stored progress ran out (`progress_store.refresh_due`).
             models.Index(
                 fields=["progress_until"],
