@@ -13,7 +13,7 @@ from html import escape
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from certtrack.certification.dates import AsOf
+from certtrack.certification.dates import AsOf, day_text
 from certtrack.certification.progress_store import SHOWN_FIELDS
 from certtrack.certification.tracking import shown_status
 
@@ -58,7 +58,7 @@ NO_PROGRESS = '<span class="muted">—</span>'
 
 def day(value: date | None) -> str:
     """A date as the table shows it: 7 Mar 2027, or a dash."""
-    return f"{value.day} {value:%b %Y}" if value else "—"
+    return day_text(value) if value else "—"
 
 
 def _progress_cell(progress, program) -> str:

@@ -22,6 +22,12 @@ from .statuses import CERTIFIED, Status
 LATEST = date(2999, 12, 31)
 
 
+def day_text(day: date) -> str:
+    """A date as certtrack writes it for people, on pages and in messages: 1 Mar 2026 (the
+    API's fields stay ISO 8601)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def too_late(day: date, name: str) -> str | None:
     """Why `day`, given as `name`, is refused: after LATEST; else None."""
     if day > LATEST:

@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from . import events, periods, renewal, renewal_bulk
 from .actors import Actor
-from .dates import AsOf, add_months
+from .dates import AsOf, add_months, day_text
 from .errors import Invalid, Refused
 from .models import (
     Enrollment,
@@ -333,8 +333,8 @@ def perform(
         if expires_on < max(start, as_of.today):
             raise Invalid(
                 "expires_on",
-                f"The new expiration date {expires_on} is before the new period starts "
-                f"({max(start, as_of.today)}).",
+                f"The new expiration date {day_text(expires_on)} is before the new period "
+                f"starts ({day_text(max(start, as_of.today))}).",
             )
     if step.name == "renew":
         grant(
@@ -387,14 +387,15 @@ def _refusal(step: Action, enrollment: Enrollment, state: RenewalState | None) -
         window = window_of(enrollment)
         why = f"the renewal is {state.value.replace('_', ' ')}"
         if state == RenewalState.NOT_OPEN:
-            why += f" (it opens on {window.opens_on})"
+            why += f" (it opens on {day_text(window.opens_on)})"
         elif state == RenewalState.CLOSED:
-            why += f" (it closed on {window.closes_on})"
+            why += f" (it closed on {day_text(window.closes_on)})"
     if step.name == "renew" and state not in (None, RenewalState.CLOSED):
         latest = enrollment.periods.order_by("-number").first()
+        granted = f", granted on {day_text(latest.renewed_on)}" if latest.renewed_on else ""
         return (
             f"Cannot renew: it is renewed already (period {latest.number} from "
-            f"{latest.activated_on}, granted on {latest.renewed_on})."
+            f"{day_text(latest.activated_on)}{granted})."
         )
     if step.name == "renew":
         return f"Cannot renew: {why}; a waiver needs a certification before its renewal closes."

@@ -14,7 +14,7 @@ from django.db.models import Case, When
 
 from certtrack import clock
 from certtrack.certification.asof import end_of, period_on, status_on
-from certtrack.certification.dates import AsOf
+from certtrack.certification.dates import AsOf, day_text
 from certtrack.certification.errors import NotFound, Refused
 from certtrack.certification.models import Enrollment, GeneralSettings, Period
 from certtrack.certification.periods import in_force
@@ -159,13 +159,13 @@ class Certificate:
     @property
     def on_day_answer(self) -> str:
         """ "valid on 12 May 2024: yes, period 2 (10 Jan 2024 – 10 Jan 2026)" """
-        day = _long(self.on)
+        day = day_text(self.on)
         if not self.valid:
             return f"valid on {day}: no ({self.outcome_label.lower()})"
-        until = _long(self.expires_on) if self.expires_on else "no expiry"
+        until = day_text(self.expires_on) if self.expires_on else "no expiry"
         return (
             f"valid on {day}: yes, period {self.period_number} "
-            f"({_long(self.activated_on)} – {until})"
+            f"({day_text(self.activated_on)} – {until})"
         )
 
     @property
@@ -205,10 +205,6 @@ def _certificate(enrollment: Enrollment, period: int | None = None) -> Certifica
     )
 
 
-def _long(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def verify(number: str, on: date | None = None) -> Certificate:
     """The certificate with this number, as true at this moment — or, with `on`, at the end
     of that day (PRODUCT.md §11: the period that covered it, suspensions and cancellations
@@ -232,7 +228,9 @@ def verify(number: str, on: date | None = None) -> Certificate:
         # API.md's `status` has no word for "not yet": the number did not exist that day.
         # Since when, and what it is today: "valid from …" misled about a revoked one.
         today = _certificate(enrollment).outcome_label.lower()
-        since = f"; it was first issued on {_long(first)}, and today it is {today}" if first else ""
+        since = ""
+        if first:
+            since = f"; it was first issued on {day_text(first)}, and today it is {today}"
         absent = Certificate(
             enrollment=enrollment,
             number=enrollment.certificate_number or "",
@@ -242,7 +240,7 @@ def verify(number: str, on: date | None = None) -> Certificate:
             on=on,
         )
         raise NotYetIssued(
-            f"Certificate {number} was not yet issued on {_long(on)}{since}.", absent
+            f"Certificate {number} was not yet issued on {day_text(on)}{since}.", absent
         )
     return Certificate(
         enrollment=enrollment,

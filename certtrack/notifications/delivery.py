@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from certtrack.certification.dates import AsOf
+from certtrack.certification.dates import AsOf, day_text
 from certtrack.certification.models import GeneralSettings
 from certtrack.certification.statuses import CERTIFIED, Status
 from certtrack.operations.tally import tally
@@ -162,11 +162,12 @@ def stale_reason(
         if email.cycle != enrollment.cycle:
             return "The expiration date changed; the new date has its own reminders."
         if email.kind == Kind.CERTIFICATION_EXPIRING and status != Status.EXPIRING:
-            return f"No longer expiring on {as_of.today} (now {status.label})."
+            return f"No longer expiring on {day_text(as_of.today)} (now {status.label})."
         if email.kind == Kind.CERTIFICATION_EXPIRED and (
             status != Status.EXPIRED or not expired_is_news(enrollment.expires_on, as_of.today)
         ):
-            return f"The expiry of {enrollment.expires_on} is no longer news on {as_of.today}."
+            expired, today = day_text(enrollment.expires_on), day_text(as_of.today)
+            return f"The expiry of {expired} is no longer news on {today}."
     if email.kind == Kind.CERTIFICATION_EARNED and status not in CERTIFIED:
         return f"The certification is {status.label}."
     return ""

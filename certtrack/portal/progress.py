@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from certtrack.certification.dates import AsOf
+from certtrack.certification.dates import AsOf, day_text
 from certtrack.certification.models import (
     Completion,
     CompletionState,
@@ -216,11 +216,6 @@ class Summary:
     def working(self) -> bool:
         """Still working towards the certification: progress is the news (not the certificate)."""
         return self.enrollment.is_open and not self.has_certificate and not self.suspended
-
-
-def day_text(day: date) -> str:
-    """A date as the portal writes it: 1 Mar 2026."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def summaries(enrollments, as_of: AsOf, steps: bool = False) -> list[Summary]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from certtrack import clock
 from certtrack.certification import renewals, services
 from certtrack.certification.actors import Actor
-from certtrack.certification.dates import AsOf
+from certtrack.certification.dates import AsOf, day_text
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import (
     Completion,
@@ -38,7 +38,7 @@ from certtrack.notifications.models import ReminderOptOut
 from . import signin
 from .entry import contact_required, download_asked
 from .forms import MAX_EVIDENCE_BYTES, ReportForm, evidence_type
-from .progress import NEXT_STEP, REPORTABLE_KINDS, Summary, day_text, summaries, summarize
+from .progress import NEXT_STEP, REPORTABLE_KINDS, Summary, summaries, summarize
 from .work import grouped
 
 
@@ -211,7 +211,7 @@ def _report_page(
         if completion is not None:
             messages.success(
                 request,
-                f"Thank you. {completion.component.name} ({completion.completed_on:%d %b %Y}) "
+                f"Thank you. {completion.component.name} ({day_text(completion.completed_on)}) "
                 f"is {completion.get_state_display().lower()} by our staff.",
             )
             return None

@@ -8,9 +8,10 @@ by it is shown apart, as the renewal counts it.
 
 from dataclasses import dataclass, field
 
+from certtrack.certification.dates import day_text
 from certtrack.certification.models import Completion, Period, PeriodCompletion
 
-from .progress import Summary, day_text
+from .progress import Summary
 
 
 @dataclass

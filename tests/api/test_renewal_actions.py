@@ -115,4 +115,4 @@ def test_applying_in_grace_is_409_naming_the_renewal(api, holders):
     grace = holders["grace"]
     response = api.post(f"/programs/{grace.program_id}/apply", {"contact_id": grace.contact_id})
     assert response.status_code == 409
-    assert "renewal is open until 2026-12-20" in response.json()["detail"]
+    assert "renewal is open until 20 Dec 2026" in response.json()["detail"]

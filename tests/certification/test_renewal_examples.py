@@ -182,7 +182,7 @@ def test_a_review_that_outlasts_the_expiry_reads_expired_and_approval_continues_
     # Applying again waits for the decision, said without an "open until" day gone by.
     with pytest.raises(Refused) as refused:
         services.apply(contact.pk, program.pk, admin, now=at(later))
-    assert "sent for review before it closed on 2027-01-12, awaits a staff decision" in str(
+    assert "sent for review before it closed on 12 Jan 2027, awaits a staff decision" in str(
         refused.value
     )
     assert "open until" not in str(refused.value)

@@ -416,7 +416,7 @@ def test_score_outside_range_is_refused(make_contact, make_component, admin):
 
 def test_completion_outside_the_availability_window_is_refused(make_contact, make_component, admin):
     course = make_component(opens_on=date(2026, 1, 1), closes_on=date(2026, 3, 31))
-    with pytest.raises(Invalid, match="closed on 2026-03-31"):
+    with pytest.raises(Invalid, match="closed on 31 Mar 2026; 1 Apr 2026 is after"):
         complete(make_contact(), course, admin, day=date(2026, 4, 1))
 
 

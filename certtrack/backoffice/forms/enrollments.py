@@ -2,6 +2,7 @@
 
 from django import forms
 
+from certtrack.certification.dates import day_text
 from certtrack.certification.models import (
     Completion,
     Component,
@@ -93,7 +94,7 @@ class RecordCompletionForm(forms.Form):
         if same.exists():
             self.add_error(
                 "again",
-                f"{component.name} on {day.day} {day:%b %Y} is recorded already. Tick the box "
+                f"{component.name} on {day_text(day)} is recorded already. Tick the box "
                 "to record a second completion that day (another attempt, say).",
             )
         return data

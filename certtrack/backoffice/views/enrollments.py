@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.certification import renewal_progress, renewals, services, statuses
+from certtrack.certification.dates import day_text
 from certtrack.certification.errors import DomainError
 from certtrack.certification.models import (
     Completion,
@@ -100,7 +101,7 @@ def _set_expiry(request: HttpRequest, enrollment: Enrollment, posted: bool):
         ),
     )
     if done is not None:
-        messages.success(request, f"Expiration date set to {done.expires_on:%d %b %Y}.")
+        messages.success(request, f"Expiration date set to {day_text(done.expires_on)}.")
     return form, done
 
 

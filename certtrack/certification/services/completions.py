@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from .. import events, renewals
 from ..actors import Actor
-from ..dates import AsOf
+from ..dates import AsOf, day_text
 from ..errors import Invalid, NotFound, Refused
 from ..models import (
     Completion,
@@ -174,22 +174,26 @@ def _check_completed_on(component: Component, completed_on: date, as_of: AsOf) -
     if completed_on > as_of.today:
         raise Invalid(
             "completed_on",
-            f"The completion date {completed_on} is in the future (today is {as_of.today}).",
+            f"The completion date {day_text(completed_on)} is in the future "
+            f"(today is {day_text(as_of.today)}).",
         )
     if completed_on < EARLIEST_COMPLETION:
         raise Invalid(
             "completed_on",
-            f"The completion date {completed_on} is before {EARLIEST_COMPLETION}: check the year.",
+            f"The completion date {day_text(completed_on)} is before "
+            f"{day_text(EARLIEST_COMPLETION)}: check the year.",
         )
     if component.opens_on and completed_on < component.opens_on:
         raise Invalid(
             "completed_on",
-            f"{component.name} opens on {component.opens_on}; {completed_on} is before.",
+            f"{component.name} opens on {day_text(component.opens_on)}; "
+            f"{day_text(completed_on)} is before.",
         )
     if component.closes_on and completed_on > component.closes_on:
         raise Invalid(
             "completed_on",
-            f"{component.name} closed on {component.closes_on}; {completed_on} is after.",
+            f"{component.name} closed on {day_text(component.closes_on)}; "
+            f"{day_text(completed_on)} is after.",
         )
 
 
@@ -230,7 +234,7 @@ def _check_prerequisites(contact: Contact, component: Component, completed_on: d
     if missing:
         raise Refused(
             f"{component.name} requires first: {', '.join(missing)} "
-            f"(not completed by {completed_on})."
+            f"(not completed by {day_text(completed_on)})."
         )
 
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from .. import periods, renewals
 from ..actors import Actor
-from ..dates import AsOf, too_late
+from ..dates import AsOf, day_text, too_late
 from ..errors import Invalid, Refused
 from ..models import (
     Component,
@@ -66,16 +66,17 @@ def _create(
         if renewals.in_grace(previous, as_of.today):
             closes_on = renewals.window_of(previous).closes_on
             which = (
-                f"its renewal is open until {closes_on}: renew it"
+                f"its renewal is open until {day_text(closes_on)}: renew it"
                 if closes_on >= as_of.today
                 # Past the grace days with a review pending (a spec audit read "open
                 # until" a day gone by): staff decide on it first.
-                else f"its renewal, sent for review before it closed on {closes_on}, awaits "
-                "a staff decision: approve or reject that renewal"
+                else f"its renewal, sent for review before it closed on {day_text(closes_on)}, "
+                "awaits a staff decision: approve or reject that renewal"
             )
             raise Refused(
                 f"{contact.full_name}'s {program.name} certification (id {previous.pk}) "
-                f"expired on {previous.expires_on} and {which} instead of applying again.",
+                f"expired on {day_text(previous.expires_on)} and {which} instead of applying "
+                "again.",
                 enrollment_id=previous.pk,
             )
     existing = Enrollment.objects.filter(
@@ -165,13 +166,15 @@ def record_existing(
     if not isinstance(activated_on, date):
         raise Invalid("activated_on", "activated_on is required for an existing certification.")
     if activated_on > as_of.today:
-        raise Invalid("activated_on", f"The activation date {activated_on} is in the future.")
+        when = day_text(activated_on)
+        raise Invalid("activated_on", f"The activation date {when} is in the future.")
     if expires_on is not None and (refused := too_late(expires_on, "The expiration date")):
         raise Invalid("expires_on", refused)
     if expires_on is not None and expires_on < activated_on:
         raise Invalid(
             "expires_on",
-            f"The expiration date {expires_on} is before the activation date {activated_on}.",
+            f"The expiration date {day_text(expires_on)} is before the activation date "
+            f"{day_text(activated_on)}.",
         )
     fields = _certify_fields(program, activated_on, expires_on)
     enrollment = _create(

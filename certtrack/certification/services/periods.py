@@ -14,7 +14,7 @@ from django.db.models import F
 
 from .. import events, periods
 from ..actors import Actor
-from ..dates import AsOf, expiry_for, too_late
+from ..dates import AsOf, day_text, expiry_for, too_late
 from ..errors import Invalid, Refused
 from ..models import (
     Enrollment,
@@ -125,12 +125,12 @@ def set_expires_on(
     if enrollment.activated_on and expires_on < enrollment.activated_on:
         raise Invalid(
             "expires_on",
-            f"The expiration date {expires_on} is before the activation date "
-            f"{enrollment.activated_on}.",
+            f"The expiration date {day_text(expires_on)} is before the activation date "
+            f"{day_text(enrollment.activated_on)}.",
         )
     old_date, old_status = enrollment.expires_on, enrollment.status
     if old_date == expires_on:
-        raise Refused(f"The expiration date is already {expires_on}.")
+        raise Refused(f"The expiration date is already {day_text(expires_on)}.")
     new_status = as_of.status_of(old_status, expires_on)
 
     def change() -> int:
