@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from certtrack.certification.dates import AsOf, day_text
+from certtrack.certification.periods import recorded_elsewhere
 from certtrack.certification.progress_store import SHOWN_FIELDS
 from certtrack.certification.tracking import shown_status
 
@@ -25,6 +26,7 @@ from .templatetags.backoffice import progress_summary, status_badge
 # The program's thresholds and recency: a row whose stored progress ran out is evaluated.
 TAB_FIELDS = [
     *("contact", "program", "status", "applied_on", "activated_on", "expires_on"),
+    "period_number",  # a certification recorded from elsewhere says so (`recorded_elsewhere`)
     *("contact__first_name", "contact__last_name", "contact__email", "contact__organization"),
     *("program__name", "program__code", "program__category"),
     *("program__credits_required", "program__hours_required"),
@@ -54,6 +56,12 @@ PROGRESS = (
     '<span data-width="{percent}"></span></div><span class="num">{text}</span></div>'
 )
 NO_PROGRESS = '<span class="muted">—</span>'
+# A certification recorded from another system, nothing counted here since: its work was
+# done there (the enrollment page says the same), not an empty "0/3" bar.
+RECORDED = (
+    '<span class="muted" title="Certified in another system and recorded here: its work '
+    'was done there.">Recorded</span>'
+)
 
 
 def day(value: date | None) -> str:
@@ -61,8 +69,10 @@ def day(value: date | None) -> str:
     return day_text(value) if value else "—"
 
 
-def _progress_cell(progress, program) -> str:
+def _progress_cell(progress, program, recorded: bool) -> str:
     summary = progress_summary(progress, program)
+    if recorded and not summary["percent"]:
+        return RECORDED
     if not summary["shown"]:
         return NO_PROGRESS
     return PROGRESS.format(
@@ -78,6 +88,7 @@ def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
     with its status true on `as_of`."""
     # One reverse() for the page, not one per row: the link differs only by the id.
     before, _, after = reverse("backoffice:enrollment", args=[0]).rpartition("0")
+    elsewhere = recorded_elsewhere(enrollments)
     html = []
     for e in enrollments:
         contact, program = e.contact, e.program
@@ -100,7 +111,7 @@ def tracking_rows(enrollments, as_of: AsOf) -> SafeString:
         html.append(
             ROW.format(
                 badge=status_badge(status),  # format_html: escaped there
-                progress=_progress_cell(e.progress, program),
+                progress=_progress_cell(e.progress, program, e.pk in elsewhere),
                 **escaped,
             )
         )

@@ -86,6 +86,21 @@ def current(enrollment: Enrollment) -> Period | None:
     return enrollment.periods.order_by("-number").first()
 
 
+# Periods whose work was done in another system, recorded by hand or imported: the
+# requirements hold none of it.
+ELSEWHERE = (PeriodSource.RECORDED, PeriodSource.IMPORTED)
+
+
+def recorded_elsewhere(enrollments: Iterable[Enrollment]) -> set[int]:
+    """The ids of `enrollments` (their `period_number` loaded) whose current period was
+    recorded from another system, in one query (none when no row was ever certified)."""
+    numbers = {e.pk: e.period_number for e in enrollments if e.period_number}
+    if not numbers:
+        return set()
+    periods = Period.objects.filter(enrollment_id__in=numbers, source__in=ELSEWHERE)
+    return {pk for pk, n in periods.values_list("enrollment_id", "number") if numbers[pk] == n}
+
+
 def move_current_expiry(enrollment: Enrollment, expires_on: date | None) -> None:
     """A staff expiry change moves the current period's `expires_on` (the only edit a
     period takes; older periods are never edited)."""

@@ -12,10 +12,9 @@ from certtrack.certification.models import (
     CompletionState,
     Enrollment,
     Period,
-    PeriodSource,
     ProgramComponent,
 )
-from certtrack.certification.periods import in_force
+from certtrack.certification.periods import ELSEWHERE, in_force
 from certtrack.certification.progress_store import percent_of
 from certtrack.certification.renewal import RenewalState
 from certtrack.certification.requirements import Progress, progress_of_many
@@ -209,7 +208,7 @@ class Summary:
         return (
             (self.has_certificate or self.suspended)
             and current is not None
-            and (current.source in (PeriodSource.RECORDED, PeriodSource.IMPORTED))
+            and current.source in ELSEWHERE
         )
 
     @property

@@ -214,3 +214,32 @@ def test_at_least_n_percent_lists_exactly_the_rows_whose_bar_shows_n_or_more(
     for at_least in (1, 25, 26, 35, 36, 50, 51, 70, 71, 75, 76, 100):
         listed, _ = page(progress_min=at_least)
         assert listed == {pk for pk, width in widths.items() if width >= at_least}, at_least
+
+
+def test_a_certification_recorded_from_elsewhere_says_recorded_not_an_empty_bar(
+    admin, admin_client, make_contact, make_program, make_component
+):
+    """A certification recorded from another system has no work counted here: its row says
+    "Recorded" (as its enrollment page does), not "0/2"; work reported since shows its bar,
+    and a certification earned here keeps its bar."""
+    course, exam = make_component(), make_component(kind="exam")
+    program = make_program(required=[course, exam])
+    recorded = services.record_existing(
+        make_contact().pk, program.pk, TODAY - timedelta(days=30), admin
+    )
+    reporting = services.record_existing(
+        make_contact().pk, program.pk, TODAY - timedelta(days=30), admin
+    )
+    services.record_completion(reporting.contact_id, course.pk, TODAY, admin)
+    earned = services.add(make_contact().pk, program.pk, admin)
+    for done in (course, exam):
+        services.record_completion(earned.contact_id, done.pk, TODAY, admin)
+
+    page = admin_client.get("/staff/tracking/", {"per_page": 200}).content.decode()
+    cells = {
+        pk: page.split(f'data-enrollment="{pk}"')[1].split("</tr>")[0]
+        for pk in (recorded.pk, reporting.pk, earned.pk)
+    }
+    assert ">Recorded</span>" in cells[recorded.pk] and "0/2" not in cells[recorded.pk]
+    assert "1/2" in cells[reporting.pk] and "Recorded" not in cells[reporting.pk]
+    assert "2/2" in cells[earned.pk] and "Recorded" not in cells[earned.pk]

@@ -18,9 +18,8 @@ from certtrack.certification.models import (
     Enrollment,
     GeneralSettings,
     PeriodCompletion,
-    PeriodSource,
 )
-from certtrack.certification.periods import in_force
+from certtrack.certification.periods import ELSEWHERE, in_force
 from certtrack.certification.requirements import evaluate
 from certtrack.certification.statuses import CERTIFIED, MEANING, Status
 from certtrack.credentials import certificates
@@ -137,7 +136,6 @@ def _record_completion(request: HttpRequest, enrollment: Enrollment, as_of, post
 # A certification whose current period was recorded from another system (by hand or by an
 # import): its work was done there, so "every requirement is met" would contradict the
 # requirements shown below it, which hold none of that work.
-_ELSEWHERE = (PeriodSource.RECORDED, PeriodSource.IMPORTED)
 _ELSEWHERE_MEANING = {
     Status.ACTIVE: "Certified in another system and recorded here; the certification is current.",
     Status.EXPIRING: "Certified in another system and recorded here; within the notice period "
@@ -151,7 +149,7 @@ _ELSEWHERE_WORK = "Its work was done there: the requirements below show none of 
 def _meaning(enrollment: Enrollment, current: Status, latest) -> str:
     if statuses.standing(current, enrollment.period_number > 0) == statuses.SUSPENDED:
         return _suspended(enrollment)
-    if latest is not None and latest.source in _ELSEWHERE and current in _ELSEWHERE_MEANING:
+    if latest is not None and latest.source in ELSEWHERE and current in _ELSEWHERE_MEANING:
         return f"{_ELSEWHERE_MEANING[current]} {_ELSEWHERE_WORK}"
     return MEANING[current]
 
