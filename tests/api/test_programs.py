@@ -57,6 +57,26 @@ def test_a_duplicate_code_is_a_conflict(api, make_program, unchanged):
         error_detail(api.patch(f"/programs/{other.pk}", {"code": "CWI"}), 409)
 
 
+def test_a_code_differing_only_by_letter_case_is_a_conflict(
+    api, make_program, make_component, unchanged
+):
+    """Codes are one whatever the case ("cwi" is CWI), for programs and components alike,
+    created or changed (a new user's trial saved "cae" beside CAE); the program's own
+    code in another case is its own."""
+    cwi = make_program(code="CWI", name="Certified Widget Inspector")
+    make_component(code="FORK-1")
+    with unchanged():
+        response = api.post("/programs", {"name": "X", "code": "cwi"})
+        detail = error_detail(response, 409)
+    assert response.json()["field"] == "code"
+    assert "Certified Widget Inspector has the code CWI already" in detail
+    other = make_program(code="OTHER")
+    with unchanged():
+        error_detail(api.patch(f"/programs/{other.pk}", {"code": "Cwi"}), 409)
+        error_detail(api.post("/components", {"name": "Fork", "kind": "course", "code": "fork-1"}), 409)
+    assert api.patch(f"/programs/{cwi.pk}", {"code": "cwi"}).status_code == 200
+
+
 def test_programs_are_listed_and_read(api, make_program):
     program = make_program(name="Alpha")
     body = api.get("/programs").json()

@@ -55,10 +55,11 @@ def test_a_duplicate_program_code_is_shown_next_to_the_field_and_nothing_is_save
     admin_client, make_program
 ):
     make_program(code="CSO")
-    response = admin_client.post("/staff/setup/programs/new/", PROGRAM)
-    assert response.status_code == 200
-    assert "code" in response.context["form"].errors
-    assert Program.objects.filter(code="CSO").count() == 1
+    for code in ("CSO", "cso"):  # the same code whatever the letter case
+        response = admin_client.post("/staff/setup/programs/new/", PROGRAM | {"code": code})
+        assert response.status_code == 200
+        assert "code" in response.context["form"].errors
+    assert Program.objects.filter(code__iexact="CSO").count() == 1
 
 
 def test_a_zero_validity_is_refused_on_its_field(admin_client):

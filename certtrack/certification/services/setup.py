@@ -17,7 +17,7 @@ from certtrack import clock
 from .. import audit, events
 from .. import images as images_module
 from ..actors import Actor
-from ..errors import Invalid
+from ..errors import Duplicate, Invalid
 from ..models import (
     AuditObject,
     Component,
@@ -56,10 +56,23 @@ COMPONENT_FIELDS = (
 def _unique_code(model, base: str) -> str:
     stem = "".join(ch for ch in base.upper() if ch.isalnum())[:12] or model.__name__.upper()[:4]
     code, n = stem, 1
-    while model.objects.filter(code=code).exists():
+    while model.objects.filter(code__iexact=code).exists():
         n += 1
         code = f"{stem}-{n}"
     return code
+
+
+def _code_free(obj: Component | Program) -> None:
+    """A code differs from every other of its kind by more than letter case: people, files
+    and imports write "cae" for CAE (the database's unique index compares exactly)."""
+    other = type(obj).objects.filter(code__iexact=obj.code).exclude(pk=obj.pk).first()
+    if other is not None:
+        noun = obj._meta.verbose_name
+        raise Duplicate(
+            "code",
+            f"code: {noun.capitalize()} {other.name} has the code {other.code} already "
+            "(codes differ by more than letter case).",
+        )
 
 
 def _set_prerequisites(component: Component, prerequisite_ids) -> None:
@@ -101,6 +114,7 @@ def create_component(
     if not component.code and component.name:
         component.code = _unique_code(Component, component.name)
     _clean(component)
+    _code_free(component)
     component.save()
     _set_prerequisites(component, prerequisite_ids or [])
     if prerequisite_ids:
@@ -124,6 +138,7 @@ def update_component(
     component = _get(Component, component_id, "component")
     changes = _set_fields(component, fields, COMPONENT_FIELDS)
     _clean(component)
+    _code_free(component)
     component.save()
     if prerequisite_ids is not None:
         before = _codes(component.prerequisites.all())
@@ -247,6 +262,7 @@ def create_program(
     if not program.code and program.name:
         program.code = _unique_code(Program, program.name)
     _clean(program)
+    _code_free(program)
     rows = _component_rows(components or [])
     _check_can_be_met(program, rows)
     program.save()
@@ -275,6 +291,7 @@ def update_program(
     program = _get(Program, program_id, "program")
     changes = _set_fields(program, fields, PROGRAM_FIELDS)
     _clean(program)
+    _code_free(program)
     if components is None:
         rows = list(program.links.values_list("component_id", "required", "required_for_renewal"))
     else:
