@@ -73,7 +73,8 @@ def test_a_code_differing_only_by_letter_case_is_a_conflict(
     other = make_program(code="OTHER")
     with unchanged():
         error_detail(api.patch(f"/programs/{other.pk}", {"code": "Cwi"}), 409)
-        error_detail(api.post("/components", {"name": "Fork", "kind": "course", "code": "fork-1"}), 409)
+        fork = {"name": "Fork", "kind": "course", "code": "fork-1"}
+        error_detail(api.post("/components", fork), 409)
     assert api.patch(f"/programs/{cwi.pk}", {"code": "cwi"}).status_code == 200
 
 

@@ -202,7 +202,8 @@ def scheduled(make_program, make_contact, admin):
 def test_the_preview_page_counts_per_day_and_lists_each_reminder(admin_client, scheduled):
     page = admin_client.get("/staff/reminders/preview/", {"days": 60}).content.decode()
     assert "2 reminders in the next 60 days" in page
-    assert "2026-06-20" in page and "2026-07-13" in page
+    assert "Sat 20 Jun 2026" in page and "Mon 13 Jul 2026" in page  # as the per-day table
+    assert "2026-06-20" not in page
     assert "Ana Lima" in page
     page = admin_client.get("/staff/reminders/preview/", {"days": 10}).content.decode()
     assert "1 reminder in the next 10 days" in page
@@ -230,3 +231,24 @@ def test_the_enrollment_page_shows_each_steps_state(admin_client, scheduled):
     assert "30 days before expiry: Certification Expiring" in page
     assert "scheduled for 2026-06-20" in page
     assert "scheduled for 2026-07-13" in page
+
+
+def test_the_preview_can_be_narrowed_to_a_program_without_a_schedule(
+    admin_client, scheduled, make_program, make_contact, admin
+):
+    """A program without a schedule of its own still sends its expiring email at the notice
+    days, which the preview lists: its filter offers every program (a new user's trial found
+    only the scheduled ones, and `?program=` of another refused)."""
+    plain = make_program(name="Forklift Driver")
+    bo = make_contact(first_name="Bo", last_name="Berg")
+    services.record_existing(bo.pk, plain.pk, date(2025, 7, 1), admin, expires_on=date(2026, 7, 1))
+    response = admin_client.get("/staff/reminders/preview/", {"days": 60, "program": plain.pk})
+    assert not response.context["form"].errors
+    page = response.content.decode()
+    assert "Bo Berg" in page and "Ana Lima" not in page
+    choices = [str(label) for _, label in response.context["form"].fields["program"].choices]
+    assert [c.split(" (")[0] for c in choices] == [
+        "All programs",
+        "Crane Operator",
+        "Forklift Driver",
+    ]

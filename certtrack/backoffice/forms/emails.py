@@ -89,8 +89,10 @@ class ReminderPreviewForm(forms.Form):
     days = forms.IntegerField(
         label="Next days", initial=30, min_value=reminders.MIN_DAYS, max_value=reminders.MAX_DAYS
     )
+    # Every program: one without a schedule of its own still sends its expiring email
+    # (`reminders.owed_single`), which the preview lists too.
     program = forms.ModelChoiceField(
-        queryset=Program.objects.filter(reminder_steps__isnull=False).distinct(),
+        queryset=Program.objects.order_by("name"),
         required=False,
         empty_label="All programs",
     )
