@@ -23,6 +23,7 @@ from certtrack.certification import audit
 from certtrack.certification.actors import Actor
 from certtrack.certification.errors import Invalid, NotFound, Refused
 from certtrack.certification.models import AuditObject
+from certtrack.certification.models.setup import validate_local_part
 from certtrack.credentials.certificates import issuer_name
 
 from .models import ApiToken, User
@@ -70,8 +71,10 @@ def invite(
         validate_email(email)
     except ValidationError:
         raise Invalid("email", f"{email!r} is not an email address.") from None
-    if len(email.rpartition("@")[0]) > 64:  # RFC 5321: no mail server takes a longer one
-        raise Invalid("email", f"{email!r}: the part before @ is longer than 64 characters.")
+    try:
+        validate_local_part(email)
+    except ValidationError as error:
+        raise Invalid("email", f"{email!r}: {error.messages[0]}") from None
     administrator = _check_role(role)
     if User.objects.filter(email__iexact=email).exists():
         raise Refused(f"{email} is already a staff user.")

@@ -92,7 +92,7 @@ def test_inviting_an_existing_user_or_a_bad_address_changes_nothing(admin_client
     # A staff user's trial: a 70-character local part was invited (RFC 5321 allows 64).
     long = "a" * 70 + "@example.org"
     response = admin_client.post(reverse("backoffice:users"), {"email": long, "role": "staff"})
-    assert "the part before @ is longer than 64 characters" in response.content.decode()
+    assert "The part before @ is longer than 64 characters" in response.content.decode()
     assert User.objects.count() == 2 and not mail.outbox and not Email.objects.exists()
     invited = services.invite("new@example.org", "staff", Actor.staff(staff_user))
     page = admin_client.get(reverse("backoffice:user", args=[invited.pk])).content.decode()

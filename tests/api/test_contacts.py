@@ -22,6 +22,19 @@ def test_creating_a_contact_returns_201_with_its_id(api):
     assert body["external_id"] == "CRM-1"
 
 
+def test_an_email_no_mail_server_takes_is_refused_as_for_staff_users(api, unchanged):
+    """More than 64 characters before the @ (RFC 5321): refused for a contact as the staff
+    invitation refuses it (a new user's trial saved such a contact)."""
+    with unchanged():
+        response = api.post(
+            "/contacts", {"first_name": "A", "last_name": "L", "email": f"{'a' * 65}@example.org"}
+        )
+        assert "longer than 64 characters" in error_detail(response, 422)
+    assert response.json()["field"] == "email"
+    ok = api.post("/contacts", {"first_name": "A", "last_name": "L", "email": f"{'a' * 64}@x.org"})
+    assert ok.status_code == 201, ok.content
+
+
 def test_a_duplicate_email_in_any_case_is_a_conflict(api, make_contact, unchanged):
     existing = make_contact(email="ada@example.org")
     with unchanged():

@@ -143,6 +143,14 @@ def test_contacts_list_searches(admin_client, make_contact):
     assert list(response.context["page"].object_list) == [ada]
 
 
+def test_a_contact_email_no_mail_server_takes_is_refused_on_its_field(admin_client):
+    data = {"first_name": "Grace", "last_name": "Hopper", "email": f"{'g' * 70}@navy.mil"}
+    response = admin_client.post("/staff/contacts/new/", data)
+    assert response.status_code == 200
+    assert "longer than 64 characters" in str(response.context["form"].errors["email"])
+    assert not Contact.objects.exists()
+
+
 def test_creating_a_contact_and_refusing_a_duplicate_email(admin_client, make_contact):
     data = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@navy.mil"}
     response = admin_client.post("/staff/contacts/new/", data)

@@ -104,6 +104,20 @@ def test_one_bad_row_at_the_end_writes_nothing_and_names_that_row(db, now):
     assert counts() == before
 
 
+def test_an_email_no_mail_server_takes_is_an_error_of_its_row(db, now):
+    """As the contact form and the API refuse it: over 64 characters before the @."""
+    long = f"{'l' * 65}@example.org"
+    before = counts()
+    result = imports.run(
+        "contacts", csv_bytes([CONTACTS[0], [long, "L", "M", "", ""]]), ACTOR, now=now
+    )
+    assert [str(e) for e in result.errors] == [
+        "line 2, column email: The part before @ is longer than 64 characters: no mail server "
+        "takes it"
+    ]
+    assert counts() == before
+
+
 def test_every_error_is_reported_with_line_and_column(db, now, make_program):
     make_program(code="CPP")
     rows = [

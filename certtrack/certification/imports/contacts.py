@@ -5,6 +5,7 @@ from django.core.validators import validate_email
 from django.db.models.functions import Lower
 
 from certtrack.certification.models import AuditObject, Contact, History
+from certtrack.certification.models.setup import validate_local_part
 
 from .base import CREATE, ERROR, Context, Outcome, chunks, compared
 from .cells import Check
@@ -106,6 +107,11 @@ def _read(check: Check, line: int, row: dict) -> dict:
             validate_email(data["email"])
         except ValidationError:
             check.error(line, "email", f"{data['email']} is not an email address")
+        else:
+            try:
+                validate_local_part(data["email"])
+            except ValidationError as error:
+                check.error(line, "email", error.messages[0].rstrip("."))
     return data
 
 

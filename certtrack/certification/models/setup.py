@@ -16,12 +16,22 @@ from ..search import KEYS, NAME_ORDER, SEARCHED, ContactQuerySet, set_keys
 from .loading import LoadedFast
 
 
+def validate_local_part(email: str) -> None:
+    """At most 64 characters before the @ (RFC 5321): no mail server takes a longer one, so
+    the address would take no email. Contacts and staff users alike."""
+    if len(email.rpartition("@")[0]) > 64:
+        raise ValidationError(
+            "The part before @ is longer than 64 characters: no mail server takes it.",
+            code="local_part",
+        )
+
+
 class Contact(LoadedFast, models.Model):
     """A member or candidate. Never deleted while it has records; archived instead."""
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(max_length=254, validators=[validate_local_part])
     organization = models.CharField(max_length=200, blank=True, default="")
     phone = models.CharField(max_length=50, blank=True, default="")
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
