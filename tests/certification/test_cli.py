@@ -138,6 +138,24 @@ def test_serve_refuses_an_unmigrated_database_naming_certtrack_migrate(tmp_path)
     assert "serving" not in result.stdout
 
 
+def test_a_command_on_an_unmigrated_database_says_so_in_a_line_naming_it(tmp_path):
+    """`certtrack apitoken` run without the server's CERTTRACK_DATA_DIR (a new user's trial
+    copied the banner's line into another shell): one line naming the database and the
+    fix, not a traceback ending "no such table"."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "certtrack"), "apitoken", "a@example.com"],
+        env={k: v for k, v in os.environ.items() if k != "CERTTRACK_DATABASE_URL"}
+        | {"CERTTRACK_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "run `certtrack migrate` first" in result.stderr
+    assert str(tmp_path / "certtrack.sqlite3") in result.stderr
+
+
 @pytest.mark.postgres
 def test_serve_refuses_a_read_only_database(tmp_path, django_db_blocker):
     from django.db import connection
