@@ -106,6 +106,17 @@ class Effect:
         """Enrollments that keep their status and get a new expiration date."""
         return self.enrollments_changed - sum(self.status_changes.values())
 
+    @property
+    def working_moved(self) -> int:
+        """In progress rows the new requirements move on (not holders: working towards it)."""
+        prefix = f"{Status.IN_PROGRESS.value}→"
+        return sum(n for key, n in self.status_changes.items() if key.startswith(prefix))
+
+    @property
+    def holders_changed(self) -> int:
+        """Holders given a new expiration date or status."""
+        return self.enrollments_changed - self.working_moved
+
     def _count(self, old: str, new: str) -> None:
         if old != new:
             key = f"{old}→{new}"

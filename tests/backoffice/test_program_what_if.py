@@ -90,3 +90,30 @@ def test_the_preview_counts_date_only_changes_and_the_message_says_what_applied(
     )
     said = [str(m) for m in done.context["messages"]]
     assert said == ["Program Safety saved. Applied to existing holders: 2 enrollments changed."]
+
+
+def test_a_requirements_change_speaks_of_enrollments_in_progress_not_of_holders(
+    admin, admin_client, make_contact, make_component, make_program
+):
+    """A new user's trial: making a component elective previewed "12 of 12 holders would get
+    a new expiration date or status" for rows In progress, each to expire "never". They
+    are enrollments in progress that would move on; they have no expiry yet."""
+    course, exam, extra = make_component(), make_component(kind="exam"), make_component()
+    program = make_program(required=[course, exam], electives=[extra], validity_months=24)
+    working = services.add(make_contact(first_name="Bo", last_name="Berg").pk, program.pk, admin)
+    services.record_completion(working.contact_id, course.pk, date(2026, 6, 1), admin)
+    data = form_data(admin_client, program) | {f"component_{exam.pk}": "elective"}
+
+    html = admin_client.post(f"/staff/setup/programs/{program.pk}/", data).content.decode()
+
+    assert "data-what-if" in html and "of 0 holders" not in html
+    assert "<strong>1</strong> enrollment in progress meets the new requirements" in html
+    row = html.split("Bo Berg</a>")[1].split("</tr>")[0]
+    assert "never" not in row and "—" in row
+    assert "those in progress move on when they next record work" in html
+    # With new certifications only, the row stays In progress until it records work.
+    saved = admin_client.post(f"/staff/setup/programs/{program.pk}/", data | {"apply": "new"})
+    assert saved.status_code == 302
+    assert Enrollment.objects.get(pk=working.pk).status == "in_progress"
+    services.record_completion(working.contact_id, extra.pk, date(2026, 6, 2), admin)
+    assert Enrollment.objects.get(pk=working.pk).status != "in_progress"
