@@ -47,6 +47,8 @@ def test_the_list_shows_the_statuses_of_that_day_under_a_loud_banner(admin_clien
     assert 'data-as-of="2024-03-01"' in html and "As of 1 Mar 2024" in html
     assert [r.pk for r in page.context["page"].object_list] == [a.pk, c.pk]
     assert "Back to today" in html
+    # The dates stay today's (API.md: `as_of` changes the status): the banner says so.
+    assert "The dates in the table, and “Expires within”, are today's." in html
     shown = str(page.context["rows"])  # row a shows Active (that day's), not Cancelled
     assert "Active" in shown and "Cancelled" not in shown
     today = admin_client.get("/staff/tracking/").content.decode()
