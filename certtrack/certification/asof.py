@@ -15,6 +15,7 @@ counts and exports stay queries; `replay` is the same rule read from the rows in
 Python, for one enrollment (verification) and for the tests to hold the SQL to.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,6 +37,9 @@ EARLIEST = date(1900, 1, 1)
 _NEVER = date(9999, 12, 31)  # a period that never expires, in one comparable column
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def parse_day(text: str, parameter: str, name: str = "") -> date | None:
     """The day `text` names (YYYY-MM-DD), None when empty; BadFilter naming `parameter`
     (its message names the day `name`, for a page's reader; by default the parameter)."""
@@ -44,7 +48,8 @@ def parse_day(text: str, parameter: str, name: str = "") -> date | None:
     if not text:
         return None
     try:
-        day = date.fromisoformat(text) if len(text) == 10 else None
+        # Only YYYY-MM-DD: `fromisoformat` also reads "20270101" and "2027-W05-1".
+        day = date.fromisoformat(text) if _DAY.fullmatch(text) else None
     except ValueError:
         day = None
     if day is None:

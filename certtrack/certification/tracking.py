@@ -123,13 +123,9 @@ def renewal_q(states: list[str], today: date) -> Q:
 
 
 def _date(params: Mapping, name: str) -> date | None:
-    value = _value(params, name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadFilter(name, f"{name} must be a date (YYYY-MM-DD), not {value!r}.") from None
+    # As `as_of` reads its day: Python's `fromisoformat` also took "20270101" and the week
+    # date "2027-W05-1" (an API trial), which API.md's YYYY-MM-DD does not name.
+    return asof.parse_day(_value(params, name), name)
 
 
 def _moment(params: Mapping, name: str) -> datetime | None:

@@ -245,6 +245,9 @@ def test_ordering_by_status_uses_the_status_true_today(api, tracking):
         {"program": "safety"},
         {"expires_from": "2027-13-01"},
         {"expires_to": "tomorrow"},
+        {"expires_from": "20270101"},  # ISO 8601's basic and week forms are not YYYY-MM-DD
+        {"expires_to": "2027-W05-1"},
+        {"expires_from": "2027-02-29"},
         {"expires_from": "2027-02-01", "expires_to": "2027-01-01"},
         {"expires_within_days": "-3"},
         {"page_size": "many"},
