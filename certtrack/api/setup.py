@@ -115,7 +115,7 @@ def _components():
     return Component.objects.prefetch_related("prerequisites")
 
 
-@router.post("/components", response={201: ComponentOut, **errors(422)}, tags=["components"])
+@router.post("/components", response={201: ComponentOut, **errors(409, 422)}, tags=["components"])
 def create_component(request: HttpRequest, payload: ComponentIn):
     """Create a course, exam, task or event; a code is made from the name when none is given."""
     fields = payload.model_dump(exclude={"prerequisite_ids"})
@@ -149,7 +149,7 @@ def _program(program_id: int) -> Program:
     return get_or_404(_programs(), program_id, "program")
 
 
-@router.post("/programs", response={201: ProgramOut, **errors(422)}, tags=["programs"])
+@router.post("/programs", response={201: ProgramOut, **errors(409, 422)}, tags=["programs"])
 def create_program(request: HttpRequest, payload: ProgramIn):
     """Create a program with its components (each required or elective)."""
     fields = payload.model_dump(exclude={"components"})
@@ -170,7 +170,9 @@ def get_program(request: HttpRequest, id: int = ID):
     return _program(id)
 
 
-@router.patch("/programs/{id}", response={200: ProgramOut, **errors(404, 422)}, tags=["programs"])
+@router.patch(
+    "/programs/{id}", response={200: ProgramOut, **errors(404, 409, 422)}, tags=["programs"]
+)
 def patch_program(request: HttpRequest, payload: ProgramPatch, id: int = ID):
     """Change a program's fields; `components`, when given, replaces its components.
     `apply_to_existing: true` recomputes existing holders too (PRODUCT.md §11)."""

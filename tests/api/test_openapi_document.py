@@ -93,6 +93,21 @@ def test_the_error_schema_declares_every_field_an_error_body_carries(document):
                 assert schema == {"$ref": REF + "Error"}, (where, code)
 
 
+def test_a_code_or_email_already_used_is_a_documented_409(document):
+    """An API trial: POST /components and /programs and PATCH /programs answered 409 for a
+    code already used, which their operations did not list (a generated client would not
+    expect it)."""
+    paths = document["paths"]
+    for path, method in [
+        ("/api/v1/components", "post"),
+        ("/api/v1/programs", "post"),
+        ("/api/v1/programs/{id}", "patch"),
+        ("/api/v1/contacts", "post"),
+        ("/api/v1/contacts/{id}", "patch"),
+    ]:
+        assert "409" in paths[path][method]["responses"], (method, path)
+
+
 def test_filters_are_typed(document):
     listing = document["paths"]["/api/v1/enrollments"]["get"]
     parameters = {p["name"]: p for p in listing["parameters"]}
