@@ -19,6 +19,7 @@ from ninja.responses import NinjaJSONEncoder
 from certtrack.cells import number, safe_cell
 from certtrack.certification import counts as aggregate
 from certtrack.certification import services
+from certtrack.certification.errors import Invalid
 from certtrack.certification.models import Enrollment
 from certtrack.certification.progress_store import NOT_EVALUATED
 from certtrack.certification.requirements import progress_of_many
@@ -81,14 +82,10 @@ def create_enrollment(request: HttpRequest, payload: EnrollmentIn):
         )
     else:
         for name in ("activated_on", "expires_on"):
-            if getattr(payload, name) is not None:
-                return Reply(
-                    422,
-                    {
-                        "detail": f"{name} is only for recording an existing certification "
-                        '("status": "active").',
-                        "field": name,
-                    },
+            if getattr(payload, name) is not None:  # (raised: the body carries no nulls)
+                raise Invalid(
+                    name,
+                    f'{name} is only for recording an existing certification ("status": "active").',
                 )
         enrollment = services.add(payload.contact_id, payload.program_id, who)
     return Reply(201, enrollment_out(enrollment.pk))

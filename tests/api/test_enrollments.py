@@ -131,7 +131,10 @@ def test_an_activation_date_without_status_active_is_invalid(
     contact, program = make_contact(), make_program()
     body = {"contact_id": contact.pk, "program_id": program.pk, "activated_on": "2026-01-01"}
     with unchanged():
-        assert "activated_on" in error_detail(api.post("/enrollments", body), 422)
+        response = api.post("/enrollments", body)
+        assert "activated_on" in error_detail(response, 422)
+    # Only the keys that apply, as every other error body (an API trial saw five nulls).
+    assert set(response.json()) == {"detail", "field"}
 
 
 def test_staff_add_with_an_open_enrollment_is_a_conflict(
