@@ -90,7 +90,9 @@ def validation_failed(request, exc: ValidationError):
     places = {where for where, _, _ in located}
     status = next((code for where, code in _VALIDATION_STATUS.items() if where in places), 422)
     message = "; ".join(f"{field}: {msg}" for _, field, msg in located) or "Invalid request."
-    return _error(request, status, message, {"field": located[0][1] if located else None})
+    # As the domain's BadFilter: a query parameter at fault is `parameter`, a field `field`.
+    key = "parameter" if status == 400 else "field"
+    return _error(request, status, message, {key: located[0][1] if located else None})
 
 
 # Every operation of /api/v1, mounted in this order (the document lists them so).

@@ -38,3 +38,13 @@ def test_a_malformed_path_id_names_nothing(api):
     response = api.get("/enrollments/abc")
     assert response.status_code == 404
     assert response.json()["field"] == "id" and "integer" in response.json()["detail"]
+
+
+def test_a_bad_page_parameter_is_named_as_every_bad_query_parameter_is(api):
+    """A 400 names the query parameter at fault as `parameter` (the Error schema), whether
+    the framework or the domain found it (an API trial saw `field` for `page=0`)."""
+    for params, name in [({"page": "0"}, "page"), ({"page_size": "abc"}, "page_size")]:
+        response = api.get("/enrollments", params)
+        assert response.status_code == 400, response.content
+        assert response.json()["parameter"] == name and "field" not in response.json()
+    assert api.get("/enrollments", {"status": "bogus"}).json()["parameter"] == "status"
