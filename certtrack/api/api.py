@@ -86,6 +86,13 @@ def _field(loc) -> tuple[str, str]:
 
 @api.exception_handler(ValidationError)
 def validation_failed(request, exc: ValidationError):
+    if any(
+        error.get("type") == "missing"
+        and tuple(error.get("loc", ()))[:1] == ("body",)
+        and len(error["loc"]) == 2
+        for error in exc.errors
+    ):  # no body at all is a malformed request (API.md: 400), as broken JSON is
+        return _error(request, 400, "The request has no body: send a JSON object.")
     located = [(*_field(error.get("loc", ())), error.get("msg", "invalid")) for error in exc.errors]
     places = {where for where, _, _ in located}
     status = next((code for where, code in _VALIDATION_STATUS.items() if where in places), 422)

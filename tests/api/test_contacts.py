@@ -63,6 +63,10 @@ def test_missing_fields_are_named(api, unchanged):
 def test_a_body_that_is_not_json_is_malformed(api, unchanged):
     with unchanged():
         error_detail(api.post("/contacts", raw="{not json"), 400)
+        # No body at all is malformed too (an API trial saw 422 "request body: Field
+        # required"); JSON of the wrong shape is an invalid value.
+        assert "no body" in error_detail(api.post("/contacts", raw=""), 400)
+        error_detail(api.post("/contacts", raw="[]"), 422)
 
 
 def test_contacts_are_listed_by_name_and_searched(api, make_contact):
