@@ -29,6 +29,9 @@ $(TESTING): $(BIN)/certtrack
 
 # Waits until the server accepts connections (at most a minute).
 WAIT_FOR_SERVER = $(BIN)/python -c "import socket, time; any(socket.socket().connect_ex(('$(HOST)', $(PORT))) == 0 or time.sleep(0.2) for _ in range(300))"
+# The database `make run` uses, for a command typed in another shell (a new user's trial
+# ran the banner's apitoken line there without CERTTRACK_DATA_DIR: another, empty database).
+DATABASE_ENV = $(if $(CERTTRACK_DATA_DIR),CERTTRACK_DATA_DIR=$(CERTTRACK_DATA_DIR) )$(if $(CERTTRACK_DATABASE_URL),CERTTRACK_DATABASE_URL=$(CERTTRACK_DATABASE_URL) )
 # Printed once the server listens, so it is the last thing on the console.
 SIGN_IN = printf '%s\n' '' \
   '  certtrack is running on http://$(HOST):$(PORT)/' \
@@ -38,7 +41,7 @@ SIGN_IN = printf '%s\n' '' \
   '  member portal:     http://$(HOST):$(PORT)/portal/' \
   '      sign-in links are emailed to this console: look for http://$(HOST):$(PORT)/portal/sign-in/' \
   '  API (README.md, "API"), in another shell:' \
-  '      export TOKEN=$$(.venv/bin/certtrack apitoken admin@example.com --name shell --rotate | tail -n 1)' \
+  '      export TOKEN=$$($(DATABASE_ENV).venv/bin/certtrack apitoken admin@example.com --name shell --rotate | tail -n 1)' \
   '      export BASE=http://$(HOST):$(PORT)/api/v1' \
   '      curl -s -H "Authorization: Bearer $$TOKEN" "$$BASE/enrollments/status-counts"' \
   '  Ctrl-C stops the server and the worker.' ''
