@@ -214,7 +214,7 @@ class Enrollment(LoadedFast, models.Model):
             # "Under way" sorted by expiry, likewise: its dated rows were a walk of the expiry
             # index through every dated row (0.5–1.3 s at 1 M on SQLite, where no dated row
             # was under way). Its condition is the filter's terms as the query writes them
-            # (`progress_store.Literal`: the schema editor inlines these values the same way).
+            # (`certification.literal.Literal`: the schema editor inlines these values alike).
             models.Index(
                 fields=["expires_on", "id"],
                 name="enrollment_underway_exp_idx",
